@@ -1,0 +1,57 @@
+# Declass: the two commands that matter are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED_DIR ?= ../shared
+DEV_CORPUS := $(SHARED_DIR)/cables/dev
+export DJANGO_DEBUG ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint format check migrate demo bench-ingest clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+migrate: setup ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Create the demo admin and import the demo cables (and the shared corpus if present)
+	$(PY) manage.py create_demo_admin
+	$(PY) manage.py import_cables cables/demo --no-progress || true
+	@if [ -d "$(DEV_CORPUS)" ]; then \
+		$(PY) manage.py import_cables "$(DEV_CORPUS)" || true; \
+	else echo "No corpus at $(DEV_CORPUS): imported the demo cables only."; fi
+
+run: demo ## Set up, then run the web server, a Celery worker and beat
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) deploy/run_local.py
+
+test: setup ## Run the whole suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+	$(PY) -m pytest
+
+lint: setup ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: setup ## Django system checks and migration drift
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-ingest: setup ## Import benchmark into PostgreSQL (set DATABASE_URL)
+	$(PY) bench/ingest.py
+
+clean: ## Remove the venv and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,224 @@
+"""Bulk import of cables: parse in worker processes, store in batches.
+
+Why this shape: parsing is CPU-bound pure Python and the database load is a
+few set-based statements per batch, so parsing runs in a process pool while
+the main process writes.  Each batch is one transaction; if it fails, its
+cables are retried one by one so that one bad cable never takes the others
+down and never leaves part of itself stored.
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import DatabaseError, close_old_connections, transaction
+from django.utils import timezone
+
+from cables.loaders import insert_cables
+from cables.models import Cable
+from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_file, parse_cable
+
+CABLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
+DEFAULT_BATCH_SIZE = 500  # about 5 MB of text: big enough for COPY, small enough to retry
+
+
+@dataclass(frozen=True, slots=True)
+class CableSource:
+    """One cable to import: where it came from, its text and what is known beside it."""
+
+    name: str
+    text: str
+    metadata: CableMetadata | None = None
+    reference_id_override: str | None = None
+
+
+@dataclass(slots=True)
+class ImportReport:
+    imported: int = 0
+    unchanged: int = 0
+    paragraphs: int = 0
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    imported_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.conflicts
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "conflicts": self.conflicts,
+            "failed": self.failed,
+            "paragraphs": self.paragraphs,
+        }
+
+
+def expand_paths(patterns: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files, folders (searched recursively for cable files) and globs, sorted, unique.
+
+    Raises ``FileNotFoundError`` naming a pattern that matches nothing.
+    """
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        text = os.fspath(pattern)
+        matches = [Path(m) for m in sorted(glob.glob(text, recursive=True))] or [Path(text)]
+        for match in matches:
+            if match.is_dir():
+                for child in sorted(match.rglob("*")):
+                    if child.is_file() and child.suffix.lower() in CABLE_SUFFIXES:
+                        found[child] = None
+            elif match.is_file():
+                found[match] = None
+            else:
+                raise FileNotFoundError(f"{text}: no such file or folder")
+    return list(found)
+
+
+def sources_from_paths(paths: Sequence[Path]) -> Iterator[CableSource | ParseError]:
+    """Read each file; an unreadable file becomes a ParseError naming it."""
+    for path in paths:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield ParseError(f"not UTF-8 text (byte {exc.start})", source=str(path), line=None)
+            continue
+        except OSError as exc:
+            yield ParseError(f"cannot read: {exc.strerror}", source=str(path))
+            continue
+        yield CableSource(name=str(path), text=text, metadata=metadata_for_file(path))
+
+
+def parse_source(source: CableSource | ParseError) -> ParsedCable | ParseError:
+    """Parse one source; never raises (runs inside pool workers)."""
+    if isinstance(source, ParseError):
+        return source
+    if "\x00" in source.text:
+        line = source.text.count("\n", 0, source.text.index("\x00")) + 1
+        return ParseError("contains NUL bytes: not a text cable", source=source.name, line=line)
+    try:
+        parsed = parse_cable(source.text, source=source.name, metadata=source.metadata)
+    except ParseError as exc:
+        return exc
+    if source.reference_id_override:
+        parsed.reference_id = source.reference_id_override
+    return parsed
+
+
+def parse_many(
+    sources: Iterable[CableSource | ParseError], *, workers: int | None = None
+) -> Iterator[ParsedCable | ParseError]:
+    """Parse in a process pool (in order); with one worker, in this process."""
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if workers <= 1:
+        yield from map(parse_source, sources)
+        return
+    # fork: workers only parse, and share the already-imported parser.
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(parse_source, sources, chunksize=8)
+
+
+def cables_import(
+    sources: Iterable[CableSource | ParseError],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Parse and store cables; idempotent.
+
+    The same reference id with the same text is counted unchanged; with other
+    text it is a conflict and the stored cable is kept.
+    """
+    report = ImportReport()
+    batch: list[ParsedCable] = []
+    for result in parse_many(sources, workers=workers):
+        if isinstance(result, ParseError):
+            report.failed.append({"source": result.source, "error": str(result)})
+        elif not result.reference_id:
+            report.failed.append(
+                {"source": result.source, "error": f"{result.source}: no reference id in the "
+                 "text, the file name or metadata beside it"}
+            )
+        else:
+            batch.append(result)
+        if len(batch) >= batch_size:
+            store_batch(batch, report)
+            batch = []
+        if on_progress:
+            on_progress(1)
+    if batch:
+        store_batch(batch, report)
+    return report
+
+
+def store_batch(batch: list[ParsedCable], report: ImportReport) -> None:
+    """Store new cables of one batch in one transaction; sort out the rest."""
+    close_old_connections()
+    fresh = _select_new(batch, report)
+    if not fresh:
+        return
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ids = insert_cables(fresh, now=now)
+    except DatabaseError:
+        # One cable (or a concurrent import of the same ids) spoiled the batch:
+        # redo it one cable at a time so that the rest still goes in.
+        for parsed in fresh:
+            _store_one(parsed, report, now)
+        return
+    _count_imported(fresh, ids, report)
+
+
+def _store_one(parsed: ParsedCable, report: ImportReport, now: object) -> None:
+    if not _select_new([parsed], report):
+        return
+    try:
+        with transaction.atomic():
+            ids = insert_cables([parsed], now=now)
+    except DatabaseError as exc:
+        report.failed.append({"source": parsed.source, "error": f"{parsed.source}: {exc}"})
+        return
+    _count_imported([parsed], ids, report)
+
+
+def _count_imported(fresh: list[ParsedCable], ids: list[int], report: ImportReport) -> None:
+    report.imported += len(fresh)
+    report.imported_ids.extend(ids)
+    report.paragraphs += sum(len(p.paragraphs) for p in fresh)
+
+
+def _select_new(batch: list[ParsedCable], report: ImportReport) -> list[ParsedCable]:
+    """Drop cables already stored (unchanged) or stored with other text (conflict)."""
+    stored = dict(
+        Cable.objects.filter(reference_id__in=[p.reference_id for p in batch]).values_list(
+            "reference_id", "sha256"
+        )
+    )
+    fresh: list[ParsedCable] = []
+    for parsed in batch:
+        ref = parsed.reference_id
+        known = stored.get(ref)
+        if known is None:
+            stored[ref] = parsed.sha256
+            fresh.append(parsed)
+        elif known == parsed.sha256:
+            report.unchanged += 1
+        else:
+            report.conflicts.append(
+                {
+                    "source": parsed.source,
+                    "reference_id": ref,
+                    "error": f"{parsed.source}: {ref} is already stored with different "
+                    "text; kept the stored cable",
+                }
+            )
+    return fresh

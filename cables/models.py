@@ -1,0 +1,149 @@
+"""A cable as received, its header fields, and its paragraphs with markings."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cables.markings import Level, Marking
+
+
+class ClassificationLevel(models.IntegerChoices):
+    """Stored as a small integer so that SQL can compare levels (U < C < S < TS)."""
+
+    UNCLASSIFIED = Level.U, "UNCLASSIFIED"
+    CONFIDENTIAL = Level.C, "CONFIDENTIAL"
+    SECRET = Level.S, "SECRET"
+    TOP_SECRET = Level.TS, "TOP SECRET"
+
+
+class ReviewState(models.TextChoices):
+    """Where a cable stands in the declassification workflow (rules, section 6)."""
+
+    INGESTED = "ingested", "Ingested"
+    DUE = "due", "Due for review"
+    IN_REVIEW = "in_review", "In review"
+    REVIEWED = "reviewed", "Reviewed"
+    APPROVED = "approved", "Approved for release"
+    RELEASED = "released", "Released"
+    RETURNED = "returned", "Returned for rework"
+
+
+class CableQuerySet(models.QuerySet["Cable"]):
+    def at_or_above(self, level: Level) -> CableQuerySet:
+        return self.filter(level__gte=int(level))
+
+    def with_tag(self, tag: str) -> CableQuerySet:
+        return self.filter(tag_rows__tag=tag.upper())
+
+
+class Cable(models.Model):
+    """One telegram, as its text says (header fields) and as received (raw text).
+
+    ``raw_text`` and ``sha256`` make imports idempotent: the same reference id
+    with the same hash is a no-op, with a different hash a conflict.
+    """
+
+    reference_id = models.CharField(max_length=64, unique=True)
+    dtg = models.CharField("date-time group", max_length=32, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    origin = models.CharField(max_length=128, blank=True, db_index=True)
+    originator = models.CharField(max_length=128, blank=True)
+    precedence = models.CharField(max_length=32, blank=True)
+    to_addressees = models.JSONField(default=list, blank=True)
+    info_addressees = models.JSONField(default=list, blank=True)
+    level = models.PositiveSmallIntegerField(
+        choices=ClassificationLevel.choices, db_index=True
+    )
+    controls = models.JSONField(default=list, blank=True)
+    banner = models.CharField(max_length=64, blank=True)
+    captions = models.JSONField(default=list, blank=True)
+    executive_order = models.CharField(max_length=16, blank=True)
+    decl = models.TextField("declassification instruction", blank=True)
+    classified_by = models.TextField(blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    subject = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+    section_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    signature = models.CharField(max_length=255, blank=True)
+    source_format = models.CharField(max_length=16, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    parse_warnings = models.JSONField(default=list, blank=True)
+    from_metadata = models.JSONField(default=list, blank=True)
+    raw_text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+
+    # Declassification status, computed by the rules engine (rules, section 4.6).
+    declass_date = models.DateField(null=True, blank=True)
+    declass_kind = models.CharField(max_length=16, blank=True)
+    declass_rule = models.CharField(max_length=32, blank=True)
+    declass_review_required = models.BooleanField(null=True)
+    declass_explanation = models.JSONField(default=list, blank=True)
+    declass_warnings = models.JSONField(default=list, blank=True)
+    declass_flags = models.JSONField(default=list, blank=True)
+    declass_computed_at = models.DateTimeField(null=True, blank=True)
+
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
+    )
+
+    objects = CableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "reference_id"]
+        indexes = [
+            # The due sweep and the forecast filter on state and date together.
+            models.Index(fields=["review_state", "declass_date"], name="cable_state_declass_idx"),
+            models.Index(fields=["declass_date"], name="cable_declass_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference_id
+
+    @property
+    def classification(self) -> Marking:
+        return Marking(Level(self.level), tuple(self.controls))
+
+
+class CableTag(models.Model):
+    """One TAGS entry of a cable, as a row so that queues can filter by tag in SQL."""
+
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="tag_rows")
+    tag = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cable", "tag"], name="cabletag_unique"),
+        ]
+        indexes = [models.Index(fields=["tag", "cable"], name="cabletag_tag_idx")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Paragraph(models.Model):
+    """One portion of a cable with its marking (explicit or inherited)."""
+
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="paragraphs")
+    ordinal = models.PositiveIntegerField()
+    number = models.CharField(max_length=16, blank=True)
+    level = models.PositiveSmallIntegerField(choices=ClassificationLevel.choices)
+    controls = models.JSONField(default=list, blank=True)
+    explicit = models.BooleanField(
+        default=True, help_text="False when the marking was inherited from the cable."
+    )
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["cable", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["cable", "ordinal"], name="paragraph_cable_ordinal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cable_id} ¶{self.number or self.ordinal}"
+
+    @property
+    def marking(self) -> Marking:
+        return Marking(Level(self.level), tuple(self.controls))

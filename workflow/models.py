@@ -1,0 +1,1 @@
+"""Workflow models (redaction rules, reviews, decisions) live here."""
