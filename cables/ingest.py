@@ -191,9 +191,18 @@ def _store_one(parsed: ParsedCable, report: ImportReport, now: object) -> None:
 
 
 def _count_imported(fresh: list[ParsedCable], ids: list[int], report: ImportReport) -> None:
+    if ids:
+        _queue_declass(ids)
     report.imported += len(fresh)
     report.imported_ids.extend(ids)
     report.paragraphs += sum(len(p.paragraphs) for p in fresh)
+
+
+def _queue_declass(ids: list[int]) -> None:
+    """Have a worker date the new cables (after commit: the ids must be visible)."""
+    from cables.tasks import declass_compute_task
+
+    transaction.on_commit(lambda: declass_compute_task.delay(ids))
 
 
 def _select_new(batch: list[ParsedCable], report: ImportReport) -> list[ParsedCable]:

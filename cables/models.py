@@ -83,19 +83,38 @@ class Cable(models.Model):
     declass_warnings = models.JSONField(default=list, blank=True)
     declass_flags = models.JSONField(default=list, blank=True)
     declass_computed_at = models.DateTimeField(null=True, blank=True)
+    declass_version = models.CharField(
+        max_length=32, blank=True, help_text="Rules version the stored status was computed with."
+    )
 
     review_state = models.CharField(
         max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
+    )
+    # The declassification date the due sweep last flagged this cable for, and in
+    # which run: a cable comes back only when its date changes (e.g. an exemption
+    # runs out), so running the sweep twice flags nothing twice.
+    due_for_date = models.DateField(null=True, blank=True)
+    due_run = models.ForeignKey(
+        "workflow.SweepRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     objects = CableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sent_at", "reference_id"]
+        permissions = [
+            ("review_cable", "Can review the cable's paragraphs"),
+            ("release_cable", "Can approve and publish the cable's release"),
+        ]
         indexes = [
-            # The due sweep and the forecast filter on state and date together.
+            # The due sweep scans only cables not already waiting for review.
+            models.Index(
+                fields=["declass_date"],
+                name="cable_sweep_idx",
+                condition=~models.Q(review_state__in=["due", "in_review"]),
+            ),
+            # Queues and the forecast filter on state and date together.
             models.Index(fields=["review_state", "declass_date"], name="cable_state_declass_idx"),
-            models.Index(fields=["declass_date"], name="cable_declass_date_idx"),
         ]
 
     def __str__(self) -> str:

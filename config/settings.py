@@ -166,6 +166,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# Cables whose declassification date falls within this many days are flagged as due.
+DECLASS_DUE_HORIZON_DAYS = env_int("DECLASS_DUE_HORIZON_DAYS", 90)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -33,5 +33,5 @@ def use_default(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cables", "0001_initial")]
+    dependencies = [("cables", "0002_initial")]
     operations = [migrations.RunPython(use_lz4, use_default)]

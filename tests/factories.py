@@ -1,0 +1,53 @@
+"""factory_boy factories for the project's models."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cables.markings import Level
+from cables.models import Cable, Paragraph
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("pw-for-tests-only")
+
+
+class CableFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cable
+
+    reference_id = factory.Sequence(lambda n: f"06EXAMPLETOWN{n + 1}")
+    sent_at = factory.LazyFunction(lambda: datetime(2006, 2, 10, 15, 30, tzinfo=UTC))
+    origin = "Embassy Exampletown"
+    originator = "AMEMBASSY EXAMPLETOWN"
+    level = int(Level.C)
+    executive_order = "12958"
+    decl = "02/10/2016"
+    reasons = factory.LazyFunction(lambda: ["1.4(d)"])
+    tags = factory.LazyFunction(lambda: ["PREL", "XX"])
+    subject = "EXAMPLE SUBJECT"
+    raw_text = factory.LazyAttribute(lambda c: f"synthetic cable {c.reference_id}")
+    sha256 = factory.LazyAttribute(lambda c: hashlib.sha256(c.raw_text.encode()).hexdigest())
+    imported_at = factory.LazyFunction(timezone.now)
+
+
+class ParagraphFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Paragraph
+
+    cable = factory.SubFactory(CableFactory)
+    ordinal = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda p: str(p.ordinal))
+    level = int(Level.C)
+    text = "Paragraph text."

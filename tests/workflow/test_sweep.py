@@ -1,0 +1,107 @@
+"""The due sweep: set-based, idempotent, notifies reviewers, records its runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core import mail
+
+from cables.models import Cable, ReviewState
+from tests.factories import CableFactory, UserFactory
+from workflow import permissions
+from workflow.models import Notification, SweepRun
+from workflow.sweep import declass_due_sweep
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2025, 7, 1)
+
+
+def make(declass_date, state=ReviewState.INGESTED, **kwargs):
+    return CableFactory(declass_date=declass_date, review_state=state, **kwargs)
+
+
+def test_it_flags_past_and_near_dates_and_nothing_else(django_assert_max_num_queries):
+    past = make(date(2016, 1, 10))
+    near = make(date(2025, 9, 1))  # within 90 days
+    far = make(date(2026, 1, 1))
+    undated = make(None)
+    waiting = make(date(2016, 1, 10), state=ReviewState.IN_REVIEW)
+
+    with django_assert_max_num_queries(12):
+        run = declass_due_sweep(as_of=AS_OF, horizon=90)
+
+    assert run.flagged == 2
+    assert run.status == SweepRun.Status.FINISHED
+    due = set(Cable.objects.filter(review_state=ReviewState.DUE).values_list("pk", flat=True))
+    assert due == {past.pk, near.pk}
+    for cable in (far, undated, waiting):
+        cable.refresh_from_db()
+        assert cable.review_state != ReviewState.DUE or cable.pk == waiting.pk
+
+
+def test_running_twice_flags_nothing_twice():
+    make(date(2016, 1, 10))
+    first = declass_due_sweep(as_of=AS_OF, horizon=90)
+    Cable.objects.update(review_state=ReviewState.REVIEWED)  # reviewed since
+
+    second = declass_due_sweep(as_of=AS_OF, horizon=90)
+
+    assert (first.flagged, second.flagged) == (1, 0)
+    assert SweepRun.objects.count() == 2
+
+
+def test_a_cable_comes_back_when_its_exemption_runs_out():
+    # Given a cable reviewed earlier and then re-dated by a 25X exemption ending soon
+    cable = make(date(2016, 1, 10))
+    declass_due_sweep(as_of=AS_OF, horizon=90)
+    Cable.objects.filter(pk=cable.pk).update(
+        review_state=ReviewState.RELEASED, declass_date=date(2058, 12, 31), declass_rule="R-25X"
+    )
+    assert declass_due_sweep(as_of=AS_OF, horizon=90).flagged == 0
+
+    # When the exemption's end comes within the horizon
+    run = declass_due_sweep(as_of=date(2058, 11, 1), horizon=90)
+
+    # Then it is flagged again
+    assert run.flagged == 1
+    cable.refresh_from_db()
+    assert cable.review_state == ReviewState.DUE
+    assert cable.due_for_date == date(2058, 12, 31)
+
+
+def test_reviewers_of_flagged_cables_are_notified_in_app_and_by_email(
+    django_capture_on_commit_callbacks,
+):
+    alice, bob, carol = UserFactory(username="alice"), UserFactory(username="bob"), UserFactory()
+    c1, c2 = make(date(2016, 1, 10)), make(date(2017, 1, 10))
+    not_due = make(date(2030, 1, 1))
+    permissions.grant(permissions.REVIEW, alice, Cable.objects.filter(pk__in=[c1.pk, c2.pk]))
+    permissions.grant(permissions.REVIEW, bob, c2)
+    permissions.grant(permissions.REVIEW, carol, not_due)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = declass_due_sweep(as_of=AS_OF, horizon=90)
+
+    counts = dict(Notification.objects.values_list("user__username", "cable_count"))
+    assert counts == {"alice": 2, "bob": 1}
+    assert run.notified_users == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
+
+
+def test_group_reviewers_are_notified_once_per_cable():
+    from django.contrib.auth.models import Group
+
+    team = Group.objects.create(name="reviewers-eur")
+    dave = UserFactory(username="dave")
+    dave.groups.add(team)
+    cable = make(date(2016, 1, 10))
+    permissions.grant(permissions.REVIEW, team, cable)
+    permissions.grant(permissions.REVIEW, dave, cable)
+
+    declass_due_sweep(as_of=AS_OF, horizon=90)
+
+    assert list(Notification.objects.values_list("user__username", "cable_count")) == [
+        ("dave", 1)
+    ]
