@@ -5,7 +5,7 @@ the same texts and their blank-line paragraphs COPY'd into two scratch tables.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass bench/ingest.py [--quick]
 
-It works in its own database (the URL's name + ``_bench``), dropped and made anew.
+It works in its own database (the URL's name + ``_bench_ingest``), dropped and made anew.
 Last line: ``cables_per_s=N paragraphs_per_s=N``.
 """
 
@@ -17,34 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import ROOT, setup_bench_database  # noqa: E402
+
 DEFAULT_CORPUS = ROOT.parent / "shared" / "cables" / "dev"
-
-
-def _setup_django(base_url: str) -> str:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(base_url)
-    if "postgres" not in cfg["ENGINE"]:
-        sys.exit("bench/ingest.py measures PostgreSQL: set DATABASE_URL to a postgres:// URL")
-    bench_name = f"{cfg['NAME']}_bench"
-    admin_dsn = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{bench_name}"')
-    url = base_url.rsplit("/", 1)[0] + "/" + bench_name
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return url
 
 
 def _load_corpus(corpus: Path):  # type: ignore[no-untyped-def]
@@ -114,8 +90,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     total = args.cables or (5_000 if args.quick else 50_000)
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/declass")
-    _setup_django(base_url)
+    setup_bench_database("bench_ingest")
 
     from cables.ingest import cables_import
     from cables.models import Cable, Paragraph

@@ -1,8 +1,15 @@
 """Top-level URL routes."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workflow:forecast"), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cables/", include("cables.urls")),
+    path("workflow/", include("workflow.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-tests-
 
 from config.settings import *  # noqa: E402,F403
 
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -1,0 +1,42 @@
+"""Shared set-up for PostgreSQL benchmarks: a fresh database and Django pointed at it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/declass"
+
+
+def setup_bench_database(suffix: str) -> str:
+    """Drop and create ``<name>_<suffix>``, point Django at it, migrate; return its URL."""
+    import dj_database_url
+    import psycopg
+
+    base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    cfg = dj_database_url.parse(base_url)
+    if "postgres" not in cfg["ENGINE"]:
+        sys.exit("this benchmark measures PostgreSQL: set DATABASE_URL to a postgres:// URL")
+    name = f"{cfg['NAME']}_{suffix}"
+    prefix = base_url.rsplit("/", 1)[0]
+    with psycopg.connect(prefix + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{prefix}/{name}"
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    # A private broker folder: tasks queued during a benchmark go nowhere shared.
+    os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
