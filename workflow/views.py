@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from workflow import permissions
 from workflow.forms import CableFilterForm
+from workflow.models import Notification
 from workflow.selectors import declass_forecast, posts_for
 
 CHART_HEIGHT = 160  # px of the tallest bar
@@ -38,3 +40,19 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "posts": posts_for(visible),
         },
     )
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications, newest first."""
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "workflow/notifications.html", {"notifications": items})
+
+
+@require_POST
+@login_required
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("workflow:notifications")

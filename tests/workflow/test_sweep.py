@@ -105,3 +105,22 @@ def test_group_reviewers_are_notified_once_per_cable():
     assert list(Notification.objects.values_list("user__username", "cable_count")) == [
         ("dave", 1)
     ]
+
+
+def test_a_user_sees_and_clears_only_their_own_notifications(client):
+    from django.urls import reverse
+
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    cable = make(date(2016, 1, 10))
+    permissions.grant(permissions.REVIEW, alice, cable)
+    permissions.grant(permissions.REVIEW, bob, cable)
+    declass_due_sweep(as_of=AS_OF, horizon=90)
+    client.force_login(alice)
+
+    page = client.get(reverse("workflow:notifications"))
+    client.post(reverse("workflow:notifications_read"))
+
+    assert page.status_code == 200
+    assert list(page.context["notifications"]) == list(Notification.objects.filter(user=alice))
+    assert Notification.objects.get(user=alice).read_at is not None
+    assert Notification.objects.get(user=bob).read_at is None
