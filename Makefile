@@ -7,7 +7,7 @@ DEV_CORPUS := $(SHARED_DIR)/cables/dev
 export DJANGO_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format check migrate demo bench-ingest clean
+.PHONY: help setup browser run test lint format check migrate demo bench-ingest clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,7 +35,14 @@ run: demo ## Set up, then run the web server, a Celery worker and beat
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) deploy/run_local.py
 
-test: setup ## Run the whole suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+browser: ## Install Debian's chromium for the browser tests, where this machine allows it
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Could not install chromium: browser tests will be skipped."; \
+		else echo "chromium is not installed and cannot be installed here: browser tests will be skipped."; fi; }
+
+test: setup browser ## Run the whole suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
 	$(PY) -m pytest
 
 lint: setup ## ruff check and format check

@@ -118,11 +118,12 @@ def _safe_status(cable: Cable, as_of: date) -> DeclassResult:
         )
 
 
-def stale_cable_ids(*, chunk_size: int = CHUNK_SIZE) -> Iterator[list[int]]:
+def stale_cable_ids(*, chunk_size: int | None = None) -> Iterator[list[int]]:
     """Chunks of ids of cables not computed under the current rules, in id order.
 
     Keyset pagination on the id, so the scan stays cheap however far it has got.
     """
+    chunk_size = chunk_size or CHUNK_SIZE
     last = 0
     while True:
         chunk = list(

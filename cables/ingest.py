@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from cables.loaders import insert_cables
@@ -24,6 +24,7 @@ from cables.models import Cable
 from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_file, parse_cable
 
 CABLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
+MAX_REFERENCE_ID = Cable._meta.get_field("reference_id").max_length or 64
 DEFAULT_BATCH_SIZE = 500  # about 5 MB of text: big enough for COPY, small enough to retry
 
 
@@ -147,6 +148,11 @@ def cables_import(
                 {"source": result.source, "error": f"{result.source}: no reference id in the "
                  "text, the file name or metadata beside it"}
             )
+        elif len(result.reference_id) > MAX_REFERENCE_ID:
+            report.failed.append(
+                {"source": result.source, "error": f"{result.source}: reference id "
+                 f"{result.reference_id[:80]!r} is longer than {MAX_REFERENCE_ID} characters"}
+            )
         else:
             batch.append(result)
         if len(batch) >= batch_size:
@@ -161,7 +167,6 @@ def cables_import(
 
 def store_batch(batch: list[ParsedCable], report: ImportReport) -> None:
     """Store new cables of one batch in one transaction; sort out the rest."""
-    close_old_connections()
     fresh = _select_new(batch, report)
     if not fresh:
         return

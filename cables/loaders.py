@@ -20,14 +20,22 @@ from cables.parsing import ParsedCable
 _CABLE_LIMITS = {
     f.name: f.max_length
     for f in Cable._meta.concrete_fields
-    if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
+    if getattr(f, "max_length", None)
+    and f.get_internal_type() == "CharField"
+    and f.name != "reference_id"  # never clipped: ingest refuses one that is too long
 }
+
+
+def _defaults() -> dict[str, Any]:
+    """Every other column's model default: COPY has no Python-side defaults to fall back on."""
+    return {f.attname: f.get_default() for f in Cable._meta.concrete_fields if not f.primary_key}
 
 
 def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
     """The Cable column values for one parsed cable (CharFields clipped to fit)."""
     marking = parsed.classification
-    values: dict[str, Any] = {
+    values: dict[str, Any] = _defaults()
+    values |= {
         "reference_id": parsed.reference_id,
         "dtg": parsed.dtg or "",
         "sent_at": parsed.sent_at,
@@ -119,9 +127,9 @@ def _insert_postgres(batch: list[ParsedCable], now: datetime) -> list[int]:
         )
         ids = [row[0] for row in cursor.fetchall()]
         rows = [cable_fields(p, now=now) for p in batch]
-        columns = ["id", *rows[0].keys()]
+        columns = ", ".join(connection.ops.quote_name(c) for c in ["id", *rows[0].keys()])
         pg = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with pg.copy(f"COPY {cable_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with pg.copy(f"COPY {cable_table} ({columns}) FROM STDIN") as copy:
             for cable_id, row in zip(ids, rows, strict=True):
                 copy.write_row([cable_id, *(_copy_value(k, v) for k, v in row.items())])
         with pg.copy(

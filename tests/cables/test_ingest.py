@@ -176,3 +176,13 @@ def test_the_whole_dev_corpus_imports_without_failure(corpus_dir):
     assert report.failed == []
     assert report.imported == len(list(corpus_dir.glob("*.txt")))
     assert Paragraph.objects.filter(explicit=True).count() > 1000
+
+
+def test_a_reference_id_too_long_to_store_is_refused_not_clipped():
+    source = CableSource(name="long.txt", text=telegram(), reference_id_override="X" * 65)
+
+    report = cables_import([source], workers=1)
+
+    assert report.imported == 0
+    assert "longer than 64" in report.failed[0]["error"]
+    assert not Cable.objects.exists()

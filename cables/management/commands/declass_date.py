@@ -98,4 +98,4 @@ class Command(BaseCommand):
         for line in stream:
             if not line.strip():
                 continue
-            out.write(json.dumps(evaluate_line(line, today=today)))
+            out.write(json.dumps(evaluate_line(line, today=today)) + "\n")
