@@ -14,12 +14,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from cables.loaders import insert_cables
+from cables.loaders import CopyRows, insert_cables, prepare_copy, uses_copy
 from cables.models import Cable
 from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_file, parse_cable
 
@@ -112,18 +113,34 @@ def parse_source(source: CableSource | ParseError) -> ParsedCable | ParseError:
     return parsed
 
 
+def parse_for_copy(source: CableSource | ParseError) -> CopyRows | ParseError:
+    """Parse one source and format its rows for COPY (runs inside pool workers)."""
+    parsed = parse_source(source)
+    if isinstance(parsed, ParseError):
+        return parsed
+    return prepare_copy(parsed, now=timezone.now())
+
+
+Parsed = ParsedCable | CopyRows
+
+
 def parse_many(
     sources: Iterable[CableSource | ParseError], *, workers: int | None = None
-) -> Iterator[ParsedCable | ParseError]:
-    """Parse in a process pool (in order); with one worker, in this process."""
+) -> Iterator[Parsed | ParseError]:
+    """Parse in a process pool (in order); with one worker, in this process.
+
+    On PostgreSQL the workers also format the COPY rows, so that the process
+    that loads them does little else.
+    """
+    work = parse_for_copy if uses_copy() else parse_source
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if workers <= 1:
-        yield from map(parse_source, sources)
+        yield from map(work, sources)
         return
     # fork: workers only parse, and share the already-imported parser.
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(parse_source, sources, chunksize=8)
+        yield from pool.imap(work, sources, chunksize=8)
 
 
 def cables_import(
@@ -139,7 +156,7 @@ def cables_import(
     text it is a conflict and the stored cable is kept.
     """
     report = ImportReport()
-    batch: list[ParsedCable] = []
+    batch: list[Parsed] = []
     for result in parse_many(sources, workers=workers):
         if isinstance(result, ParseError):
             report.failed.append({"source": result.source, "error": str(result)})
@@ -165,7 +182,7 @@ def cables_import(
     return report
 
 
-def store_batch(batch: list[ParsedCable], report: ImportReport) -> None:
+def store_batch(batch: list[Parsed], report: ImportReport) -> None:
     """Store new cables of one batch in one transaction; sort out the rest."""
     fresh = _select_new(batch, report)
     if not fresh:
@@ -183,7 +200,7 @@ def store_batch(batch: list[ParsedCable], report: ImportReport) -> None:
     _count_imported(fresh, ids, report)
 
 
-def _store_one(parsed: ParsedCable, report: ImportReport, now: object) -> None:
+def _store_one(parsed: Parsed, report: ImportReport, now: datetime) -> None:
     if not _select_new([parsed], report):
         return
     try:
@@ -195,12 +212,14 @@ def _store_one(parsed: ParsedCable, report: ImportReport, now: object) -> None:
     _count_imported([parsed], ids, report)
 
 
-def _count_imported(fresh: list[ParsedCable], ids: list[int], report: ImportReport) -> None:
+def _count_imported(fresh: list[Parsed], ids: list[int], report: ImportReport) -> None:
     if ids:
         _queue_declass(ids)
     report.imported += len(fresh)
     report.imported_ids.extend(ids)
-    report.paragraphs += sum(len(p.paragraphs) for p in fresh)
+    report.paragraphs += sum(
+        p.paragraph_count if isinstance(p, CopyRows) else len(p.paragraphs) for p in fresh
+    )
 
 
 def _queue_declass(ids: list[int]) -> None:
@@ -210,14 +229,14 @@ def _queue_declass(ids: list[int]) -> None:
     transaction.on_commit(lambda: declass_compute_task.delay(ids))
 
 
-def _select_new(batch: list[ParsedCable], report: ImportReport) -> list[ParsedCable]:
+def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
     """Drop cables already stored (unchanged) or stored with other text (conflict)."""
     stored = dict(
         Cable.objects.filter(reference_id__in=[p.reference_id for p in batch]).values_list(
             "reference_id", "sha256"
         )
     )
-    fresh: list[ParsedCable] = []
+    fresh: list[Parsed] = []
     for parsed in batch:
         ref = parsed.reference_id
         known = stored.get(ref)

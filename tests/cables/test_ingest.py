@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError
 
-from cables import loaders
+from cables import ingest
 from cables.ingest import CableSource, cables_import, expand_paths, sources_from_paths
 from cables.markings import Level
 from cables.models import Cable, CableTag, Paragraph
@@ -94,18 +94,19 @@ def test_a_broken_file_is_reported_by_name_and_the_rest_is_imported(tmp_path):
 def test_an_error_while_storing_one_cable_leaves_none_of_it_and_keeps_the_others(
     tmp_path, monkeypatch
 ):
-    # Given a batch of three cables where storing the second fails half-way
-    # (after its cable row and paragraphs were written, while writing tags)
+    # Given a batch of three cables where storing fails after the second one's
+    # rows (cable, paragraphs, tags) were written
     write_cables(tmp_path, 3)
     doomed = reference_id(serial=2)
-    real_tag_values = loaders.tag_values
+    real_insert = ingest.insert_cables
 
-    def failing_tag_values(parsed):
-        if parsed.reference_id == doomed:
-            raise IntegrityError("simulated failure while storing tags")
-        return real_tag_values(parsed)
+    def failing_insert(batch, *, now):
+        ids = real_insert(batch, now=now)
+        if any(item.reference_id == doomed for item in batch):
+            raise IntegrityError("simulated failure after writing the rows")
+        return ids
 
-    monkeypatch.setattr(loaders, "tag_values", failing_tag_values)
+    monkeypatch.setattr(ingest, "insert_cables", failing_insert)
 
     # When the batch is imported
     report = run_import(tmp_path)
@@ -186,3 +187,14 @@ def test_a_reference_id_too_long_to_store_is_refused_not_clipped():
     assert report.imported == 0
     assert "longer than 64" in report.failed[0]["error"]
     assert not Cable.objects.exists()
+
+
+def test_text_with_tabs_backslashes_and_carriage_returns_is_stored_exactly():
+    text = telegram(
+        paragraphs=("1. (C) Path C:\\temp\\new\tcolumn\r\nnext line \\N \\. ünïcode ¶",)
+    )
+    cables_import([CableSource(name="esc.txt", text=text)], workers=1)
+
+    cable = Cable.objects.get()
+    assert cable.raw_text == text
+    assert "C:\\temp\\new\tcolumn" in cable.paragraphs.get().text
