@@ -1,0 +1,169 @@
+"""Paragraph markers: where a portion starts, its number and its portion mark.
+
+Shapes from real cables: ``¶1. (C)``, ``1.(S/NF)``, ``¶1.  (C)``, ``5.A. (C)``,
+``A 1. (S/NF)``, lettered ``A. (U)``, unnumbered ``(SBU)`` at line start, a
+mark missing its "(" (``¶1. C)``), ``(C - ENTIRE TEXT)`` and
+``1. SECRET - ENTIRE TEXT.``; plus, in reflowed text, ``... end. 6. (C)`` in
+mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
+``2.5 million`` are not markers: the number's period may not precede a digit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from cables.parsing.fields import PortionMark, read_portion_mark
+
+# Paragraph 1 (or any marked numbered paragraph): where a cable's header is surely over.
+PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1\.(?!\d)|\d{1,3}\.\s*\([A-Za-z])")
+_NUMBERED_RE = re.compile(
+    r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)"
+    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?:\.[A-Za-z0-9]{1,2})*)\.(?!\d)[ \t]*"
+    r"(?:\((?P<mark>[^()\n]{1,40})\)[.:]?|(?P<half>[A-Za-z][A-Za-z/]{0,8})\)[.:]?)?"
+)
+_LETTERED_RE = re.compile(
+    r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)(?P<num>[A-Za-z])[.)][ \t]*"
+    r"\((?P<mark>[^()\n]{1,40})\)[.:]?"
+)
+_UNNUMBERED_RE = re.compile(r"^(?P<lead>[ \t]*)\((?P<mark>[^()\n]{1,40})\)[.:]?(?=[\s,;-]|$|[A-Z])")
+_ENTIRE_TEXT_STATEMENT_RE = re.compile(
+    r"^\(?\s*(?P<level>TOP\s+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE)"
+    r"\s*[-\u2013\u2014]+\s*ENTIRE\s+TEXT\b",
+    re.I,
+)
+_MIDLINE_RE = re.compile(
+    r"(?<=\S)[ \t]+(?P<marker>\u00b6?(?P<num>\d{1,3})\.[ \t]?\((?P<mark>[^()\n]{1,30})\)[.:]?)"
+    r"(?=[ \t])"
+)
+_LIST_LETTER_RE = re.compile(r"^\s*\(([A-Za-z])\)")
+_LOOKS_LIKE_MARK_RE = re.compile(r"^[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,8})+$")
+
+
+class Marker(NamedTuple):
+    """A paragraph start: number, portion mark (if readable) and the text after it.
+
+    A NamedTuple rather than a frozen dataclass: one is built for every
+    numbered line of every cable, and tuples are several times cheaper to make.
+    """
+
+    number: str  # "1", "5.A", "A 1", "A", "" (unnumbered)
+    marker: str  # the consumed marker as written, e.g. "¶1. (S/NF)"
+    mark_raw: str | None  # "(S/NF)" as written, when a readable mark is present
+    mark: PortionMark | None
+    rest: str  # text after the marker (leading spaces removed)
+    bad_mark: str | None = None  # a parenthetical that looks like a mark but is unreadable
+    entire_text: PortionMark | None = None  # "1. SECRET - ENTIRE TEXT." statement
+    base: int | None = None  # the leading paragraph number: 5 for "5.A", None if lettered
+
+
+def match_marker(
+    line: str, *, list_letters: frozenset[str] | set[str] = frozenset()
+) -> Marker | None:
+    """The paragraph marker at the start of ``line``, or None.
+
+    ``list_letters`` are the "(A)", "(B)" list items already seen in the current
+    paragraph: "(C)" after "(B)" is the next list item, not a CONFIDENTIAL mark.
+    """
+    head = line.lstrip(" \t")
+    if not head:
+        return None
+    first = head[0]
+    if first == "\u00b6" or first.isdigit():
+        found = _numbered(line)
+        return found if found is not None else _lettered(line)
+    if first.isalpha() and len(head) > 2 and head[1] in " .)":
+        found = _numbered(line) if head[1] == " " else None
+        return found if found is not None else _lettered(line)
+    if first == "(":
+        return _unnumbered(line, list_letters)
+    return None
+
+
+def _numbered(line: str) -> Marker | None:
+    m = _NUMBERED_RE.match(line)
+    if m is None:
+        return None
+    number = " ".join(m.group("num").split())
+    body = m.group("mark") or m.group("half")
+    mark = read_portion_mark(body) if body else None
+    if number[:1].isalpha() and mark is None:
+        return None  # "A 1." without a portion mark is prose ("A 1.5 ...")
+    base = int(number.rsplit(" ", 1)[-1].split(".", 1)[0])  # "A 1" -> 1, "5.A" -> 5
+    if mark is not None:
+        raw = f"({body})" if m.group("mark") else f"{body})"
+        return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :].lstrip(), base=base)
+    end = m.start("mark") - 1 if m.group("mark") else m.start("half") if body else m.end()
+    rest = line[end:].lstrip()
+    bad = body if m.group("mark") and _LOOKS_LIKE_MARK_RE.match(body.strip().upper()) else None
+    entire = _ENTIRE_TEXT_STATEMENT_RE.match(rest)
+    entire_mark = read_portion_mark(f"{entire.group('level')} - ENTIRE TEXT") if entire else None
+    return Marker(number, line[:end].strip(), None, None, rest, bad, entire_mark, base)
+
+
+def _lettered(line: str) -> Marker | None:
+    m = _LETTERED_RE.match(line)
+    if m is None:
+        return None
+    mark = read_portion_mark(m.group("mark"))
+    if mark is None:
+        return None
+    return Marker(
+        m.group("num"), m.group(0).strip(), f"({m.group('mark')})", mark, line[m.end() :].lstrip()
+    )
+
+
+def _unnumbered(line: str, list_letters: frozenset[str] | set[str]) -> Marker | None:
+    m = _UNNUMBERED_RE.match(line)
+    if m is None:
+        return None
+    body = m.group("mark")
+    mark = read_portion_mark(body)
+    if mark is None:
+        return None
+    letter = body.strip().upper()
+    if len(letter) == 1 and chr(ord(letter) - 1) in list_letters:
+        return None
+    return Marker("", m.group(0).strip(), f"({body})", mark, line[m.end() :].lstrip())
+
+
+def list_letter(line: str) -> str | None:
+    """The letter of a "(B) ..." list item at the start of a line."""
+    m = _LIST_LETTER_RE.match(line)
+    return m.group(1).upper() if m else None
+
+
+_MIDLINE_GAP = 1  # reflowed cables sometimes skip a number ("23. ... 25. (U)")
+
+
+def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
+    """Find the marker of paragraph ``expected`` inside a reflowed line.
+
+    Returns (text before it, marker) or None.  Only the next number (or the
+    one after it) counts, so "see para 2. (C)" in prose is not a paragraph break.
+    """
+    if ".(" not in line and ". (" not in line:
+        return None
+    for m in _MIDLINE_RE.finditer(line):
+        if not expected <= int(m.group("num")) <= expected + _MIDLINE_GAP:
+            continue
+        mark = read_portion_mark(m.group("mark"))
+        if mark is None:
+            continue
+        return line[: m.start()], Marker(
+            m.group("num"),
+            m.group("marker"),
+            f"({m.group('mark')})",
+            mark,
+            line[m.end() :].lstrip(),
+            base=int(m.group("num")),
+        )
+    return None
+
+
+def entire_text_statement(text: str) -> PortionMark | None:
+    """A "CONFIDENTIAL - ENTIRE TEXT" statement at the start of a line or paragraph."""
+    m = _ENTIRE_TEXT_STATEMENT_RE.match(text.strip())
+    if m is None:
+        return None
+    return read_portion_mark(f"{m.group('level')} - ENTIRE TEXT")

@@ -1,0 +1,241 @@
+"""Turn whatever was received (telegram text, an archive HTML page, a Markdown
+scrape) into plain telegram lines, and refuse input that is not text at all.
+
+Why a separate step: every later pattern is written for telegram lines, so
+format quirks (tags, entities, Markdown escapes, hard-break markers) are
+removed once here instead of being tolerated everywhere.  Only the standard
+library is used; HTML is stripped with regular expressions because archive
+pages are simple and a tag stripper never raises on broken markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from cables.parsing.model import ParseError
+
+# --- readability -----------------------------------------------------------------
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def check_readable(text: str, source: str) -> None:
+    """Raise ParseError for empty or binary input (the caller cannot parse it)."""
+    if not isinstance(text, str):
+        raise ParseError(f"expected text, got {type(text).__name__}", source=source, line=None)
+    if not text.strip():
+        raise ParseError("empty cable: no text at all", source=source, line=1)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise ParseError("contains NUL bytes: binary data, not a cable", source=source, line=line)
+    sample = text[:1024]  # binary data shows in its first KB; scanning more costs time
+    bad = len(_CONTROL_RE.findall(sample))
+    if bad > 8 and bad > len(sample) // 20:
+        first = _CONTROL_RE.search(sample)
+        line = sample.count("\n", 0, first.start() if first else 0) + 1
+        raise ParseError(
+            f"{bad} control or replacement characters in the first {len(sample)}: "
+            "binary data, not a cable",
+            source=source,
+            line=line,
+        )
+
+
+# --- format detection --------------------------------------------------------------
+
+_HTML_DOC_RE = re.compile(r"<(?:!doctype\s+html|html|body|pre)\b", re.I)
+_HTML_TAG_RE = re.compile(
+    r"</?(?:br|p|div|a|span|table|tr|td|th|code|pre|h[1-6]|li|ul|ol|b|i|em|strong)\b[^<>]*>",
+    re.I,
+)
+_MD_FENCE_RE = re.compile(r"^\s{0,3}(?:```|~~~)", re.M)
+_MD_LINK_RE = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^()\s]|\([^()\s]*\))*\)")
+_MD_HEADING_RE = re.compile(r"[ ]{0,3}#{1,6}[ \t]+\S")
+_MD_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]{1,300}?)(?<=\S)\1")
+_MD_BACKSLASH_EOL_RE = re.compile(r"\\[ \t]*$", re.M)
+
+
+def detect_format(text: str) -> str:
+    """'html', 'markdown' or 'text', from markup that raw telegrams never contain.
+
+    Why the single-character tests: ``c in text`` is a memchr and costs about
+    a microsecond, while each regular expression scans the whole text; plain
+    telegrams, nearly all of the input, should cost almost nothing here.
+    """
+    if "<" in text and (
+        _HTML_DOC_RE.search(text) or len(_HTML_TAG_RE.findall(text, 0, 200_000)) >= 2
+    ):
+        return "html"
+    strong = (
+        ("`" in text or "~" in text)
+        and ("```" in text or "~~~" in text)
+        and _MD_FENCE_RE.search(text) is not None
+    ) or ("]" in text and "](" in text and _MD_LINK_RE.search(text) is not None)
+    if strong:
+        return "markdown"
+    # Weaker signs count only together: telegrams do contain "**LINK BREAK**".
+    weak = (
+        ("#" in text and _has_heading(text))
+        + (
+            ("*" in text or "_" in text)
+            and ("**" in text or "__" in text)
+            and _MD_BOLD_RE.search(text) is not None
+        )
+        + ("\\" in text and text.count("\\") >= 3 and len(_MD_BACKSLASH_EOL_RE.findall(text)) >= 3)
+    )
+    return "markdown" if weak >= 2 else "text"
+
+
+def _has_heading(text: str) -> bool:
+    """A Markdown heading line ("# Cable ..."); "#" elsewhere (FL3 "#0123") does not count."""
+    k = text.find("#")
+    while k >= 0:
+        start = text.rfind("\n", 0, k) + 1
+        if not text[start:k].strip(" ") and k - start <= 3 and _MD_HEADING_RE.match(text, start):
+            return True
+        k = text.find("#", k + 1)
+    return False
+
+
+# --- entities ----------------------------------------------------------------------
+
+# Only entities closed by ";" are decoded: telegrams use a bare "&" for quotes
+# ("&very good news,8") and html.unescape would turn "&not" or "&para" into symbols.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def decode_entities(text: str) -> str:
+    """Decode HTML entities closed by ";" (named and numeric, incl. "&#x000A;")."""
+    if "&" not in text:
+        return text
+    return _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+
+
+# --- HTML --------------------------------------------------------------------------
+
+_HTML_COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_HTML_DROP_RE = re.compile(
+    r"<(script|style|head|title|noscript|template)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I
+)
+_HTML_PRE_RE = re.compile(r"<pre\b[^>]*>(.*?)(?:</pre\s*>|$)", re.S | re.I)
+_HTML_BR_RE = re.compile(r"<br\b[^<>]*>[ \t]*\n?", re.I)
+_HTML_BLOCK_RE = re.compile(
+    r"</?(?:p|div|tr|li|ul|ol|dl|dt|dd|h[1-6]|table|tbody|thead|blockquote|section|article|"
+    r"header|footer|nav|main|hr|pre|code)\b[^<>]*>",
+    re.I,
+)
+_HTML_CELL_RE = re.compile(r"</?(?:td|th)\b[^<>]*>", re.I)
+_HTML_LINK_JOIN_RE = re.compile(r"</a\s*>(?=\s*<a\b)", re.I)
+_HTML_TAG_ANY_RE = re.compile(r"<(?:[A-Za-z][^<>]*|/[A-Za-z][^<>]*|![^<>]*|\?[^<>]*)>")
+
+
+def html_to_text(page: str) -> str:
+    """The cable text of an archive page.
+
+    Archive pages put the routing header and the body in separate ``<pre>``
+    blocks; everything outside them is site chrome (navigation, a metadata
+    table whose classification must not be read as the cable's), so when
+    ``<pre>`` blocks exist only they are kept, one blank line apart.
+    """
+    page = _HTML_COMMENT_RE.sub("", page)
+    page = _HTML_DROP_RE.sub("", page)
+    blocks = _HTML_PRE_RE.findall(page)
+    if blocks:
+        page = "\n\n".join(blocks)
+    elif _HTML_BR_RE.search(page):
+        # Flowing HTML: source newlines are only whitespace; <br>/<p> make lines.
+        page = page.replace("\r\n", "\n").replace("\n", " ")
+    page = _HTML_BR_RE.sub("\n", page)
+    page = _HTML_BLOCK_RE.sub("\n", page)
+    page = _HTML_CELL_RE.sub(" ", page)
+    page = _HTML_LINK_JOIN_RE.sub(" ", page)  # TAGS as adjacent links stay apart
+    page = _HTML_TAG_ANY_RE.sub("", page)
+    return decode_entities(page)
+
+
+# --- Markdown ----------------------------------------------------------------------
+
+_MD_FENCE_LINE_RE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_HEADING_LINE_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
+_MD_IMAGE_INLINE_RE = re.compile(r"!\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_LINK_INLINE_RE = re.compile(r"\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_MD_REFLINK_RE = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
+_MD_AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
+_MD_ITALIC_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,300}?)(?<=\S)\*(?![\w*])")
+_MD_CODE_RE = re.compile(r"`([^`\n]+)`")
+_MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
+_MD_RULE_RE = re.compile(r"^\s{0,3}(?:\*\s*){3,}$|^\s{0,3}(?:_\s*){3,}$")
+_MD_HARD_BREAK_RE = re.compile(r"(?:\\|[ \t]{2,})$")
+_MD_LINKREF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s+\S+")
+
+
+def markdown_to_text(doc: str) -> str:
+    """The cable text of a Markdown scrape: markup removed, fenced text kept as is.
+
+    Line structure is kept (Markdown soft wraps are the telegram's own line
+    breaks); hard-break markers (trailing backslash or two spaces) are dropped.
+    """
+    out: list[str] = []
+    in_fence = False
+    for line in doc.split("\n"):
+        if _MD_FENCE_LINE_RE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            out.append(line)
+        elif not _MD_LINKREF_DEF_RE.match(line) and not _MD_RULE_RE.match(line):
+            out.append(_markdown_line(line))
+    return "\n".join(out)
+
+
+# Escaped characters ("\\*", "1\\.") are parked in the private-use area while
+# emphasis and links are removed, so that "\\*word\\*" is not read as emphasis.
+_PARK_BASE = 0xE000
+_UNPARK = {_PARK_BASE + ord(c): c for c in "\\`*_{}[]()#+-.!|>~"}
+
+
+def _markdown_line(line: str) -> str:
+    line = _MD_HARD_BREAK_RE.sub("", line)
+    if "\\" in line:
+        line = _MD_ESCAPE_RE.sub(lambda m: chr(_PARK_BASE + ord(m.group(1))), line)
+    line = _MD_QUOTE_RE.sub("", line)
+    heading = _MD_HEADING_LINE_RE.match(line)
+    if heading:
+        line = heading.group(1)
+    if "[" in line:
+        line = _MD_IMAGE_INLINE_RE.sub(r"\1", line)
+        line = _MD_LINK_INLINE_RE.sub(r"\1", line)
+        line = _MD_REFLINK_RE.sub(r"\1", line)
+    if "<" in line:
+        line = _MD_AUTOLINK_RE.sub(r"\1", line)
+    if "*" in line or "_" in line:
+        line = _MD_BOLD_RE.sub(r"\2", line)
+        line = _MD_ITALIC_RE.sub(r"\1", line)
+    if "`" in line:
+        line = _MD_CODE_RE.sub(r"\1", line)
+    return decode_entities(line).translate(_UNPARK)
+
+
+# --- common ------------------------------------------------------------------------
+
+_SPACE_LIKE_RE = re.compile(r"[\xa0\u2007\u202f]")
+
+
+def to_lines(text: str, fmt: str) -> list[str]:
+    """Plain telegram lines for any input format (newlines unified, NBSP as space)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == "html":
+        text = html_to_text(text)
+    elif fmt == "markdown":
+        text = markdown_to_text(text)
+    if "\xa0" in text or "\u2007" in text or "\u202f" in text:
+        text = _SPACE_LIKE_RE.sub(" ", text)
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return text.split("\n")

@@ -1,0 +1,198 @@
+"""The top of a cable: where its classification line is, and the routing lines above it.
+
+Routing (FL5 date-time group, FM, TO, INFO) sits above the classification
+line in full telegrams; archive extracts replace it with a "Cable dated:"
+stamp or a weekday dateline, and 1970s cables with "PAGE 01" headers.  Each
+source of the date is ranked so that the most precise one wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cables.parsing import fields as f
+from cables.parsing.markers import PARAGRAPH_ONE_RE
+
+Line = tuple[int, str]  # (1-based line number in the normalised text, text)
+
+_CABLE_DATED_SPLIT_RE = re.compile(r"(Cable dated:\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?Z?)")
+
+
+def split_cable_dated(lines: list[Line], limit: int = 400) -> list[Line]:
+    """Put an archive "Cable dated:..." stamp on its own line (it is glued to the banner)."""
+    out: list[Line] = []
+    for i, (no, text) in enumerate(lines):
+        if i < limit and "Cable dated:" in text:
+            out.extend((no, part) for part in _CABLE_DATED_SPLIT_RE.split(text) if part.strip())
+        else:
+            out.append((no, text))
+    return out
+
+
+# --- locating the classification line ----------------------------------------------------
+
+
+def find_banner(lines: list[Line], limit: int = 600) -> tuple[int, f.Banner | None]:
+    """Index of the classification line: the first full one before paragraph 1.
+
+    A bare level line ("CONFIDENTIAL PTQ2529", "SECRET//NOFORN") is used only
+    when no full line (level, post, serial) exists before the body.
+    """
+    bare_index, bare = -1, None
+    for i, (_, text) in enumerate(lines[:limit]):
+        s = text.lstrip()
+        if not s:
+            continue
+        if PARAGRAPH_ONE_RE.match(s):
+            break
+        if s[0] in f.BANNER_FIRST:
+            banner = f.read_banner(s)
+            if banner is not None:
+                if banner.full:
+                    return i, banner
+                if bare is None:
+                    bare_index, bare = i, banner
+    return bare_index, bare
+
+
+_FIELD_START_RE = re.compile(
+    r"^\s*(?:\u00b6?\s*E\s?\.?\s?[O0]\s?\.?\s*\d{5}|TAGS?\s*:|SUBJ(?:ECT)?\s*:|SIPDIS\b)", re.I
+)
+
+
+def first_field_index(lines: list[Line], limit: int = 200) -> int:
+    """Where the header fields begin when there is no classification line."""
+    for i, (_, text) in enumerate(lines[:limit]):
+        if _FIELD_START_RE.match(text) or PARAGRAPH_ONE_RE.match(text):
+            return i
+    return 0
+
+
+# --- routing preamble ----------------------------------------------------------------------
+
+_FL2_RE = re.compile(r"^(?P<prec>[ZOPR]{2})\s+R[A-Z]{3,7}\b")
+_ROUTING_NOISE_RE = re.compile(r"^(?:VZCZC|DE\s+R[A-Z]{3,7}|ZN[YR]\s|BT$|NNNN|ACTION\s|-{4,})")
+
+
+@dataclass(slots=True)
+class Preamble:
+    """What the routing lines above the classification line say."""
+
+    dtg: str | None = None
+    sent_at: datetime | None = None
+    date_source: str | None = None  # "dtg" | "cable_dated" | "dateline" | "bare_dtg"
+    precedence: str | None = None
+    originator: str | None = None
+    to: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
+    partial: bool = False
+    page_time: tuple[str, int, int, int] | None = None  # ("271458Z", day, hour, minute)
+
+
+_FL5_FIRST = frozenset("ZOPRY")
+_DATE_RANK = {"dtg": 0, "cable_dated": 1, "dateline": 2, "bare_dtg": 3}
+
+
+def read_preamble(lines: list[Line]) -> Preamble:
+    """Read DTG, FM, TO and INFO from the lines above the classification line."""
+    pre = Preamble()
+    state: str | None = None
+    fm_seen = False
+    digraph: str | None = None
+    for _, text in lines:
+        s = text.strip()
+        if not s:
+            continue
+        if s.startswith("This record is a partial extract"):
+            pre.partial = True
+        elif _read_date_line(pre, s):
+            state = None
+        elif s.startswith("FM ") or s == "FM":
+            if pre.originator is None:
+                pre.originator = " ".join(s[2:].split()) or None
+            fm_seen, state = True, None
+        elif fm_seen and (s.startswith("TO ") or s.startswith("INFO ")):
+            state = "to" if s.startswith("TO ") else "info"
+            _add_addressee(pre, state, s.split(None, 1)[1])
+        elif s.startswith("XMT"):
+            state = "xmt"
+        elif (fl2 := _FL2_RE.match(s)) is not None and not fm_seen:
+            digraph = digraph or fl2.group("prec")
+        elif state in ("to", "info") and not _ROUTING_NOISE_RE.match(s):
+            _add_addressee(pre, state, s)
+    if pre.precedence is None and digraph:
+        pre.precedence = f.precedence_word(digraph[0])
+    return pre
+
+
+def _read_date_line(pre: Preamble, s: str) -> bool:
+    """Take a date from a routing line if it ranks above what is known; True if it was one."""
+    first = s[:1]
+    if first in _FL5_FIRST and s[1:2] == " ":
+        if _fl5_line(pre, s):
+            return True
+    if first.isdigit():
+        bare = f.BARE_DTG_RE.match(s)
+        if bare:
+            if _better(pre, "bare_dtg"):
+                _set_date(pre, "bare_dtg", bare.group("dtg"), f.dtg_datetime(bare))
+            return True
+    if first == "P" and s.startswith("PAGE"):
+        return _page_line(pre, s)
+    if "Cable dated" in s:
+        dated = f.CABLE_DATED_RE.search(s)
+        if dated:
+            if _better(pre, "cable_dated"):
+                _set_date(pre, "cable_dated", None, f.cable_dated(dated))
+            return True
+    if "day," in s:
+        line = f.DATELINE_RE.match(s)
+        if line:
+            if _better(pre, "dateline"):
+                _set_date(pre, "dateline", None, f.dateline(line))
+            return True
+    return False
+
+
+def _fl5_line(pre: Preamble, s: str) -> bool:
+    fl5 = f.FL5_RE.match(s)
+    if fl5:
+        if _better(pre, "dtg"):
+            _set_date(pre, "dtg", fl5.group("dtg"), f.dtg_datetime(fl5))
+            pre.precedence = f.precedence_word(fl5.group("p1"))
+        return True
+    return False
+
+
+def _page_line(pre: Preamble, s: str) -> bool:
+    page = f.PAGE_HEADER_RE.match(s)
+    if page is None:
+        return False
+    if pre.page_time is None:
+        pre.page_time = (
+            page.group("dtg"),
+            int(page.group("dd")),
+            int(page.group("hh")),
+            int(page.group("mi")),
+        )
+    return True
+
+
+def _better(pre: Preamble, source: str) -> bool:
+    return pre.date_source is None or _DATE_RANK[source] < _DATE_RANK[pre.date_source]
+
+
+def _set_date(pre: Preamble, source: str, dtg: str | None, when: datetime | None) -> None:
+    if when is None:
+        return
+    pre.date_source, pre.sent_at = source, when
+    if dtg is not None or pre.dtg is None:
+        pre.dtg = dtg
+
+
+def _add_addressee(pre: Preamble, state: str, text: str) -> None:
+    name = f.addressee(text)
+    if name:
+        (pre.to if state == "to" else pre.info).append(name)
