@@ -30,10 +30,7 @@ def _load_corpus(corpus: Path):  # type: ignore[no-untyped-def]
     files = sorted(corpus.glob("*.txt"))
     if not files:
         sys.exit(f"no cables found in {corpus}")
-    return [
-        CableSource(name=str(f), text=f.read_text(encoding="utf-8"), metadata=metadata_for_file(f))
-        for f in files
-    ]
+    return [CableSource(name=str(f), path=f, metadata=metadata_for_file(f)) for f in files]
 
 
 def _repeat(base, total: int):  # type: ignore[no-untyped-def]
@@ -68,11 +65,12 @@ def _copy_floor(base, total: int) -> tuple[float, int]:  # type: ignore[no-untyp
         pg = cur.cursor
         with pg.copy("COPY floor_cable (id, ref, sha, raw) FROM STDIN") as copy:
             for i, src in enumerate(_repeat(base, total)):
-                sha = hashlib.sha256(src.text.encode()).hexdigest()
-                copy.write_row((i, src.reference_id_override, sha, src.text))
+                text = src.read()
+                sha = hashlib.sha256(text.encode()).hexdigest()
+                copy.write_row((i, src.reference_id_override, sha, text))
         with pg.copy("COPY floor_par (cable_id, ordinal, body) FROM STDIN") as copy:
             for i, src in enumerate(_repeat(base, total)):
-                for j, par in enumerate(src.text.split("\n\n")):
+                for j, par in enumerate(src.read().split("\n\n")):
                     copy.write_row((i, j, par))
                     paragraphs += 1
     elapsed = time.perf_counter() - start
@@ -85,8 +83,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 cables instead of 50,000")
     parser.add_argument("--cables", type=int, default=None)
-    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get(
-        "DECLASS_CORPUS", DEFAULT_CORPUS)))
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(os.environ.get("DECLASS_CORPUS", DEFAULT_CORPUS))
+    )
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     total = args.cables or (5_000 if args.quick else 50_000)
@@ -97,8 +96,10 @@ def main() -> None:
 
     base = _load_corpus(args.corpus)
     floor_s, floor_pars = _copy_floor(base, total)
-    print(f"baseline COPY floor (no parse, no ORM): {total / floor_s:,.0f} cables/s, "
-          f"{floor_pars / floor_s:,.0f} paragraphs/s")
+    print(
+        f"baseline COPY floor (no parse, no ORM): {total / floor_s:,.0f} cables/s, "
+        f"{floor_pars / floor_s:,.0f} paragraphs/s"
+    )
 
     start = time.perf_counter()
     report = cables_import(_repeat(base, total), workers=args.workers)
@@ -106,12 +107,16 @@ def main() -> None:
     stored = Cable.objects.count()
     stored_pars = Paragraph.objects.count()
     if report.failed or report.conflicts or stored != total:
-        sys.exit(f"import incomplete: stored={stored} failed={len(report.failed)} "
-                 f"conflicts={len(report.conflicts)}")
+        sys.exit(
+            f"import incomplete: stored={stored} failed={len(report.failed)} "
+            f"conflicts={len(report.conflicts)}"
+        )
     cps = total / elapsed
     pps = stored_pars / elapsed
-    print(f"imported {stored:,} cables and {stored_pars:,} paragraphs in {elapsed:.1f} s "
-          f"({cps / (total / floor_s):.0%} of the COPY floor's rate)")
+    print(
+        f"imported {stored:,} cables and {stored_pars:,} paragraphs in {elapsed:.1f} s "
+        f"({cps / (total / floor_s):.0%} of the COPY floor's rate)"
+    )
     print(f"cables_per_s={cps:.0f} paragraphs_per_s={pps:.0f}")
 
 

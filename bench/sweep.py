@@ -39,14 +39,11 @@ def _fill(total: int) -> None:
     from cables.models import Cable
 
     rng = random.Random(1)
-    template = {
-        f.column: f.get_default()
-        for f in Cable._meta.concrete_fields
-        if not f.primary_key
-    }
+    template = {f.column: f.get_default() for f in Cable._meta.concrete_fields if not f.primary_key}
     template.update(imported_at=timezone.now(), sha256="0" * 64, level=1)
-    json_cols = {f.column for f in Cable._meta.concrete_fields
-                 if f.get_internal_type() == "JSONField"}
+    json_cols = {
+        f.column for f in Cable._meta.concrete_fields if f.get_internal_type() == "JSONField"
+    }
     columns = list(template)
     start = date(1990, 1, 1)
     span = (date(2060, 12, 31) - start).days
@@ -58,8 +55,7 @@ def _fill(total: int) -> None:
                 row["raw_text"] = f"cable {i}"
                 row["declass_date"] = start + timedelta(days=rng.randrange(span))
                 row["sent_at"] = datetime(2000, 1, 1, tzinfo=UTC)
-                copy.write_row([json.dumps(row[c]) if c in json_cols else row[c]
-                                for c in columns])
+                copy.write_row([json.dumps(row[c]) if c in json_cols else row[c] for c in columns])
         cur.execute("ANALYZE cables_cable")
 
 
@@ -70,8 +66,10 @@ def _grant_reviewers(total: int) -> None:
     from workflow.permissions import REVIEW, _permission
 
     perm = _permission(REVIEW)
-    users = [get_user_model().objects.create_user(f"reviewer{i}", f"r{i}@example.org")
-             for i in range(REVIEWERS)]
+    users = [
+        get_user_model().objects.create_user(f"reviewer{i}", f"r{i}@example.org")
+        for i in range(REVIEWERS)
+    ]
     rng = random.Random(2)
     with connection.cursor() as cur:
         cur.execute("SELECT min(id), max(id) FROM cables_cable")
@@ -81,8 +79,7 @@ def _grant_reviewers(total: int) -> None:
             " FROM STDIN"
         ) as copy:
             for user in users:
-                for cable_id in rng.sample(range(low, high + 1),
-                                           min(CABLES_PER_REVIEWER, total)):
+                for cable_id in rng.sample(range(low, high + 1), min(CABLES_PER_REVIEWER, total)):
                     copy.write_row((user.pk, perm.pk, cable_id))
         cur.execute("ANALYZE workflow_cableuserobjectpermission")
 
@@ -92,16 +89,22 @@ def _baseline_update(horizon: int) -> tuple[float, int]:
 
     cutoff = AS_OF + timedelta(days=horizon)
     with connection.cursor() as cur:
-        cur.execute("CREATE TABLE bench_copy AS SELECT id, declass_date, review_state, "
-                    "due_for_date FROM cables_cable")
-        cur.execute("CREATE INDEX ON bench_copy (declass_date) "
-                    "WHERE review_state NOT IN ('due', 'in_review')")
+        cur.execute(
+            "CREATE TABLE bench_copy AS SELECT id, declass_date, review_state, "
+            "due_for_date FROM cables_cable"
+        )
+        cur.execute(
+            "CREATE INDEX ON bench_copy (declass_date) "
+            "WHERE review_state NOT IN ('due', 'in_review')"
+        )
         cur.execute("ANALYZE bench_copy")
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("UPDATE bench_copy SET review_state = 'due', due_for_date = declass_date "
-                    "WHERE declass_date <= %s AND review_state NOT IN ('due', 'in_review')",
-                    [cutoff])
+        cur.execute(
+            "UPDATE bench_copy SET review_state = 'due', due_for_date = declass_date "
+            "WHERE declass_date <= %s AND review_state NOT IN ('due', 'in_review')",
+            [cutoff],
+        )
         rows = cur.rowcount
     elapsed = time.perf_counter() - start
     with connection.cursor() as cur:
@@ -114,10 +117,17 @@ def _engine_rate(seconds: float) -> float:
 
     cases = json.loads((ROOT / "tests" / "data" / "declass_vectors.json").read_text())
     inputs = [
-        dict(origin=date.fromisoformat(c["origin"]), level=c["level"], decl=c["decl"],
-             reasons=c["reasons"], exemptions=c["exemptions"], as_of=AS_OF,
-             aea=c.get("aea", False))
-        for c in cases if "expected_error" not in c
+        dict(
+            origin=date.fromisoformat(c["origin"]),
+            level=c["level"],
+            decl=c["decl"],
+            reasons=c["reasons"],
+            exemptions=c["exemptions"],
+            as_of=AS_OF,
+            aea=c.get("aea", False),
+        )
+        for c in cases
+        if "expected_error" not in c
     ]
     count = 0
     start = time.perf_counter()
@@ -145,14 +155,18 @@ def main() -> None:
     print(f"filled {total:,} cables in {time.perf_counter() - t0:.1f} s")
 
     base_s, base_rows = _baseline_update(90)
-    print(f"baseline bare UPDATE (no lock, run record or notifications): {base_s:.2f} s, "
-          f"{base_rows:,} rows")
+    print(
+        f"baseline bare UPDATE (no lock, run record or notifications): {base_s:.2f} s, "
+        f"{base_rows:,} rows"
+    )
 
     start = time.perf_counter()
     run = declass_due_sweep(as_of=AS_OF, horizon=90)
     sweep_s = time.perf_counter() - start
-    print(f"first sweep: {sweep_s:.2f} s, flagged {run.flagged:,}, "
-          f"notified {run.notified_users} reviewers")
+    print(
+        f"first sweep: {sweep_s:.2f} s, flagged {run.flagged:,}, "
+        f"notified {run.notified_users} reviewers"
+    )
 
     start = time.perf_counter()
     again = declass_due_sweep(as_of=AS_OF, horizon=90)

@@ -11,6 +11,7 @@ from django.urls import URLPattern, path
 
 from cables.ingest import CableSource, cables_import
 from cables.models import Cable, Paragraph
+from cables.parsing import ParseError
 
 MAX_UPLOAD_FILES = 500
 
@@ -75,10 +76,25 @@ class CableAdmin(admin.ModelAdmin):
             "Header",
             {
                 "fields": (
-                    "dtg", "sent_at", "origin", "originator", "precedence",
-                    "to_addressees", "info_addressees", "level", "controls", "banner",
-                    "captions", "executive_order", "decl", "classified_by", "reasons",
-                    "tags", "references", "section_count", "signature",
+                    "dtg",
+                    "sent_at",
+                    "origin",
+                    "originator",
+                    "precedence",
+                    "to_addressees",
+                    "info_addressees",
+                    "level",
+                    "controls",
+                    "banner",
+                    "captions",
+                    "executive_order",
+                    "decl",
+                    "classified_by",
+                    "reasons",
+                    "tags",
+                    "references",
+                    "section_count",
+                    "signature",
                 )
             },
         ),
@@ -86,9 +102,14 @@ class CableAdmin(admin.ModelAdmin):
             "Declassification",
             {
                 "fields": (
-                    "declass_date", "declass_kind", "declass_rule",
-                    "declass_review_required", "declass_explanation", "declass_warnings",
-                    "declass_flags", "declass_computed_at",
+                    "declass_date",
+                    "declass_kind",
+                    "declass_rule",
+                    "declass_review_required",
+                    "declass_explanation",
+                    "declass_warnings",
+                    "declass_flags",
+                    "declass_computed_at",
                 )
             },
         ),
@@ -97,8 +118,13 @@ class CableAdmin(admin.ModelAdmin):
             {
                 "classes": ("collapse",),
                 "fields": (
-                    "source_name", "source_format", "parse_warnings", "from_metadata",
-                    "sha256", "imported_at", "raw_text",
+                    "source_name",
+                    "source_format",
+                    "parse_warnings",
+                    "from_metadata",
+                    "sha256",
+                    "imported_at",
+                    "raw_text",
                 ),
             },
         ),
@@ -148,14 +174,12 @@ class CableAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/cables/cable/upload.html", context)
 
 
-def _upload_source(upload: object) -> CableSource:
-    from cables.parsing import ParseError
-
+def _upload_source(upload: object) -> CableSource | ParseError:
     name = getattr(upload, "name", "upload")
     try:
         text = upload.read().decode("utf-8")  # type: ignore[attr-defined]
     except UnicodeDecodeError as exc:
-        return ParseError(f"not UTF-8 text (byte {exc.start})", source=name)  # type: ignore[return-value]
+        return ParseError(f"not UTF-8 text (byte {exc.start})", source=name)
     return CableSource(name=name, text=text)
 
 

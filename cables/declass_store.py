@@ -78,8 +78,14 @@ def _apply(cable: Cable, result: DeclassResult, now: datetime) -> None:
 
 
 _UPDATED = [
-    "declass_date", "declass_kind", "declass_rule", "declass_review_required",
-    "declass_explanation", "declass_warnings", "declass_flags", "declass_computed_at",
+    "declass_date",
+    "declass_kind",
+    "declass_rule",
+    "declass_review_required",
+    "declass_explanation",
+    "declass_warnings",
+    "declass_flags",
+    "declass_computed_at",
     "declass_version",
 ]
 
@@ -107,13 +113,21 @@ def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> i
 def _safe_status(cable: Cable, as_of: date) -> DeclassResult:
     try:
         return status_for(
-            sent_at=cable.sent_at, level=cable.level, decl=cable.decl,
-            reasons=cable.reasons, controls=cable.controls, as_of=as_of,
+            sent_at=cable.sent_at,
+            level=cable.level,
+            decl=cable.decl,
+            reasons=cable.reasons,
+            controls=cable.controls,
+            as_of=as_of,
         )
     except DeclassInputError as exc:
         return DeclassResult(
-            declass_date=None, date_kind="none", rule="R-ERROR", review_required=True,
-            warnings=frozenset({"W_ENGINE_INPUT"}), flags=frozenset(),
+            declass_date=None,
+            date_kind="none",
+            rule="R-ERROR",
+            review_required=True,
+            warnings=frozenset({"W_ENGINE_INPUT"}),
+            flags=frozenset(),
             explanation=(f"The engine refused the stored fields ({exc}); a reviewer must decide.",),
         )
 

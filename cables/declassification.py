@@ -167,9 +167,7 @@ _EO13526_DIRECTIVE = date(2010, 6, 25)  # 50X1-HUM replaces 25X1-human
 
 _MAX_ORIGIN_YEAR = 9999 - 75  # auto(75) must remain a representable date
 _CLASSIFIED_LINES = {
-    code: f"Level {name} is classified."
-    for code, name in _LEVEL_NAMES.items()
-    if code != "U"
+    code: f"Level {name} is classified." for code, name in _LEVEL_NAMES.items() if code != "U"
 }
 _UNCLASSIFIED_LINE = "Level UNCLASSIFIED is not classified."
 
@@ -209,9 +207,7 @@ _DATE_SHAPES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"(?<!\d)(\d{4})/(\d{1,2})/(\d{1,2})(?!\d)", _A), "ymd", "/"),
     (re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)", _A), "mdy", "/"),
     (
-        re.compile(
-            r"(?<!\d)(\d{1,2})[ -]?" + _MON + r"[A-Z]*\.?[ ,-]*(\d{4}|\d{2})(?!\d)", _A
-        ),
+        re.compile(r"(?<!\d)(\d{1,2})[ -]?" + _MON + r"[A-Z]*\.?[ ,-]*(\d{4}|\d{2})(?!\d)", _A),
         "dMy",
         "MON",
     ),
@@ -222,9 +218,7 @@ _DATE_SHAPES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     ),
 )
 _ANY_MONTH = re.compile(_MON, _A)
-_LEFTOVER_DATE = re.compile(
-    r"(?<!\d)\d{1,4}[/-]\d{1,4}(?:[/-]\d{1,4})?|(?<!\d)\d{8}(?!\d)", _A
-)
+_LEFTOVER_DATE = re.compile(r"(?<!\d)\d{1,4}[/-]\d{1,4}(?:[/-]\d{1,4})?|(?<!\d)\d{8}(?!\d)", _A)
 _HAS_DIGIT = re.compile(r"\d", _A)
 # Most instructions are "E.O. nnnnn: DECL: <one numeric date>".  Recognising that
 # whole line in one match skips normalisation, the other shapes and every code
@@ -276,9 +270,7 @@ def normalise_level(level: str) -> str:
     or foreign level) as unclassified would release it.
     """
     if not isinstance(level, str):
-        raise DeclassInputError(
-            "level", "classification level must be text, got", level
-        )
+        raise DeclassInputError("level", "classification level must be text, got", level)
     code = _LEVEL_FORMS.get(level)
     if code is not None:
         return code
@@ -318,9 +310,7 @@ def parse_reasons(reasons: Iterable[str]) -> ReasonReading:
     try:
         key = tuple(reasons)
     except TypeError:
-        raise DeclassInputError(
-            "reasons", "expected a list of strings, got", reasons
-        ) from None
+        raise DeclassInputError("reasons", "expected a list of strings, got", reasons) from None
     for raw in key:
         if not isinstance(raw, str):
             raise DeclassInputError("reasons", "reason must be a string, got", raw)
@@ -356,9 +346,7 @@ def _read_reasons(reasons: tuple[str, ...]) -> ReasonReading:
         categories=categories,
         sections=frozenset(i.section for i in items if i.section),
         flags=frozenset(_CATEGORY_FLAGS[c] for c in categories if c in _CATEGORY_FLAGS),
-        present=any(
-            i.section or i.categories or i.invalid or i.unmapped for i in items
-        ),
+        present=any(i.section or i.categories or i.invalid or i.unmapped for i in items),
         has_invalid=any(i.invalid for i in items),
         has_unmapped=any(i.unmapped for i in items),
     )
@@ -508,9 +496,7 @@ def _date_fields(
 
 def _date_notes(valid: Iterable[date], invalid: Iterable[str]) -> tuple[str, ...]:
     notes = [f"Found date {when.isoformat()} in the instruction." for when in valid]
-    notes.extend(
-        f"Found date text '{text}' that is not a valid date." for text in invalid
-    )
+    notes.extend(f"Found date text '{text}' that is not a valid date." for text in invalid)
     return tuple(notes)
 
 
@@ -657,11 +643,7 @@ def _auto(origin: date, years: int) -> date:
 def _anniv(origin: date, years: int) -> date:
     """Same day ``years`` on; 29 February becomes 28 February (as relativedelta)."""
     year, month, day = origin.year + years, origin.month, origin.day
-    if (
-        month == 2
-        and day == 29
-        and not (year % 4 == 0 and (year % 100 or year % 400 == 0))
-    ):
+    if month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 or year % 400 == 0)):
         return date(year, 2, 28)
     return date(year, month, day)
 
@@ -674,9 +656,7 @@ def _as_date(value: object, field: str) -> date:
     raise DeclassInputError(field, "expected a date, got", value)
 
 
-def _resolve_dates(
-    scan: _Scan, origin: date, expl: list[str]
-) -> tuple[Sequence[date], int]:
+def _resolve_dates(scan: _Scan, origin: date, expl: list[str]) -> tuple[Sequence[date], int]:
     """Settle two-digit years, which need origin and so cannot be cached.
 
     Returns the distinct valid dates in ascending order, so that the caller finds
@@ -694,9 +674,7 @@ def _resolve_dates(
             valid.append(date(year, month, day))
         except ValueError:
             invalid_n += 1
-            expl.append(
-                f"Date {month:02d}/{day:02d}/{yy:02d} does not exist in {year}."
-            )
+            expl.append(f"Date {month:02d}/{day:02d}/{yy:02d} does not exist in {year}.")
             continue
         expl.append(f"Two-digit year '{yy:02d}' read as {year}, nearest to origin.")
     if len(valid) > 1:
@@ -742,12 +720,8 @@ def _result(
 ) -> DeclassResult:
     """Close a branch that always needs review (every rule except 2 and 10)."""
     expl.append(rule_line)
-    expl.append(
-        "Review required: the markings alone do not show the cable declassified."
-    )
-    return DeclassResult(
-        when, kind, rule, True, frozenset(warnings), flags, tuple(expl)
-    )
+    expl.append("Review required: the markings alone do not show the cable declassified.")
+    return DeclassResult(when, kind, rule, True, frozenset(warnings), flags, tuple(expl))
 
 
 # -------------------------------------------------------------------------------------
@@ -782,9 +756,7 @@ def declass_status(
         raise DeclassInputError("decl", "expected text or None, got", decl)
     if exemptions:
         if isinstance(exemptions, (str, bytes)):
-            raise DeclassInputError(
-                "exemptions", "expected a list of strings, got", exemptions
-            )
+            raise DeclassInputError("exemptions", "expected a list of strings, got", exemptions)
         ex_key = tuple(exemptions)
         for code in ex_key:
             if not isinstance(code, str):

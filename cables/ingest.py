@@ -31,12 +31,30 @@ DEFAULT_BATCH_SIZE = 500  # about 5 MB of text: big enough for COPY, small enoug
 
 @dataclass(frozen=True, slots=True)
 class CableSource:
-    """One cable to import: where it came from, its text and what is known beside it."""
+    """One cable to import: where it came from, its text and what is known beside it.
+
+    A source given by ``path`` is read by the worker that parses it, so that
+    only the path, not the text, crosses between processes.
+    """
 
     name: str
-    text: str
+    text: str | None = None
     metadata: CableMetadata | None = None
     reference_id_override: str | None = None
+    path: Path | None = None
+
+    def read(self) -> str:
+        """The text; raises ParseError naming the file when it cannot be read as UTF-8."""
+        if self.text is not None:
+            return self.text
+        if self.path is None:
+            raise ParseError("no text and no file to read", source=self.name)
+        try:
+            return self.path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"not UTF-8 text (byte {exc.start})", source=self.name) from None
+        except OSError as exc:
+            raise ParseError(f"cannot read: {exc.strerror}", source=self.name) from None
 
 
 @dataclass(slots=True)
@@ -83,29 +101,22 @@ def expand_paths(patterns: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return list(found)
 
 
-def sources_from_paths(paths: Sequence[Path]) -> Iterator[CableSource | ParseError]:
-    """Read each file; an unreadable file becomes a ParseError naming it."""
+def sources_from_paths(paths: Sequence[Path]) -> Iterator[CableSource]:
+    """One source per file, with the metadata found beside it; workers read the text."""
     for path in paths:
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield ParseError(f"not UTF-8 text (byte {exc.start})", source=str(path), line=None)
-            continue
-        except OSError as exc:
-            yield ParseError(f"cannot read: {exc.strerror}", source=str(path))
-            continue
-        yield CableSource(name=str(path), text=text, metadata=metadata_for_file(path))
+        yield CableSource(name=str(path), path=path, metadata=metadata_for_file(path))
 
 
 def parse_source(source: CableSource | ParseError) -> ParsedCable | ParseError:
     """Parse one source; never raises (runs inside pool workers)."""
     if isinstance(source, ParseError):
         return source
-    if "\x00" in source.text:
-        line = source.text.count("\n", 0, source.text.index("\x00")) + 1
-        return ParseError("contains NUL bytes: not a text cable", source=source.name, line=line)
     try:
-        parsed = parse_cable(source.text, source=source.name, metadata=source.metadata)
+        text = source.read()
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise ParseError("contains NUL bytes: not a text cable", source=source.name, line=line)
+        parsed = parse_cable(text, source=source.name, metadata=source.metadata)
     except ParseError as exc:
         return exc
     if source.reference_id_override:
@@ -162,13 +173,19 @@ def cables_import(
             report.failed.append({"source": result.source, "error": str(result)})
         elif not result.reference_id:
             report.failed.append(
-                {"source": result.source, "error": f"{result.source}: no reference id in the "
-                 "text, the file name or metadata beside it"}
+                {
+                    "source": result.source,
+                    "error": f"{result.source}: no reference id in the "
+                    "text, the file name or metadata beside it",
+                }
             )
         elif len(result.reference_id) > MAX_REFERENCE_ID:
             report.failed.append(
-                {"source": result.source, "error": f"{result.source}: reference id "
-                 f"{result.reference_id[:80]!r} is longer than {MAX_REFERENCE_ID} characters"}
+                {
+                    "source": result.source,
+                    "error": f"{result.source}: reference id "
+                    f"{result.reference_id[:80]!r} is longer than {MAX_REFERENCE_ID} characters",
+                }
             )
         else:
             batch.append(result)

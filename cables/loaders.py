@@ -81,8 +81,14 @@ def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
 
 def paragraph_rows(parsed: ParsedCable) -> Iterator[tuple[int, str, int, list[str], bool, str]]:
     for p in parsed.paragraphs:
-        yield (p.ordinal, p.number[:16], int(p.marking.level), list(p.marking.controls),
-               p.explicit, p.text)
+        yield (
+            p.ordinal,
+            p.number[:16],
+            int(p.marking.level),
+            list(p.marking.controls),
+            p.explicit,
+            p.text,
+        )
 
 
 def tag_values(parsed: ParsedCable) -> list[str]:
@@ -145,9 +151,7 @@ class CopyRows:
 def prepare_copy(parsed: ParsedCable, *, now: datetime) -> CopyRows:
     """Format one parsed cable's rows for COPY (pure: runs in the parser's workers)."""
     row = cable_fields(parsed, now=now)
-    cable = "\t".join(
-        _json_text(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items()
-    )
+    cable = "\t".join(_json_text(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items())
     paragraphs = tuple(
         f"{o}\t{_escape(n)}\t{lv}\t{_json_text(c)}\t{'t' if e else 'f'}\t{_escape(t)}"
         for o, n, lv, c, e, t in paragraph_rows(parsed)
@@ -189,8 +193,9 @@ def _insert_generic(batch: list[ParsedCable], now: datetime) -> list[int]:
     tags: list[CableTag] = []
     for cable, parsed in zip(cables, batch, strict=True):
         paragraphs.extend(
-            Paragraph(cable_id=cable.pk, ordinal=o, number=n, level=lv, controls=c,
-                      explicit=e, text=t)
+            Paragraph(
+                cable_id=cable.pk, ordinal=o, number=n, level=lv, controls=c, explicit=e, text=t
+            )
             for o, n, lv, c, e, t in paragraph_rows(parsed)
         )
         tags.extend(CableTag(cable_id=cable.pk, tag=t) for t in tag_values(parsed))
@@ -217,8 +222,16 @@ def _insert_copy(batch: list[CopyRows]) -> list[int]:
         pairs = list(zip(ids, batch, strict=True))
         pg = cursor.cursor  # the psycopg cursor under Django's wrapper
         _copy(pg, Cable._meta.db_table, CABLE_COLUMNS, [f"{i}\t{r.cable}" for i, r in pairs])
-        _copy(pg, Paragraph._meta.db_table, PARAGRAPH_COLUMNS,
-              [f"{i}\t{p}" for i, r in pairs for p in r.paragraphs])
-        _copy(pg, CableTag._meta.db_table, ("cable_id", "tag"),
-              [f"{i}\t{t}" for i, r in pairs for t in r.tags])
+        _copy(
+            pg,
+            Paragraph._meta.db_table,
+            PARAGRAPH_COLUMNS,
+            [f"{i}\t{p}" for i, r in pairs for p in r.paragraphs],
+        )
+        _copy(
+            pg,
+            CableTag._meta.db_table,
+            ("cable_id", "tag"),
+            [f"{i}\t{t}" for i, r in pairs for t in r.tags],
+        )
     return ids

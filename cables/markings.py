@@ -76,8 +76,22 @@ _SHORT = {
 _CONTROL_ORDER = {
     name: i
     for i, name in enumerate(
-        ["SBU", "LOU", "FOUO", "EFTO", "FGI", "ORCON", "NOFORN", "REL TO", "NODIS",
-         "EXDIS", "LIMDIS", "STADIS", "RD", "FRD"]
+        [
+            "SBU",
+            "LOU",
+            "FOUO",
+            "EFTO",
+            "FGI",
+            "ORCON",
+            "NOFORN",
+            "REL TO",
+            "NODIS",
+            "EXDIS",
+            "LIMDIS",
+            "STADIS",
+            "RD",
+            "FRD",
+        ]
     )
 }
 

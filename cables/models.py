@@ -43,17 +43,15 @@ class Cable(models.Model):
     with the same hash is a no-op, with a different hash a conflict.
     """
 
-    reference_id = models.CharField(max_length=64, unique=True)
+    reference_id = models.CharField(max_length=64)
     dtg = models.CharField("date-time group", max_length=32, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    origin = models.CharField(max_length=128, blank=True, db_index=True)
+    origin = models.CharField(max_length=128, blank=True)
     originator = models.CharField(max_length=128, blank=True)
     precedence = models.CharField(max_length=32, blank=True)
     to_addressees = models.JSONField(default=list, blank=True)
     info_addressees = models.JSONField(default=list, blank=True)
-    level = models.PositiveSmallIntegerField(
-        choices=ClassificationLevel.choices, db_index=True
-    )
+    level = models.PositiveSmallIntegerField(choices=ClassificationLevel.choices, db_index=True)
     controls = models.JSONField(default=list, blank=True)
     banner = models.CharField(max_length=64, blank=True)
     captions = models.JSONField(default=list, blank=True)
@@ -106,7 +104,13 @@ class Cable(models.Model):
             ("review_cable", "Can review the cable's paragraphs"),
             ("release_cable", "Can approve and publish the cable's release"),
         ]
+        # Indexes are declared here rather than with db_index/unique on CharFields,
+        # which on PostgreSQL add a second (LIKE) index that bulk loads pay for.
+        constraints = [
+            models.UniqueConstraint(fields=["reference_id"], name="cable_reference_id_unique"),
+        ]
         indexes = [
+            models.Index(fields=["origin"], name="cable_origin_idx"),
             # The due sweep scans only cables not already waiting for review.
             models.Index(
                 fields=["declass_date"],
@@ -128,7 +132,10 @@ class Cable(models.Model):
 class CableTag(models.Model):
     """One TAGS entry of a cable, as a row so that queues can filter by tag in SQL."""
 
-    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="tag_rows")
+    # No separate FK index: the unique (cable, tag) constraint already serves it.
+    cable = models.ForeignKey(
+        Cable, on_delete=models.CASCADE, related_name="tag_rows", db_index=False
+    )
     tag = models.CharField(max_length=64)
 
     class Meta:
@@ -144,7 +151,10 @@ class CableTag(models.Model):
 class Paragraph(models.Model):
     """One portion of a cable with its marking (explicit or inherited)."""
 
-    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="paragraphs")
+    # No separate FK index: the unique (cable, ordinal) constraint already serves it.
+    cable = models.ForeignKey(
+        Cable, on_delete=models.CASCADE, related_name="paragraphs", db_index=False
+    )
     ordinal = models.PositiveIntegerField()
     number = models.CharField(max_length=16, blank=True)
     level = models.PositiveSmallIntegerField(choices=ClassificationLevel.choices)

@@ -17,8 +17,16 @@ import time
 def _commands(python: str, host: str, port: str) -> dict[str, list[str]]:
     return {
         "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-        "worker": [python, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
-                   "--concurrency=2"],
+        "worker": [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+        ],
         "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO"],
     }
 
@@ -28,8 +36,10 @@ def main() -> int:
     host = os.environ.get("DECLASS_HOST", "127.0.0.1")
     port = os.environ.get("DECLASS_PORT", "8000")
     procs = {name: subprocess.Popen(cmd) for name, cmd in _commands(python, host, port).items()}
-    print(f"Declass running on http://{host}:{port}/ (web, worker, beat). Ctrl-C stops all.",
-          flush=True)
+    print(
+        f"Declass running on http://{host}:{port}/ (web, worker, beat). Ctrl-C stops all.",
+        flush=True,
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -42,8 +52,11 @@ def main() -> int:
     while not stopping:
         for name, proc in procs.items():
             if proc.poll() is not None:
-                print(f"{name} exited with status {proc.returncode}; stopping the others.",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name} exited with status {proc.returncode}; stopping the others.",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 exit_code = proc.returncode or 1
                 stopping = True
                 break

@@ -23,8 +23,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(SweepRun)
 class SweepRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "finished_at", "as_of", "horizon_days", "status", "flagged",
-                    "notified_users")
+    list_display = (
+        "started_at",
+        "finished_at",
+        "as_of",
+        "horizon_days",
+        "status",
+        "flagged",
+        "notified_users",
+    )
     list_filter = ("status",)
 
 

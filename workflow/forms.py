@@ -23,6 +23,4 @@ class CableFilterForm(forms.Form):
         if not self.is_valid():
             return CableFilters()
         data = self.cleaned_data
-        return CableFilters(
-            post=data["post"].strip(), tag=data["tag"].strip(), level=data["level"]
-        )
+        return CableFilters(post=data["post"].strip(), tag=data["tag"].strip(), level=data["level"])

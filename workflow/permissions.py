@@ -60,9 +60,9 @@ def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:
     direct = CableUserObjectPermission.objects.filter(user=user, permission=perm).values(
         "content_object_id"
     )
-    by_group = CableGroupObjectPermission.objects.filter(
-        group__user=user, permission=perm
-    ).values("content_object_id")
+    by_group = CableGroupObjectPermission.objects.filter(group__user=user, permission=perm).values(
+        "content_object_id"
+    )
     return Cable.objects.filter(Q(pk__in=direct) | Q(pk__in=by_group))
 
 

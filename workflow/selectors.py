@@ -76,5 +76,6 @@ def declass_forecast(*, cables: QuerySet[Cable], today: date, months: int = 24) 
 
 
 def posts_for(cables: QuerySet[Cable]) -> list[str]:
-    return list(cables.exclude(origin="").order_by("origin").values_list("origin", flat=True)
-                .distinct())
+    return list(
+        cables.exclude(origin="").order_by("origin").values_list("origin", flat=True).distinct()
+    )

@@ -97,20 +97,34 @@ def test_import_queues_the_computation_for_the_new_cables():
 
 def test_declass_date_command_answers_each_line_and_names_bad_fields():
     lines = [
-        {"origin": "2006-01-10", "level": "CONFIDENTIAL", "decl": "E.O. 12958: DECL: 01/10/2016",
-         "reasons": ["1.4(b) and (d)"], "exemptions": [], "as_of": "2025-07-01"},
-        {"origin": "2006-01-10", "level": "RESTRICTED", "decl": None, "reasons": [],
-         "exemptions": []},
+        {
+            "origin": "2006-01-10",
+            "level": "CONFIDENTIAL",
+            "decl": "E.O. 12958: DECL: 01/10/2016",
+            "reasons": ["1.4(b) and (d)"],
+            "exemptions": [],
+            "as_of": "2025-07-01",
+        },
+        {
+            "origin": "2006-01-10",
+            "level": "RESTRICTED",
+            "decl": None,
+            "reasons": [],
+            "exemptions": [],
+        },
         {"origin": "10/01/2006", "level": "C", "decl": None, "reasons": [], "exemptions": []},
         "not json",
-        {"origin": "2007-01-04", "level": "C", "decl": None, "reasons": "1.4(d)",
-         "exemptions": []},
-        {"origin": "2008-06-30", "level": "S", "decl": "DECL: 25X1", "reasons": ["1.4(c)"],
-         "exemptions": [], "as_of": "2025-07-01"},
+        {"origin": "2007-01-04", "level": "C", "decl": None, "reasons": "1.4(d)", "exemptions": []},
+        {
+            "origin": "2008-06-30",
+            "level": "S",
+            "decl": "DECL: 25X1",
+            "reasons": ["1.4(c)"],
+            "exemptions": [],
+            "as_of": "2025-07-01",
+        },
     ]
-    stdin = io.StringIO(
-        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
-    )
+    stdin = io.StringIO("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
     out = io.StringIO()
 
     DeclassDateCommand().run(stdin, out)

@@ -41,9 +41,7 @@ DEFINED_WARNINGS = frozenset(
     W_REASON_OLD_NUMBERING W_REASON_NEW_NUMBERING_EARLY W_REASON_INVALID_CATEGORY
     W_NO_REASON""".split()
 )
-DEFINED_FLAGS = frozenset(
-    ["F_FGI", "F_INTEL_EQUITY", "F_NUCLEAR_SCREEN", "F_MILITARY_EQUITY"]
-)
+DEFINED_FLAGS = frozenset(["F_FGI", "F_INTEL_EQUITY", "F_NUCLEAR_SCREEN", "F_MILITARY_EQUITY"])
 RULE_IDS = frozenset(
     """R-AEA R-NOT-CLASSIFIED R-50X-HUM-WMD R-75X R-50X R-25X R-UNKNOWN R-PRE-1982
     R-INVALID R-DATE R-DATE-CAPPED R-OADR R-X R-MR R-MISSING R-EVENT""".split()
@@ -65,9 +63,7 @@ def run(vector: dict[str, Any], **overrides: Any) -> DeclassResult:
     return declass_status(**kwargs)
 
 
-def simple(
-    decl: str | None, origin: date, level: str = "C", **kw: Any
-) -> DeclassResult:
+def simple(decl: str | None, origin: date, level: str = "C", **kw: Any) -> DeclassResult:
     kw.setdefault("reasons", ["1.4(d)"])
     kw.setdefault("exemptions", [])
     return declass_status(origin=origin, level=level, decl=decl, as_of=AS_OF, **kw)
@@ -84,9 +80,7 @@ def test_vector_file_is_complete() -> None:
     assert [v["id"] for v in ERROR_VECTORS] == ["V60"]
 
 
-@pytest.mark.parametrize(
-    "vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS]
-)
+@pytest.mark.parametrize("vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS])
 def test_vector(vector: dict[str, Any]) -> None:
     expected = vector["expected"]
     result = run(vector)
@@ -148,9 +142,7 @@ def test_two_digit_leap_day_depends_on_century() -> None:
     assert "W_UNPARSEABLE_DATE" in result.warnings
 
 
-@pytest.mark.parametrize(
-    "vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS]
-)
+@pytest.mark.parametrize("vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS])
 def test_explanation_names_the_rule(vector: dict[str, Any]) -> None:
     result = run(vector)
     assert result.explanation
@@ -175,9 +167,7 @@ def test_explanation_example_wording() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS]
-)
+@pytest.mark.parametrize("vector", RESULT_VECTORS, ids=[v["id"] for v in RESULT_VECTORS])
 def test_to_dict_is_json_ready(vector: dict[str, Any]) -> None:
     result = run(vector)
     data = result.to_dict()
@@ -260,9 +250,7 @@ def test_normalise_level(level: str, code: str) -> None:
         ([], set(), set()),
     ],
 )
-def test_parse_reasons(
-    reasons: list[str], categories: set[str], sections: set[str]
-) -> None:
+def test_parse_reasons(reasons: list[str], categories: set[str], sections: set[str]) -> None:
     reading = parse_reasons(reasons)
     assert reading.categories == categories
     assert reading.sections == sections
@@ -428,14 +416,10 @@ decl_strategy = st.one_of(
     st.text(max_size=60),
     st.lists(st.sampled_from(FRAGMENTS), max_size=6).map(" ".join),
 )
-level_strategy = st.one_of(
-    st.sampled_from(VALID_LEVELS + BAD_LEVELS), st.text(max_size=12)
-)
+level_strategy = st.one_of(st.sampled_from(VALID_LEVELS + BAD_LEVELS), st.text(max_size=12))
 date_strategy = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
 reason_strategy = st.lists(
-    st.one_of(
-        st.text(max_size=30), st.sampled_from(["1.4(b)", "1.5(h)", "1.3(a)(10)"])
-    ),
+    st.one_of(st.text(max_size=30), st.sampled_from(["1.4(b)", "1.5(h)", "1.3(a)(10)"])),
     max_size=3,
 )
 exemption_strategy = st.lists(
@@ -511,9 +495,7 @@ def test_property_total_and_safe(
 
 date_like = st.builds(
     lambda prefix, body, tail: prefix + body + tail,
-    st.sampled_from(
-        ["", "DECL: ", "E.O. 12958: DECL: ", "eo 13526 decl ", "  E.O.12958:"]
-    ),
+    st.sampled_from(["", "DECL: ", "E.O. 12958: DECL: ", "eo 13526 decl ", "  E.O.12958:"]),
     st.one_of(
         st.from_regex(r"\d{1,2}/\d{1,2}/(\d{4}|\d{2})", fullmatch=True),
         st.from_regex(r"\d{8}", fullmatch=True),

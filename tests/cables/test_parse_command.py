@@ -11,8 +11,19 @@ from cables.models import Cable
 from tests.cables.cable_text import reference_id, telegram
 
 REQUIRED_KEYS = {
-    "reference_id", "datetime", "origin", "classification", "controls", "executive_order",
-    "decl", "classified_by", "reasons", "tags", "subject", "paragraphs", "warnings",
+    "reference_id",
+    "datetime",
+    "origin",
+    "classification",
+    "controls",
+    "executive_order",
+    "decl",
+    "classified_by",
+    "reasons",
+    "tags",
+    "subject",
+    "paragraphs",
+    "warnings",
     "from_metadata",
 }
 

@@ -15,14 +15,20 @@ import pytest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser"
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     )
 
 
@@ -30,8 +36,10 @@ def chromium_path() -> str | None:
 def browser() -> Iterator[object]:
     executable = chromium_path()
     if executable is None:
-        pytest.skip("chromium is not installed: browser tests skipped (make test installs it "
-                    "where it can: apt-get install chromium)")
+        pytest.skip(
+            "chromium is not installed: browser tests skipped (make test installs it "
+            "where it can: apt-get install chromium)"
+        )
     playwright_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop; the ORM calls of the test itself are safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

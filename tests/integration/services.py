@@ -53,7 +53,11 @@ class Service:
         self.log = log
         self._fh = log.open("w")
         self.proc = subprocess.Popen(
-            args, cwd=REPO, env=env, stdout=self._fh, stderr=subprocess.STDOUT,
+            args,
+            cwd=REPO,
+            env=env,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -94,8 +98,14 @@ def celery(*args: str) -> list[str]:
 def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Service]:
     service = Service(
         "worker",
-        celery("worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-               "--without-gossip", "--without-mingle", f"--hostname=test-{os.getpid()}@%h"),
+        celery(
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            f"--hostname=test-{os.getpid()}@%h",
+        ),
         tmp_path / "worker.log",
         child_env(**env),
     )
@@ -110,8 +120,12 @@ def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Serv
 def beat(tmp_path: Path, **env: str) -> Iterator[Service]:
     service = Service(
         "beat",
-        celery("beat", "--loglevel=INFO", "--max-interval=1",
-               f"--schedule={tmp_path / 'beat-schedule'}"),
+        celery(
+            "beat",
+            "--loglevel=INFO",
+            "--max-interval=1",
+            f"--schedule={tmp_path / 'beat-schedule'}",
+        ),
         tmp_path / "beat.log",
         child_env(**env),
     )

@@ -40,8 +40,9 @@ def test_forecast_counts_each_of_the_next_24_months_and_the_overdue():
 
 
 def test_forecast_filters_by_post_tag_and_classification():
-    CableFactory(declass_date=date(2025, 8, 1), origin="Embassy Rome", tags=["PREL"],
-                 level=int(Level.S))
+    CableFactory(
+        declass_date=date(2025, 8, 1), origin="Embassy Rome", tags=["PREL"], level=int(Level.S)
+    )
     rome = Cable.objects.get()
     rome.tag_rows.create(tag="PREL")
     CableFactory(declass_date=date(2025, 8, 1), origin="Embassy Paris", level=int(Level.C))

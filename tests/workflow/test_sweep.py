@@ -102,9 +102,7 @@ def test_group_reviewers_are_notified_once_per_cable():
 
     declass_due_sweep(as_of=AS_OF, horizon=90)
 
-    assert list(Notification.objects.values_list("user__username", "cable_count")) == [
-        ("dave", 1)
-    ]
+    assert list(Notification.objects.values_list("user__username", "cable_count")) == [("dave", 1)]
 
 
 def test_a_user_sees_and_clears_only_their_own_notifications(client):

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         user_model = get_user_model()
         username = options["username"]
         if user_model.objects.filter(username=username).exists():
-            self.stdout.write(f"Demo admin '{username}' already exists (password shown at creation).")
+            self.stdout.write(
+                f"Demo admin '{username}' already exists (its password was shown at creation)."
+            )
             return
         password = secrets.token_urlsafe(12)
         user_model.objects.create_superuser(username=username, email="", password=password)

@@ -1,0 +1,322 @@
+"""Redaction matching benchmark: the hyperscan engine against the oracle and Microsoft Presidio.
+
+Rules, all taken from the dev corpus so they hit like real ones:
+- 1,000 term rules, one term each: the 900 most frequent capitalised words (a word counts as
+  capitalised when it is written Title-case at least four times as often as lower-case) and
+  the 100 most frequent pairs of capitalised words (``Foreign Minister``); ties broken
+  alphabetically, so the selection is deterministic;
+- 20 regexes: reference ids, MRNs, date-time groups, e-mail, phone numbers (international and
+  US), passport-like numbers, titles with names, REF letters, slashed and ISO dates, E.O.
+  lines, TAGS lines, section counts, sums of money, percentages, classification reasons,
+  "Classified by" lines, month dates, ministries and embassies.
+
+The text is the corpus cut into paragraphs at blank lines (the unit ``Matcher.scan`` takes),
+repeated to at least 50 MB (5 MB with ``--quick``).  Throughput is UTF-8 MB per second on one
+core, compile time excluded.  The oracle and Presidio are far slower, so they run on a sample
+of about 0.5 MB (every fourth paragraph), on which the engine's hits are compared:
+- with the oracle: the same hit lists, paragraph by paragraph;
+- with Presidio (one deny-list PatternRecognizer for the terms, one PatternRecognizer per
+  regex with the rules' flags, on a blank spaCy pipeline): the same set of (start, end,
+  entity) once the engine's hits are put in Presidio's terms, see ``_presidio_view``.
+
+    bench/redaction.py [--quick] [--libraries]
+
+``--libraries`` also times google-re2 and pyahocorasick + ``re`` on the sample (how the
+matcher library was chosen).  Last line:
+``engine_mb_s=N oracle_mb_s=N presidio_mb_s=N presidio_ratio=N hits_equal=true|false``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workflow.redaction.hit import Hit  # noqa: E402
+from workflow.redaction.matcher import compile_rules  # noqa: E402
+from workflow.redaction.oracle import Oracle  # noqa: E402
+from workflow.redaction.personal_data import PERSONAL_DATA_PATTERNS  # noqa: E402
+from workflow.redaction.rules import RegexRule, TermListRule, TextRule  # noqa: E402
+
+MB = 1_000_000
+TERM_RULES = 1000
+PAIR_TERMS = 100
+SAMPLE_BYTES = MB // 2
+REGEX_ID_BASE = 10_000
+
+REGEXES: list[tuple[str, str, str]] = [  # (name, label, pattern)
+    ("reference id", "(b)(1) 1.4(d)", r"\b\d{2} ?(?:STATE|[A-Z]{4,12}) ?\d{3,6}\b"),
+    ("message reference number", "(b)(1) 1.4(d)", r"\b(?:STATE|[A-Z]{4,12}) 0\d{5}\b"),
+    ("date-time group", "(b)(1) 1.4(d)",
+     r"\b\d{6}Z ?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) ?\d{2}\b"),
+    ("e-mail", "(b)(6)", PERSONAL_DATA_PATTERNS["email"]),
+    ("phone, international", "(b)(6)", PERSONAL_DATA_PATTERNS["phone_intl"]),
+    ("phone, US", "(b)(6)", PERSONAL_DATA_PATTERNS["phone_us"]),
+    ("passport-like number", "(b)(6)", PERSONAL_DATA_PATTERNS["passport"]),
+    ("title with name", "(b)(6)",
+     r"\b(?:Ambassador|Minister|President|Secretary|Senator|Governor|General|Deputy|Director"
+     r"|Counselor|Consul) [A-Z][a-z]+(?: [A-Z][a-z]+)?\b"),
+    ("REF letter", "(b)(1) 1.4(d)", r"\bREF(?:TEL)?S?:? ?[A-F]\b"),
+    ("slashed date", "(b)(5)", r"\b\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b"),
+    ("ISO date", "(b)(5)", r"\b(?:19|20)\d{2}-[01]\d-[0-3]\d\b"),
+    ("E.O. line", "(b)(1) 1.4(d)", r"\bE\.O\. ?\d{5}: ?DECL: ?\d{1,2}/\d{1,2}/\d{2,4}\b"),
+    ("TAGS line", "(b)(1) 1.4(d)", r"\bTAGS: ?(?:[A-Z]{2,6} ){0,7}[A-Z]{2,6}\b"),
+    ("section count", "(b)(1) 1.4(d)", r"\bSECTION \d{2} OF \d{2}\b"),
+    ("sum of money", "(b)(4)", r"\$ ?\d{1,3}(?:,\d{3})*(?:\.\d+)?(?: (?:million|billion))?\b"),
+    ("percentage", "(b)(4)", r"\b\d{1,3}(?:\.\d+)? percent\b"),
+    ("classification reason", "(b)(1) 1.4(d)", r"\b1\.[45] ?\(?[a-hA-H]\)?"),
+    ("classified by", "(b)(6)",
+     r"(?i:classified by):? [A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,3}"),
+    ("month date", "(b)(5)",
+     r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
+     r"|December) \d{1,2}(?:, \d{4})?\b"),
+    ("ministry or embassy", "(b)(1) 1.4(b)",
+     r"\b(?:Ministry|Embassy|Office) of (?:the )?[A-Z][a-z]+(?: [A-Z][a-z]+){0,3}\b"),
+]
+
+
+def main() -> None:
+    args = _arguments()
+    corpus = Path(os.environ.get("DECLASS_SHARED_DIR", ROOT.parent / "shared")) / "cables" / "dev"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
+    if not texts:
+        print(f"SKIP: no dev corpus at {corpus} (set DECLASS_SHARED_DIR to the shared folder)")
+        return
+    paragraphs = [p for text in texts for p in _paragraphs(text)]
+    corpus_bytes = _size(paragraphs)
+    print(f"corpus: {len(texts)} cables, {len(paragraphs)} paragraphs, "
+          f"{corpus_bytes / MB:.2f} MB from {corpus}")
+
+    specs = _term_rules(texts) + _regex_rules()
+    started = time.perf_counter()
+    matcher = compile_rules(specs)
+    print(f"rules: {TERM_RULES} term rules ({TERM_RULES - PAIR_TERMS} words, {PAIR_TERMS} "
+          f"word pairs) and {len(REGEXES)} regexes; compiled in "
+          f"{time.perf_counter() - started:.1f} s")
+
+    engine_mb_s = _time_engine(matcher, paragraphs, (5 if args.quick else 50) * MB)
+    sample = _sample(paragraphs, SAMPLE_BYTES)
+    print(f"sample: {len(sample)} paragraphs, {_size(sample) / MB:.2f} MB")
+    engine_hits = [matcher.scan(p) for p in sample]
+    oracle_mb_s, oracle_equal = _compare_oracle(specs, sample, engine_hits)
+    presidio_mb_s, presidio_equal = _compare_presidio(specs, sample, engine_hits)
+    if args.libraries:
+        _time_libraries(specs, sample)
+
+    ratio = engine_mb_s / presidio_mb_s
+    equal = "true" if oracle_equal and presidio_equal else "false"
+    print(f"engine_mb_s={engine_mb_s:.1f} oracle_mb_s={oracle_mb_s:.3f} "
+          f"presidio_mb_s={presidio_mb_s:.2f} presidio_ratio={ratio:.0f} hits_equal={equal}")
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5 MB instead of 50 MB")
+    parser.add_argument("--libraries", action="store_true",
+                        help="also time google-re2 and pyahocorasick + re on the sample")
+    return parser.parse_args()
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+def _size(paragraphs: Iterable[str]) -> int:
+    return sum(len(p.encode("utf-8")) for p in paragraphs)
+
+
+def _sample(paragraphs: list[str], target: int) -> list[str]:
+    """Every fourth paragraph (the sample spans the whole corpus) up to ``target`` bytes."""
+    out: list[str] = []
+    size = 0
+    for paragraph in paragraphs[::4] + paragraphs[1::4]:
+        if size >= target:
+            break
+        out.append(paragraph)
+        size += len(paragraph.encode("utf-8"))
+    return out
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+def _term_rules(texts: list[str]) -> list[TextRule]:
+    terms = _frequent_words(texts, TERM_RULES - PAIR_TERMS) + _frequent_pairs(texts, PAIR_TERMS)
+    return [TermListRule(id=i + 1, version=1, label="(b)(6)", terms=(term,))
+            for i, term in enumerate(terms)]
+
+
+def _frequent_words(texts: list[str], count: int) -> list[str]:
+    title: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for word in re.findall(r"\b[A-Za-z][a-z]{3,}\b", text):
+            (title if word[0].isupper() else lower)[word.lower()] += 1
+    names = [w for w, n in title.items() if n >= 4 * lower[w] and n >= 2]
+    names.sort(key=lambda w: (-title[w], w))
+    return [w.capitalize() for w in names[:count]]
+
+
+def _frequent_pairs(texts: list[str], count: int) -> list[str]:
+    pairs: Counter[str] = Counter()
+    for text in texts:
+        for first, second in re.findall(r"\b([A-Z][a-z]{2,}) ([A-Z][a-z]{2,})\b", text):
+            pairs[f"{first} {second}"] += 1
+    return [p for p, _ in sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:count]]
+
+
+def _regex_rules() -> list[TextRule]:
+    return [RegexRule(id=REGEX_ID_BASE + i, version=1, label=label, pattern=pattern)
+            for i, (_name, label, pattern) in enumerate(REGEXES)]
+
+
+# --- timing --------------------------------------------------------------------------------
+
+def _throughput(scan: Callable[[str], object], paragraphs: list[str]) -> float:
+    started = time.perf_counter()
+    for paragraph in paragraphs:
+        scan(paragraph)
+    return _size(paragraphs) / MB / (time.perf_counter() - started)
+
+
+def _time_engine(matcher, paragraphs: list[str], target: int) -> float:  # noqa: ANN001
+    repeats = -(-target // _size(paragraphs))
+    text = paragraphs * repeats
+    started = time.perf_counter()
+    hits = sum(len(matcher.scan(p)) for p in text)
+    elapsed = time.perf_counter() - started
+    mb_s = _size(text) / MB / elapsed
+    print(f"engine: {_size(text) / MB:.1f} MB (corpus x{repeats}) in {elapsed:.2f} s = "
+          f"{mb_s:.1f} MB/s, {hits} hits")
+    return mb_s
+
+
+def _compare_oracle(specs: list[TextRule], sample: list[str],
+                    engine_hits: list[list[Hit]]) -> tuple[float, bool]:
+    oracle = Oracle(specs)
+    oracle_hits: list[list[Hit]] = []
+    mb_s = _throughput(lambda p: oracle_hits.append(oracle.scan(p)), sample)
+    equal = oracle_hits == engine_hits
+    differing = sum(a != b for a, b in zip(oracle_hits, engine_hits, strict=True))
+    print(f"oracle: {mb_s:.3f} MB/s; hits {sum(map(len, oracle_hits))}, engine "
+          f"{sum(map(len, engine_hits))}: " + ("identical" if equal else
+                                              f"{differing} paragraphs differ"))
+    return mb_s, equal
+
+
+def _compare_presidio(specs: list[TextRule], sample: list[str],
+                      engine_hits: list[list[Hit]]) -> tuple[float, bool]:
+    analyzer = _presidio_analyzer(specs)
+    results: list[set[tuple[int, int, str]]] = []
+
+    def analyze(paragraph: str) -> None:
+        found = analyzer.analyze(text=paragraph, language="en")
+        results.append({(r.start, r.end, r.entity_type) for r in found})
+
+    mb_s = _throughput(analyze, sample)
+    expected = [_presidio_view(p, hits) for p, hits in zip(sample, engine_hits, strict=True)]
+    equal = results == expected
+    print(f"presidio: {mb_s:.2f} MB/s; hits {sum(map(len, results))}, engine in Presidio's "
+          f"terms {sum(map(len, expected))}: "
+          + ("identical" if equal else f"{sum(a != b for a, b in zip(results, expected))} "
+                                       f"paragraphs differ"))
+    return mb_s, equal
+
+
+def _presidio_analyzer(specs: list[TextRule]):  # noqa: ANN202 - presidio is optional here
+    import logging
+
+    import spacy
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": "blank"}])
+    nlp_engine.nlp = {"en": spacy.blank("en")}  # no model download: tokenizer only
+    registry = RecognizerRegistry(supported_languages=["en"])
+    terms = sorted({t for s in specs if isinstance(s, TermListRule) for t in s.terms},
+                   key=lambda t: (-len(t), t))  # longest first, like the engine's rules
+    registry.add_recognizer(PatternRecognizer(supported_entity="TERM", deny_list=terms,
+                                              supported_language="en"))
+    for spec in specs:
+        if isinstance(spec, RegexRule):
+            registry.add_recognizer(PatternRecognizer(
+                supported_entity=f"RX_{spec.id}", supported_language="en",
+                patterns=[Pattern(name=f"rule {spec.id}", regex=spec.pattern, score=0.9)],
+                global_regex_flags=re.ASCII))  # the rules' flags; Presidio's default adds (?ims)
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+_ODD_WHITESPACE = re.compile(r"[^\S ]| {2}")  # any whitespace but a single space
+
+
+def _presidio_view(paragraph: str, hits: list[Hit]) -> set[tuple[int, int, str]]:
+    """The engine's hits as Presidio reports them, which takes two adjustments.
+
+    * Presidio's deny list is one alternation over all terms, so it reports one entity per
+      place, leftmost-longest across all term rules, where the engine reports each term rule
+      separately (``Foreign Minister`` *and* ``Minister``).  The engine's term hits are merged
+      the same way.
+    * Presidio matches a two-word term only with exactly one space between the words; the
+      engine also matches it across a line break or a run of spaces (hard-wrapped cables).
+      Such hits are left out before merging.
+    Regex rules need no adjustment: each is its own entity, matched with the same flags.
+    """
+    view = {(h.start, h.end, f"RX_{h.rule_id}") for h in hits if h.rule_id >= REGEX_ID_BASE}
+    terms = sorted((h.start, -h.end) for h in hits if h.rule_id < REGEX_ID_BASE
+                   and not _ODD_WHITESPACE.search(paragraph, h.start, h.end))
+    taken_until = 0
+    for start, negative_end in terms:
+        if start >= taken_until:
+            view.add((start, -negative_end, "TERM"))
+            taken_until = -negative_end
+    return view
+
+
+def _time_libraries(specs: list[TextRule], sample: list[str]) -> None:
+    """The candidates not chosen, same rules, throughput only (their semantics differ)."""
+    terms = sorted({t for s in specs if isinstance(s, TermListRule) for t in s.terms},
+                   key=lambda t: (-len(t), t))
+    regexes = [s.pattern for s in specs if isinstance(s, RegexRule)]
+    try:
+        import re2
+    except ImportError:
+        print("google-re2: not installed")
+    else:
+        alternation = re2.compile(r"(?i)\b(?:" + "|".join(map(re.escape, terms)) + r")\b")
+        compiled = [re2.compile(r) for r in regexes]
+        mb_s = _throughput(lambda p: [list(c.finditer(p)) for c in [alternation, *compiled]],
+                           sample)
+        print(f"google-re2 (terms as one alternation, regexes apart): {mb_s:.1f} MB/s")
+    try:
+        import ahocorasick
+    except ImportError:
+        print("pyahocorasick: not installed")
+    else:
+        automaton = ahocorasick.Automaton()
+        for term in terms:
+            automaton.add_word(term.lower(), len(term))
+        automaton.make_automaton()
+        compiled_re = [re.compile(r, re.ASCII) for r in regexes]
+
+        def scan(paragraph: str) -> None:
+            for end, length in automaton.iter(paragraph.lower()):
+                start = end - length + 1
+                _ = (start == 0 or not paragraph[start - 1].isalnum()) and (
+                    end + 1 == len(paragraph) or not paragraph[end + 1].isalnum())
+            for pattern in compiled_re:
+                list(pattern.finditer(paragraph))
+
+        mb_s = _throughput(scan, sample)
+        print(f"pyahocorasick (terms, boundaries by hand) + re (regexes): {mb_s:.1f} MB/s")
+
+
+if __name__ == "__main__":
+    main()
