@@ -1,5 +1,7 @@
 """A sensible default schedule for the due sweep, editable in the admin afterwards."""
 
+from datetime import UTC, datetime
+
 from django.db import migrations
 
 TASK = "workflow.declass_due_sweep"
@@ -17,6 +19,8 @@ def create_schedule(apps, schema_editor):
         task=TASK,
         interval=every_15_minutes,
         enabled=True,
+        # In the past, so that a freshly started beat runs the first sweep at once.
+        last_run_at=datetime(2000, 1, 1, tzinfo=UTC),
         description="Flags cables whose declassification date has passed or falls within "
         "the horizon, moves them to 'due' and notifies their reviewers.",
     )
