@@ -63,13 +63,18 @@ class CableAdmin(admin.ModelAdmin):
         "declass_date",
         "review_state",
     )
-    list_filter = ("level", "review_state", "source_format")
+    list_select_related = ("status",)
+    list_filter = ("level", "status__review_state", "source_format")
     search_fields = ("reference_id", "subject", "origin")
     date_hierarchy = "sent_at"
     inlines = [ParagraphInline]
     list_per_page = 50
     show_full_result_count = False
-    readonly_fields = [f.name for f in Cable._meta.concrete_fields if f.name != "id"]
+    readonly_fields = [
+        *(f.name for f in Cable._meta.concrete_fields if f.name != "id"),
+        "declass_date",
+        "review_state",
+    ]
     fieldsets = (
         (None, {"fields": ("reference_id", "subject", "review_state")}),
         (
@@ -134,6 +139,14 @@ class CableAdmin(admin.ModelAdmin):
         from django.db.models import Count
 
         return super().get_queryset(request).annotate(_paragraphs=Count("paragraphs"))
+
+    @admin.display(description="declassification date", ordering="status__declass_date")
+    def declass_date(self, obj: Cable) -> object:
+        return obj.status.declass_date if hasattr(obj, "status") else None
+
+    @admin.display(description="state", ordering="status__review_state")
+    def review_state(self, obj: Cable) -> str:
+        return obj.status.get_review_state_display() if hasattr(obj, "status") else "—"
 
     @admin.display(description="classification", ordering="level")
     def classification_display(self, obj: Cable) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from cables.models import Cable, CableTag, Paragraph
+from cables.models import Cable, CableStatus, CableTag, Paragraph, ReviewState
 from cables.parsing import ParsedCable
 
 _CABLE_LIMITS = {
@@ -126,7 +126,7 @@ def copy_text(value: Any) -> str:
     return _escape(str(value))
 
 
-def _json_text(value: Any) -> str:
+def copy_json(value: Any) -> str:
     if value == []:
         return "[]"
     return _escape(json.dumps(value, ensure_ascii=False))
@@ -151,9 +151,9 @@ class CopyRows:
 def prepare_copy(parsed: ParsedCable, *, now: datetime) -> CopyRows:
     """Format one parsed cable's rows for COPY (pure: runs in the parser's workers)."""
     row = cable_fields(parsed, now=now)
-    cable = "\t".join(_json_text(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items())
+    cable = "\t".join(copy_json(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items())
     paragraphs = tuple(
-        f"{o}\t{_escape(n)}\t{lv}\t{_json_text(c)}\t{'t' if e else 'f'}\t{_escape(t)}"
+        f"{o}\t{_escape(n)}\t{lv}\t{copy_json(c)}\t{'t' if e else 'f'}\t{_escape(t)}"
         for o, n, lv, c, e, t in paragraph_rows(parsed)
     )
     return CopyRows(
@@ -201,6 +201,7 @@ def _insert_generic(batch: list[ParsedCable], now: datetime) -> list[int]:
         tags.extend(CableTag(cable_id=cable.pk, tag=t) for t in tag_values(parsed))
     Paragraph.objects.bulk_create(paragraphs, batch_size=2000)
     CableTag.objects.bulk_create(tags, batch_size=2000)
+    CableStatus.objects.bulk_create([CableStatus(cable_id=c.pk) for c in cables], batch_size=2000)
     return [c.pk for c in cables]
 
 
@@ -233,5 +234,11 @@ def _insert_copy(batch: list[CopyRows]) -> list[int]:
             CableTag._meta.db_table,
             ("cable_id", "tag"),
             [f"{i}\t{t}" for i, r in pairs for t in r.tags],
+        )
+        _copy(
+            pg,
+            CableStatus._meta.db_table,
+            ("cable_id", "review_state"),
+            [f"{i}\t{ReviewState.INGESTED.value}" for i in ids],
         )
     return ids

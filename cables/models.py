@@ -72,8 +72,8 @@ class Cable(models.Model):
     sha256 = models.CharField(max_length=64)
     imported_at = models.DateTimeField()
 
-    # Declassification status, computed by the rules engine (rules, section 4.6).
-    declass_date = models.DateField(null=True, blank=True)
+    # How the declassification date was reached, computed by the rules engine
+    # (rules, section 4.6); the date itself lives on CableStatus, which the sweep scans.
     declass_kind = models.CharField(max_length=16, blank=True)
     declass_rule = models.CharField(max_length=32, blank=True)
     declass_review_required = models.BooleanField(null=True)
@@ -83,17 +83,6 @@ class Cable(models.Model):
     declass_computed_at = models.DateTimeField(null=True, blank=True)
     declass_version = models.CharField(
         max_length=32, blank=True, help_text="Rules version the stored status was computed with."
-    )
-
-    review_state = models.CharField(
-        max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
-    )
-    # The declassification date the due sweep last flagged this cable for, and in
-    # which run: a cable comes back only when its date changes (e.g. an exemption
-    # runs out), so running the sweep twice flags nothing twice.
-    due_for_date = models.DateField(null=True, blank=True)
-    due_run = models.ForeignKey(
-        "workflow.SweepRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     objects = CableQuerySet.as_manager()
@@ -109,17 +98,7 @@ class Cable(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["reference_id"], name="cable_reference_id_unique"),
         ]
-        indexes = [
-            models.Index(fields=["origin"], name="cable_origin_idx"),
-            # The due sweep scans only cables not already waiting for review.
-            models.Index(
-                fields=["declass_date"],
-                name="cable_sweep_idx",
-                condition=~models.Q(review_state__in=["due", "in_review"]),
-            ),
-            # Queues and the forecast filter on state and date together.
-            models.Index(fields=["review_state", "declass_date"], name="cable_state_declass_idx"),
-        ]
+        indexes = [models.Index(fields=["origin"], name="cable_origin_idx")]
 
     def __str__(self) -> str:
         return self.reference_id
@@ -127,6 +106,52 @@ class Cable(models.Model):
     @property
     def classification(self) -> Marking:
         return Marking(Level(self.level), tuple(self.controls))
+
+
+# States in which a cable is already waiting for a reviewer: the sweep leaves them be.
+WAITING_STATES = (ReviewState.DUE, ReviewState.IN_REVIEW)
+
+
+class CableStatus(models.Model):
+    """Where a cable stands: its workflow state and the date the due sweep scans.
+
+    Kept apart from the wide Cable row, and indexed on the date alone, so that
+    the sweep's set-based UPDATE touches only unindexed columns of narrow rows:
+    PostgreSQL then rewrites them in place (HOT updates, helped by the table's
+    fill factor) without touching any index, which is what keeps a sweep over a
+    million cables within a second or two.  Do not index the state or the due
+    columns without measuring ``bench/sweep.py``.
+    """
+
+    cable = models.OneToOneField(
+        Cable, primary_key=True, on_delete=models.CASCADE, related_name="status"
+    )
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
+    )
+    declass_date = models.DateField(null=True, blank=True)
+    # The date the sweep last flagged this cable for, and in which run: a cable
+    # comes back only when its date changes (e.g. an exemption runs out), so
+    # running the sweep twice flags nothing twice.  No FK constraint or index on
+    # the run: checking half a million of them at commit would cost more than
+    # the sweep itself, and runs are never deleted.
+    due_for_date = models.DateField(null=True, blank=True)
+    due_run = models.ForeignKey(
+        "workflow.SweepRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "cable statuses"
+        indexes = [models.Index(fields=["declass_date"], name="status_declass_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cable_id}: {self.review_state}"
 
 
 class CableTag(models.Model):

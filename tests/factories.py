@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cables.markings import Level
-from cables.models import Cable, Paragraph
+from cables.models import Cable, CableStatus, Paragraph, ReviewState
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class CableFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cable
+        skip_postgeneration_save = True
 
     reference_id = factory.Sequence(lambda n: f"06EXAMPLETOWN{n + 1}")
     sent_at = factory.LazyFunction(lambda: datetime(2006, 2, 10, 15, 30, tzinfo=UTC))
@@ -40,6 +41,25 @@ class CableFactory(factory.django.DjangoModelFactory):
     raw_text = factory.LazyAttribute(lambda c: f"synthetic cable {c.reference_id}")
     sha256 = factory.LazyAttribute(lambda c: hashlib.sha256(c.raw_text.encode()).hexdigest())
     imported_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        declass_date = None
+        review_state = ReviewState.INGESTED
+
+    # Every stored cable has its status row, as the importer makes it.
+    status = factory.RelatedFactory(
+        "tests.factories.CableStatusFactory",
+        factory_related_name="cable",
+        declass_date=factory.SelfAttribute("..declass_date"),
+        review_state=factory.SelfAttribute("..review_state"),
+    )
+
+
+class CableStatusFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CableStatus
+
+    review_state = ReviewState.INGESTED
 
 
 class ParagraphFactory(factory.django.DjangoModelFactory):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
@@ -27,23 +28,42 @@ def grant(codename: str, who: object, cables: Cable | QuerySet[Cable] | Iterable
     assign_perm(f"cables.{codename}", who, cables)
 
 
-def reviewer_counts(cables: QuerySet[Cable]) -> dict[int, int]:
-    """For each user who may review any of these cables (directly or by group): how many."""
+def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
+    """SQL giving (user_id, number of cables) for every user who may review any cable
+    listed in the CTE or table named ``flagged`` (column ``cable_id``).
+
+    Both permission tables are joined in the database; a user who holds the
+    permission directly and through a group counts each cable once.
+    """
     perm = _permission(REVIEW)
-    direct = CableUserObjectPermission.objects.filter(permission=perm, content_object__in=cables)
-    pairs = set(direct.values_list("user_id", "content_object_id"))
-    by_group = CableGroupObjectPermission.objects.filter(
-        permission=perm, content_object__in=cables
-    ).values_list("group_id", "content_object_id")
-    group_cables: dict[int, set[int]] = {}
-    for group_id, cable_id in by_group:
-        group_cables.setdefault(group_id, set()).add(cable_id)
-    if group_cables:
-        members = Group.objects.filter(pk__in=group_cables).values_list("pk", "user")
-        for group_id, user_id in members:
-            if user_id is not None:
-                pairs.update((user_id, c) for c in group_cables[group_id])
-    return dict(Counter(user_id for user_id, _ in pairs))
+    user_table = CableUserObjectPermission._meta.db_table
+    group_table = CableGroupObjectPermission._meta.db_table
+    membership = get_user_model().groups.through._meta.db_table
+    sql = f"""
+        SELECT pairs.user_id, COUNT(DISTINCT pairs.cable_id) FROM (
+            SELECT p.user_id AS user_id, p.content_object_id AS cable_id
+            FROM {user_table} p JOIN {flagged} f ON f.cable_id = p.content_object_id
+            WHERE p.permission_id = %s
+            UNION ALL
+            SELECT m.user_id, g.content_object_id
+            FROM {group_table} g JOIN {flagged} f ON f.cable_id = g.content_object_id
+            JOIN {membership} m ON m.group_id = g.group_id
+            WHERE g.permission_id = %s
+        ) pairs GROUP BY pairs.user_id
+    """
+    return sql, [perm.pk, perm.pk]
+
+
+def reviewer_counts(cable_ids: QuerySet) -> dict[int, int]:  # type: ignore[type-arg]
+    """For each user who may review any of these cables: how many (one query).
+
+    ``cable_ids`` is a queryset of values("cable_id"), used as a subquery.
+    """
+    ids_sql, ids_params = cable_ids.query.sql_with_params()
+    counts_sql, counts_params = reviewer_counts_sql("flagged")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH flagged AS ({ids_sql}) {counts_sql}", [*ids_params, *counts_params])
+        return dict(cursor.fetchall())
 
 
 def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
 
-from cables.models import Cable, ReviewState
+from cables.models import Cable, CableStatus, ReviewState
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,14 @@ def declass_forecast(*, cables: QuerySet[Cable], today: date, months: int = 24) 
     """How many cables come due in each of the next ``months`` months (two queries)."""
     first = today.replace(day=1)
     end = _add_months(first, months)
-    pending = cables.exclude(review_state=ReviewState.RELEASED)
+    pending = CableStatus.objects.filter(cable__in=cables).exclude(
+        review_state=ReviewState.RELEASED
+    )
     rows = (
         pending.filter(declass_date__gte=first, declass_date__lt=end)
         .annotate(month=TruncMonth("declass_date"))
         .values("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("cable_id"))
         .order_by()
     )
     counts = {(r["month"].year, r["month"].month): r["n"] for r in rows}

@@ -13,7 +13,7 @@ from cables import declass_store
 from cables.ingest import CableSource, cables_import
 from cables.management.commands.declass_date import Command as DeclassDateCommand
 from cables.markings import Level
-from cables.models import Cable
+from cables.models import Cable, ReviewState
 from tests.cables.cable_text import telegram
 from tests.factories import CableFactory
 
@@ -27,7 +27,7 @@ def test_compute_stores_date_rule_and_explanation():
     assert declass_store.declass_compute([cable.pk], as_of=AS_OF) == 1
 
     cable.refresh_from_db()
-    assert cable.declass_date == date(2016, 1, 10)
+    assert cable.status.declass_date == date(2016, 1, 10)
     assert cable.declass_rule == "R-DATE"
     assert cable.declass_kind == "exact"
     assert cable.declass_review_required is False
@@ -43,7 +43,7 @@ def test_a_cable_without_origin_date_is_never_releasable():
     declass_store.declass_compute([cable.pk], as_of=AS_OF)
 
     cable.refresh_from_db()
-    assert cable.declass_date is None
+    assert cable.status.declass_date is None
     assert cable.declass_review_required is True
     assert cable.declass_rule == "R-NO-ORIGIN"
 
@@ -52,12 +52,13 @@ def test_a_cable_without_origin_date_is_never_releasable():
 def test_computing_twice_stores_the_same_values():
     cable = CableFactory(level=int(Level.S), decl="OADR", sent_at=datetime(1988, 5, 20, tzinfo=UTC))
     declass_store.declass_compute([cable.pk], as_of=AS_OF)
-    first = Cable.objects.values("declass_date", "declass_rule", "declass_warnings").get()
+    fields = ("status__declass_date", "declass_rule", "declass_warnings")
+    first = Cable.objects.values(*fields).get()
 
     declass_store.declass_compute([cable.pk], as_of=AS_OF)
 
-    assert Cable.objects.values("declass_date", "declass_rule", "declass_warnings").get() == first
-    assert first["declass_date"] == date(2013, 12, 31)
+    assert Cable.objects.values(*fields).get() == first
+    assert first["status__declass_date"] == date(2013, 12, 31)
 
 
 @pytest.mark.django_db
@@ -92,7 +93,8 @@ def test_import_queues_the_computation_for_the_new_cables():
 
     cable = Cable.objects.get()
     assert cable.declass_rule == "R-DATE"
-    assert cable.declass_date == date(2016, 2, 10)
+    assert cable.status.declass_date == date(2016, 2, 10)
+    assert cable.status.review_state == ReviewState.INGESTED
 
 
 def test_declass_date_command_answers_each_line_and_names_bad_fields():

@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from cables import ingest
 from cables.ingest import CableSource, cables_import, expand_paths, sources_from_paths
 from cables.markings import Level
-from cables.models import Cable, CableTag, Paragraph
+from cables.models import Cable, CableStatus, CableTag, Paragraph, ReviewState
 from tests.cables.cable_text import reference_id, telegram
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +198,12 @@ def test_text_with_tabs_backslashes_and_carriage_returns_is_stored_exactly():
     cable = Cable.objects.get()
     assert cable.raw_text == text
     assert "C:\\temp\\new\tcolumn" in cable.paragraphs.get().text
+
+
+def test_every_imported_cable_starts_in_the_ingested_state(tmp_path):
+    write_cables(tmp_path, 3)
+
+    run_import(tmp_path)
+
+    states = CableStatus.objects.values_list("review_state", flat=True)
+    assert list(states) == [ReviewState.INGESTED] * 3

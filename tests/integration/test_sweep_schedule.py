@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cables.models import Cable, ReviewState
+from cables.models import Cable, CableStatus, ReviewState
 from tests.factories import CableFactory, UserFactory
 from tests.integration import services
 from workflow import permissions
@@ -63,10 +63,12 @@ def test_beat_runs_the_sweep_and_the_worker_flags_exactly_the_due_cables(tmp_pat
     # Then the sweep ran from its schedule, flagged exactly the due cables, once
     assert finished, f"no two finished sweeps; logs:\n{log[-4000:]}"
     assert "Sending due task Declassification due sweep" in log
-    flagged = set(Cable.objects.filter(due_run__isnull=False).values_list("pk", flat=True))
+    flagged = set(
+        CableStatus.objects.filter(due_run__isnull=False).values_list("cable_id", flat=True)
+    )
     assert flagged == due
-    now_due = Cable.objects.filter(review_state=ReviewState.DUE).values_list("pk", flat=True)
-    assert set(now_due) == due
+    now_due = CableStatus.objects.filter(review_state=ReviewState.DUE)
+    assert set(now_due.values_list("cable_id", flat=True)) == due
     runs = list(SweepRun.objects.filter(status=SweepRun.Status.FINISHED).order_by("started_at"))
     assert runs[0].flagged == 3 and all(r.flagged == 0 for r in runs[1:])
     assert list(Notification.objects.values_list("user__username", "cable_count")) == [("rita", 3)]

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.db import connection  # noqa: F401  (used by skipif)
 
-from cables.models import Cable, ReviewState
+from cables.models import Cable, CableStatus, ReviewState
 from tests.factories import CableFactory, UserFactory
 from workflow import permissions
 from workflow.models import Notification, SweepRun
@@ -33,17 +34,17 @@ def test_it_flags_past_and_near_dates_and_nothing_else(django_assert_max_num_que
 
     assert run.flagged == 2
     assert run.status == SweepRun.Status.FINISHED
-    due = set(Cable.objects.filter(review_state=ReviewState.DUE).values_list("pk", flat=True))
-    assert due == {past.pk, near.pk}
-    for cable in (far, undated, waiting):
-        cable.refresh_from_db()
-        assert cable.review_state != ReviewState.DUE or cable.pk == waiting.pk
+    due = CableStatus.objects.filter(review_state=ReviewState.DUE)
+    assert set(due.values_list("cable_id", flat=True)) == {past.pk, near.pk}
+    states = dict(CableStatus.objects.values_list("cable_id", "review_state"))
+    assert states[far.pk] == states[undated.pk] == ReviewState.INGESTED
+    assert states[waiting.pk] == ReviewState.IN_REVIEW
 
 
 def test_running_twice_flags_nothing_twice():
     make(date(2016, 1, 10))
     first = declass_due_sweep(as_of=AS_OF, horizon=90)
-    Cable.objects.update(review_state=ReviewState.REVIEWED)  # reviewed since
+    CableStatus.objects.update(review_state=ReviewState.REVIEWED)  # reviewed since
 
     second = declass_due_sweep(as_of=AS_OF, horizon=90)
 
@@ -55,8 +56,8 @@ def test_a_cable_comes_back_when_its_exemption_runs_out():
     # Given a cable reviewed earlier and then re-dated by a 25X exemption ending soon
     cable = make(date(2016, 1, 10))
     declass_due_sweep(as_of=AS_OF, horizon=90)
-    Cable.objects.filter(pk=cable.pk).update(
-        review_state=ReviewState.RELEASED, declass_date=date(2058, 12, 31), declass_rule="R-25X"
+    CableStatus.objects.filter(cable=cable).update(
+        review_state=ReviewState.RELEASED, declass_date=date(2058, 12, 31)
     )
     assert declass_due_sweep(as_of=AS_OF, horizon=90).flagged == 0
 
@@ -65,9 +66,9 @@ def test_a_cable_comes_back_when_its_exemption_runs_out():
 
     # Then it is flagged again
     assert run.flagged == 1
-    cable.refresh_from_db()
-    assert cable.review_state == ReviewState.DUE
-    assert cable.due_for_date == date(2058, 12, 31)
+    status = CableStatus.objects.get(cable=cable)
+    assert status.review_state == ReviewState.DUE
+    assert status.due_for_date == date(2058, 12, 31)
 
 
 def test_reviewers_of_flagged_cables_are_notified_in_app_and_by_email(
@@ -122,3 +123,29 @@ def test_a_user_sees_and_clears_only_their_own_notifications(client):
     assert list(page.context["notifications"]) == list(Notification.objects.filter(user=alice))
     assert Notification.objects.get(user=alice).read_at is not None
     assert Notification.objects.get(user=bob).read_at is None
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL-only statement")
+def test_the_postgresql_statement_flags_what_the_queryset_selects():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workflow.sweep import _flag_postgresql, due_queryset
+
+    reviewer = UserFactory()
+    for days in (-4000, -10, 0, 30, 89, 91, 400):
+        cable = make(AS_OF + timedelta(days=days))
+        permissions.grant(permissions.REVIEW, reviewer, cable)
+    make(AS_OF, state=ReviewState.DUE)
+    already = make(AS_OF - timedelta(days=5))
+    CableStatus.objects.filter(cable=already).update(due_for_date=AS_OF - timedelta(days=5))
+    cutoff = AS_OF + timedelta(days=90)
+    expected = set(due_queryset(cutoff=cutoff).values_list("cable_id", flat=True))
+    run = SweepRun.objects.create(started_at=timezone.now(), as_of=AS_OF, horizon_days=90)
+
+    flagged, counts = _flag_postgresql(run, cutoff=cutoff)
+
+    got = set(CableStatus.objects.filter(due_run=run).values_list("cable_id", flat=True))
+    assert got == expected and flagged == len(expected) == 5
+    assert counts == {reviewer.pk: 5}
