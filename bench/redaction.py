@@ -203,12 +203,9 @@ def _compare_oracle(specs: list[TextRule], sample: list[str],
     oracle = Oracle(specs)
     oracle_hits: list[list[Hit]] = []
     mb_s = _throughput(lambda p: oracle_hits.append(oracle.scan(p)), sample)
-    equal = oracle_hits == engine_hits
-    differing = sum(a != b for a, b in zip(oracle_hits, engine_hits, strict=True))
     print(f"oracle: {mb_s:.3f} MB/s; hits {sum(map(len, oracle_hits))}, engine "
-          f"{sum(map(len, engine_hits))}: " + ("identical" if equal else
-                                              f"{differing} paragraphs differ"))
-    return mb_s, equal
+          f"{sum(map(len, engine_hits))}: {_verdict(oracle_hits, engine_hits)}")
+    return mb_s, oracle_hits == engine_hits
 
 
 def _compare_presidio(specs: list[TextRule], sample: list[str],
@@ -222,12 +219,14 @@ def _compare_presidio(specs: list[TextRule], sample: list[str],
 
     mb_s = _throughput(analyze, sample)
     expected = [_presidio_view(p, hits) for p, hits in zip(sample, engine_hits, strict=True)]
-    equal = results == expected
     print(f"presidio: {mb_s:.2f} MB/s; hits {sum(map(len, results))}, engine in Presidio's "
-          f"terms {sum(map(len, expected))}: "
-          + ("identical" if equal else f"{sum(a != b for a, b in zip(results, expected))} "
-                                       f"paragraphs differ"))
-    return mb_s, equal
+          f"terms {sum(map(len, expected))}: {_verdict(results, expected)}")
+    return mb_s, results == expected
+
+
+def _verdict(found: list, expected: list) -> str:
+    differing = sum(a != b for a, b in zip(found, expected, strict=True))
+    return "identical" if not differing else f"{differing} paragraphs differ"
 
 
 def _presidio_analyzer(specs: list[TextRule]):  # noqa: ANN202 - presidio is optional here
