@@ -240,10 +240,13 @@ def _count_imported(fresh: list[Parsed], ids: list[int], report: ImportReport) -
 
 
 def _queue_declass(ids: list[int]) -> None:
-    """Have a worker date the new cables (after commit: the ids must be visible)."""
+    """Have workers date the new cables and apply the redaction rules to them
+    (after commit: the ids must be visible)."""
     from cables.tasks import declass_compute_task
+    from workflow.tasks import proposals_apply_task
 
     transaction.on_commit(lambda: declass_compute_task.delay(ids))
+    transaction.on_commit(lambda: proposals_apply_task.delay(ids))
 
 
 def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:

@@ -1,0 +1,215 @@
+"""Redaction rules: validation at save, versions, activation, scopes, re-application, dry run."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from cables.markings import Level
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from workflow.dry_run import rule_dry_run
+from workflow.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
+from workflow.proposals import proposals_apply
+from workflow.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Ambassador Jane Doe met the minister; call +1 202 555 0147 or jdoe@example.org."
+
+
+def make_rule(user=None, *, activate=True, **fields) -> RedactionRule:
+    defaults = {"name": "protected names", "kind": "terms", "terms": "Jane Doe",
+                "label": "(b)(6)", "action": "redact"}
+    rule = RedactionRule(**{**defaults, **fields})
+    rule_save(rule=rule, user=user)
+    if activate:
+        rule_activate(rule=rule, user=user)
+    return rule
+
+
+def proposals(cable=None):
+    qs = ProposedRedaction.objects.all() if cable is None else cable.proposals.all()
+    return sorted((p.paragraph.text[p.start : p.end], p.action, tuple(p.labels))
+                  for p in qs.select_related("paragraph"))
+
+
+@pytest.fixture(autouse=True)
+def on_commit_runs_at_once(monkeypatch):
+    """Run on-commit callbacks (the queued re-application tasks, eager in tests) at once,
+    as they would after a real commit: the test's own transaction never commits."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
+def cable():
+    cable = CableFactory(origin="Embassy Rome", tags=["PREL"], level=int(Level.S))
+    ParagraphFactory(cable=cable, ordinal=1, text=TEXT, level=int(Level.C))
+    ParagraphFactory(cable=cable, ordinal=2, text="Nothing to see.", level=int(Level.S),
+                     controls=["NOFORN"])
+    return cable
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "regex", "pattern": "([a-z"}, "compile"),
+        ({"kind": "regex", "pattern": "(a+)+$"}, "catastroph"),
+        ({"kind": "terms", "terms": "  \n \n"}, "empty"),
+        ({"label": "(b)(12)"}, "label"),
+        ({"kind": "marking", "min_level": None, "controls": []}, "marking rule needs"),
+    ],
+)
+def test_an_invalid_rule_is_refused_at_save_with_the_reason(fields, message):
+    rule = RedactionRule(**{"name": "r", "kind": "terms", "terms": "x", "label": "(b)(6)",
+                            **fields})
+
+    with pytest.raises(ValidationError) as error:
+        rule_save(rule=rule, user=None)
+
+    assert message in " ".join(error.value.messages).lower()
+    assert not RedactionRule.objects.exists()
+    assert not RuleVersion.objects.exists()
+
+
+def test_every_save_is_a_version_saying_who_changed_what():
+    admin = UserFactory(username="ada")
+    rule = make_rule(admin, activate=False)
+    rule.terms = "Jane Doe\nJohn Roe"
+    rule_save(rule=rule, user=admin)
+
+    versions = list(RuleVersion.objects.filter(rule=rule).order_by("version"))
+
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[1].changes == {"terms": ["Jane Doe", "Jane Doe\nJohn Roe"]}
+    assert versions[1].changed_by == admin
+    assert versions[1].definition["terms"] == "Jane Doe\nJohn Roe"
+
+
+def test_activation_proposes_redactions_citing_the_rule_version(cable):
+    rule = make_rule()
+
+    stored = list(cable.proposals.all())
+
+    assert [(p.paragraph.text[p.start:p.end], p.action) for p in stored] == [("Jane Doe", "redact")]
+    assert stored[0].labels == ["(b)(6)"]
+    assert stored[0].rules == [[rule.pk, 1]]
+    job = RuleJob.objects.get()
+    assert job_progress(job) == (job.total_chunks, job.total_chunks) == (1, 1)
+
+
+def test_overlapping_rules_merge_and_list_every_exemption(cable):
+    make_rule(name="names", terms="Jane Doe")
+    make_rule(name="sources", kind="regex", pattern=r"Doe met the minister",
+              label="(b)(1) 1.4(d)")
+
+    assert proposals(cable) == [
+        ("Jane Doe met the minister", "redact", ("(b)(1) 1.4(d)", "(b)(6)")),
+    ]
+
+
+def test_a_marking_rule_withholds_noforn_paragraphs_in_full(cable):
+    make_rule(name="noforn", kind="marking", controls=["NOFORN"], action="withhold",
+              label="(b)(1) 1.4(b)", terms="")
+
+    assert proposals(cable) == [("Nothing to see.", "withhold", ("(b)(1) 1.4(b)",))]
+
+
+def test_personal_data_rule_finds_phone_and_email(cable):
+    make_rule(name="pii", kind="personal_data", terms="")
+
+    found = {text for text, _action, _labels in proposals(cable)}
+    assert "jdoe@example.org" in found
+    assert any("555" in text for text in found)
+
+
+def test_a_scope_keeps_a_rule_off_other_cables(cable):
+    paris = CableFactory(origin="Embassy Paris")
+    ParagraphFactory(cable=paris, ordinal=1, text=TEXT)
+    make_rule(scope_posts=["Embassy Rome"])
+
+    assert len(proposals(cable)) == 1
+    assert proposals(paris) == []
+
+
+def test_applying_twice_changes_nothing(cable):
+    make_rule()
+    first = proposals(cable)
+    count = ProposedRedaction.objects.count()
+
+    proposals_apply([cable.pk])
+    proposals_apply([cable.pk])
+
+    assert proposals(cable) == first
+    assert ProposedRedaction.objects.count() == count
+
+
+def test_an_edit_goes_live_only_when_activated(cable):
+    rule = make_rule()
+    rule.terms = "minister"
+    rule_save(rule=rule, user=None)
+
+    assert proposals(cable) == [("Jane Doe", "redact", ("(b)(6)",))]
+
+    rule_activate(rule=rule, user=None)
+
+    assert proposals(cable) == [("minister", "redact", ("(b)(6)",))]
+    assert cable.proposals.get().rules == [[rule.pk, 2]]
+
+
+def test_deactivating_removes_the_rules_proposals(cable):
+    rule = make_rule()
+
+    rule_deactivate(rule=rule, user=None)
+
+    assert proposals(cable) == []
+
+
+def test_dry_run_counts_hits_and_what_an_edit_adds_or_removes(cable):
+    other = CableFactory()
+    ParagraphFactory(cable=other, ordinal=1, text="The minister and Jane Doe.")
+    rule = make_rule()
+    rule.terms = "minister"
+    rule_save(rule=rule, user=None)
+
+    result = rule_dry_run(rule)
+
+    assert (result.paragraphs_hit, result.cables_hit, result.spans) == (2, 2, 2)
+    assert result.compared_with == 1
+    assert (result.added_count, result.removed_count) == (2, 2)
+    assert {s.hit for s in result.added} == {"minister"}
+    assert {s.hit for s in result.removed} == {"Jane Doe"}
+    assert result.samples[0].before.endswith("Jane Doe met the ")
+    assert ProposedRedaction.objects.filter(rules=[[rule.pk, 2]]).count() == 0
+
+
+def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
+    response = admin_client.post(
+        reverse("admin:workflow_redactionrule_add"),
+        {"name": "bad", "kind": "regex", "pattern": "(x+)+y", "label": "(b)(6)",
+         "action": "redact", "priority": 0, "personal_kinds": "[]", "controls": "[]",
+         "scope_posts": "[]", "scope_tags": "[]", "scope_levels": "[]",
+         "rule_versions-TOTAL_FORMS": 0, "rule_versions-INITIAL_FORMS": 0,
+         "versions-TOTAL_FORMS": 0, "versions-INITIAL_FORMS": 0},
+    )
+
+    assert response.status_code == 200
+    assert "catastroph" in response.content.decode().lower()
+    assert not RedactionRule.objects.exists()
+
+
+def test_admin_dry_run_and_activation_pages(admin_client, cable):
+    rule = make_rule(activate=False)
+
+    dry = admin_client.get(reverse("admin:workflow_rule_dry_run", args=[rule.pk]))
+    activated = admin_client.post(reverse("admin:workflow_rule_activate", args=[rule.pk]))
+    page = admin_client.get(reverse("admin:workflow_redactionrule_change", args=[rule.pk]))
+
+    assert dry.status_code == 200
+    assert "<mark>Jane Doe</mark>" in dry.content.decode()
+    assert activated.status_code == 302
+    assert "Version 1 is live" in page.content.decode()
+    assert "1/1 chunks" in page.content.decode()
+    assert len(proposals(cable)) == 1
