@@ -5,6 +5,9 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnop")
 os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-tests-"))
+# A broker key prefix of this run's own (inherited by the workers it starts), so that
+# no message left by another run reaches them.
+os.environ.setdefault("CELERY_KEY_PREFIX", f"declass-test-{os.getpid()}:")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -97,8 +97,16 @@ class RuleVersionInline(admin.TabularInline):
 @admin.register(RedactionRule)
 class RedactionRuleAdmin(admin.ModelAdmin):
     form = RuleForm
-    list_display = ("name", "kind", "label", "action", "priority", "version", "active",
-                    "active_version")
+    list_display = (
+        "name",
+        "kind",
+        "label",
+        "action",
+        "priority",
+        "version",
+        "active",
+        "active_version",
+    )
     list_filter = ("kind", "action", "active")
     search_fields = ("name", "label")
     readonly_fields = ("version", "active", "active_version", "updated_at", "updated_by")
@@ -113,17 +121,22 @@ class RedactionRuleAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/dry-run/", wrap(self.dry_run_view), name="workflow_rule_dry_run"),
             path("<int:pk>/activate/", wrap(self.activate_view), name="workflow_rule_activate"),
-            path("<int:pk>/deactivate/", wrap(self.deactivate_view),
-                 name="workflow_rule_deactivate"),
+            path(
+                "<int:pk>/deactivate/", wrap(self.deactivate_view), name="workflow_rule_deactivate"
+            ),
             *super().get_urls(),
         ]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         jobs = RuleJob.objects.filter(rule_id=object_id)[:5]
         extra = {"jobs": [(job, *job_progress(job)) for job in jobs]}
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}),
-                                                                   **extra})
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _rule(self, request: HttpRequest, pk: int) -> RedactionRule:
         if not self.has_change_permission(request):
@@ -134,24 +147,33 @@ class RedactionRuleAdmin(admin.ModelAdmin):
         """What the latest version would hit, and what it adds or removes against the live one."""
         rule = self._rule(request, pk)
         result = rule_dry_run(rule)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "rule": rule, "result": result, "title": f"Dry run: {rule}"}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "rule": rule,
+            "result": result,
+            "title": f"Dry run: {rule}",
+        }
         return TemplateResponse(request, "admin/workflow/redactionrule/dry_run.html", context)
 
     def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         rule = self._rule(request, pk)
         if request.method == "POST":
             job = rule_activate(rule=rule, user=request.user)
-            messages.success(request, f"Version {rule.version} is live; re-applying rules to "
-                                      f"{job.total_cables} cable(s) in {job.total_chunks} task(s).")
+            messages.success(
+                request,
+                f"Version {rule.version} is live; re-applying rules to "
+                f"{job.total_cables} cable(s) in {job.total_chunks} task(s).",
+            )
         return redirect("admin:workflow_redactionrule_change", pk)
 
     def deactivate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         rule = self._rule(request, pk)
         if request.method == "POST":
             job = rule_deactivate(rule=rule, user=request.user)
-            messages.success(request, f"Deactivated; re-applying rules to {job.total_cables} "
-                                      "cable(s).")
+            messages.success(
+                request, f"Deactivated; re-applying rules to {job.total_cables} cable(s)."
+            )
         return redirect("admin:workflow_redactionrule_change", pk)
 
 

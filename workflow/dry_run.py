@@ -55,8 +55,13 @@ def _version(rule: RedactionRule, number: int | None) -> tuple[Matcher, Scope] |
     return compile_rules([rule_spec(rule.pk, number, definition)]), Scope.of(definition)
 
 
-def _marks(text: str, level: int, controls: list[str], engine: tuple[Matcher, Scope] | None,
-           header: dict[str, Any]) -> set[tuple[int, int, str]]:
+def _marks(
+    text: str,
+    level: int,
+    controls: list[str],
+    engine: tuple[Matcher, Scope] | None,
+    header: dict[str, Any],
+) -> set[tuple[int, int, str]]:
     """(start, end, action) of everything the version proposes for this paragraph."""
     if engine is None or not engine[1].matches(**header):
         return set()
@@ -72,8 +77,14 @@ def _marks(text: str, level: int, controls: list[str], engine: tuple[Matcher, Sc
 def _sample(ref: str, number: str, text: str, mark: tuple[int, int, str]) -> Sample:
     start, end, action = mark
     shown_end = min(end, start + 200)
-    return Sample(ref, number, text[max(0, start - CONTEXT) : start], text[start:shown_end],
-                  text[end : end + CONTEXT], action)
+    return Sample(
+        ref,
+        number,
+        text[max(0, start - CONTEXT) : start],
+        text[start:shown_end],
+        text[end : end + CONTEXT],
+        action,
+    )
 
 
 def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
@@ -89,8 +100,16 @@ def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
         if not scope.everything:
             reach |= scope.cables()
     rows = Paragraph.objects.filter(cable__in=_cables(reach)).values_list(
-        "cable_id", "cable__reference_id", "cable__origin", "cable__tags", "cable__level",
-        "cable__sent_at", "number", "text", "level", "controls",
+        "cable_id",
+        "cable__reference_id",
+        "cable__origin",
+        "cable__tags",
+        "cable__level",
+        "cable__sent_at",
+        "number",
+        "text",
+        "level",
+        "controls",
     )
     cables: set[int] = set()
     for row in rows.iterator(chunk_size=2000):
@@ -111,8 +130,10 @@ def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
             for mark in sorted(new)[: max(0, sample_size - len(result.samples))]:
                 result.samples.append(_sample(ref, number, text, mark))
         if live:
-            for bucket, marks, counter in (("added", new - old, "added_count"),
-                                           ("removed", old - new, "removed_count")):
+            for bucket, marks, counter in (
+                ("added", new - old, "added_count"),
+                ("removed", old - new, "removed_count"),
+            ):
                 setattr(result, counter, getattr(result, counter) + len(marks))
                 kept = getattr(result, bucket)
                 for mark in sorted(marks)[: max(0, sample_size - len(kept))]:

@@ -98,7 +98,9 @@ class RedactionRule(models.Model):
         default=list, blank=True, help_text="Personal data: kinds to find (empty: all)."
     )
     min_level = models.PositiveSmallIntegerField(
-        null=True, blank=True, choices=ClassificationLevel.choices,
+        null=True,
+        blank=True,
+        choices=ClassificationLevel.choices,
         help_text="Marking rule: withhold paragraphs at or above this level.",
     )
     controls = models.JSONField(
@@ -119,8 +121,12 @@ class RedactionRule(models.Model):
     active_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        editable=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        related_name="+",
     )
 
     class Meta:
@@ -137,7 +143,10 @@ class RuleVersion(models.Model):
     version = models.PositiveIntegerField()
     definition = models.JSONField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     changed_at = models.DateTimeField()

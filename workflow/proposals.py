@@ -47,17 +47,27 @@ def _rows(paragraph_id: int, cable_id: int, text: str, proposal: Proposal, now) 
     if proposal.withheld_in_full:
         rows.append(
             ProposedRedaction(
-                cable_id=cable_id, paragraph_id=paragraph_id, start=0, end=len(text),
-                action="withhold", labels=[str(x) for x in proposal.withhold_labels],
-                rules=[list(k) for k in proposal.withhold_rules], created_at=now,
+                cable_id=cable_id,
+                paragraph_id=paragraph_id,
+                start=0,
+                end=len(text),
+                action="withhold",
+                labels=[str(x) for x in proposal.withhold_labels],
+                rules=[list(k) for k in proposal.withhold_rules],
+                created_at=now,
             )
         )
     for span in proposal.spans:
         rows.append(
             ProposedRedaction(
-                cable_id=cable_id, paragraph_id=paragraph_id, start=span.start, end=span.end,
-                action=span.action, labels=[str(x) for x in span.labels],
-                rules=[list(k) for k in span.rules], created_at=now,
+                cable_id=cable_id,
+                paragraph_id=paragraph_id,
+                start=span.start,
+                end=span.end,
+                action=span.action,
+                labels=[str(x) for x in span.labels],
+                rules=[list(k) for k in span.rules],
+                created_at=now,
             )
         )
     return rows
@@ -71,7 +81,8 @@ def proposals_apply(cable_ids: Sequence[int], *, rules: Sequence[ActiveRule] | N
     )
     applicable: dict[int, tuple[ActiveRule, ...]] = {
         pk: tuple(
-            r for r in rules
+            r
+            for r in rules
             if r.scope.matches(origin=origin, tags=tags, level=level, sent_at=sent_at)
         )
         for pk, origin, tags, level, sent_at in headers

@@ -130,3 +130,20 @@ def chunk_apply(chunk_id: int) -> bool:
     proposals_apply(chunk.cable_ids)
     RuleJobChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(done_at=timezone.now())
     return True
+
+
+def rule_jobs_resume() -> int:
+    """Queue again every chunk not yet done (after a worker or broker was lost).
+
+    Running a chunk twice is harmless, so this is safe to call at any time.
+    """
+    from workflow.tasks import proposals_apply_chunk_task
+
+    pending = list(
+        RuleJobChunk.objects.filter(done_at__isnull=True)
+        .order_by("job_id", "number")
+        .values_list("pk", flat=True)
+    )
+    for chunk_id in pending:
+        proposals_apply_chunk_task.delay(chunk_id)
+    return len(pending)

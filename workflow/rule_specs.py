@@ -118,7 +118,9 @@ class Scope:
     def everything(self) -> bool:
         return not (self.posts or self.tags or self.levels or self.date_from or self.date_to)
 
-    def matches(self, *, origin: str, tags: list[str], level: int, sent_at: datetime | None) -> bool:
+    def matches(
+        self, *, origin: str, tags: list[str], level: int, sent_at: datetime | None
+    ) -> bool:
         if self.posts and origin.lower() not in self.posts:
             return False
         if self.tags and not self.tags.intersection(t.upper() for t in tags):

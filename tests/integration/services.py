@@ -38,8 +38,6 @@ def child_env(**extra: str) -> dict[str, str]:
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         PYTHONUNBUFFERED="1",
         CELERY_TASK_ALWAYS_EAGER="0",
-        # A key prefix of this run's own: no stale message of another run reaches it.
-        CELERY_KEY_PREFIX=f"declass-test-{os.getpid()}:",
     )
     env.update(extra)
     return env
@@ -95,7 +93,21 @@ def celery(*args: str) -> list[str]:
 
 
 @contextmanager
+def publishing() -> Iterator[None]:
+    """Let this (test) process send tasks to the broker instead of running them eagerly."""
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
+@contextmanager
 def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Service]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     service = Service(
         "worker",
         celery(

@@ -19,8 +19,13 @@ TEXT = "Ambassador Jane Doe met the minister; call +1 202 555 0147 or jdoe@examp
 
 
 def make_rule(user=None, *, activate=True, **fields) -> RedactionRule:
-    defaults = {"name": "protected names", "kind": "terms", "terms": "Jane Doe",
-                "label": "(b)(6)", "action": "redact"}
+    defaults = {
+        "name": "protected names",
+        "kind": "terms",
+        "terms": "Jane Doe",
+        "label": "(b)(6)",
+        "action": "redact",
+    }
     rule = RedactionRule(**{**defaults, **fields})
     rule_save(rule=rule, user=user)
     if activate:
@@ -30,8 +35,10 @@ def make_rule(user=None, *, activate=True, **fields) -> RedactionRule:
 
 def proposals(cable=None):
     qs = ProposedRedaction.objects.all() if cable is None else cable.proposals.all()
-    return sorted((p.paragraph.text[p.start : p.end], p.action, tuple(p.labels))
-                  for p in qs.select_related("paragraph"))
+    return sorted(
+        (p.paragraph.text[p.start : p.end], p.action, tuple(p.labels))
+        for p in qs.select_related("paragraph")
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +54,9 @@ def on_commit_runs_at_once(monkeypatch):
 def cable():
     cable = CableFactory(origin="Embassy Rome", tags=["PREL"], level=int(Level.S))
     ParagraphFactory(cable=cable, ordinal=1, text=TEXT, level=int(Level.C))
-    ParagraphFactory(cable=cable, ordinal=2, text="Nothing to see.", level=int(Level.S),
-                     controls=["NOFORN"])
+    ParagraphFactory(
+        cable=cable, ordinal=2, text="Nothing to see.", level=int(Level.S), controls=["NOFORN"]
+    )
     return cable
 
 
@@ -63,8 +71,9 @@ def cable():
     ],
 )
 def test_an_invalid_rule_is_refused_at_save_with_the_reason(fields, message):
-    rule = RedactionRule(**{"name": "r", "kind": "terms", "terms": "x", "label": "(b)(6)",
-                            **fields})
+    rule = RedactionRule(
+        **{"name": "r", "kind": "terms", "terms": "x", "label": "(b)(6)", **fields}
+    )
 
     with pytest.raises(ValidationError) as error:
         rule_save(rule=rule, user=None)
@@ -93,7 +102,9 @@ def test_activation_proposes_redactions_citing_the_rule_version(cable):
 
     stored = list(cable.proposals.all())
 
-    assert [(p.paragraph.text[p.start:p.end], p.action) for p in stored] == [("Jane Doe", "redact")]
+    assert [(p.paragraph.text[p.start : p.end], p.action) for p in stored] == [
+        ("Jane Doe", "redact")
+    ]
     assert stored[0].labels == ["(b)(6)"]
     assert stored[0].rules == [[rule.pk, 1]]
     job = RuleJob.objects.get()
@@ -102,8 +113,7 @@ def test_activation_proposes_redactions_citing_the_rule_version(cable):
 
 def test_overlapping_rules_merge_and_list_every_exemption(cable):
     make_rule(name="names", terms="Jane Doe")
-    make_rule(name="sources", kind="regex", pattern=r"Doe met the minister",
-              label="(b)(1) 1.4(d)")
+    make_rule(name="sources", kind="regex", pattern=r"Doe met the minister", label="(b)(1) 1.4(d)")
 
     assert proposals(cable) == [
         ("Jane Doe met the minister", "redact", ("(b)(1) 1.4(d)", "(b)(6)")),
@@ -111,8 +121,14 @@ def test_overlapping_rules_merge_and_list_every_exemption(cable):
 
 
 def test_a_marking_rule_withholds_noforn_paragraphs_in_full(cable):
-    make_rule(name="noforn", kind="marking", controls=["NOFORN"], action="withhold",
-              label="(b)(1) 1.4(b)", terms="")
+    make_rule(
+        name="noforn",
+        kind="marking",
+        controls=["NOFORN"],
+        action="withhold",
+        label="(b)(1) 1.4(b)",
+        terms="",
+    )
 
     assert proposals(cable) == [("Nothing to see.", "withhold", ("(b)(1) 1.4(b)",))]
 
@@ -188,11 +204,23 @@ def test_dry_run_counts_hits_and_what_an_edit_adds_or_removes(cable):
 def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
     response = admin_client.post(
         reverse("admin:workflow_redactionrule_add"),
-        {"name": "bad", "kind": "regex", "pattern": "(x+)+y", "label": "(b)(6)",
-         "action": "redact", "priority": 0, "personal_kinds": "[]", "controls": "[]",
-         "scope_posts": "[]", "scope_tags": "[]", "scope_levels": "[]",
-         "rule_versions-TOTAL_FORMS": 0, "rule_versions-INITIAL_FORMS": 0,
-         "versions-TOTAL_FORMS": 0, "versions-INITIAL_FORMS": 0},
+        {
+            "name": "bad",
+            "kind": "regex",
+            "pattern": "(x+)+y",
+            "label": "(b)(6)",
+            "action": "redact",
+            "priority": 0,
+            "personal_kinds": "[]",
+            "controls": "[]",
+            "scope_posts": "[]",
+            "scope_tags": "[]",
+            "scope_levels": "[]",
+            "rule_versions-TOTAL_FORMS": 0,
+            "rule_versions-INITIAL_FORMS": 0,
+            "versions-TOTAL_FORMS": 0,
+            "versions-INITIAL_FORMS": 0,
+        },
     )
 
     assert response.status_code == 200

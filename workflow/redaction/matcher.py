@@ -1,0 +1,487 @@
+"""The fast engine: every active text rule in one hyperscan database, exact against the oracle.
+
+Why hyperscan: on the dev corpus (1,000 term rules and 20 regexes, one core) it matches all the
+rules in one pass, several times faster than google-re2 or pyahocorasick + ``re`` once their
+per-paragraph costs are counted (``bench/redaction.py --libraries`` measures all three).
+
+How the results stay *exactly* those of :mod:`.oracle`:
+
+* **Offsets.**  Hyperscan scans :func:`.prefilter.encode_for_scan` output, one byte per
+  character, so its offsets are character offsets.  Non-ASCII characters all become the byte
+  ``0x80``, so anything next to or over one is confirmed on the real text.
+* **Terms** (one hyperscan expression per distinct term): ASCII letters caseless, whitespace
+  as a whitespace run, non-ASCII characters as the placeholder (or their ASCII case forms).
+  No ``\b`` in the expression: it makes hyperscan compile a 5,000-term list in seconds rather
+  than a tenth of one, and the whole-word test is two byte lookups anyway.  Where a hit starts:
+  ``end - len`` for a single word; for several ASCII words, a walk back over the whitespace runs
+  (an ASCII word cannot contain whitespace or a placeholder, so the runs are exact).  An ASCII
+  term with no placeholder next to or inside it is then exactly the oracle's match; any other
+  hit is confirmed with the oracle's pattern for that one term.  A non-ASCII multi-word term
+  cannot be placed from its end at all, so Python lists its matches itself, in paragraphs where
+  hyperscan says it may occur.  Per rule, matches are chosen leftmost-longest without overlap,
+  as the oracle's longest-first alternation does (skipped for the usual one-word rule, whose
+  matches cannot overlap).
+* **Regexes** are prefilters (:func:`.prefilter.regex_prefilter`): hyperscan reports every
+  offset at which the Python pattern *could* end a match, and the rule's own Python pattern
+  then finds the real matches near those offsets (:func:`_regex_matches` explains why each
+  shortcut cannot change the answer).  The answer is Python's ``re`` answer.
+
+A :class:`Matcher` can be shared between threads: each thread gets its own hyperscan scratch.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from re import _parser
+from typing import NamedTuple
+
+import hyperscan
+
+from .hit import Hit
+from .prefilter import PLACEHOLDER, Untranslatable, encode_for_scan, regex_prefilter
+from .regex_safety import RULE_REGEX_FLAGS
+from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
+from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
+
+__all__ = ["Matcher", "compile_rules"]
+
+# str.isspace() characters below 128, and the placeholder (a no-break space is non-ASCII).
+_WHITESPACE_BYTES = frozenset(b"\t\n\v\f\r\x1c\x1d\x1e\x1f \x80")
+_WHITESPACE_RUN = rb"[\x09-\x0d\x1c-\x20\x80]+"
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# What the byte next to a term hit says about the whole-word test: nothing in the way (0), an
+# ASCII word character (_WORD: no match), or a placeholder (_UNSURE: ask the text).
+_WORD, _UNSURE = 1, 2
+_NEIGHBOUR = bytes(
+    _WORD if chr(b) in _ASCII_WORD else _UNSURE if b == PLACEHOLDER else 0 for b in range(256)
+)
+_UNBOUNDED_WIDTH = 1 << 30
+
+
+class _TermExpr(NamedTuple):
+    """One distinct term (shared by every rule that lists it) and how to place its hits."""
+
+    length: int  # characters of a single-word term; 0 for several words
+    words: tuple[int, ...] | None  # word lengths of an ASCII multi-word term
+    direct: tuple[tuple, ...]  # hit fields of the rules whose matches cannot conflict
+    contested: tuple[int, ...]  # indexes (into Matcher._rules) of the other rules
+    exact: bool  # ASCII: what hyperscan matched is the term, unless a 0x80 is inside it
+    confirm: re.Pattern[str] | str  # the oracle's definition of this term (compiled lazily)
+
+
+class _RegexRule(NamedTuple):
+    rule: int  # index into Matcher._rules
+    pattern: re.Pattern[str]
+    width: int  # longest possible match, in characters (or _UNBOUNDED_WIDTH)
+    after_boundary: re.Pattern[str] | None  # the pattern without its leading \b, see _search
+
+
+class _Expression(NamedTuple):
+    pattern: bytes
+    flags: int
+
+
+def compile_rules(specs: Iterable[RuleSpec]) -> Matcher:
+    """Validate the rules and build one matcher for all their text rules."""
+    specs = list(specs)
+    for spec in specs:
+        validate_rule(spec)
+    _refuse_duplicate_ids(specs)
+    text_rules = [s for s in specs if not isinstance(s, MarkingRule)]
+    marking_rules = tuple(s for s in specs if isinstance(s, MarkingRule))
+    return Matcher(text_rules, marking_rules)
+
+
+def _refuse_duplicate_ids(specs: list[RuleSpec]) -> None:
+    seen: set[int] = set()
+    for spec in specs:
+        if spec.id in seen:
+            raise ValueError(
+                f"rule id {spec.id} appears twice: only one version of a rule can be active"
+            )
+        seen.add(spec.id)
+
+
+class Matcher:
+    """Scans paragraphs for every text rule at once; build it with :func:`compile_rules`."""
+
+    def __init__(self, text_rules: list[TextRule], marking_rules: tuple[MarkingRule, ...]):
+        self.text_rules = tuple(text_rules)
+        self.marking_rules = marking_rules
+        self.priorities = {s.id: s.priority for s in text_rules}
+        self._rules = [(s.id, s.version, s.label, s.action) for s in text_rules]
+        self._terms: list[_TermExpr] = []
+        self._regexes: list[_RegexRule] = []  # prefiltered; expression id - len(_terms)
+        self._unfiltered: list[_RegexRule] = []  # hyperscan cannot help: run on every paragraph
+        expressions = self._term_expressions(text_rules) + self._regex_expressions(text_rules)
+        self._database = _compile_database(list(enumerate(expressions))) if expressions else None
+        # The usual term, handled first: one ASCII word for one rule.  (None for regexes.)
+        self._quick = [
+            (t.length, t.direct[0])
+            if t.length and t.exact and len(t.direct) == 1 and not t.contested
+            else None
+            for t in self._terms
+        ]
+        self._quick += [None] * len(self._regexes)
+        self._local = threading.local()
+
+    def _term_expressions(self, rules: list[TextRule]) -> list[_Expression]:
+        """One expression per distinct term pattern (``Iran`` and ``IRAN`` are one)."""
+        owners: dict[str, tuple[str, list[int]]] = {}
+        for index, spec in enumerate(rules):
+            if isinstance(spec, TermListRule):
+                for term in ordered_terms(spec.terms):
+                    _first, indexes = owners.setdefault(term_pattern(term), (term, []))
+                    if not indexes or indexes[-1] != index:
+                        indexes.append(index)
+        patterns_per_rule = Counter(i for _term, indexes in owners.values() for i in indexes)
+        expressions = []
+        for term, indexes in owners.values():
+            # A rule whose only term is one word of word characters cannot have two matches
+            # that overlap, so every match it has is kept: no leftmost-longest pass needed.
+            alone = [
+                i for i in indexes if patterns_per_rule[i] == 1 and _cannot_overlap_itself(term)
+            ]
+            direct = tuple(self._rules[i] for i in alone)
+            contested = tuple(i for i in indexes if i not in alone)
+            expression, placement = _term_expression(term, direct, contested)
+            self._terms.append(placement)
+            expressions.append(expression)
+        return expressions
+
+    def _regex_expressions(self, rules: list[TextRule]) -> list[_Expression]:
+        expressions = []
+        for index, spec in enumerate(rules):
+            if isinstance(spec, TermListRule):
+                continue
+            source = rule_regex(spec)
+            regex = _RegexRule(
+                index,
+                re.compile(source, RULE_REGEX_FLAGS),
+                _max_width(source),
+                _without_leading_boundary(source),
+            )
+            expression = _checked_prefilter(source)
+            if expression is None:
+                self._unfiltered.append(regex)
+            else:
+                self._regexes.append(regex)
+                expressions.append(expression)
+        return expressions
+
+    def _scratch(self) -> hyperscan.Scratch:
+        try:
+            return self._local.scratch
+        except AttributeError:
+            self._local.scratch = hyperscan.Scratch(self._database)
+            return self._local.scratch
+
+    # --- scanning ------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every rule's matches in ``text``, sorted by (start, end, rule_id)."""
+        hits: list[Hit] = []
+        contested: list[tuple[int, int, int]] = []  # (start, -end, rule index)
+        regex_ends: dict[int, list[int]] = {}  # by expression id
+        everywhere: set[int] = set()  # terms to look for in the whole text
+        if self._database is not None:
+            data = encode_for_scan(text)
+            on_match = self._match_handler(text, data, hits, contested, regex_ends, everywhere)
+            self._database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        for expr in everywhere:
+            self._every_occurrence(expr, text, hits, contested)
+        if contested:
+            hits += _leftmost_longest(contested, self._rules)
+        if regex_ends or self._unfiltered:
+            self._add_regex_hits(text, regex_ends, hits)
+        hits.sort()
+        return hits
+
+    def _match_handler(
+        self,
+        text: str,
+        data: bytes,
+        hits: list[Hit],
+        contested: list[tuple[int, int, int]],
+        regex_ends: dict[int, list[int]],
+        everywhere: set[int],
+    ) -> Callable[..., None]:
+        """The hyperscan callback for one scan: it places and confirms term hits on the spot.
+
+        It runs once per hyperscan report, so it is written for speed.  Hyperscan matched the
+        term's characters; what is left is the whole-word test, read off the two neighbouring
+        bytes, classified once per paragraph into ``around_byte`` (a space added at each end
+        spares bounds checks): an ASCII word character rules the hit out, a non-word one lets
+        an ASCII single-word term through as it is, and a placeholder (some non-ASCII
+        character) sends the hit to the oracle's pattern for that term.  Regex reports are
+        only collected, and so are non-ASCII multi-word terms (see :meth:`_every_occurrence`).
+        """
+        terms = self._terms
+        quick = self._quick
+        n_terms = len(terms)
+        around_byte = (b" " + data + b" ").translate(_NEIGHBOUR)  # see _NEIGHBOUR
+        add_hit = hits.append
+
+        def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            fast = quick[expr]  # None for every expression but the usual one-word terms
+            if fast is not None:
+                length, rule = fast
+                start = end - length
+                around = around_byte[start] | around_byte[end + 1]
+                if not around:
+                    add_hit(_new_hit(Hit, (start, end) + rule))
+                    return
+                if around & _WORD:
+                    return
+            elif expr >= n_terms:
+                ends = regex_ends.get(expr)
+                if ends is None:
+                    regex_ends[expr] = [end]
+                else:
+                    ends.append(end)
+                return
+            length, words, direct, others, exact, _pattern = terms[expr]
+            if length:
+                start = end - length
+            elif words is not None:
+                start = _multiword_start(data, end, words)
+            else:
+                everywhere.add(expr)
+                return
+            around = around_byte[start] | around_byte[end + 1]
+            if around & _WORD:
+                return
+            if around or not exact or (not length and data.find(b"\x80", start, end) >= 0):
+                match = self._confirming(expr).match(text, start)
+                if match is None or match.end() != end:
+                    return
+            for rule in direct:
+                add_hit(_new_hit(Hit, (start, end) + rule))
+            for index in others:
+                contested.append((start, -end, index))
+
+        return on_match
+
+    def _every_occurrence(
+        self, expr: int, text: str, hits: list[Hit], contested: list[tuple[int, int, int]]
+    ) -> None:
+        """All matches of a non-ASCII multi-word term, found by Python in the whole text.
+
+        Where such a match starts cannot be read off its end: the placeholder stands for the
+        term's non-ASCII letters and for no-break spaces alike, so ``É É`` could start at
+        either ``É`` of ``É É É``.  Hyperscan only says the term may occur (one report), and a
+        zero-width search for the oracle's pattern lists every place where it does.
+        """
+        term = self._terms[expr]
+        pattern = re.compile(rf"(?=({self._confirming(expr).pattern}))")
+        for match in pattern.finditer(text):
+            start, end = match.span(1)
+            for rule in term.direct:
+                hits.append(_new_hit(Hit, (start, end) + rule))
+            for index in term.contested:
+                contested.append((start, -end, index))
+
+    def _confirming(self, expr: int) -> re.Pattern[str]:
+        """The oracle's pattern for one term, compiled the first time a hit needs it."""
+        term = self._terms[expr]
+        if isinstance(term.confirm, str):
+            term = self._terms[expr] = term._replace(confirm=re.compile(term.confirm))
+        return term.confirm
+
+    def _add_regex_hits(self, text: str, regex_ends: dict[int, list[int]], hits: list[Hit]) -> None:
+        info = self._rules
+        offset = len(self._terms)
+        for expr, ends in regex_ends.items():
+            regex = self._regexes[expr - offset]
+            rule = info[regex.rule]
+            for span in _regex_matches(regex, text, ends):
+                hits.append(_new_hit(Hit, span + rule))
+        for regex in self._unfiltered:
+            rule = info[regex.rule]
+            hits.extend(_new_hit(Hit, m.span() + rule) for m in regex.pattern.finditer(text))
+
+
+_new_hit = tuple.__new__  # Hit._make without its length check: the tuples are built right here
+
+
+def _multiword_start(data: bytes, end: int, words: tuple[int, ...]) -> int:
+    """Walk back from the end over the last words and the whitespace runs between them."""
+    position = end
+    for length in words[:0:-1]:
+        position -= length
+        while data[position - 1] in _WHITESPACE_BYTES:
+            position -= 1
+    return position - words[0]
+
+
+def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]) -> list[Hit]:
+    """Per rule, left to right: the longest match at the leftmost start, no overlap.
+
+    An occurrence is (start, -end, rule index), so sorting puts, for each start, the longest
+    match first.
+    """
+    occurrences.sort()
+    taken_until: dict[int, int] = {}
+    hits = []
+    for start, negative_end, rule in occurrences:
+        if start >= taken_until.get(rule, 0):
+            taken_until[rule] = -negative_end
+            hits.append(_new_hit(Hit, (start, -negative_end) + info[rule]))
+    return hits
+
+
+def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[int, int]]:
+    """Exactly ``regex.pattern.finditer(text)``, given every offset where a match could end.
+
+    Rule regexes never match the empty string, so each match ends after it starts and the next
+    search starts at its end.  ``ends`` holds every end offset any match could have (the
+    prefilter is a superset), which gives three shortcuts:
+
+    * a match ending at ``e`` starts at ``e - width`` or later, so no match starts before
+      ``ends[k] - width`` when ``ends[k]`` is the first end after the current position;
+    * when no end is left after the current position, there is no further match;
+    * a search may stop at ``endpos = last end + 2``: up to the last possible end, with one
+      character beyond for ``\\b`` and ``$``, the pattern sees the same text (lookarounds are
+      refused by validation).  A match that the window makes up at its edge ends after the
+      last possible end; the search is then repeated on the whole text.
+    """
+    if len(ends) > 1:
+        ends.sort()
+    last = ends[-1]
+    endpos = min(len(text), last + 2)
+    width = regex.width
+    position = max(0, ends[0] - width)
+    out = []
+    while True:
+        match = _search(regex, text, position, endpos)
+        if match is not None and match.end() > last:
+            match = _search(regex, text, position, len(text))
+        if match is None:
+            return out
+        start, end = match.span()
+        out.append((start, end))
+        k = bisect.bisect_right(ends, end)
+        if k == len(ends):
+            return out
+        position = max(end, ends[k] - width)
+
+
+def _search(regex: _RegexRule, text: str, position: int, endpos: int) -> re.Match[str] | None:
+    """``regex.pattern.search``, faster when the pattern starts with ``\\b``.
+
+    ``re`` skips ahead quickly only when it can see how a match begins, and a leading ``\\b``
+    hides that.  When the whole pattern is ``\\b`` followed by P, it matches at a position
+    exactly when P matches there and a word boundary is there, with the same span: so search
+    with P and skip the places that are not at a boundary.
+    """
+    after = regex.after_boundary
+    if after is None:
+        return regex.pattern.search(text, position, endpos)
+    while True:
+        match = after.search(text, position, endpos)
+        if match is None:
+            return None
+        index = match.start()  # a match is not empty, so text[index] exists
+        if (index > 0 and text[index - 1] in _ASCII_WORD) != (text[index] in _ASCII_WORD):
+            return match  # \b under re.ASCII: a word character on exactly one side
+        position = index + 1
+
+
+# --- building expressions ----------------------------------------------------------------
+
+
+def _cannot_overlap_itself(term: str) -> bool:
+    """One word of word characters: a second match would have to start after a word character."""
+    return all(is_word_char(ch) for ch in term)
+
+
+def _term_expression(
+    term: str, direct: tuple[tuple, ...], contested: tuple[int, ...]
+) -> tuple[_Expression, _TermExpr]:
+    term = normalize_term(term)
+    words = term.split(" ")
+    body = _WHITESPACE_RUN.join(b"".join(_term_char(ch) for ch in word) for word in words)
+    pattern = body  # no \b: it makes hyperscan compile term lists many times slower
+    several, ascii_only = len(words) > 1, term.isascii()
+    flags = hyperscan.HS_FLAG_CASELESS
+    if several and not ascii_only:  # one report is enough: see Matcher._every_occurrence
+        flags |= hyperscan.HS_FLAG_SINGLEMATCH
+    placement = _TermExpr(
+        length=0 if several else len(term),
+        words=tuple(map(len, words)) if several and ascii_only else None,
+        direct=direct,
+        contested=contested,
+        exact=ascii_only,
+        confirm=rf"(?<!\w){term_pattern(term)}(?!\w)",
+    )
+    return _Expression(pattern, flags), placement
+
+
+def _term_char(ch: str) -> bytes:
+    """ASCII as itself (caseless); a non-ASCII character as 0x80 or its ASCII case forms."""
+    if ch.isascii():
+        return b"\\x%02x" % ord(ch)
+    options = {PLACEHOLDER} | {ord(v) for v in char_variants(ch) if v.isascii()}
+    if len(options) == 1:
+        return b"\\x80"
+    return b"[" + b"".join(b"\\x%02x" % o for o in sorted(options)) + b"]"
+
+
+def _checked_prefilter(source: str) -> _Expression | None:
+    """The regex's hyperscan expression, or None when hyperscan cannot take it."""
+    try:
+        pattern = regex_prefilter(source, RULE_REGEX_FLAGS)
+    except Untranslatable:
+        return None
+    for flags in (0, hyperscan.HS_FLAG_PREFILTER):
+        try:
+            _compile_database([(0, _Expression(pattern, flags))])
+        except hyperscan.error:
+            continue
+        return _Expression(pattern, flags)
+    return None
+
+
+def _max_width(source: str) -> int:
+    """The longest match a rule regex can produce, in characters (or a huge number)."""
+    high = _parser.parse(source, RULE_REGEX_FLAGS).getwidth()[1]
+    return min(high, _UNBOUNDED_WIDTH)
+
+
+def _without_leading_boundary(source: str) -> re.Pattern[str] | None:
+    r"""The pattern after a leading ``\b`` that applies to the whole pattern, if there is one."""
+    if not source.startswith(r"\b"):
+        return None
+    tree = list(_parser.parse(source, RULE_REGEX_FLAGS))
+    rest = source[2:]
+    try:
+        rest_tree = list(_parser.parse(rest, RULE_REGEX_FLAGS))
+    except re.error:
+        return None
+    if not tree or tree[0] != (_parser.AT, _parser.AT_BOUNDARY):
+        return None
+    if _frozen(rest_tree) != _frozen(tree[1:]):
+        return None
+    return re.compile(rest, RULE_REGEX_FLAGS)
+
+
+def _frozen(node: object) -> object:
+    """A parse tree as nested tuples, so that two trees compare by value."""
+    if isinstance(node, list | tuple | _parser.SubPattern):
+        return tuple(_frozen(item) for item in node)
+    return node
+
+
+def _compile_database(expressions: list[tuple[int, _Expression]]) -> hyperscan.Database:
+    database = hyperscan.Database()
+    database.compile(
+        expressions=[e.pattern for _, e in expressions],
+        ids=[i for i, _ in expressions],
+        elements=len(expressions),
+        flags=[e.flags for _, e in expressions],
+    )
+    return database

@@ -1,0 +1,208 @@
+"""The byte view hyperscan scans, and rule regexes rewritten for it.
+
+**One byte per character.**  Hyperscan matches bytes; the engine must report character
+offsets.  Rather than scanning UTF-8 and mapping offsets back, the engine scans a byte string
+with exactly one byte per character: ASCII characters as themselves and every other character
+as the placeholder byte ``0x80``.  Offsets then need no conversion at all, and encoding is
+C-level work (an error handler runs only for runs of characters beyond Latin-1).
+
+The price is that ``0x80`` stands for *any* non-ASCII character, so whatever hyperscan reports
+next to or over a placeholder is only a candidate: the engine confirms it on the real text.
+
+**Rule regexes as prefilters.**  A rule regex (Python syntax, ``re.ASCII``) is rewritten from
+Python's own parse tree into a hyperscan pattern over this alphabet that matches *at least*
+wherever the Python pattern can match, ending at the same offsets:
+
+* each character, class, ``.`` or category becomes an explicit byte class; a class that can
+  take some non-ASCII character also takes ``0x80``; ``(?i)`` adds the other ASCII case;
+* repeats, groups and alternatives keep their shape (lazy, possessive and atomic forms become
+  plain repeats and groups, which only allow more);
+* ``\\b`` is kept: under ``re.ASCII`` a non-ASCII character is a non-word character, and so is
+  ``0x80`` for hyperscan; other anchors and lookarounds are dropped (dropping a condition only
+  allows more).
+
+Patterns this cannot rewrite raise :class:`Untranslatable`; the engine then runs that rule's
+Python pattern over every paragraph, which is slower but still exact.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from re import _constants as C
+from re import _parser
+from typing import Any
+
+__all__ = ["PLACEHOLDER", "Untranslatable", "encode_for_scan", "regex_prefilter"]
+
+PLACEHOLDER = 0x80
+_ERRORS = "declass-redaction-placeholder"
+_ALPHABET = frozenset(range(128)) | {PLACEHOLDER}
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
+_DIGITS = frozenset(range(48, 58))
+_SPACES = frozenset(b" \t\n\r\f\v")
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_CATEGORIES = {
+    C.CATEGORY_DIGIT: _DIGITS,
+    C.CATEGORY_NOT_DIGIT: _ALPHABET - _DIGITS,
+    C.CATEGORY_SPACE: _SPACES,
+    C.CATEGORY_NOT_SPACE: _ALPHABET - _SPACES,
+    C.CATEGORY_WORD: _WORD,
+    C.CATEGORY_NOT_WORD: _ALPHABET - _WORD,
+}
+
+
+def _placeholders(error: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return b"\x80" * (error.end - error.start), error.end
+
+
+codecs.register_error(_ERRORS, _placeholders)
+
+
+_LATIN1_TO_PLACEHOLDER = bytes(range(128)) + b"\x80" * 128
+
+
+def encode_for_scan(text: str) -> bytes:
+    """``text`` with every non-ASCII character replaced by ``0x80``: one byte per character.
+
+    Latin-1 first, so that the usual non-ASCII characters of cables (``¶``, accented letters)
+    cost no error-handler call, then one C-level ``translate`` folds bytes 0x80-0xFF.
+    """
+    if text.isascii():
+        return text.encode("ascii")
+    return text.encode("latin-1", _ERRORS).translate(_LATIN1_TO_PLACEHOLDER)
+
+
+class Untranslatable(ValueError):
+    """A regex the prefilter cannot express; the engine falls back to plain ``re`` for it."""
+
+
+def regex_prefilter(pattern: str, flags: int = re.ASCII) -> bytes:
+    """A hyperscan pattern matching at least where ``pattern`` does, at the same end offsets."""
+    tree = _parser.parse(pattern, flags)
+    if not tree.state.flags & re.ASCII:
+        raise Untranslatable("only re.ASCII patterns are translated")
+    return _Translator().sequence(list(tree), tree.state.flags).encode("ascii")
+
+
+class _Translator:
+    def sequence(self, seq: list, flags: int) -> str:
+        return "".join(self.item(op, av, flags) for op, av in seq)
+
+    def item(self, op: Any, av: Any, flags: int) -> str:
+        if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN):
+            return _byte_class(_item_bytes(op, av, flags))
+        if op in _REPEATS:
+            return self._repeat(av, flags)
+        if op is C.SUBPATTERN:
+            _group, add, remove, body = av
+            return "(?:" + self.sequence(body, (flags | add) & ~remove) + ")"
+        if op is C.ATOMIC_GROUP:
+            return "(?:" + self.sequence(av, flags) + ")"
+        if op is C.BRANCH:
+            return self._branch(av[1], flags)
+        if op is C.AT:
+            return r"\b" if av is C.AT_BOUNDARY else ""
+        if op in (C.ASSERT, C.ASSERT_NOT):
+            return ""
+        raise Untranslatable(f"cannot prefilter {op}")
+
+    def _repeat(self, av: Any, flags: int) -> str:
+        low, high, body = av
+        inner = self.sequence(body, flags)
+        if not inner:
+            return ""
+        upper = "" if high == C.MAXREPEAT else str(high)
+        return f"(?:{inner}){{{low},{upper}}}"
+
+    def _branch(self, alternatives: list, flags: int) -> str:
+        parts = [self.sequence(alt, flags) for alt in alternatives]
+        optional = "" in parts
+        parts = list(dict.fromkeys(p for p in parts if p))
+        if not parts:
+            return ""
+        return "(?:" + "|".join(parts) + ")" + ("?" if optional else "")
+
+
+def _item_bytes(op: Any, av: Any, flags: int) -> frozenset[int]:
+    if op is C.LITERAL:
+        return _literal_bytes(av, flags)
+    if op is C.NOT_LITERAL:
+        # Any other character: a different non-ASCII character is also a placeholder.  The
+        # complement is of the character itself, not of its case forms: a superset either way.
+        return _ALPHABET if av >= 128 else _ALPHABET - {av}
+    if op is C.ANY:
+        return _ALPHABET if flags & re.DOTALL else _ALPHABET - {10}
+    return _class_bytes(av, flags)
+
+
+def _literal_bytes(code: int, flags: int) -> frozenset[int]:
+    if code >= 128:
+        return frozenset({PLACEHOLDER})
+    ch = chr(code)
+    if flags & re.IGNORECASE and ch.isalpha():
+        return frozenset({ord(ch.lower()), ord(ch.upper())})
+    return frozenset({code})
+
+
+def _class_bytes(items: list, flags: int) -> frozenset[int]:
+    negate = bool(items) and items[0][0] is C.NEGATE
+    if negate:
+        flags &= ~re.IGNORECASE  # see below
+    chosen: set[int] = set()
+    for op, av in items[1:] if negate else items:
+        if op is C.LITERAL:
+            chosen |= _literal_bytes(av, flags)
+        elif op is C.RANGE:
+            chosen |= _range_bytes(*av, flags)
+        elif op is C.CATEGORY and av in _CATEGORIES:
+            chosen |= _CATEGORIES[av]
+        else:
+            raise Untranslatable(f"cannot prefilter class item {op} {av}")
+    if negate:
+        # Complement of the listed characters only, not of their other case forms: whatever
+        # Python's exact rule for negated classes under (?i), this is a superset of it.
+        # The placeholder stays unless the class listed every non-ASCII character.
+        return (_ALPHABET - chosen) | ({PLACEHOLDER} - _all_non_ascii(items[1:]))
+    return frozenset(chosen)
+
+
+def _range_bytes(low: int, high: int, flags: int) -> set[int]:
+    out: set[int] = set()
+    for code in range(low, min(high, 127) + 1):
+        out |= _literal_bytes(code, flags)
+    if high >= 128:
+        out.add(PLACEHOLDER)
+    return out
+
+
+def _all_non_ascii(items: list) -> set[int]:
+    """``{PLACEHOLDER}`` when the items cover every non-ASCII character (``\\W``, ``\\D``...)."""
+    for op, av in items:
+        if op is C.CATEGORY and av in (
+            C.CATEGORY_NOT_DIGIT,
+            C.CATEGORY_NOT_SPACE,
+            C.CATEGORY_NOT_WORD,
+        ):
+            return {PLACEHOLDER}
+        if op is C.RANGE and av[0] <= 128 and av[1] >= 0x10FFFF:
+            return {PLACEHOLDER}
+    return set()
+
+
+def _byte_class(values: frozenset[int]) -> str:
+    if not values:
+        raise Untranslatable("a character class that matches nothing")
+    ordered = sorted(values)
+    runs: list[tuple[int, int]] = []
+    for value in ordered:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    if len(runs) == 1 and runs[0][0] == runs[0][1]:
+        return f"\\x{ordered[0]:02x}"
+    body = "".join(f"\\x{a:02x}" if a == b else f"\\x{a:02x}-\\x{b:02x}" for a, b in runs)
+    return f"[{body}]"
