@@ -149,3 +149,36 @@ def test_the_postgresql_statement_flags_what_the_queryset_selects():
     got = set(CableStatus.objects.filter(due_run=run).values_list("cable_id", flat=True))
     assert got == expected and flagged == len(expected) == 5
     assert counts == {reviewer.pk: 5}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_flag_each_cable_once():
+    # Given due cables and two beat processes firing the sweep at the same moment
+    import threading
+
+    from django.db import connections
+
+    for days in range(40):
+        make(date(2016, 1, 1 + days % 28))
+    barrier = threading.Barrier(2)
+    runs: list[SweepRun] = []
+
+    def sweep_in_thread() -> None:
+        try:
+            barrier.wait()
+            runs.append(declass_due_sweep(as_of=AS_OF, horizon=90))
+        finally:
+            connections.close_all()
+
+    # When both run
+    threads = [threading.Thread(target=sweep_in_thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    # Then every cable was flagged exactly once, by one run; the other did nothing
+    assert sorted(r.flagged for r in runs) == [0, 40]
+    assert {r.status for r in runs} <= {SweepRun.Status.FINISHED, SweepRun.Status.SKIPPED}
+    assert CableStatus.objects.filter(review_state=ReviewState.DUE).count() == 40
+    assert CableStatus.objects.values("due_run").distinct().count() == 1
