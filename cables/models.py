@@ -108,10 +108,6 @@ class Cable(models.Model):
         return Marking(Level(self.level), tuple(self.controls))
 
 
-# States in which a cable is already waiting for a reviewer: the sweep leaves them be.
-WAITING_STATES = (ReviewState.DUE, ReviewState.IN_REVIEW)
-
-
 class CableStatus(models.Model):
     """Where a cable stands: its workflow state and the date the due sweep scans.
 

@@ -14,6 +14,8 @@ from django.urls import URLPattern, path
 
 from workflow.dry_run import rule_dry_run
 from workflow.models import (
+    AuditEvent,
+    Clearance,
     Notification,
     ProposedRedaction,
     RedactionRule,
@@ -182,3 +184,19 @@ class ProposedRedactionAdmin(ReadOnlyAdmin):
     list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules")
     list_select_related = ("cable",)
     raw_id_fields = ("cable", "paragraph")
+
+
+@admin.register(Clearance)
+class ClearanceAdmin(admin.ModelAdmin):
+    list_display = ("user", "level")
+    list_filter = ("level",)
+    search_fields = ("user__username",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "at", "actor_name", "action", "cable_ref", "paragraph_id")
+    list_filter = ("action",)
+    search_fields = ("cable_ref", "actor_name")
+    show_full_result_count = False

@@ -221,3 +221,115 @@ class RuleJobChunk(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id} chunk {self.number}"
+
+
+class Clearance(models.Model):
+    """A user's security clearance: paragraphs above it never reach their browser."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="clearance",
+    )
+    level = models.PositiveSmallIntegerField(
+        choices=ClassificationLevel.choices, default=ClassificationLevel.UNCLASSIFIED
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.get_level_display()}"
+
+
+class Decision(models.Model):
+    """A reviewer's decision on one paragraph.  Append-only: a change is a new row.
+
+    Each decision names the decision it replaces (``supersedes``), and the
+    database allows only one successor per decision (and one first decision
+    per paragraph): two reviewers deciding from the same state cannot both
+    win; the second is refused instead of silently overwriting the first.
+    """
+
+    class Kind(models.TextChoices):
+        RELEASE = "release", "Release in full"
+        REDACT = "redact", "Release with redactions"
+        WITHHOLD = "withhold", "Withhold in full"
+        REFER = "refer", "Refer to another agency"
+
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="decisions")
+    paragraph = models.ForeignKey(
+        "cables.Paragraph", on_delete=models.CASCADE, related_name="decisions"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    spans = models.JSONField(
+        default=list, blank=True, help_text='Redactions: [{"start", "end", "label"}]'
+    )
+    label = models.CharField(max_length=120, blank=True, help_text="Withholding's exemption.")
+    referral_agency = models.CharField(max_length=120, blank=True)
+    note = models.TextField(blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["paragraph", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paragraph"],
+                condition=models.Q(supersedes__isnull=True),
+                name="decision_one_first_per_paragraph",
+            ),
+        ]
+        indexes = [models.Index(fields=["cable", "paragraph"], name="decision_cable_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ¶{self.paragraph_id} by {self.decided_by_id}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit trail, chained by hash so tampering shows.
+
+    ``hash`` covers this entry's content and the previous entry's hash; cable and
+    paragraph are kept as plain ids so that no cascade ever rewrites the trail.
+    """
+
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    cable_id = models.BigIntegerField(null=True, blank=True)
+    cable_ref = models.CharField(max_length=64, blank=True)
+    paragraph_id = models.BigIntegerField(null=True, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["cable_id", "id"], name="audit_cable_idx"),
+            models.Index(fields=["action", "id"], name="audit_action_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("the audit trail is append-only: use workflow.audit.audit_record")
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("the audit trail is append-only")

@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
 
-from cables.models import Cable
+from cables.models import Cable, ClassificationLevel
 from workflow.models import CableGroupObjectPermission, CableUserObjectPermission
 
 REVIEW = "review_cable"
@@ -23,9 +24,32 @@ def _permission(codename: str) -> Permission:
     return Permission.objects.get(content_type__app_label="cables", codename=codename)
 
 
-def grant(codename: str, who: object, cables: Cable | QuerySet[Cable] | Iterable[Cable]) -> None:
-    """Grant one permission on one cable or many (many: one bulk insert)."""
-    assign_perm(f"cables.{codename}", who, cables)
+def grant(
+    codename: str,
+    who: object,
+    cables: Cable | QuerySet[Cable] | Iterable[Cable],
+    *,
+    actor: object = None,
+) -> None:
+    """Grant one permission on one cable or many (many: one bulk insert), and audit it."""
+    from django.db import transaction
+
+    from workflow.audit import audit_record
+
+    with transaction.atomic():
+        assign_perm(f"cables.{codename}", who, cables)
+        ids = [cables.pk] if isinstance(cables, Cable) else [c.pk for c in cables]
+        audit_record(
+            actor=actor,
+            action="permission.granted",
+            cable=cables if isinstance(cables, Cable) else None,
+            after={"permission": codename, "to": _grantee(who), "cables": ids},
+        )
+
+
+def _grantee(who: object) -> str:
+    name = getattr(who, "get_username", None)
+    return f"user:{name()}" if name else f"group:{getattr(who, 'name', who)}"
 
 
 def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
@@ -89,3 +113,29 @@ def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:
 def get_cable_for_user(user: object, pk: int, codename: str = VIEW) -> Cable:
     """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404."""
     return get_object_or_404(cables_for_user(user, codename), pk=pk)
+
+
+def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:
+    """One indexed query: does the user hold ``codename`` on this cable?"""
+    return cables_for_user(user, codename).filter(pk=cable.pk).exists()
+
+
+def require_cable_perm(user: object, codename: str, cable: Cable) -> None:
+    """Services check again what views checked, so commands and tasks cannot bypass it.
+
+    Raises Http404 (not 403): a cable the user may not act on looks like none.
+    """
+    if not has_cable_perm(user, codename, cable):
+        raise Http404("No cable matches the given query.")
+
+
+def clearance_level(user: object) -> int:
+    """The highest paragraph level the user may see (superusers: all; no clearance: U)."""
+    from workflow.models import Clearance
+
+    if getattr(user, "is_superuser", False):
+        return int(ClassificationLevel.TOP_SECRET)
+    if not getattr(user, "is_authenticated", False):
+        return int(ClassificationLevel.UNCLASSIFIED)
+    level = Clearance.objects.filter(user=user).values_list("level", flat=True).first()
+    return int(level) if level is not None else int(ClassificationLevel.UNCLASSIFIED)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cables.models import Cable
+from workflow.audit import audit_record
 from workflow.models import RedactionRule, RuleJob, RuleJobChunk, RuleVersion
 from workflow.rule_specs import Scope, rule_definition, rule_problems
 
@@ -40,7 +41,7 @@ def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
         rule.updated_by = user if getattr(user, "pk", None) else None
         rule.save()
         definition = rule_definition(rule)
-        return RuleVersion.objects.create(
+        version = RuleVersion.objects.create(
             rule=rule,
             version=rule.version,
             definition=definition,
@@ -48,6 +49,14 @@ def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
             changed_at=rule.updated_at,
             changes=_changes(previous.definition if previous else None, definition),
         )
+        audit_record(
+            actor=user,
+            action="rule.saved",
+            obj=rule,
+            before=previous.definition if previous else None,
+            after={**definition, "version": rule.version},
+        )
+        return version
 
 
 def _definition(rule: RedactionRule, version: int | None) -> dict[str, Any] | None:
@@ -61,17 +70,33 @@ def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
     if rule.version < 1:
         raise ValidationError("save the rule before activating it")
     before = _definition(rule, rule.active_version) if rule.active else None
-    rule.active = True
-    rule.active_version = rule.version
-    rule.save(update_fields=["active", "active_version"])
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="rule.activated",
+            obj=rule,
+            before={"active": rule.active, "version": rule.active_version},
+            after={"active": True, "version": rule.version},
+        )
+        rule.active = True
+        rule.active_version = rule.version
+        rule.save(update_fields=["active", "active_version"])
     return rule_reapply(rule, [before, _definition(rule, rule.version)], "activated")
 
 
 def rule_deactivate(*, rule: RedactionRule, user: Any) -> RuleJob:
     """Stop the rule and remove its proposals by re-applying the others."""
     before = _definition(rule, rule.active_version)
-    rule.active = False
-    rule.save(update_fields=["active"])
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="rule.deactivated",
+            obj=rule,
+            before={"active": True, "version": rule.active_version},
+            after={"active": False},
+        )
+        rule.active = False
+        rule.save(update_fields=["active"])
     return rule_reapply(rule, [before], "deactivated")
 
 

@@ -18,9 +18,11 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from cables.models import WAITING_STATES, CableStatus, ReviewState
+from cables.models import CableStatus, ReviewState
 from workflow import permissions
+from workflow.audit import audit_record
 from workflow.models import Notification, SweepRun
+from workflow.states import SWEEPABLE
 
 DEFAULT_HORIZON_DAYS = 90
 _LOCK_KEY = 0x6465636C  # "decl": the advisory-lock id of the sweep
@@ -31,11 +33,10 @@ def horizon_days() -> int:
 
 
 def due_queryset(*, cutoff: date) -> QuerySet[CableStatus]:
-    """Cables to flag: dated by the cutoff, not waiting, not flagged for that date."""
-    return (
-        CableStatus.objects.filter(declass_date__lte=cutoff)
-        .exclude(review_state__in=WAITING_STATES)
-        .filter(Q(due_for_date__isnull=True) | ~Q(due_for_date=F("declass_date")))
+    """Cables to flag: dated by the cutoff, in a state that may become due (the
+    transition table's edges into DUE), and not flagged for that date already."""
+    return CableStatus.objects.filter(declass_date__lte=cutoff, review_state__in=SWEEPABLE).filter(
+        Q(due_for_date__isnull=True) | ~Q(due_for_date=F("declass_date"))
     )
 
 
@@ -56,6 +57,19 @@ def declass_due_sweep(*, as_of: date | None = None, horizon: int | None = None) 
         run.status = SweepRun.Status.FINISHED
         run.finished_at = timezone.now()
         run.save(update_fields=["flagged", "notified_users", "status", "finished_at"])
+        if run.flagged:
+            # One entry per run: the cables it moved name the run (CableStatus.due_run).
+            audit_record(
+                actor=None,
+                action="sweep.flagged",
+                obj=run,
+                after={
+                    "flagged": run.flagged,
+                    "as_of": run.as_of.isoformat(),
+                    "horizon_days": horizon,
+                    "state": ReviewState.DUE,
+                },
+            )
     if run.notified_users:
         from workflow.tasks import notifications_email_task
 
@@ -102,7 +116,7 @@ def _flag_postgresql(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int
             UPDATE {status}
             SET review_state = %s, due_for_date = declass_date, due_run_id = %s
             WHERE declass_date <= %s
-              AND review_state NOT IN ({", ".join(["%s"] * len(WAITING_STATES))})
+              AND review_state IN ({", ".join(["%s"] * len(SWEEPABLE))})
               AND (due_for_date IS NULL OR due_for_date <> declass_date)
             RETURNING cable_id
         )
@@ -110,7 +124,7 @@ def _flag_postgresql(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int
         UNION ALL
         {counts_sql}
     """
-    params = [ReviewState.DUE, run.pk, cutoff, *WAITING_STATES, *counts_params]
+    params = [ReviewState.DUE, run.pk, cutoff, *SWEEPABLE, *counts_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = dict(cursor.fetchall())

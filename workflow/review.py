@@ -1,0 +1,231 @@
+"""Reviewing a cable: paragraph decisions and moves between workflow states.
+
+Every function here checks permissions itself (views check too), records an
+audit entry in the same transaction as its change, and refuses with a
+message a person can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+
+from cables.models import Cable, CableStatus, Paragraph, ReviewState
+from workflow import permissions
+from workflow.audit import audit_record
+from workflow.models import Decision
+from workflow.redaction import LabelError, parse_label
+from workflow.states import TransitionError, allowed
+
+
+class ReviewError(Exception):
+    """A decision that cannot be recorded; the message says why."""
+
+
+class ConcurrentDecision(ReviewError):
+    """Someone else decided the paragraph since this reviewer loaded it."""
+
+
+def current_decisions(cable: Cable) -> dict[int, Decision]:
+    """The latest decision of each decided paragraph of the cable (one query)."""
+    latest = (
+        Decision.objects.filter(cable=cable)
+        .values("paragraph_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    return {d.paragraph_id: d for d in Decision.objects.filter(pk__in=latest)}
+
+
+def _label(text: str, what: str) -> str:
+    try:
+        return str(parse_label(text))
+    except LabelError as exc:
+        raise ReviewError(f"{what}: {exc}") from None
+
+
+def _clean_spans(paragraph: Paragraph, spans: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not spans:
+        raise ReviewError("a release with redactions needs at least one redacted span")
+    clean = []
+    for span in spans:
+        try:
+            start, end = int(span["start"]), int(span["end"])
+        except (KeyError, TypeError, ValueError):
+            raise ReviewError("each redaction needs a start and an end offset") from None
+        if not 0 <= start < end <= len(paragraph.text):
+            raise ReviewError(f"redaction {start}-{end} is outside the paragraph")
+        clean.append(
+            {
+                "start": start,
+                "end": end,
+                "label": _label(str(span.get("label", "")), f"redaction {start}-{end}"),
+            }
+        )
+    return sorted(clean, key=lambda s: (s["start"], s["end"]))
+
+
+def _decision_fields(
+    paragraph: Paragraph, kind: str, spans: Sequence[dict[str, Any]], label: str, agency: str
+) -> dict[str, Any]:
+    if kind == Decision.Kind.RELEASE:
+        return {}
+    if kind == Decision.Kind.REDACT:
+        return {"spans": _clean_spans(paragraph, spans)}
+    if kind == Decision.Kind.WITHHOLD:
+        return {"label": _label(label, "withholding")}
+    if kind == Decision.Kind.REFER:
+        if not agency.strip():
+            raise ReviewError("a referral must name the agency it goes to")
+        return {"referral_agency": agency.strip()}
+    raise ReviewError(f"unknown decision {kind!r}")
+
+
+def decision_record(
+    *,
+    user: Any,
+    paragraph: Paragraph,
+    kind: str,
+    based_on: int | None,
+    spans: Sequence[dict[str, Any]] = (),
+    label: str = "",
+    agency: str = "",
+    note: str = "",
+) -> Decision:
+    """Record a reviewer's decision on a paragraph (a new row; nothing is overwritten).
+
+    ``based_on`` is the id of the decision the reviewer saw (None: none yet).
+    If another decision was recorded since, ``ConcurrentDecision`` is raised.
+    """
+    cable = paragraph.cable
+    permissions.require_cable_perm(user, permissions.REVIEW, cable)
+    if paragraph.level > permissions.clearance_level(user):
+        raise Http404("No paragraph matches the given query.")  # above clearance: as if absent
+    fields = _decision_fields(paragraph, kind, spans, label, agency)
+    with transaction.atomic():
+        status = CableStatus.objects.select_for_update().get(cable=cable)
+        if status.review_state in (ReviewState.INGESTED, ReviewState.DUE, ReviewState.RETURNED):
+            _move(status, ReviewState.IN_REVIEW, user, cable, note="first decision")
+        elif status.review_state != ReviewState.IN_REVIEW:
+            raise ReviewError(
+                f"the cable is {status.get_review_state_display().lower()}; decisions are closed"
+            )
+        current = Decision.objects.filter(paragraph=paragraph).order_by("-id").first()
+        if (current.pk if current else None) != based_on:
+            raise ConcurrentDecision(_conflict_message(current))
+        try:
+            with transaction.atomic():
+                decision = Decision.objects.create(
+                    cable=cable,
+                    paragraph=paragraph,
+                    kind=kind,
+                    note=note,
+                    supersedes=current,
+                    decided_by=user,
+                    decided_at=timezone.now(),
+                    **fields,
+                )
+        except IntegrityError:
+            latest = Decision.objects.filter(paragraph=paragraph).order_by("-id").first()
+            raise ConcurrentDecision(_conflict_message(latest)) from None
+        audit_record(
+            actor=user,
+            action="decision.recorded",
+            cable=cable,
+            paragraph_id=paragraph.pk,
+            obj=decision,
+            before=_decision_summary(current),
+            after=_decision_summary(decision),
+        )
+    return decision
+
+
+def _conflict_message(current: Decision | None) -> str:
+    if current is None:
+        return "this paragraph's decision was withdrawn meanwhile; reload the cable"
+    who = current.decided_by.get_username()
+    return (
+        f"{who} decided this paragraph ({current.get_kind_display().lower()}) at "
+        f"{current.decided_at:%H:%M:%S} while you were looking at it; reload to see their "
+        "decision before changing it"
+    )
+
+
+def _decision_summary(decision: Decision | None) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "id": decision.pk,
+        "kind": decision.kind,
+        "spans": decision.spans,
+        "label": decision.label,
+        "agency": decision.referral_agency,
+    }
+
+
+# -- states -------------------------------------------------------------------------------
+
+_NEEDS = {
+    ReviewState.IN_REVIEW: permissions.REVIEW,
+    ReviewState.REVIEWED: permissions.REVIEW,
+    ReviewState.APPROVED: permissions.RELEASE,
+    ReviewState.RETURNED: permissions.RELEASE,
+    ReviewState.RELEASED: permissions.RELEASE,
+    ReviewState.DUE: permissions.RELEASE,
+}
+
+
+def _guard(status: CableStatus, target: str, user: Any, cable: Cable) -> None:
+    if target in (ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.RELEASED):
+        decided = current_decisions(cable)
+        undecided = cable.paragraphs.exclude(pk__in=list(decided)).count()
+        if undecided:
+            raise TransitionError(f"{undecided} paragraph(s) have no decision yet")
+        referred = [d for d in decided.values() if d.kind == Decision.Kind.REFER]
+        if referred and target != ReviewState.REVIEWED:
+            agencies = ", ".join(sorted({d.referral_agency for d in referred}))
+            raise TransitionError(f"referral to {agencies} is not answered yet")
+    if (
+        target == ReviewState.APPROVED
+        and Decision.objects.filter(cable=cable, decided_by=user).exists()
+    ):
+        raise TransitionError(
+            "two-person rule: you decided paragraphs of this cable, so "
+            "another release authority must approve it"
+        )
+
+
+def _move(status: CableStatus, target: str, user: Any, cable: Cable, note: str) -> None:
+    before = status.review_state
+    status.review_state = target
+    status.save(update_fields=["review_state"])
+    audit_record(
+        actor=user,
+        action="state.changed",
+        cable=cable,
+        before={"state": before},
+        after={"state": target, "note": note},
+    )
+
+
+def cable_transition(*, user: Any, cable: Cable, target: str, note: str = "") -> CableStatus:
+    """Move a cable to ``target`` if the table, the permissions and the guards allow it."""
+    needed = _NEEDS.get(target)
+    if needed is None:
+        raise TransitionError(f"no cable can be moved to {target!r} by hand")
+    permissions.require_cable_perm(user, needed, cable)
+    with transaction.atomic():
+        status = CableStatus.objects.select_for_update().get(cable=cable)
+        if not allowed(status.review_state, target):
+            raise TransitionError(
+                f"a cable {status.get_review_state_display().lower()} cannot become "
+                f"{ReviewState(target).label.lower()}"
+            )
+        _guard(status, target, user, cable)
+        _move(status, target, user, cable, note)
+    return status
