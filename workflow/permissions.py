@@ -112,7 +112,7 @@ def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:
 
 def get_cable_for_user(user: object, pk: int, codename: str = VIEW) -> Cable:
     """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404."""
-    return get_object_or_404(cables_for_user(user, codename), pk=pk)
+    return get_object_or_404(cables_for_user(user, codename).select_related("status"), pk=pk)
 
 
 def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:

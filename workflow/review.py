@@ -39,7 +39,10 @@ def current_decisions(cable: Cable) -> dict[int, Decision]:
         .annotate(last=Max("id"))
         .values("last")
     )
-    return {d.paragraph_id: d for d in Decision.objects.filter(pk__in=latest)}
+    return {
+        d.paragraph_id: d
+        for d in Decision.objects.filter(pk__in=latest).select_related("decided_by")
+    }
 
 
 def _label(text: str, what: str) -> str:

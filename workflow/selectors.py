@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncMonth
 
-from cables.models import Cable, CableStatus, ReviewState
+from cables.models import Cable, CableStatus, Paragraph, ReviewState
+from workflow.models import Decision, ProposedRedaction
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,112 @@ def posts_for(cables: QuerySet[Cable]) -> list[str]:
     return list(
         cables.exclude(origin="").order_by("origin").values_list("origin", flat=True).distinct()
     )
+
+
+# -- review queue and review page ---------------------------------------------------------
+
+QUEUE_STATES = (ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED,
+                ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.INGESTED)  # fmt: skip
+
+
+def review_queue(*, user: object, filters: CableFilters, state: str = "") -> QuerySet[Cable]:
+    """Cables the user may review or release, waiting for someone, due soonest first."""
+    from workflow import permissions
+
+    mine = permissions.cables_for_user(user, permissions.REVIEW) | permissions.cables_for_user(
+        user, permissions.RELEASE
+    )
+    states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
+    return (
+        filters.apply(mine)
+        .filter(status__review_state__in=states)
+        .select_related("status")
+        .order_by(F("status__declass_date").asc(nulls_last=True), "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of paragraph text, marked or not (rendered as-is, never as HTML)."""
+
+    text: str
+    kind: str = ""  # "" | "proposed" | "redacted"
+    title: str = ""
+
+
+@dataclass
+class ParagraphView:
+    paragraph: Paragraph
+    segments: list[Segment]
+    decision: Decision | None
+    proposals: list[ProposedRedaction]
+
+
+def segments_for(text: str, marks: list[tuple[int, int, str, str]]) -> list[Segment]:
+    """Cut the text at mark boundaries; where marks overlap, "redacted" wins."""
+    cuts = sorted({0, len(text), *(m[0] for m in marks), *(m[1] for m in marks)})
+    out: list[Segment] = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [m for m in marks if m[0] <= start and end <= m[1]]
+        kind = (
+            "redacted"
+            if any(m[2] == "redacted" for m in covering)
+            else ("proposed" if covering else "")
+        )
+        title = "; ".join(dict.fromkeys(m[3] for m in covering))
+        out.append(Segment(text[start:end], kind, title))
+    return out
+
+
+def _marks(
+    paragraph: Paragraph, decision: Decision | None, proposals: list[ProposedRedaction]
+) -> list[tuple[int, int, str, str]]:
+    marks = [
+        (
+            p.start,
+            p.end,
+            "proposed",
+            f"proposed: {p.get_action_display().lower()} {', '.join(p.labels)} "
+            f"(rule {', '.join(f'{r[0]} v{r[1]}' for r in p.rules)})",
+        )
+        for p in proposals
+        if p.action != "withhold"
+    ]
+    if decision and decision.kind == Decision.Kind.REDACT:
+        marks += [
+            (s["start"], s["end"], "redacted", f"redacted {s['label']}") for s in decision.spans
+        ]
+    return marks
+
+
+@dataclass
+class ReviewPage:
+    cable: Cable
+    paragraphs: list[ParagraphView]
+    hidden: int  # paragraphs above the user's clearance: never sent, count as withheld
+
+    @property
+    def decided(self) -> int:
+        return sum(1 for p in self.paragraphs if p.decision)
+
+
+def review_page(*, user: object, cable: Cable) -> ReviewPage:
+    """Everything the review page shows, in a fixed number of queries."""
+    from workflow import permissions
+    from workflow.review import current_decisions
+
+    clearance = permissions.clearance_level(user)
+    # Paragraphs above the clearance are not even loaded: only counted.
+    visible = list(cable.paragraphs.filter(level__lte=clearance).order_by("ordinal"))
+    hidden = cable.paragraphs.filter(level__gt=clearance).count()
+    decisions = current_decisions(cable)
+    proposals: dict[int, list[ProposedRedaction]] = {}
+    for proposal in cable.proposals.filter(paragraph_id__in=[p.pk for p in visible]):
+        proposals.setdefault(proposal.paragraph_id, []).append(proposal)
+    views = []
+    for p in visible:
+        decision, mine = decisions.get(p.pk), proposals.get(p.pk, [])
+        views.append(
+            ParagraphView(p, segments_for(p.text, _marks(p, decision, mine)), decision, mine)
+        )
+    return ReviewPage(cable, views, hidden=hidden)

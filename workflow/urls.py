@@ -1,10 +1,17 @@
 from django.urls import path
 
-from workflow import views
+from workflow import review_views, views
 
 app_name = "workflow"
 urlpatterns = [
     path("forecast/", views.forecast, name="forecast"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_read"),
+    path("queue/", review_views.queue, name="queue"),
+    path("cables/<int:pk>/review/", review_views.review, name="review"),
+    path("cables/<int:pk>/approval/", review_views.approval, name="approval"),
+    path("cables/<int:pk>/transition/", review_views.transition, name="transition"),
+    path("paragraphs/<int:pk>/decide/", review_views.decide, name="decide"),
+    path("audit/", review_views.audit, name="audit"),
+    path("audit/export.csv", review_views.audit_export, name="audit_export"),
 ]

@@ -149,6 +149,42 @@ def test_a_term_that_overlaps_itself():
     assert spans([terms("x y x")], "x y x y x y x") == ["x y x", "x y x"]
 
 
+def test_multi_word_terms_that_cannot_overlap_keep_every_match():
+    rule = terms("Foreign Minister")
+    text = "FOREIGN MINISTER, foreign\n  minister Foreign\u00a0Minister xForeign Minister"
+    assert spans([rule], text) == [
+        "FOREIGN MINISTER",
+        "foreign\n  minister",
+        "Foreign\u00a0Minister",
+    ]
+    assert spans([terms("Abu Abu")], "Abu Abu Abu Abu Abu") == ["Abu Abu", "Abu Abu"]
+    assert spans([terms("ab AB ab")], "AB ab AB ab AB") == ["AB ab AB"]
+    assert spans([terms("\u212a k")], "k k k") == ["k k"]  # Kelvin sign: k is a case form
+
+
+def test_unbounded_regexes_looked_for_by_their_leading_part():
+    title = r"\b(?:Ambassador|Minister|Consul) [A-Z][a-z]+(?: [A-Z][a-z]+)?\b"
+    text = (
+        "Ambassador Smith met Minister Doe Roe, xMinister Foe, Minister X, Consul Abcdefghijkl"
+        " and MINISTER DOE; Minister Ab Cd Ef. Ambassador Ambassador Smith"
+    )
+    assert spans([regex(title)], text) == [
+        "Ambassador Smith",
+        "Minister Doe Roe",
+        "Consul Abcdefghijkl",
+        "Minister Ab Cd",
+        "Ambassador Ambassador Smith",
+    ]
+    classified = r"(?i:classified by):? [A-Z][A-Za-z.'-]+(?: [A-Z][A-Za-z.'-]+){0,3}"
+    text = "Classified By: Robert A. O'Neill, reasons 1.4. CLASSIFIED BY Jo classified by: x"
+    assert spans([regex(classified)], text) == [
+        "Classified By: Robert A. O'Neill",
+        "CLASSIFIED BY Jo",
+    ]
+    assert spans([regex(r"abcd\d+")], "abcd abcd1 abcd22abcd333") == ["abcd1", "abcd22", "abcd333"]
+    assert spans([regex(r"[ab]{4}c*")], "abab bbbbcc aaaaab") == ["abab", "bbbbcc", "aaaa"]
+
+
 def test_regex_matches_are_leftmost_first_and_do_not_overlap():
     assert spans([regex(r"\d{3}")], "1234567") == ["123", "456"]
     assert spans([regex(r"ab|abc")], "abc") == ["ab"]

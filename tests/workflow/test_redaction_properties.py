@@ -185,3 +185,24 @@ def test_engine_and_oracle_propose_the_same_spans(case):
 def test_terms_alone_on_arbitrary_text(words, text):
     specs = [TermListRule(id=1, version=1, label="B6", terms=tuple(words))]
     assert compile_rules(specs).scan(text) == Oracle(specs).scan(text)
+
+
+# Regexes of unbounded width that begin with a part of bounded width: hyperscan looks for that
+# part, and where it ends bounds where matches start.
+lead = st.lists(
+    st.sampled_from(["a", "b", "[ab]", "A", r"\b", " ", r"\d", "é", "(?i:b)"]),
+    min_size=4,
+    max_size=7,
+).map("".join)
+tail = st.lists(piece, min_size=0, max_size=3).map("".join)
+unbounded = st.sampled_from([r"\w+", "a*", "[ab ]+", r"\d+", "(?: b+)*", ".+?", r"\S*"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(lead, unbounded, tail, st.lists(st.text(alphabet="abAB 0_é.\n", max_size=8), max_size=6))
+def test_unbounded_regexes_with_a_leading_part(head, middle, rest, pieces):
+    source = head + middle + rest
+    assume(not regex_problems(source))
+    specs = [RegexRule(id=1, version=1, label="B6", pattern=source)]
+    text = "".join(p + head.replace("\\b", "").replace("[ab]", "a") for p in pieces)
+    assert compile_rules(specs).scan(text) == Oracle(specs).scan(text)

@@ -24,7 +24,9 @@ How the results stay *exactly* those of :mod:`.oracle`:
 * **Regexes** are prefilters (:func:`.prefilter.regex_prefilter`): hyperscan reports every
   offset at which the Python pattern *could* end a match, and the rule's own Python pattern
   then finds the real matches near those offsets (:func:`_regex_matches` explains why each
-  shortcut cannot change the answer).  The answer is Python's ``re`` answer.
+  shortcut cannot change the answer).  A regex of unbounded width that begins with a part of
+  bounded width is looked for by that part instead, which bounds where its matches start
+  (:func:`_regex_expression`, :func:`_lead_matches`).  The answer is Python's ``re`` answer.
 
 A :class:`Matcher` can be shared between threads: each thread gets its own hyperscan scratch.
 """
@@ -35,14 +37,20 @@ import bisect
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from re import _parser
 from typing import NamedTuple
 
 import hyperscan
 
 from .hit import Hit
-from .prefilter import PLACEHOLDER, Untranslatable, encode_for_scan, regex_prefilter
+from .prefilter import (
+    PLACEHOLDER,
+    Untranslatable,
+    encode_for_scan,
+    leading_prefilter,
+    regex_prefilter,
+)
 from .regex_safety import RULE_REGEX_FLAGS
 from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
 from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
@@ -60,13 +68,16 @@ _NEIGHBOUR = bytes(
     _WORD if chr(b) in _ASCII_WORD else _UNSURE if b == PLACEHOLDER else 0 for b in range(256)
 )
 _UNBOUNDED_WIDTH = 1 << 30
+_LEAD_SHORTEST = 4  # see _regex_expression
 
 
 class _TermExpr(NamedTuple):
     """One distinct term (shared by every rule that lists it) and how to place its hits."""
 
-    length: int  # characters of a single-word term; 0 for several words
-    words: tuple[int, ...] | None  # word lengths of an ASCII multi-word term
+    # Characters of a single-word term; of the last word of an ASCII multi-word term; 0 for a
+    # non-ASCII multi-word term.
+    length: int
+    words: tuple[int, ...] | None  # ASCII multi-word: the other word lengths, last to first
     direct: tuple[tuple, ...]  # hit fields of the rules whose matches cannot conflict
     contested: tuple[int, ...]  # indexes (into Matcher._rules) of the other rules
     exact: bool  # ASCII: what hyperscan matched is the term, unless a 0x80 is inside it
@@ -78,6 +89,10 @@ class _RegexRule(NamedTuple):
     pattern: re.Pattern[str]
     width: int  # longest possible match, in characters (or _UNBOUNDED_WIDTH)
     after_boundary: re.Pattern[str] | None  # the pattern without its leading \b, see _search
+    # When hyperscan looks for the part every match begins with (see _regex_expression), the
+    # shortest and longest width of that part; 0 when it looks for whole matches.
+    lead_shortest: int = 0
+    lead_longest: int = 0
 
 
 class _Expression(NamedTuple):
@@ -119,14 +134,16 @@ class Matcher:
         self._unfiltered: list[_RegexRule] = []  # hyperscan cannot help: run on every paragraph
         expressions = self._term_expressions(text_rules) + self._regex_expressions(text_rules)
         self._database = _compile_database(list(enumerate(expressions))) if expressions else None
-        # The usual term, handled first: one ASCII word for one rule.  (None for regexes.)
-        self._quick = [
-            (t.length, t.direct[0])
-            if t.length and t.exact and len(t.direct) == 1 and not t.contested
-            else None
+        # The usual term, placed in the hyperscan callback: one ASCII word for one rule.
+        quick = [
+            t.words is None and t.exact and len(t.direct) == 1 and not t.contested
             for t in self._terms
         ]
-        self._quick += [None] * len(self._regexes)
+        self._quick_length = [t.length if q else 0 for t, q in zip(self._terms, quick, strict=True)]
+        self._quick_length += [0] * (len(expressions) - len(self._terms))  # regexes never are
+        self._quick_rule = [
+            t.direct[0] if q else () for t, q in zip(self._terms, quick, strict=True)
+        ]
         self._local = threading.local()
 
     def _term_expressions(self, rules: list[TextRule]) -> list[_Expression]:
@@ -141,8 +158,8 @@ class Matcher:
         patterns_per_rule = Counter(i for _term, indexes in owners.values() for i in indexes)
         expressions = []
         for term, indexes in owners.values():
-            # A rule whose only term is one word of word characters cannot have two matches
-            # that overlap, so every match it has is kept: no leftmost-longest pass needed.
+            # A rule whose only term cannot overlap itself (one word, or words that do not
+            # repeat) keeps every match it has: no leftmost-longest pass needed.
             alone = [
                 i for i in indexes if patterns_per_rule[i] == 1 and _cannot_overlap_itself(term)
             ]
@@ -165,13 +182,64 @@ class Matcher:
                 _max_width(source),
                 _without_leading_boundary(source),
             )
-            expression = _checked_prefilter(source)
+            regex, expression = _regex_expression(regex, source)
             if expression is None:
                 self._unfiltered.append(regex)
             else:
                 self._regexes.append(regex)
                 expressions.append(expression)
         return expressions
+
+    # --- scanning ------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every rule's matches in ``text``, sorted by (start, end, rule_id).
+
+        The hyperscan callback runs once per report (tens of thousands per megabyte), so it
+        does as little as it can: it places the usual term (one ASCII word for one rule, see
+        ``_quick_length``) and reads the whole-word test off the two neighbouring bytes,
+        classified once per paragraph into ``around_byte`` (a space added at each end spares
+        bounds checks).  An ASCII word character next to the hit rules it out; a non-word one
+        makes it a hit as it is.  Every other report (a placeholder next to the hit, another
+        kind of term, a regex) is only recorded, for :meth:`_finish` after the scan.
+        """
+        database = self._database
+        hits: list[Hit] = []
+        if database is None:
+            if self._unfiltered:
+                self._add_regex_hits(text, {}, hits)
+                hits.sort()
+            return hits
+        is_ascii = text.isascii()
+        data = text.encode("ascii") if is_ascii else encode_for_scan(text)
+        around_byte = (b" " + data + b" ").translate(_NEIGHBOUR)  # see _NEIGHBOUR
+        add_hit = hits.append
+        pending: list[tuple[int, int]] = []  # (expression id, end) for _finish
+        add_pending = pending.append
+        quick_length = self._quick_length
+        quick_rule = self._quick_rule
+
+        def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            length = quick_length[expr]  # 0 for every expression but the usual one-word terms
+            if length:
+                start = end - length
+                around = around_byte[start] | around_byte[end + 1]
+                if not around:
+                    add_hit(_new_hit(Hit, (start, end) + quick_rule[expr]))
+                    return
+                if around & _WORD:
+                    return
+            add_pending((expr, end))
+
+        try:
+            scratch = self._local.scratch
+        except AttributeError:
+            scratch = self._scratch()
+        database.scan(data, on_match, 0, None, scratch)  # positional: parsed faster
+        if pending or self._unfiltered:
+            self._finish(text, data, is_ascii, around_byte, pending, hits)
+        hits.sort()
+        return hits
 
     def _scratch(self) -> hyperscan.Scratch:
         try:
@@ -180,91 +248,67 @@ class Matcher:
             self._local.scratch = hyperscan.Scratch(self._database)
             return self._local.scratch
 
-    # --- scanning ------------------------------------------------------------------------
+    def _finish(
+        self,
+        text: str,
+        data: bytes,
+        is_ascii: bool,
+        around_byte: bytes,
+        pending: list[tuple[int, int]],
+        hits: list[Hit],
+    ) -> None:
+        """Place and confirm the term reports the callback left, then the regexes.
 
-    def scan(self, text: str) -> list[Hit]:
-        """Every rule's matches in ``text``, sorted by (start, end, rule_id)."""
-        hits: list[Hit] = []
+        Hyperscan matched the term's characters; what is left is the whole-word test (see
+        :meth:`scan`): a placeholder (some non-ASCII character) next to the hit, or inside an
+        ASCII multi-word one, sends the hit to the oracle's pattern for that term.  Non-ASCII
+        multi-word terms are listed by Python (see :meth:`_every_occurrence`).
+        """
+        terms = self._terms
+        n_terms = len(terms)
+        add_hit = hits.append
         contested: list[tuple[int, int, int]] = []  # (start, -end, rule index)
         regex_ends: dict[int, list[int]] = {}  # by expression id
         everywhere: set[int] = set()  # terms to look for in the whole text
-        if self._database is not None:
-            data = encode_for_scan(text)
-            on_match = self._match_handler(text, data, hits, contested, regex_ends, everywhere)
-            self._database.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        for expr, end in pending:
+            if expr >= n_terms:
+                ends = regex_ends.get(expr)
+                if ends is None:
+                    regex_ends[expr] = [end]
+                else:
+                    ends.append(end)
+                continue
+            length, words, direct, others, exact, _pattern = terms[expr]
+            start = end - length
+            inside = False  # a placeholder inside the hit
+            if words is not None:
+                # Several ASCII words: walk back over the whitespace runs between them (an
+                # ASCII word cannot contain whitespace or a placeholder, so this is exact).
+                for word_length in words:
+                    while data[start - 1] in _WHITESPACE_BYTES:
+                        start -= 1
+                    start -= word_length
+                inside = not is_ascii and data.find(b"\x80", start, end) >= 0
+            elif not length:
+                everywhere.add(expr)
+                continue
+            around = around_byte[start] | around_byte[end + 1]
+            if around & _WORD:
+                continue
+            if around or not exact or inside:
+                match = self._confirming(expr).match(text, start)
+                if match is None or match.end() != end:
+                    continue
+            for rule in direct:
+                add_hit(_new_hit(Hit, (start, end) + rule))
+            for index in others:
+                contested.append((start, -end, index))
         for expr in everywhere:
             self._every_occurrence(expr, text, hits, contested)
         if contested:
             hits += _leftmost_longest(contested, self._rules)
         if regex_ends or self._unfiltered:
             self._add_regex_hits(text, regex_ends, hits)
-        hits.sort()
-        return hits
-
-    def _match_handler(
-        self,
-        text: str,
-        data: bytes,
-        hits: list[Hit],
-        contested: list[tuple[int, int, int]],
-        regex_ends: dict[int, list[int]],
-        everywhere: set[int],
-    ) -> Callable[..., None]:
-        """The hyperscan callback for one scan: it places and confirms term hits on the spot.
-
-        It runs once per hyperscan report, so it is written for speed.  Hyperscan matched the
-        term's characters; what is left is the whole-word test, read off the two neighbouring
-        bytes, classified once per paragraph into ``around_byte`` (a space added at each end
-        spares bounds checks): an ASCII word character rules the hit out, a non-word one lets
-        an ASCII single-word term through as it is, and a placeholder (some non-ASCII
-        character) sends the hit to the oracle's pattern for that term.  Regex reports are
-        only collected, and so are non-ASCII multi-word terms (see :meth:`_every_occurrence`).
-        """
-        terms = self._terms
-        quick = self._quick
-        n_terms = len(terms)
-        around_byte = (b" " + data + b" ").translate(_NEIGHBOUR)  # see _NEIGHBOUR
-        add_hit = hits.append
-
-        def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            fast = quick[expr]  # None for every expression but the usual one-word terms
-            if fast is not None:
-                length, rule = fast
-                start = end - length
-                around = around_byte[start] | around_byte[end + 1]
-                if not around:
-                    add_hit(_new_hit(Hit, (start, end) + rule))
-                    return
-                if around & _WORD:
-                    return
-            elif expr >= n_terms:
-                ends = regex_ends.get(expr)
-                if ends is None:
-                    regex_ends[expr] = [end]
-                else:
-                    ends.append(end)
-                return
-            length, words, direct, others, exact, _pattern = terms[expr]
-            if length:
-                start = end - length
-            elif words is not None:
-                start = _multiword_start(data, end, words)
-            else:
-                everywhere.add(expr)
-                return
-            around = around_byte[start] | around_byte[end + 1]
-            if around & _WORD:
-                return
-            if around or not exact or (not length and data.find(b"\x80", start, end) >= 0):
-                match = self._confirming(expr).match(text, start)
-                if match is None or match.end() != end:
-                    return
-            for rule in direct:
-                add_hit(_new_hit(Hit, (start, end) + rule))
-            for index in others:
-                contested.append((start, -end, index))
-
-        return on_match
 
     def _every_occurrence(
         self, expr: int, text: str, hits: list[Hit], contested: list[tuple[int, int, int]]
@@ -295,27 +339,20 @@ class Matcher:
     def _add_regex_hits(self, text: str, regex_ends: dict[int, list[int]], hits: list[Hit]) -> None:
         info = self._rules
         offset = len(self._terms)
+        regexes = self._regexes
+        add_hit = hits.append
         for expr, ends in regex_ends.items():
-            regex = self._regexes[expr - offset]
+            regex = regexes[expr - offset]
             rule = info[regex.rule]
-            for span in _regex_matches(regex, text, ends):
-                hits.append(_new_hit(Hit, span + rule))
+            find = _lead_matches if regex.lead_longest else _regex_matches
+            for span in find(regex, text, ends):
+                add_hit(_new_hit(Hit, span + rule))
         for regex in self._unfiltered:
             rule = info[regex.rule]
             hits.extend(_new_hit(Hit, m.span() + rule) for m in regex.pattern.finditer(text))
 
 
 _new_hit = tuple.__new__  # Hit._make without its length check: the tuples are built right here
-
-
-def _multiword_start(data: bytes, end: int, words: tuple[int, ...]) -> int:
-    """Walk back from the end over the last words and the whitespace runs between them."""
-    position = end
-    for length in words[:0:-1]:
-        position -= length
-        while data[position - 1] in _WHITESPACE_BYTES:
-            position -= 1
-    return position - words[0]
 
 
 def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]) -> list[Hit]:
@@ -352,7 +389,7 @@ def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[
     if len(ends) > 1:
         ends.sort()
     last = ends[-1]
-    endpos = min(len(text), last + 2)
+    endpos = last + 2  # search() takes an endpos beyond the text as its end
     width = regex.width
     position = max(0, ends[0] - width)
     out = []
@@ -362,12 +399,38 @@ def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[
             match = _search(regex, text, position, len(text))
         if match is None:
             return out
-        start, end = match.span()
-        out.append((start, end))
-        k = bisect.bisect_right(ends, end)
+        span = match.span()
+        out.append(span)
+        k = bisect.bisect_right(ends, span[1])
         if k == len(ends):
             return out
-        position = max(end, ends[k] - width)
+        position = max(span[1], ends[k] - width)
+
+
+def _lead_matches(regex: _RegexRule, text: str, leads: list[int]) -> list[tuple[int, int]]:
+    """Exactly ``regex.pattern.finditer(text)``, given every end of the regex's leading part.
+
+    A match starting at ``s`` begins with its leading part, which hyperscan reported ending
+    between ``s + lead_shortest`` and ``s + lead_longest``.  So from the current position,
+    the next match starts no earlier than ``leads[j] - lead_longest``, ``leads[j]`` being the
+    first end at ``lead_shortest`` or more past the position; and there is none without such
+    an end.
+    """
+    if len(leads) > 1:
+        leads.sort()
+    shortest, longest = regex.lead_shortest, regex.lead_longest
+    position = 0
+    out = []
+    while True:
+        j = bisect.bisect_left(leads, position + shortest)
+        if j == len(leads):
+            return out
+        match = _search(regex, text, max(position, leads[j] - longest), len(text))
+        if match is None:
+            return out
+        span = match.span()
+        out.append(span)
+        position = span[1]
 
 
 def _search(regex: _RegexRule, text: str, position: int, endpos: int) -> re.Match[str] | None:
@@ -395,8 +458,27 @@ def _search(regex: _RegexRule, text: str, position: int, endpos: int) -> re.Matc
 
 
 def _cannot_overlap_itself(term: str) -> bool:
-    """One word of word characters: a second match would have to start after a word character."""
-    return all(is_word_char(ch) for ch in term)
+    """Whether two matches of a (normalised) term can never overlap, so that all are kept.
+
+    When every character the term's words can match is a word character, a match holds word
+    characters and whitespace runs only, and its one end is fixed by its start (each word has
+    its length, each run is taken whole).  A second match overlapping it would have to start
+    after a non-word character inside it: at the start of one of its later words, with the
+    term's first words matching the same text as its last ones.  So a single word never
+    overlaps itself, and ``Foreign Minister`` cannot either, but ``Abu Abu`` can.
+    """
+    words = term.split(" ")
+    if not all(is_word_char(form) for ch in term.replace(" ", "") for form in char_variants(ch)):
+        return False
+    return not any(all(map(_can_meet, words[k:], words)) for k in range(1, len(words)))
+
+
+def _can_meet(word: str, other: str) -> bool:
+    """Whether some text matches both words (each character only its own case forms)."""
+    return len(word) == len(other) and all(
+        not set(char_variants(a)).isdisjoint(char_variants(b))
+        for a, b in zip(word, other, strict=True)
+    )
 
 
 def _term_expression(
@@ -411,8 +493,8 @@ def _term_expression(
     if several and not ascii_only:  # one report is enough: see Matcher._every_occurrence
         flags |= hyperscan.HS_FLAG_SINGLEMATCH
     placement = _TermExpr(
-        length=0 if several else len(term),
-        words=tuple(map(len, words)) if several and ascii_only else None,
+        length=len(words[-1]) if several and ascii_only else 0 if several else len(term),
+        words=tuple(len(w) for w in reversed(words[:-1])) if several and ascii_only else None,
         direct=direct,
         contested=contested,
         exact=ascii_only,
@@ -431,12 +513,40 @@ def _term_char(ch: str) -> bytes:
     return b"[" + b"".join(b"\\x%02x" % o for o in sorted(options)) + b"]"
 
 
+def _regex_expression(regex: _RegexRule, source: str) -> tuple[_RegexRule, _Expression | None]:
+    """What hyperscan looks for on behalf of a rule regex (None: it cannot help).
+
+    Usually the regex's prefilter, which reports every offset where a match could end.  But
+    a regex of unbounded width (``[a-z]+``...) gets no lower bound on where its matches start
+    from their ends, and its prefilter reports at every letter of a long match.  When such a
+    regex begins with a part of bounded width at least ``_LEAD_SHORTEST`` characters long
+    (``\\bAmbassador [A-Z]``), hyperscan looks for that part instead: where it ends bounds
+    where matches start (see :func:`_lead_matches`).  Shorter parts (``\\d``) would be
+    reported too often to pay for their callbacks.
+    """
+    if regex.width >= _UNBOUNDED_WIDTH:
+        try:
+            lead = leading_prefilter(source, RULE_REGEX_FLAGS)
+        except Untranslatable:
+            lead = None
+        if lead is not None and lead[1] >= _LEAD_SHORTEST:
+            expression = _compilable(lead[0])
+            if expression is not None:
+                return regex._replace(lead_shortest=lead[1], lead_longest=lead[2]), expression
+    return regex, _checked_prefilter(source)
+
+
 def _checked_prefilter(source: str) -> _Expression | None:
     """The regex's hyperscan expression, or None when hyperscan cannot take it."""
     try:
         pattern = regex_prefilter(source, RULE_REGEX_FLAGS)
     except Untranslatable:
         return None
+    return _compilable(pattern)
+
+
+def _compilable(pattern: bytes) -> _Expression | None:
+    """A prefilter pattern as hyperscan takes it (approximated if need be), or None."""
     for flags in (0, hyperscan.HS_FLAG_PREFILTER):
         try:
             _compile_database([(0, _Expression(pattern, flags))])

@@ -33,7 +33,13 @@ from re import _constants as C
 from re import _parser
 from typing import Any
 
-__all__ = ["PLACEHOLDER", "Untranslatable", "encode_for_scan", "regex_prefilter"]
+__all__ = [
+    "PLACEHOLDER",
+    "Untranslatable",
+    "encode_for_scan",
+    "leading_prefilter",
+    "regex_prefilter",
+]
 
 PLACEHOLDER = 0x80
 _ERRORS = "declass-redaction-placeholder"
@@ -85,6 +91,32 @@ def regex_prefilter(pattern: str, flags: int = re.ASCII) -> bytes:
     if not tree.state.flags & re.ASCII:
         raise Untranslatable("only re.ASCII patterns are translated")
     return _Translator().sequence(list(tree), tree.state.flags).encode("ascii")
+
+
+def leading_prefilter(pattern: str, flags: int = re.ASCII) -> tuple[bytes, int, int] | None:
+    """A hyperscan pattern for the longest leading part of ``pattern`` of bounded width.
+
+    Returns (hyperscan pattern, shortest, longest match of that part in characters), or None
+    when the pattern does not begin with a part of bounded, non-zero width.  Every match of
+    ``pattern`` begins with a match of this part, which the hyperscan pattern matches too
+    (see :func:`regex_prefilter`): so a match of ``pattern`` starting at ``s`` makes hyperscan
+    report an end between ``s + shortest`` and ``s + longest``.  That bounds where matches
+    start, which the rule's own end offsets cannot do when its width is unbounded.
+    """
+    tree = _parser.parse(pattern, flags)
+    if not tree.state.flags & re.ASCII:
+        raise Untranslatable("only re.ASCII patterns are translated")
+    items = list(tree)
+    count, shortest, longest = 0, 0, 0
+    for k in range(1, len(items) + 1):
+        low, high = _parser.SubPattern(tree.state, items[:k]).getwidth()
+        if high >= _parser.MAXREPEAT:
+            break
+        count, shortest, longest = k, low, high
+    if not shortest:
+        return None
+    translated = _Translator().sequence(items[:count], tree.state.flags)
+    return translated.encode("ascii"), shortest, longest
 
 
 class _Translator:

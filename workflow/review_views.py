@@ -1,0 +1,209 @@
+"""Review pages: the queue, the cable review page, paragraph decisions, approval, audit.
+
+Views stay thin: they authorise (404 for missing and forbidden alike), call a
+selector or a service, and render; htmx requests get the updated fragment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cables.models import Paragraph, ReviewState
+from workflow import permissions
+from workflow.audit import csv_lines
+from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
+from workflow.models import AuditEvent, Decision
+from workflow.redaction import parse_label
+from workflow.redaction.labels import labels_union
+from workflow.review import (
+    ReviewError,
+    cable_transition,
+    current_decisions,
+    decision_record,
+)
+from workflow.selectors import QUEUE_STATES, review_page, review_queue
+from workflow.states import TransitionError
+
+PAGE_SIZE = 50
+# States in which a reviewer is (or may start) deciding paragraphs.
+OPEN_STATES = (ReviewState.INGESTED, ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Cables waiting for the user, due soonest first, filtered and paginated."""
+    form = CableFilterForm(request.GET or None)
+    state = request.GET.get("state", "")
+    cables = review_queue(user=request.user, filters=form.filters(), state=state)
+    page = Paginator(cables, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "workflow/review_queue.html", {
+        "form": form, "page": page, "state": state,
+        "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
+    })  # fmt: skip
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    cable = permissions.get_cable_for_user(request.user, pk, permissions.REVIEW)
+    data = review_page(user=request.user, cable=cable)
+    return render(request, "workflow/review_cable.html", {
+        "page": data, "cable": cable, "state": cable.status.review_state,
+        "can_finish": cable.status.review_state in OPEN_STATES,
+    })  # fmt: skip
+
+
+def _paragraph_for(request: HttpRequest, pk: int) -> Paragraph:
+    """The paragraph if the user may review its cable and is cleared for it; else 404."""
+    cables = permissions.cables_for_user(request.user, permissions.REVIEW)
+    return get_object_or_404(
+        Paragraph.objects.select_related("cable"),
+        pk=pk,
+        cable__in=cables,
+        level__lte=permissions.clearance_level(request.user),
+    )
+
+
+def _spans(paragraph: Paragraph, data: dict[str, Any], current: Decision | None) -> list[dict]:
+    """The redactions a "redact" post asks for: the current ones kept, plus a new
+    selection, or (with no selection) the rules' proposed spans accepted."""
+    kept = list(current.spans) if current and current.kind == Decision.Kind.REDACT else []
+    if data["start"] is not None and data["end"] is not None:
+        return [*kept, {"start": data["start"], "end": data["end"], "label": data["label"]}]
+    proposed = [p for p in paragraph.proposals.all() if p.action == "redact"]
+    if not proposed:
+        return kept
+    return [
+        *kept,
+        *(
+            {
+                "start": p.start,
+                "end": p.end,
+                "label": str(labels_union(parse_label(x) for x in p.labels)),
+            }
+            for p in proposed
+        ),
+    ]
+
+
+def _withhold_label(paragraph: Paragraph, label: str) -> str:
+    if label:
+        return label
+    withheld = [p for p in paragraph.proposals.all() if p.action == "withhold"]
+    return ", ".join(withheld[0].labels) if withheld else ""
+
+
+@require_POST
+@login_required
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    paragraph = _paragraph_for(request, pk)
+    form = DecisionForm(request.POST)
+    error = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        current = current_decisions(paragraph.cable).get(paragraph.pk)
+        try:
+            decision_record(
+                user=request.user,
+                paragraph=paragraph,
+                kind=data["kind"],
+                based_on=data["based_on"],
+                spans=_spans(paragraph, data, current) if data["kind"] == "redact" else (),
+                label=_withhold_label(paragraph, data["label"]),
+                agency=data["agency"],
+                note=data["note"],
+            )
+        except ReviewError as exc:
+            error = str(exc)
+    else:
+        error = "; ".join(e for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        (messages.error if error else messages.success)(request, error or "Decision recorded.")
+        return redirect("workflow:review", paragraph.cable_id)
+    data = review_page(user=request.user, cable=paragraph.cable)
+    view = next(v for v in data.paragraphs if v.paragraph.pk == paragraph.pk)
+    response = render(
+        request, "workflow/_paragraph.html", {"p": view, "error": error, "page": data, "oob": True}
+    )
+    if error:
+        response.status_code = 409 if "while you were looking" in error else 422
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@require_POST
+@login_required
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = permissions.cables_for_user(
+        request.user, permissions.REVIEW
+    ) | permissions.cables_for_user(request.user, permissions.RELEASE)
+    cable = get_object_or_404(visible, pk=pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    try:
+        cable_transition(
+            user=request.user,
+            cable=cable,
+            target=form.cleaned_data["target"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(
+            request,
+            f"{cable.reference_id} is now "
+            f"{ReviewState(form.cleaned_data['target']).label.lower()}.",
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("next") or "workflow:queue")
+
+
+@login_required
+def approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """The release authority's page: every paragraph's decision, then approve or return."""
+    cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
+    data = review_page(user=request.user, cable=cable)
+    return render(request, "workflow/approval.html", {"page": data, "cable": cable})
+
+
+def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.order_by("-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["cable"]:
+            events = events.filter(cable_ref__iexact=data["cable"].strip())
+        if data["action"]:
+            events = events.filter(action__startswith=data["action"].strip())
+        if data["actor"]:
+            events = events.filter(actor_name__iexact=data["actor"].strip())
+        if data["since"]:
+            events = events.filter(at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(at__date__lte=data["until"])
+    return form, events
+
+
+@login_required
+@permission_required("workflow.view_auditevent", raise_exception=True)
+def audit(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_events(request)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(request, "workflow/audit.html", {"form": form, "page": page})
+
+
+@login_required
+@permission_required("workflow.view_auditevent", raise_exception=True)
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    _form, events = _audit_events(request)
+    response = StreamingHttpResponse(
+        csv_lines(events.order_by("id").iterator(chunk_size=2000)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response
