@@ -13,5 +13,12 @@ from workflow import permissions
 def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A cable's header, declassification status and paragraphs (404 if not visible)."""
     cable = permissions.get_cable_for_user(request.user, pk)
-    paragraphs = cable.paragraphs.order_by("ordinal")
-    return render(request, "cables/cable_detail.html", {"cable": cable, "paragraphs": paragraphs})
+    clearance = permissions.clearance_level(request.user)
+    # Paragraphs above the user's clearance are never loaded, let alone sent.
+    paragraphs = cable.paragraphs.filter(level__lte=clearance).order_by("ordinal")
+    hidden = cable.paragraphs.filter(level__gt=clearance).count()
+    return render(
+        request,
+        "cables/cable_detail.html",
+        {"cable": cable, "paragraphs": paragraphs, "hidden": hidden},
+    )

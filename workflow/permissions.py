@@ -18,6 +18,7 @@ from workflow.models import CableGroupObjectPermission, CableUserObjectPermissio
 REVIEW = "review_cable"
 RELEASE = "release_cable"
 VIEW = "view_cable"
+IMPLIES_VIEW = (VIEW, REVIEW, RELEASE)
 
 
 def _permission(codename: str) -> Permission:
@@ -100,13 +101,15 @@ def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:
         return Cable.objects.none()
     if getattr(user, "is_superuser", False):
         return Cable.objects.all()
-    perm = _permission(codename)
-    direct = CableUserObjectPermission.objects.filter(user=user, permission=perm).values(
+    # Whoever may review or release a cable may also see it.
+    codenames = IMPLIES_VIEW if codename == VIEW else (codename,)
+    perms = Permission.objects.filter(content_type__app_label="cables", codename__in=codenames)
+    direct = CableUserObjectPermission.objects.filter(user=user, permission__in=perms).values(
         "content_object_id"
     )
-    by_group = CableGroupObjectPermission.objects.filter(group__user=user, permission=perm).values(
-        "content_object_id"
-    )
+    by_group = CableGroupObjectPermission.objects.filter(
+        group__user=user, permission__in=perms
+    ).values("content_object_id")
     return Cable.objects.filter(Q(pk__in=direct) | Q(pk__in=by_group))
 
 

@@ -232,3 +232,27 @@ def cable_transition(*, user: Any, cable: Cable, target: str, note: str = "") ->
         _guard(status, target, user, cable)
         _move(status, target, user, cable, note)
     return status
+
+
+def bulk_transition(*, user: Any, cable_ids: Sequence[int], target: str) -> dict[str, list]:
+    """Move many cables, checking every one on the server like a single move.
+
+    Returns {"moved": [reference ids], "refused": [(reference id or id, reason)]};
+    a cable the user may not see is reported by id as not found, never named.
+    """
+    needed = _NEEDS.get(target)
+    if needed is None:
+        raise TransitionError(f"no cable can be moved to {target!r} by hand")
+    visible = {c.pk: c for c in permissions.cables_for_user(user, needed).filter(pk__in=cable_ids)}
+    result: dict[str, list] = {"moved": [], "refused": []}
+    for pk in cable_ids:
+        cable = visible.get(pk)
+        if cable is None:
+            result["refused"].append((str(pk), "not found"))
+            continue
+        try:
+            cable_transition(user=user, cable=cable, target=target)
+            result["moved"].append(cable.reference_id)
+        except TransitionError as exc:
+            result["refused"].append((cable.reference_id, str(exc)))
+    return result

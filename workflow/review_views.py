@@ -24,6 +24,7 @@ from workflow.redaction import parse_label
 from workflow.redaction.labels import labels_union
 from workflow.review import (
     ReviewError,
+    bulk_transition,
     cable_transition,
     current_decisions,
     decision_record,
@@ -162,6 +163,32 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     except TransitionError as exc:
         messages.error(request, str(exc))
     return redirect(request.POST.get("next") or "workflow:queue")
+
+
+@require_POST
+@login_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Move the selected cables; every one is checked on the server, as if moved alone."""
+    form = TransitionForm(request.POST)
+    try:
+        ids = [int(x) for x in request.POST.getlist("cables")][:500]
+    except ValueError:
+        ids = []
+    if not form.is_valid() or not ids:
+        messages.error(request, "Select cables and an action.")
+        return redirect("workflow:queue")
+    try:
+        result = bulk_transition(
+            user=request.user, cable_ids=ids, target=form.cleaned_data["target"]
+        )
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("workflow:queue")
+    if result["moved"]:
+        messages.success(request, f"Moved {len(result['moved'])}: {', '.join(result['moved'])}.")
+    for ref, reason in result["refused"]:
+        messages.error(request, f"{ref}: {reason}")
+    return redirect("workflow:queue")
 
 
 @login_required

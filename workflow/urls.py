@@ -8,6 +8,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_read"),
     path("queue/", review_views.queue, name="queue"),
+    path("queue/bulk/", review_views.bulk, name="bulk"),
     path("cables/<int:pk>/review/", review_views.review, name="review"),
     path("cables/<int:pk>/approval/", review_views.approval, name="approval"),
     path("cables/<int:pk>/transition/", review_views.transition, name="transition"),

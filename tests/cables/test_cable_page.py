@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 
 from cables import declass_store
+from cables.markings import Level
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
+from workflow.models import Clearance
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +26,7 @@ def cable():
 
 def test_it_shows_date_rule_and_explanation_to_a_viewer(client, cable):
     user = UserFactory()
+    Clearance.objects.create(user=user, level=int(Level.C))
     permissions.grant(permissions.VIEW, user, cable)
     client.force_login(user)
 
@@ -45,3 +48,18 @@ def test_missing_and_forbidden_cables_give_the_same_404(client, cable):
     missing = client.get(reverse("cables:detail", args=[cable.pk + 1000]))
 
     assert forbidden.status_code == missing.status_code == 404
+
+
+def test_paragraphs_above_the_clearance_are_not_in_the_html(client, cable):
+    ParagraphFactory(
+        cable=cable, ordinal=2, number="2", level=int(Level.S), text="SECRETSOURCENAME"
+    )
+    user = UserFactory()
+    Clearance.objects.create(user=user, level=int(Level.C))
+    permissions.grant(permissions.VIEW, user, cable)
+    client.force_login(user)
+
+    body = client.get(reverse("cables:detail", args=[cable.pk])).content.decode()
+
+    assert "SECRETSOURCENAME" not in body
+    assert "1 paragraph above your clearance" in body

@@ -144,10 +144,10 @@ def test_the_review_page_of_a_60_paragraph_cable_runs_a_fixed_number_of_queries(
         )
     client.force_login(user)
 
-    # 11 whatever the number of paragraphs and decisions (the issue allows 15): session,
-    # user, cable+status, permission subquery, clearance, paragraphs, hidden count,
+    # 10 whatever the number of paragraphs and decisions (the issue allows 15): session,
+    # user, cable+status (permissions as a subquery), clearance, paragraphs, hidden count,
     # decisions, proposals, and the template's two permission lookups.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(reverse("workflow:review", args=[big.pk]))
 
     assert response.status_code == 200
