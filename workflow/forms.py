@@ -36,7 +36,7 @@ class DecisionForm(forms.Form):
     agency = forms.CharField(required=False, max_length=120)
     start = forms.IntegerField(required=False, min_value=0)
     end = forms.IntegerField(required=False, min_value=0)
-    keep_spans = forms.BooleanField(required=False)
+    remove = forms.IntegerField(required=False, min_value=0)
     note = forms.CharField(required=False, max_length=2000)
 
 

@@ -72,9 +72,12 @@ def _paragraph_for(request: HttpRequest, pk: int) -> Paragraph:
 
 
 def _spans(paragraph: Paragraph, data: dict[str, Any], current: Decision | None) -> list[dict]:
-    """The redactions a "redact" post asks for: the current ones kept, plus a new
-    selection, or (with no selection) the rules' proposed spans accepted."""
+    """The redactions a "redact" post asks for: the current ones kept (less one the
+    reviewer removes), plus a new selection, or (with no selection) the rules'
+    proposed spans accepted."""
     kept = list(current.spans) if current and current.kind == Decision.Kind.REDACT else []
+    if data["remove"] is not None:
+        return [s for i, s in enumerate(kept) if i != data["remove"]]
     if data["start"] is not None and data["end"] is not None:
         return [*kept, {"start": data["start"], "end": data["end"], "label": data["label"]}]
     proposed = [p for p in paragraph.proposals.all() if p.action == "redact"]

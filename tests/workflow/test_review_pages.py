@@ -167,3 +167,37 @@ def test_audit_page_needs_the_auditor_role(client, rita):
     assert page.status_code == 200 and "permission.granted" in page.content.decode()
     assert export["Content-Type"] == "text/csv"
     assert b"permission.granted" in b"".join(export.streaming_content)
+
+
+def test_a_reviewer_adds_then_removes_a_redaction(client, rita, cable):
+    client.force_login(rita)
+    p1 = cable.paragraphs.get(ordinal=1)
+    url = reverse("workflow:decide", args=[p1.pk])
+    client.post(url, {"kind": "redact", "start": 0, "end": 5, "label": "(b)(6)", "based_on": ""})
+    first = Decision.objects.get()
+    client.post(
+        url, {"kind": "redact", "start": 6, "end": 10, "label": "(b)(5)", "based_on": first.pk}
+    )
+    second = Decision.objects.latest("id")
+
+    client.post(url, {"kind": "redact", "remove": 0, "based_on": second.pk})
+
+    spans = [d.spans for d in Decision.objects.order_by("id")]
+    assert spans == [
+        [{"start": 0, "end": 5, "label": "(b)(6)"}],
+        [{"start": 0, "end": 5, "label": "(b)(6)"}, {"start": 6, "end": 10, "label": "(b)(5)"}],
+        [{"start": 6, "end": 10, "label": "(b)(5)"}],
+    ]
+
+
+def test_granting_a_whole_batch_is_one_bulk_insert(django_assert_max_num_queries):
+    cables = [CableFactory() for _ in range(200)]
+    user = UserFactory()
+    from cables.models import Cable
+
+    with django_assert_max_num_queries(12):
+        permissions.grant(
+            permissions.REVIEW, user, Cable.objects.filter(pk__in=[c.pk for c in cables])
+        )
+
+    assert permissions.cables_for_user(user, permissions.REVIEW).count() == 200
