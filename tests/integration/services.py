@@ -88,6 +88,16 @@ class Service:
         self._fh.close()
 
 
+def wait_until(predicate: object, timeout: float = 120, step: float = 0.05) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(step)
+    return False
+
+
 def celery(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "config", *args]
 

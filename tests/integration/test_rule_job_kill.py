@@ -3,8 +3,6 @@ right proposed redactions (real worker processes, on the suite's broker and data
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.factories import CableFactory, ParagraphFactory
@@ -19,15 +17,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 CABLES = 300
 NAMES = ["Jane Doe", "John Roe", "Ali Veli", "Mary Major"]
-
-
-def wait_until(predicate, timeout: float = 120, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def expected_rows(rule: RedactionRule) -> set[tuple]:
@@ -68,7 +57,7 @@ def test_killed_worker_then_rerun_leaves_exactly_the_right_proposals(tmp_path, m
     with services.publishing(), services.worker(tmp_path / "first") as worker:
         job = rule_activate(rule=rule, user=None)
         done = RuleJobChunk.objects.filter(job=job, done_at__isnull=False)
-        assert wait_until(lambda: done.count() >= 5), worker.output()[-3000:]
+        assert services.wait_until(lambda: done.count() >= 5), worker.output()[-3000:]
         worker.kill()
     finished_before_kill = done.count()
     assert finished_before_kill < job.total_chunks, "the worker finished before it was killed"
@@ -77,7 +66,9 @@ def test_killed_worker_then_rerun_leaves_exactly_the_right_proposals(tmp_path, m
     with services.publishing():
         queued = rule_jobs_resume()
     with services.worker(tmp_path / "second", CELERY_VISIBILITY_TIMEOUT="5") as worker:
-        assert wait_until(lambda: done.count() == job.total_chunks), worker.output()[-3000:]
+        assert services.wait_until(lambda: done.count() == job.total_chunks), worker.output()[
+            -3000:
+        ]
 
     # And the proposals are exactly what the engine proposes: nothing lost, nothing twice
     rows = stored_rows()

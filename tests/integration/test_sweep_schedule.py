@@ -7,7 +7,6 @@ DATABASE_URL are set (as in CI).
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -21,15 +20,6 @@ from workflow import permissions
 from workflow.models import Notification, SweepRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(predicate, timeout: float = 90, step: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def test_beat_runs_the_sweep_and_the_worker_flags_exactly_the_due_cables(tmp_path):
@@ -55,7 +45,7 @@ def test_beat_runs_the_sweep_and_the_worker_flags_exactly_the_due_cables(tmp_pat
 
     # When a real worker and beat run
     with services.worker(tmp_path) as worker, services.beat(tmp_path) as beat:
-        finished = wait_until(
+        finished = services.wait_until(
             lambda: SweepRun.objects.filter(status=SweepRun.Status.FINISHED).count() >= 2
         )
         log = worker.output() + beat.output()
