@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
@@ -91,26 +91,49 @@ def reviewer_counts(cable_ids: QuerySet) -> dict[int, int]:  # type: ignore[type
         return dict(cursor.fetchall())
 
 
-def cables_for_user(user: object, codename: str = VIEW) -> QuerySet[Cable]:
-    """Cables the user holds ``codename`` on (directly or through a group), in one query.
+_PERMISSION_IDS: dict[tuple[str, ...], tuple[int, ...]] = {}
 
-    Superusers see everything; anonymous users nothing.  The filter is an
-    indexed subquery on guardian's direct-FK tables, never a per-row check.
+
+def forget_permission_ids(**_: object) -> None:
+    """Drop the cached permission ids (connected to post_migrate: a new database)."""
+    _PERMISSION_IDS.clear()
+
+
+def _permission_ids(codenames: tuple[str, ...]) -> tuple[int, ...]:
+    # Literal ids, looked up once per process: the planner then estimates the
+    # permission rows it joins correctly, where a subquery left it guessing.
+    if codenames not in _PERMISSION_IDS:
+        _PERMISSION_IDS[codenames] = tuple(
+            Permission.objects.filter(
+                content_type__app_label="cables", codename__in=codenames
+            ).values_list("pk", flat=True)
+        )
+    return _PERMISSION_IDS[codenames]
+
+
+def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
+    """Cables the user holds any of ``codenames`` on (default: may view), directly or
+    through a group, in one query.
+
+    Superusers see everything; anonymous users nothing.  The filter is one
+    ``IN (... UNION ...)`` over guardian's direct-FK tables, never a per-row check.
     """
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return Cable.objects.none()
     if getattr(user, "is_superuser", False):
         return Cable.objects.all()
     # Whoever may review or release a cable may also see it.
-    codenames = IMPLIES_VIEW if codename == VIEW else (codename,)
-    perms = Permission.objects.filter(content_type__app_label="cables", codename__in=codenames)
-    direct = CableUserObjectPermission.objects.filter(user=user, permission__in=perms).values(
+    wanted = sorted(
+        {c for name in (codenames or (VIEW,)) for c in (IMPLIES_VIEW if name == VIEW else (name,))}
+    )
+    ids = _permission_ids(tuple(wanted))
+    direct = CableUserObjectPermission.objects.filter(user=user, permission_id__in=ids).values(
         "content_object_id"
     )
     by_group = CableGroupObjectPermission.objects.filter(
-        group__user=user, permission__in=perms
+        group__user=user, permission_id__in=ids
     ).values("content_object_id")
-    return Cable.objects.filter(Q(pk__in=direct) | Q(pk__in=by_group))
+    return Cable.objects.filter(pk__in=direct.union(by_group))
 
 
 def get_cable_for_user(user: object, pk: int, codename: str = VIEW) -> Cable:

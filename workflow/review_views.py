@@ -144,9 +144,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
-    visible = permissions.cables_for_user(
-        request.user, permissions.REVIEW
-    ) | permissions.cables_for_user(request.user, permissions.RELEASE)
+    visible = permissions.cables_for_user(request.user, permissions.REVIEW, permissions.RELEASE)
     cable = get_object_or_404(visible, pk=pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():

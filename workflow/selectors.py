@@ -94,15 +94,23 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
     """Cables the user may review or release, waiting for someone, due soonest first."""
     from workflow import permissions
 
-    mine = permissions.cables_for_user(user, permissions.REVIEW) | permissions.cables_for_user(
-        user, permissions.RELEASE
-    )
+    mine = permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
     return (
         filters.apply(mine)
         .filter(status__review_state__in=states)
         .select_related("status")
         .order_by(F("status__declass_date").asc(nulls_last=True), "pk")
+        # The queue shows a few header fields: never drag raw text and JSON along.
+        .only(
+            "reference_id",
+            "level",
+            "controls",
+            "origin",
+            "subject",
+            "status__review_state",
+            "status__declass_date",
+        )
     )
 
 
