@@ -120,11 +120,17 @@ class ParsedCable:
     def to_json_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (ISO 8601 datetime, markings as strings); no raw text."""
         marking = self.classification
+        # "classification" is what the cable's own classification line says (what
+        # archives record); "overall_classification" is the level it must be handled
+        # at under rules section 2.3, higher when a paragraph outranks the banner
+        # (reported as BANNER_BELOW_PORTION).  Without a banner the two are the same.
+        stated = self.banner or marking
         return {
             "reference_id": self.reference_id,
             "datetime": self.sent_at.isoformat() if self.sent_at else None,
             "origin": self.origin,
-            "classification": marking.level.banner if marking else None,
+            "classification": stated.level.banner if stated else None,
+            "overall_classification": marking.level.banner if marking else None,
             "marking": str(marking) if marking else None,
             "controls": list(marking.controls) if marking else [],
             "banner": str(self.banner) if self.banner else None,
