@@ -27,6 +27,7 @@ from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_
 CABLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
 MAX_REFERENCE_ID = Cable._meta.get_field("reference_id").max_length or 64
 DEFAULT_BATCH_SIZE = 500  # about 5 MB of text: big enough for COPY, small enough to retry
+POOL_CHUNKSIZE = 64  # sources per message: fewer, larger messages keep the loading process free
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ def parse_many(
     # fork: workers only parse, and share the already-imported parser.
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(work, sources, chunksize=8)
+        yield from pool.imap(work, sources, chunksize=POOL_CHUNKSIZE)
 
 
 def cables_import(
