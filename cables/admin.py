@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -136,9 +138,18 @@ class CableAdmin(admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(_paragraphs=Count("paragraphs"))
+        # A correlated subquery, counted only for the rows shown: a JOIN with GROUP BY
+        # would aggregate every paragraph of every cable before paging.
+        count = (
+            Paragraph.objects.filter(cable=OuterRef("pk"))
+            .order_by()
+            .values("cable")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super().get_queryset(request).annotate(_paragraphs=Coalesce(Subquery(count), Value(0)))
+        )
 
     @admin.display(description="declassification date", ordering="status__declass_date")
     def declass_date(self, obj: Cable) -> object:

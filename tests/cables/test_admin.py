@@ -56,3 +56,18 @@ def test_upload_page_needs_staff(client):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_changelist_queries_do_not_grow_with_the_number_of_cables(
+    admin_client, django_assert_max_num_queries
+):
+    cables_import(
+        [CableSource(name=f"c{i}.txt", text=telegram(serial=i)) for i in range(1, 31)],
+        workers=1,
+    )
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse("admin:cables_cable_changelist"))
+
+    assert response.status_code == 200
+    assert response.content.decode().count("EXAMPLETOWN") >= 30
