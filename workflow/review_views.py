@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cables.models import Paragraph, ReviewState
@@ -163,7 +165,17 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except TransitionError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "workflow:queue")
+    return redirect(_safe_next(request))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after a move: the posted ``next`` if it stays on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("workflow:queue")
 
 
 @require_POST

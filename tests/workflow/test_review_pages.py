@@ -201,3 +201,15 @@ def test_granting_a_whole_batch_is_one_bulk_insert(django_assert_max_num_queries
         )
 
     assert permissions.cables_for_user(user, permissions.REVIEW).count() == 200
+
+
+def test_a_move_never_redirects_off_site(client, rita, cable):
+    client.force_login(rita)
+
+    response = client.post(
+        reverse("workflow:transition", args=[cable.pk]),
+        {"target": "reviewed", "next": "https://evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("workflow:queue")
