@@ -29,9 +29,6 @@ class ReviewState(models.TextChoices):
 
 
 class CableQuerySet(models.QuerySet["Cable"]):
-    def at_or_above(self, level: Level) -> CableQuerySet:
-        return self.filter(level__gte=int(level))
-
     def with_tag(self, tag: str) -> CableQuerySet:
         return self.filter(tag_rows__tag=tag.upper())
 
