@@ -31,7 +31,7 @@ from workflow.review import (
     current_decisions,
     decision_record,
 )
-from workflow.selectors import QUEUE_STATES, review_page, review_queue
+from workflow.selectors import QUEUE_STATES, queue_cables, review_page, review_queue
 from workflow.states import TransitionError
 
 PAGE_SIZE = 50
@@ -44,8 +44,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Cables waiting for the user, due soonest first, filtered and paginated."""
     form = CableFilterForm(request.GET or None)
     state = request.GET.get("state", "")
-    cables = review_queue(user=request.user, filters=form.filters(), state=state)
-    page = Paginator(cables, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = review_queue(user=request.user, filters=form.filters(), state=state)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = queue_cables(list(page.object_list))
     return render(request, "workflow/review_queue.html", {
         "form": form, "page": page, "state": state,
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],

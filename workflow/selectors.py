@@ -90,28 +90,39 @@ QUEUE_STATES = (ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED,
                 ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.INGESTED)  # fmt: skip
 
 
-def review_queue(*, user: object, filters: CableFilters, state: str = "") -> QuerySet[Cable]:
-    """Cables the user may review or release, waiting for someone, due soonest first."""
+def review_queue(*, user: object, filters: CableFilters, state: str = "") -> QuerySet:  # type: ignore[type-arg]
+    """Ids of the cables the user may review or release, waiting for someone, due
+    soonest first.
+
+    Ordered and counted on the narrow status table, with the cables reduced to an
+    id subquery: the wide cable rows are read only for the page shown
+    (``queue_cables``), not sorted or counted.
+    """
     from workflow import permissions
 
-    mine = permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
+    mine = filters.apply(
+        permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
+    ).values("pk")
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
     return (
-        filters.apply(mine)
-        .filter(status__review_state__in=states)
-        .select_related("status")
-        .order_by(F("status__declass_date").asc(nulls_last=True), "pk")
-        # The queue shows a few header fields: never drag raw text and JSON along.
-        .only(
-            "reference_id",
-            "level",
-            "controls",
-            "origin",
-            "subject",
-            "status__review_state",
-            "status__declass_date",
-        )
+        CableStatus.objects.filter(cable_id__in=mine, review_state__in=states)
+        .order_by(F("declass_date").asc(nulls_last=True), "cable_id")
+        .values_list("cable_id", flat=True)
     )
+
+
+def queue_cables(ids: list[int]) -> list[Cable]:
+    """The page's cables, in the queue's order, with the few fields the queue shows."""
+    rows = (
+        Cable.objects.filter(pk__in=ids)
+        .select_related("status")
+        .only(
+            "reference_id", "level", "controls", "origin", "subject",
+            "status__review_state", "status__declass_date",
+        )
+    )  # fmt: skip
+    by_id = {c.pk: c for c in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @dataclass(frozen=True)

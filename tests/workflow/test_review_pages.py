@@ -46,10 +46,8 @@ def test_queue_lists_only_my_cables_due_soonest_first(client, rita, cable):
 
     response = client.get(reverse("workflow:queue"))
 
-    assert [c.pk for c in response.context["page"]] == [later.pk, cable.pk] or [
-        c.pk for c in response.context["page"]
-    ] == [cable.pk, later.pk]
-    assert len(response.context["page"]) == 2
+    # the dated cable first; one without a date last
+    assert [c.pk for c in response.context["page"]] == [later.pk, cable.pk]
 
 
 def test_review_page_escapes_text_and_never_sends_paragraphs_above_clearance(client, rita, cable):
