@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +31,13 @@ from workflow.review import (
     current_decisions,
     decision_record,
 )
-from workflow.selectors import QUEUE_STATES, queue_cables, review_page, review_queue
+from workflow.selectors import (
+    QUEUE_STATES,
+    queue_cables,
+    queue_slice,
+    review_page,
+    review_queue,
+)
 from workflow.states import TransitionError
 
 PAGE_SIZE = 50
@@ -44,13 +50,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Cables waiting for the user, due soonest first, filtered and paginated."""
     form = CableFilterForm(request.GET or None)
     state = request.GET.get("state", "")
-    ids = review_queue(user=request.user, filters=form.filters(), state=state)
-    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = queue_cables(list(page.object_list))
+    statuses = review_queue(user=request.user, filters=form.filters(), state=state)
+    page = _queue_page(statuses, request.GET.get("page"))
     return render(request, "workflow/review_queue.html", {
         "form": form, "page": page, "state": state,
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
     })  # fmt: skip
+
+
+def _queue_page(statuses: Any, number: str | None) -> Page:
+    """A Paginator page whose count and ids came from one query (see queue_slice)."""
+    try:
+        wanted = max(1, int(number or 1))
+    except ValueError:
+        wanted = 1
+    ids, total = queue_slice(statuses, offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    paginator = Paginator(statuses, PAGE_SIZE)
+    paginator.__dict__["count"] = total  # Paginator.count is a cached_property
+    if not ids and wanted > paginator.num_pages:  # past the end: show the last page
+        wanted = paginator.num_pages
+        ids, _ = queue_slice(statuses, offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    page = paginator.page(wanted)
+    page.object_list = queue_cables(ids)
+    return page
 
 
 @login_required

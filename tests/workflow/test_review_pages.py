@@ -211,3 +211,30 @@ def test_a_move_never_redirects_off_site(client, rita, cable):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("workflow:queue")
+
+
+def test_queue_pages_count_and_order_across_pages(client, rita):
+    from datetime import date, timedelta
+
+    from workflow.review_views import PAGE_SIZE
+
+    cables = [
+        CableFactory(
+            review_state=ReviewState.DUE, declass_date=date(2020, 1, 1) + timedelta(days=i)
+        )
+        for i in range(PAGE_SIZE + 3)
+    ]
+    for c in cables:
+        permissions.grant(permissions.REVIEW, rita, c)
+    client.force_login(rita)
+
+    first = client.get(reverse("workflow:queue"))
+    second = client.get(reverse("workflow:queue") + "?page=2")
+    beyond = client.get(reverse("workflow:queue") + "?page=99")
+
+    total = PAGE_SIZE + 3 + 1  # and the fixture's cable, undated, last
+    assert first.context["page"].paginator.count == total
+    assert [c.pk for c in first.context["page"]] == [c.pk for c in cables[:PAGE_SIZE]]
+    assert [c.pk for c in second.context["page"]][:3] == [c.pk for c in cables[PAGE_SIZE:]]
+    assert len(second.context["page"]) == 4
+    assert beyond.context["page"].number == 2
