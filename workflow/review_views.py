@@ -33,6 +33,7 @@ from workflow.review import (
 )
 from workflow.selectors import (
     QUEUE_STATES,
+    paragraph_after_decision,
     queue_cables,
     queue_slice,
     review_page,
@@ -155,10 +156,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or "Decision recorded.")
         return redirect("workflow:review", paragraph.cable_id)
-    data = review_page(user=request.user, cable=paragraph.cable)
-    view = next(v for v in data.paragraphs if v.paragraph.pk == paragraph.pk)
+    view, progress = paragraph_after_decision(user=request.user, paragraph=paragraph)
     response = render(
-        request, "workflow/_paragraph.html", {"p": view, "error": error, "page": data, "oob": True}
+        request,
+        "workflow/_paragraph.html",
+        {"p": view, "error": error, "progress": progress, "oob": True},
     )
     if error:
         response.status_code = 409 if "while you were looking" in error else 422

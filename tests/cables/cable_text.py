@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+# The keys parse_cable's JSON must carry (issue "Cables in").
+REQUIRED_JSON_KEYS = frozenset({
+    "reference_id", "datetime", "origin", "classification", "controls", "executive_order",
+    "decl", "classified_by", "reasons", "tags", "subject", "paragraphs", "warnings",
+    "from_metadata",
+})  # fmt: skip
+
 
 def telegram(
     *,

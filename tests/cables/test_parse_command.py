@@ -8,24 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from cables.models import Cable
-from tests.cables.cable_text import reference_id, telegram
+from tests.cables.cable_text import REQUIRED_JSON_KEYS, reference_id, telegram
 
-REQUIRED_KEYS = {
-    "reference_id",
-    "datetime",
-    "origin",
-    "classification",
-    "controls",
-    "executive_order",
-    "decl",
-    "classified_by",
-    "reasons",
-    "tags",
-    "subject",
-    "paragraphs",
-    "warnings",
-    "from_metadata",
-}
+REQUIRED_KEYS = REQUIRED_JSON_KEYS
 
 
 def test_it_prints_one_json_object_per_file_and_an_error_object_for_a_bad_one(tmp_path, capsys):

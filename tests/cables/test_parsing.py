@@ -29,6 +29,7 @@ from cables.parsing.classify import overall_level, roll_up
 from cables.parsing.fields import origin_name, read_authority, read_banner, read_decl, read_tags
 from cables.parsing.header import unglue
 from cables.parsing.normalize import detect_format
+from tests.cables.cable_text import REQUIRED_JSON_KEYS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DEMO = Path(__file__).resolve().parents[2] / "cables" / "demo"
@@ -1073,34 +1074,10 @@ def test_to_json_dict_has_the_agreed_keys_and_is_json_ready():
 
     data = json.loads(json.dumps(parsed.to_json_dict()))
 
-    assert {
-        "reference_id",
-        "datetime",
-        "origin",
-        "classification",
-        "controls",
-        "executive_order",
-        "decl",
-        "classified_by",
-        "reasons",
-        "tags",
-        "subject",
-        "paragraphs",
-        "warnings",
-        "from_metadata",
-        "dtg",
-        "precedence",
-        "to",
-        "info",
-        "captions",
-        "references",
-        "section_count",
-        "signature",
-        "format",
-        "sha256",
-        "source",
-        "reasons_raw",
-    } <= data.keys()
+    assert REQUIRED_JSON_KEYS | {
+        "dtg", "precedence", "to", "info", "captions", "references", "section_count",
+        "signature", "format", "sha256", "source", "reasons_raw", "overall_classification",
+    } <= data.keys()  # fmt: skip
     assert (data["reference_id"], data["datetime"], data["classification"], data["controls"]) == (
         "07VALDERRA417",
         "2007-05-08T14:02:00+00:00",

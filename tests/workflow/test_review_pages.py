@@ -238,3 +238,24 @@ def test_queue_pages_count_and_order_across_pages(client, rita):
     assert [c.pk for c in second.context["page"]][:3] == [c.pk for c in cables[PAGE_SIZE:]]
     assert len(second.context["page"]) == 4
     assert beyond.context["page"].number == 2
+
+
+def test_a_decision_renders_one_paragraph_in_a_few_queries(
+    client, rita, cable, django_assert_max_num_queries
+):
+    # Given a long cable: the htmx answer must not rebuild the whole page
+    for n in range(3, 43):
+        ParagraphFactory(cable=cable, ordinal=n, level=int(Level.C), text=f"Paragraph {n}.")
+    client.force_login(rita)
+    p1 = cable.paragraphs.get(ordinal=1)
+
+    with django_assert_max_num_queries(30):
+        response = client.post(
+            reverse("workflow:decide", args=[p1.pk]),
+            {"kind": "release", "based_on": ""},
+            HTTP_HX_REQUEST="true",
+        )
+
+    body = response.content.decode()
+    assert body.count('class="paragraph') == 1
+    assert "1 of 41 decided" in body  # the S paragraph is above rita's clearance
