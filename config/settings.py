@@ -54,8 +54,13 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "cables",
     "workflow",
+    "releases",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +178,25 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# REST API: tokens for scripts, the session for the browsable pages; the same
+# object permissions and clearance filtering as the web UI (see api/).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Declass API",
+    "DESCRIPTION": "Cables, paragraphs, decisions, redaction rules, releases and imports.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # Cables whose declassification date falls within this many days are flagged as due.
 DECLASS_DUE_HORIZON_DAYS = env_int("DECLASS_DUE_HORIZON_DAYS", 90)
