@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Expression, F, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
@@ -111,17 +112,19 @@ def _permission_ids(codenames: tuple[str, ...]) -> tuple[int, ...]:
     return _PERMISSION_IDS[codenames]
 
 
-def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
-    """Cables the user holds any of ``codenames`` on (default: may view), directly or
-    through a group, in one query.
+def permitted_cable_ids(user: object, *codenames: str) -> QuerySet | None:
+    """The ids of the cables the user holds any of ``codenames`` on (default: may
+    view), directly or through a group, as one ``UNION`` subquery to filter by.
 
-    Superusers see everything; anonymous users nothing.  The filter is one
-    ``IN (... UNION ...)`` over guardian's direct-FK tables, never a per-row check.
+    ``None`` means every cable (superusers): callers then add no filter at all.
+    Anonymous and inactive users get an empty subquery.  Filtering a narrow table
+    by this (``cable_id__in=...``) keeps a list's cost to the user's own cables,
+    however many cables there are in all.
     """
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return Cable.objects.none()
+        return CableUserObjectPermission.objects.none().values("content_object_id")
     if getattr(user, "is_superuser", False):
-        return Cable.objects.all()
+        return None
     # Whoever may review or release a cable may also see it.
     wanted = sorted(
         {c for name in (codenames or (VIEW,)) for c in (IMPLIES_VIEW if name == VIEW else (name,))}
@@ -133,7 +136,62 @@ def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
     by_group = CableGroupObjectPermission.objects.filter(
         group__user=user, permission_id__in=ids
     ).values("content_object_id")
-    return Cable.objects.filter(pk__in=direct.union(by_group))
+    return direct.union(by_group)
+
+
+class _EqualsAny(Expression):
+    """``column = ANY(ARRAY(subquery))``, a condition usable in ``filter()``."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, ids: QuerySet) -> None:
+        super().__init__()
+        self.lhs, self.rhs = F(column), ArraySubquery(ids)
+
+    def get_source_expressions(self) -> list:
+        return [self.lhs, self.rhs]
+
+    def set_source_expressions(self, exprs: list) -> None:
+        self.lhs, self.rhs = exprs
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = compiler.compile(self.lhs)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def only_permitted(rows: QuerySet, column: str, user: object, *codenames: str) -> QuerySet:
+    """Keep the rows whose ``column`` holds a cable the user has any of ``codenames`` on.
+
+    On PostgreSQL the permitted ids go in as ``column = ANY(ARRAY(...))``, which the
+    planner cannot turn into a join: it probes the rows' primary key once per
+    permitted cable, so the cost follows the user's own cables.  With the
+    ``IN (subquery)`` form it switched to reading the whole table once the
+    archive grew (a reviewer of 5,300 cables among 250,000: a 42 ms scan of
+    every status row, against 8 ms of probes).
+    """
+    ids = permitted_cable_ids(user, *codenames)
+    if ids is None:
+        return rows
+    if connection.vendor == "postgresql":
+        return rows.filter(_EqualsAny(column, ids))
+    return rows.filter(**{f"{column}__in": ids})
+
+
+def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
+    """Cables the user holds any of ``codenames`` on (default: may view), directly or
+    through a group, in one query.
+
+    Superusers see everything; anonymous users nothing.  The filter is one
+    ``IN (... UNION ...)`` over guardian's direct-FK tables, never a per-row check.
+    """
+    ids = permitted_cable_ids(user, *codenames)
+    if ids is None:
+        return Cable.objects.all()
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Cable.objects.none()
+    return Cable.objects.filter(pk__in=ids)
 
 
 def get_cable_for_user(user: object, pk: int, codename: str = VIEW) -> Cable:

@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cables.models import Paragraph, ReviewState
-from workflow import permissions
+from workflow import fast_html, permissions
 from workflow.audit import csv_lines
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import AuditEvent, Decision
@@ -54,7 +55,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     statuses = review_queue(user=request.user, filters=form.filters(), state=state)
     page = _queue_page(statuses, request.GET.get("page"))
     return render(request, "workflow/review_queue.html", {
-        "form": form, "page": page, "state": state,
+        "form": form, "page": page, "state": state, "rows": fast_html.queue_rows(page),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
     })  # fmt: skip
 
@@ -82,6 +83,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     data = review_page(user=request.user, cable=cable)
     return render(request, "workflow/review_cable.html", {
         "page": data, "cable": cable, "state": cable.status.review_state,
+        "paragraphs": fast_html.paragraphs(data.paragraphs, csrf_token=get_token(request)),
         "can_finish": cable.status.review_state in OPEN_STATES,
     })  # fmt: skip
 
@@ -157,10 +159,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         (messages.error if error else messages.success)(request, error or "Decision recorded.")
         return redirect("workflow:review", paragraph.cable_id)
     view, progress = paragraph_after_decision(user=request.user, paragraph=paragraph)
-    response = render(
-        request,
-        "workflow/_paragraph.html",
-        {"p": view, "error": error, "progress": progress, "oob": True},
+    response = HttpResponse(
+        fast_html.decided_paragraph(view, progress, csrf_token=get_token(request), error=error)
     )
     if error:
         response.status_code = 409 if "while you were looking" in error else 422

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import TruncMonth
 
+from cables.markings import Level, Marking
 from cables.models import Cable, CableStatus, Paragraph, ReviewState
 from workflow.models import Decision, ProposedRedaction
 
@@ -20,14 +21,15 @@ class CableFilters:
     tag: str = ""
     level: int | None = None
 
-    def apply(self, cables: QuerySet[Cable]) -> QuerySet[Cable]:
+    def apply(self, rows: QuerySet, path: str = "") -> QuerySet:
+        """Filter cables, or rows that reach a cable through ``path`` (``"cable__"``)."""
         if self.post:
-            cables = cables.filter(origin__iexact=self.post)
+            rows = rows.filter(**{f"{path}origin__iexact": self.post})
         if self.tag:
-            cables = cables.with_tag(self.tag)
+            rows = rows.filter(**{f"{path}tag_rows__tag": self.tag.upper()})
         if self.level is not None:
-            cables = cables.filter(level=self.level)
-        return cables
+            rows = rows.filter(**{f"{path}level": self.level})
+        return rows
 
 
 @dataclass(frozen=True)
@@ -94,17 +96,20 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
     """Status rows of the cables the user may review or release, waiting for someone,
     due soonest first.
 
-    Ordered and counted on the narrow status table, with the cables reduced to an
-    id subquery: the wide cable rows are read only for the page shown
-    (``queue_cables``), not sorted or counted.
+    Ordered and counted on the narrow status table, driven by the user's
+    permission rows: the database probes the status (and, for header filters,
+    the cable) of each cable the user holds, so the cost follows the size of the
+    user's queue, not the number of cables in the archive.  The wide cable rows
+    are read only for the page shown (``queue_cables``).
     """
     from workflow import permissions
 
-    mine = filters.apply(
-        permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
-    ).values("pk")
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
-    return CableStatus.objects.filter(cable_id__in=mine, review_state__in=states).order_by(
+    statuses = permissions.only_permitted(
+        CableStatus.objects.filter(review_state__in=states),
+        "cable_id", user, permissions.REVIEW, permissions.RELEASE,
+    )  # fmt: skip
+    return filters.apply(statuses, "cable__").order_by(
         F("declass_date").asc(nulls_last=True), "cable_id"
     )
 
@@ -124,18 +129,38 @@ def queue_slice(
     return [], statuses.count()
 
 
-def queue_cables(ids: list[int]) -> list[Cable]:
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What the queue shows of one cable: plain values, no model instances (the
+    page builds 50 of them on every request)."""
+
+    pk: int
+    reference_id: str
+    level: int
+    controls: tuple[str, ...]
+    origin: str
+    subject: str
+    review_state: str
+    declass_date: date | None
+
+    @property
+    def classification(self) -> Marking:
+        return Marking(Level(self.level), self.controls)
+
+
+def queue_cables(ids: list[int]) -> list[QueueRow]:
     """The page's cables, in the queue's order, with the few fields the queue shows."""
-    rows = (
-        Cable.objects.filter(pk__in=ids)
-        .select_related("status")
-        .only(
-            "reference_id", "level", "controls", "origin", "subject",
-            "status__review_state", "status__declass_date",
-        )
+    rows = Cable.objects.filter(pk__in=ids).values_list(
+        "pk", "reference_id", "level", "controls", "origin", "subject",
+        "status__review_state", "status__declass_date",
     )  # fmt: skip
-    by_id = {c.pk: c for c in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    by_id = {r[0]: r for r in rows}
+    return [
+        QueueRow(pk, ref, level, tuple(controls), origin, subject, state, when)
+        for pk, ref, level, controls, origin, subject, state, when in (
+            by_id[i] for i in ids if i in by_id
+        )
+    ]
 
 
 @dataclass(frozen=True)
