@@ -7,7 +7,7 @@ DEV_CORPUS := $(SHARED_DIR)/cables/dev
 export DJANGO_DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser run test lint format check migrate demo bench-ingest clean
+.PHONY: help setup browser run test lint format check audit deploy-check migrate demo bench-ingest clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -56,6 +56,13 @@ format: setup ## Apply ruff fixes and formatting
 check: setup ## Django system checks and migration drift
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+audit: setup ## Security audit: bandit over the code (offline), pip-audit over the installed packages
+	$(VENV)/bin/bandit -c deploy/bandit.yaml -r cables workflow releases api config deploy -q
+	$(PY) deploy/dependency_audit.py
+
+deploy-check: setup ## Production settings check (run with the production environment set)
+	DJANGO_DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
 
 bench-ingest: setup ## Import benchmark into PostgreSQL (set DATABASE_URL)
 	$(PY) bench/ingest.py

@@ -465,6 +465,7 @@ def main() -> None:
     os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)  # the server signs with it too
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    os.environ["DJANGO_HTTPS"] = "0"  # gunicorn is reached directly, over plain HTTP
     server = None
     try:
         t0 = time.perf_counter()

@@ -142,7 +142,7 @@ _LEVEL_FORMS: dict[str, str] = {
     "TS": "TS",
     "TOP SECRET": "TS",
     "S": "S",
-    "SECRET": "S",
+    "SECRET": "S",  # nosec B105 - a classification level, not a password
     "C": "C",
     "CONFIDENTIAL": "C",
     "U": "U",
@@ -157,7 +157,11 @@ _LEVEL_FORMS: dict[str, str] = {
     "FOUO": "U",
 }
 # Letter-spaced first lines of a cable body (sections 1.1 and 1.4): "S E C R E T".
-_LETTER_SPACED_LEVELS = {"TOPSECRET": "TS", "SECRET": "S", "CONFIDENTIAL": "C"}
+_LETTER_SPACED_LEVELS = {
+    "TOPSECRET": "TS",
+    "SECRET": "S",  # nosec B105 - a classification level, not a password
+    "CONFIDENTIAL": "C",
+}
 
 _PRE_EO12356 = date(1982, 8, 1)
 _EO12958_START = date(1995, 10, 14)

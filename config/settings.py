@@ -15,6 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.logs import LOG_FORMATS, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DECLASS_VAR_DIR") or BASE_DIR / "var")
@@ -43,6 +44,30 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# HTTPS: clients reach the site over HTTPS, through nginx or an ingress that
+# terminates TLS and sets X-Forwarded-Proto (the only way deploy/ runs it): HTTP is
+# redirected, cookies are secure-only and HSTS is sent.  On unless in debug;
+# DJANGO_HTTPS=0 turns it off for a plain-HTTP server on a trusted host (the test
+# suite, benchmarks).  Every deployment in deploy/ runs
+# `manage.py check --deploy --fail-level WARNING`, which fails when it is off.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+if HTTPS:
+    if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", True):
+        # Safe only because the proxy overwrites the header a client sends.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Probes speak plain HTTP to the instance itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +82,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "cables",
     "workflow",
     "releases",
@@ -64,6 +90,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +171,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "declass@localhost")
+# For the SMTP backend in production (DJANGO_EMAIL_BACKEND=...smtp.EmailBackend).
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("DJANGO_EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 
 # Celery.  Only JSON travels: tasks take ids, never cable text.
 _broker_dir = VAR_DIR / "broker"
@@ -187,7 +220,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -196,17 +229,40 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cables, paragraphs, decisions, redaction rules, releases and imports.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page serves Swagger UI from drf-spectacular-sidecar: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationLevelEnum": "cables.models.ClassificationLevel",
+        "ReviewStateEnum": "cables.models.ReviewState",
+        "DecisionKindEnum": "workflow.models.Decision.Kind",
+        "RuleKindEnum": "workflow.models.RedactionRule.Kind",
+        "RuleActionEnum": "workflow.models.RedactionRule.Action",
+    },
+    # api/urls.py: ids are digits that fit a 64-bit key.
+    "PATH_CONVERTER_OVERRIDES": {
+        "api_id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999},
+    },
 }
 
 # Cables whose declassification date falls within this many days are flagged as due.
 DECLASS_DUE_HORIZON_DAYS = env_int("DECLASS_DUE_HORIZON_DAYS", 90)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Near-duplicate paragraphs across cables (cables.similarity): paragraphs with fewer
+# words are neither indexed nor compared (after a change: manage.py similarity_index
+# --rebuild); two paragraphs are near-duplicates from this word-shingle Jaccard
+# similarity, in percent.
+DECLASS_SIMILARITY_MIN_WORDS = env_int("DECLASS_SIMILARITY_MIN_WORDS", 8)
+DECLASS_SIMILARITY_THRESHOLD_PCT = env_int("DECLASS_SIMILARITY_THRESHOLD_PCT", 70)
+
+# Logs: JSON lines (one object per record, with request and task ids) unless in
+# debug, where a terminal reads plain text better.  The same config serves gunicorn
+# (deploy/gunicorn.conf.py) and Celery (config/celery.py).
+LOG_FORMAT = env_str("DECLASS_LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(
+        f"DECLASS_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {LOG_FORMAT!r}"
+    )
+LOGGING = logging_config(LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))

@@ -8,6 +8,9 @@ os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-tests-
 # A broker key prefix of this run's own (inherited by the workers it starts), so that
 # no message left by another run reaches them.
 os.environ.setdefault("CELERY_KEY_PREFIX", f"declass-test-{os.getpid()}:")
+# Test servers speak plain HTTP; logs in a test run are read by people.
+os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("DECLASS_LOG_FORMAT", "plain")
 
 from config.settings import *  # noqa: E402,F403
 
