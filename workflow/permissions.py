@@ -222,5 +222,8 @@ def clearance_level(user: object) -> int:
         return int(ClassificationLevel.TOP_SECRET)
     if not getattr(user, "is_authenticated", False):
         return int(ClassificationLevel.UNCLASSIFIED)
-    level = Clearance.objects.filter(user=user).values_list("level", flat=True).first()
-    return int(level) if level is not None else int(ClassificationLevel.UNCLASSIFIED)
+    try:
+        # Loaded with the user by the login backend; one query otherwise.
+        return int(user.clearance.level)  # type: ignore[attr-defined]
+    except Clearance.DoesNotExist:
+        return int(ClassificationLevel.UNCLASSIFIED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Case, Count, F, QuerySet, TextField, Value, When, Window
 from django.db.models.functions import TruncMonth
 
 from cables.markings import Level, Marking
@@ -234,9 +234,22 @@ def review_page(*, user: object, cable: Cable) -> ReviewPage:
     from workflow.review import current_decisions
 
     clearance = permissions.clearance_level(user)
-    # Paragraphs above the clearance are not even loaded: only counted.
-    visible = list(cable.paragraphs.filter(level__lte=clearance).order_by("ordinal"))
-    hidden = cable.paragraphs.filter(level__gt=clearance).count()
+    # One query for all the paragraphs, but the text of those above the clearance
+    # never leaves the database: they come back empty, and are only counted.
+    rows = list(
+        cable.paragraphs.order_by("ordinal")
+        .defer("text")
+        .annotate(
+            cleared_text=Case(
+                When(level__lte=clearance, then=F("text")), default=Value(""),
+                output_field=TextField(),
+            )
+        )
+    )  # fmt: skip
+    visible = [p for p in rows if p.level <= clearance]
+    for p in visible:
+        p.text = p.cleared_text
+    hidden = len(rows) - len(visible)
     decisions = current_decisions(cable)
     proposals: dict[int, list[ProposedRedaction]] = {}
     for proposal in cable.proposals.filter(paragraph_id__in=[p.pk for p in visible]):
