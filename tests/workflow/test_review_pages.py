@@ -143,10 +143,10 @@ def test_the_review_page_of_a_60_paragraph_cable_runs_a_fixed_number_of_queries(
     client.force_login(user)
     client.get(reverse("workflow:review", args=[big.pk]))  # per-process caches warm
 
-    # 8 whatever the number of paragraphs and decisions (the issue allows 15): session,
+    # 7 whatever the number of paragraphs and decisions (the issue allows 15): session,
     # user with clearance, cable+status (permissions as a subquery), paragraphs (text
-    # only where cleared), decisions, proposals, and the template's two permission lookups.
-    with django_assert_num_queries(8):
+    # only where cleared), decisions, proposals, and the menu's permissions.
+    with django_assert_num_queries(7):
         response = client.get(reverse("workflow:review", args=[big.pk]))
 
     assert response.status_code == 200
