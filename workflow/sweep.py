@@ -70,11 +70,33 @@ def declass_due_sweep(*, as_of: date | None = None, horizon: int | None = None) 
                     "state": ReviewState.DUE,
                 },
             )
-    if run.notified_users:
-        from workflow.tasks import notifications_email_task
-
-        transaction.on_commit(lambda: notifications_email_task.delay(run.pk))
+    _queue_emails()
     return run
+
+
+def _queue_emails() -> None:
+    """Queue the e-mails of every run with notifications not e-mailed yet, not only this one's.
+
+    The flags are committed before the e-mails are queued; if the broker is
+    down at that moment (a Redis restart), queueing fails.  That is logged, not
+    raised (the run's work is done and a retry could not reach the broker
+    either), and the next run queues them again.  Sending claims each row once,
+    so a run queued twice sends nothing twice.
+    """
+    from workflow.tasks import notifications_email_task
+
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, sweep_run__isnull=False)
+        .exclude(user__email="")
+        .values_list("sweep_run_id", flat=True)
+        .distinct()
+    )
+    for run_id in pending:
+        # A named function, not a partial: Django logs a failed robust callback by name.
+        def queue_email(run_id: int = run_id) -> None:
+            notifications_email_task.delay(run_id)
+
+        transaction.on_commit(queue_email, robust=True)
 
 
 def _try_lock() -> bool:
@@ -111,6 +133,7 @@ def _flag_postgresql(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int
     """
     status = CableStatus._meta.db_table
     counts_sql, counts_params = permissions.reviewer_counts_sql("flagged")
+    # Table names from the models; every value is a bound parameter.
     sql = f"""
         WITH flagged AS (
             UPDATE {status}
@@ -123,7 +146,7 @@ def _flag_postgresql(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int
         SELECT -1, COUNT(*) FROM flagged
         UNION ALL
         {counts_sql}
-    """
+    """  # nosec B608
     params = [ReviewState.DUE, run.pk, cutoff, *SWEEPABLE, *counts_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

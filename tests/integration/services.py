@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -116,7 +119,10 @@ def publishing() -> Iterator[None]:
 
 
 @contextmanager
-def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Service]:
+def worker(
+    tmp_path: Path, *, concurrency: int = 1, include: Sequence[str] = (), **env: str
+) -> Iterator[Service]:
+    """A prefork worker; ``include`` names extra modules it imports at start (hooks)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     service = Service(
         "worker",
@@ -127,6 +133,7 @@ def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Serv
             "--without-gossip",
             "--without-mingle",
             f"--hostname=test-{os.getpid()}@%h",
+            *(f"--include={module}" for module in include),
         ),
         tmp_path / "worker.log",
         child_env(**env),
@@ -140,6 +147,7 @@ def worker(tmp_path: Path, *, concurrency: int = 1, **env: str) -> Iterator[Serv
 
 @contextmanager
 def beat(tmp_path: Path, **env: str) -> Iterator[Service]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     service = Service(
         "beat",
         celery(
@@ -156,3 +164,119 @@ def beat(tmp_path: Path, **env: str) -> Iterator[Service]:
         yield service
     finally:
         service.stop()
+
+
+# -- a Redis of the test's own, to restart at will ------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server on a free port that keeps nothing on disk, like a broker that
+    restarts empty.  Never the machine's shared Redis: others use that one."""
+
+    def __init__(self, tmp_path: Path):
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise FileNotFoundError("redis-server is not installed")
+        self.dir = tmp_path / "redis"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.starts = 0
+        self.service: Service | None = None
+
+    def start(self) -> None:
+        self.starts += 1
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(self.dir)]
+        log = self.dir / f"redis-{self.starts}.log"
+        self.service = Service("redis", args, log, dict(os.environ))
+        if not wait_until(self.ping, timeout=20):
+            raise RuntimeError(f"redis-server did not answer:\n{self.service.output()[-2000:]}")
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+    def run_id(self) -> str:
+        """Differs after every restart: proof that the server really restarted."""
+        return str(self.client().info("server")["run_id"])
+
+    def kill(self) -> None:
+        """SIGKILL: the queue and every message delivered but not yet acknowledged go."""
+        if self.service is not None:
+            self.service.kill()
+            self.service.stop()
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+
+
+@contextmanager
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# -- a hook that holds the due sweep in the middle of its transaction ---------------------
+
+SWEEP_GATE_ENV = "DECLASS_TEST_SWEEP_GATE"
+
+
+def hold_sweeps_at_gate(gate: Path) -> None:
+    """In a worker: stop each sweep after it has flagged, inside its transaction and
+    before it notifies, until ``gate/open`` exists.  Writes ``gate/held-<run id>`` when
+    one is held, so that a test knows the sweep is under way and unacknowledged."""
+    from workflow import sweep
+
+    notify = sweep._notify
+
+    def held(run: object, counts: dict[int, int]) -> int:
+        (gate / f"held-{run.pk}").touch()  # type: ignore[attr-defined]
+        if not wait_until((gate / "open").exists, timeout=60):
+            raise TimeoutError("the sweep gate was never opened")
+        return notify(run, counts)
+
+    sweep._notify = held
+
+
+MAIL_DIR_ENV = "DECLASS_TEST_MAIL_DIR"
+
+
+def mail_to_files(folder: Path) -> None:
+    """In a worker: write e-mails to files in ``folder`` (one per connection), so that a
+    test can count what was really sent; the test settings keep mail in memory."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(folder)
+
+
+def mail_recipients(folder: Path) -> list[str]:
+    """Every recipient of every e-mail written by ``mail_to_files``, once per e-mail."""
+    return [
+        line.removeprefix("To: ").strip()
+        for path in sorted(folder.glob("*.log"))
+        for line in path.read_text(errors="replace").splitlines()
+        if line.startswith("To: ")
+    ]
+
+
+# A worker started with include=[__name__] and these variables installs the hooks.
+if os.environ.get(SWEEP_GATE_ENV):
+    hold_sweeps_at_gate(Path(os.environ[SWEEP_GATE_ENV]))
+if os.environ.get(MAIL_DIR_ENV):
+    mail_to_files(Path(os.environ[MAIL_DIR_ENV]))
