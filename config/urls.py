@@ -11,5 +11,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cables/", include("cables.urls")),
     path("workflow/", include("workflow.urls")),
+    path("releases/", include("releases.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
+    path("", include("config.health")),
 ]

@@ -183,7 +183,16 @@ _NEEDS = {
 }
 
 
-def _guard(status: CableStatus, target: str, user: Any, cable: Cable) -> None:
+def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: Any) -> None:
+    if target == ReviewState.RELEASED and not (
+        release is not None and release.cable_id == cable.pk and release.published
+    ):
+        # Publication happens only after the release's outputs pass verification
+        # (releases.services.release_generate), which then makes this move itself.
+        raise TransitionError(
+            "a cable is released only by publishing its verified release: approve it on "
+            "the approval page"
+        )
     if target in (ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.RELEASED):
         decided = current_decisions(cable)
         undecided = cable.paragraphs.exclude(pk__in=list(decided)).count()
@@ -216,8 +225,13 @@ def _move(status: CableStatus, target: str, user: Any, cable: Cable, note: str) 
     )
 
 
-def cable_transition(*, user: Any, cable: Cable, target: str, note: str = "") -> CableStatus:
-    """Move a cable to ``target`` if the table, the permissions and the guards allow it."""
+def cable_transition(
+    *, user: Any, cable: Cable, target: str, note: str = "", release: Any = None
+) -> CableStatus:
+    """Move a cable to ``target`` if the table, the permissions and the guards allow it.
+
+    RELEASED needs ``release``: the cable's release, published after verification.
+    """
     needed = _NEEDS.get(target)
     if needed is None:
         raise TransitionError(f"no cable can be moved to {target!r} by hand")
@@ -229,7 +243,7 @@ def cable_transition(*, user: Any, cable: Cable, target: str, note: str = "") ->
                 f"a cable {status.get_review_state_display().lower()} cannot become "
                 f"{ReviewState(target).label.lower()}"
             )
-        _guard(status, target, user, cable)
+        _guard(status, target, user, cable, release)
         _move(status, target, user, cable, note)
     return status
 

@@ -231,10 +231,16 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """The release authority's page: every paragraph's decision, then approve or return."""
+    """The release authority's page: every paragraph's decision, conflicts with other
+    cables, the cable's releases; then approve the release (releases:approve) or return."""
+    from releases.selectors import approval_release
+
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
     data = review_page(user=request.user, cable=cable)
-    return render(request, "workflow/approval.html", {"page": data, "cable": cable})
+    release = approval_release(user=request.user, cable=cable, state=cable.status.review_state)
+    return render(request, "workflow/approval.html", {
+        "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
+    })  # fmt: skip
 
 
 def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:

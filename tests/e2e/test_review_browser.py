@@ -94,7 +94,7 @@ def test_reviewer_decides_every_paragraph_and_an_approver_releases(live_server, 
     assert "press reported" not in page.inner_text("table")
     screenshot(page, "release-approval")
     page.click("text=Approve for release")
-    page.wait_for_selector("text=is now approved")
+    page.wait_for_selector("text=released as version 1")
 
     decisions = {d.paragraph_id: d for d in Decision.objects.all()}
     assert decisions[p1.pk].kind == "release"
@@ -103,4 +103,4 @@ def test_reviewer_decides_every_paragraph_and_an_approver_releases(live_server, 
         "press reported"
     )
     assert decisions[p3.pk].label == "(b)(1) 1.4(d)"
-    assert CableStatus.objects.get(cable=cable).review_state == ReviewState.APPROVED
+    assert CableStatus.objects.get(cable=cable).review_state == ReviewState.RELEASED

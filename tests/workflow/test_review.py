@@ -178,16 +178,20 @@ def test_without_review_permission_or_clearance_the_paragraph_does_not_exist(cab
     assert Decision.objects.count() == 1
 
 
-def test_review_then_approval_by_another_person_then_release(cable, reviewer, approver):
+def test_review_then_approval_by_another_person_and_release_only_by_publishing(
+    cable, reviewer, approver
+):
     decide_all(cable, reviewer)
 
     cable_transition(user=reviewer, cable=cable, target=ReviewState.REVIEWED)
     cable_transition(user=approver, cable=cable, target=ReviewState.APPROVED)
-    cable_transition(user=approver, cable=cable, target=ReviewState.RELEASED)
+    # RELEASED is reached only by publishing a verified release (releases.services).
+    with pytest.raises(TransitionError, match="only by publishing"):
+        cable_transition(user=approver, cable=cable, target=ReviewState.RELEASED)
 
-    assert state(cable) == ReviewState.RELEASED
+    assert state(cable) == ReviewState.APPROVED
     moves = [e.after["state"] for e in AuditEvent.objects.filter(action="state.changed")]
-    assert moves == ["in_review", "reviewed", "approved", "released"]
+    assert moves == ["in_review", "reviewed", "approved"]
 
 
 def test_two_person_rule_refuses_an_approver_who_decided_a_paragraph(cable, reviewer):

@@ -1,0 +1,331 @@
+"""The released document as data: what a release says, before any format lays it out.
+
+Built from the cable's header, its paragraphs and the approved decisions by pure
+functions (no ORM), following the release format of the classification rules,
+section 5: the banner becomes UNCLASSIFIED, the stamp reads RELEASED IN FULL or
+RELEASED IN PART with every exemption used (State's B-form, §5.3), the review
+authority box names who declassified and when, the original classification
+markings are struck through (32 CFR 2001.25(b)) while each paragraph keeps its
+portion mark, each redaction becomes a box citing its exemption and each withheld
+paragraph a line citing its exemption (§5.1: the exemption at the place of the
+deletion).  The renderers only lay this out; they add no words of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from releases.withheld import Fragment, merged_spans, normalize, pattern_for, secret_fragments
+from workflow.redaction import parse_label
+from workflow.redaction.labels import labels_union
+
+BANNER = "UNCLASSIFIED"
+AGENCY = "UNITED STATES DEPARTMENT OF STATE"
+DECLASSIFIED = "DECLASSIFIED"
+STRUCK_NOTE = {
+    "text": "Original classification markings are struck through (shown ~~thus~~).",
+    "html": "Original classification markings are struck through.",
+}
+
+
+class DocumentError(ValueError):
+    """The decisions cannot make a release (a paragraph undecided or referred)."""
+
+
+@dataclass(frozen=True)
+class HeaderIn:
+    """The cable's header fields a release may carry (never its raw text)."""
+
+    reference_id: str
+    dtg: str = ""
+    sent_at: datetime | None = None
+    originator: str = ""
+    origin: str = ""
+    to: Sequence[str] = ()
+    info: Sequence[str] = ()
+    classification: str = ""
+    executive_order: str = ""
+    decl: str = ""
+    classified_by: str = ""
+    reasons: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    subject: str = ""
+    references: Sequence[str] = ()
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class ParagraphIn:
+    id: int
+    ordinal: int
+    number: str
+    marking: str  # "C", "S//NF"...
+    explicit: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class DecisionIn:
+    id: int
+    paragraph_id: int
+    kind: str  # release | redact | withhold | refer
+    spans: tuple[tuple[int, int, str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalIn:
+    release_id: int
+    version: int
+    authority: str
+    approved_on: date
+    case_number: str = ""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A redaction box standing where text was deleted, citing its exemption."""
+
+    label: str
+
+
+Piece = str | Box
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    name: str
+    pieces: tuple[Piece, ...]
+    struck: bool = False
+
+
+@dataclass(frozen=True)
+class ReleasedParagraph:
+    ordinal: int
+    number: str
+    mark: str  # the original portion mark, e.g. "(C)"; "" where the original had none
+    pieces: tuple[Piece, ...] = ()
+    withheld: str = ""  # the exemption label when the whole paragraph is withheld
+
+    @property
+    def prefix(self) -> str:
+        number = f"{self.number}." if self.number else ""
+        return " ".join(p for p in (number, self.mark) if p)
+
+    @property
+    def withheld_line(self) -> str:
+        return f"PARAGRAPH {self.number or self.ordinal} WITHHELD IN FULL: {self.withheld}"
+
+
+@dataclass(frozen=True)
+class ReleaseDocument:
+    reference_id: str
+    title: str
+    author: str
+    keywords: tuple[str, ...]
+    stamp: str
+    exemptions: str
+    page_line: str
+    authority_lines: tuple[str, ...]
+    header: tuple[HeaderField, ...]
+    paragraphs: tuple[ReleasedParagraph, ...]
+    signature: tuple[Piece, ...]
+    release_date: date
+    version: int
+    doc_no: str
+
+
+def piece_text(piece: Piece, fmt: str) -> str:
+    """A piece as it reads: text as is; a box as its label (``[label]`` in plain text)."""
+    if isinstance(piece, Box):
+        return f"[{piece.label}]" if fmt == "text" else piece.label
+    return piece
+
+
+def pieces_text(pieces: Iterable[Piece], fmt: str) -> str:
+    return "".join(piece_text(p, fmt) for p in pieces)
+
+
+def struck(value: str, fmt: str) -> str:
+    return f"~~{value}~~" if fmt == "text" else value
+
+
+def paragraph_reading(p: ReleasedParagraph, fmt: str) -> str:
+    body = f"[{p.withheld_line}]" if p.withheld else pieces_text(p.pieces, fmt)
+    return f"{p.prefix} {body}" if p.prefix else body
+
+
+def reading_order(doc: ReleaseDocument, fmt: str) -> list[str]:
+    """Every string of the release in reading order: the renderers lay out exactly these.
+
+    ``fmt`` is "text" (boxes as ``[label]``, struck markings as ``~~x~~``) or "html"
+    (what the HTML page and the PDF show as text).  The page line is printed at the
+    top and bottom of the plain text and HTML, and on every page of the PDF.
+    """
+    lines = [doc.page_line, BANNER, doc.stamp, *doc.authority_lines, DECLASSIFIED]
+    lines.append(STRUCK_NOTE[fmt])
+    for f in doc.header:
+        value = pieces_text(f.pieces, fmt)
+        lines.append(f"{f.name}: {struck(value, fmt) if f.struck else value}")
+    lines.extend(paragraph_reading(p, fmt) for p in doc.paragraphs)
+    if doc.signature:
+        lines.append(pieces_text(doc.signature, fmt))
+    lines.extend([BANNER, doc.page_line])
+    return lines
+
+
+# -- building -----------------------------------------------------------------------------
+
+
+def _canonical(label: str) -> str:
+    return str(parse_label(label))
+
+
+def _paragraph_pieces(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[Piece, ...]:
+    pieces: list[Piece] = []
+    cursor = 0
+    for start, end, label in merged_spans(spans):
+        if start > cursor:
+            pieces.append(text[cursor:start])
+        pieces.append(Box(label))
+        cursor = end
+    if cursor < len(text):
+        pieces.append(text[cursor:])
+    return tuple(pieces)
+
+
+def _released_paragraph(p: ParagraphIn, d: DecisionIn | None) -> ReleasedParagraph:
+    where = f"paragraph {p.number or p.ordinal}"
+    if d is None:
+        raise DocumentError(f"{where} has no decision")
+    mark = f"({p.marking})" if p.explicit and p.marking else ""
+    if d.kind == "release":
+        return ReleasedParagraph(p.ordinal, p.number, mark, (p.text,))
+    if d.kind == "redact":
+        spans = [(s, e, _canonical(label)) for s, e, label in d.spans]
+        if not spans or any(not 0 <= s < e <= len(p.text) for s, e, _ in spans):
+            raise DocumentError(f"{where}: a redaction lies outside the paragraph")
+        return ReleasedParagraph(p.ordinal, p.number, mark, _paragraph_pieces(p.text, spans))
+    if d.kind == "withhold":
+        return ReleasedParagraph(p.ordinal, p.number, mark, withheld=_canonical(d.label))
+    if d.kind == "refer":
+        raise DocumentError(f"{where} is referred and the referral is not answered")
+    raise DocumentError(f"{where}: unknown decision {d.kind!r}")
+
+
+def used_labels(decisions: Iterable[DecisionIn]) -> list[str]:
+    labels = []
+    for d in decisions:
+        if d.kind == "redact":
+            labels.extend(label for _, _, label in d.spans)
+        elif d.kind == "withhold":
+            labels.append(d.label)
+    return labels
+
+
+def _stamp(labels: list[str]) -> tuple[str, str]:
+    if not labels:
+        return "RELEASED IN FULL", ""
+    union = labels_union(parse_label(label) for label in labels)
+    return f"RELEASED IN PART {union.b_form()}", str(union)
+
+
+def _header_fields(h: HeaderIn) -> list[tuple[str, str, bool]]:
+    date_text = h.dtg or (f"{h.sent_at:%Y-%m-%d %H:%M} UTC" if h.sent_at else "")
+    eo = f"E.O. {h.executive_order}" if h.executive_order else "E.O."
+    reasons = f"reasons {', '.join(h.reasons)}" if h.reasons else ""
+    by = ", ".join(x for x in (h.classified_by.strip(), reasons) if x)
+    fields = [
+        ("CLASSIFICATION", h.classification, True),
+        ("REFERENCE ID", h.reference_id, False),
+        ("DATE", date_text, False),
+        ("FM", h.originator or h.origin, False),
+        ("TO", "; ".join(h.to), False),
+        ("INFO", "; ".join(h.info), False),
+        (eo, f"DECL: {h.decl}" if h.decl else "", True),
+        ("CLASSIFIED BY", by, True),
+        ("TAGS", " ".join(h.tags), False),
+        ("SUBJECT", h.subject, False),
+        ("REF", "; ".join(h.references), False),
+    ]
+    return [(name, " ".join(value.split()), s) for name, value, s in fields if value.strip()]
+
+
+def box_in(value: str, fragments: Sequence[Fragment]) -> tuple[Piece, ...]:
+    """``value`` with every occurrence of the fragments boxed (labels of overlapping ones merged).
+
+    Where a fragment matches only after normalisation (a compatibility character),
+    the whole value is boxed: when in doubt, withhold.
+    """
+    key = normalize(value)
+    hits: list[tuple[int, int, str]] = []
+    for fragment in fragments:
+        if fragment.context or fragment.key not in key:
+            continue
+        found = list(pattern_for(fragment.text).finditer(value))
+        if not found:
+            return (Box(fragment.label),)
+        hits.extend((m.start(), m.end(), fragment.label) for m in found)
+    return _paragraph_pieces(value, hits) if hits else (value,)
+
+
+def _page_line(approval: ApprovalIn) -> str:
+    case = f" Case No. {approval.case_number}" if approval.case_number else ""
+    return (
+        f"{BANNER} U.S. Department of State{case} Doc No. C{approval.release_id:08d} "
+        f"Date: {approval.approved_on:%m/%d/%Y}"
+    )
+
+
+def build_document(
+    *,
+    header: HeaderIn,
+    paragraphs: Sequence[ParagraphIn],
+    decisions: dict[int, DecisionIn],
+    approval: ApprovalIn,
+) -> ReleaseDocument:
+    """The release of one cable under the approved decisions (paragraph id -> decision).
+
+    Header fields are not decided paragraph by paragraph, so any text they share
+    with a redaction or a withheld paragraph (and that the released paragraphs do
+    not already show) is boxed there too: a subject line never gives away a name
+    redacted below it.
+    """
+    ordered = sorted(paragraphs, key=lambda p: p.ordinal)
+    released = tuple(_released_paragraph(p, decisions.get(p.id)) for p in ordered)
+    fragments = secret_fragments(ordered, decisions)
+    allowed = normalize("\n".join(paragraph_reading(p, "html") for p in released))
+    risky = [f for f in fragments if f.key not in allowed]
+    stamp, exemptions = _stamp(used_labels(decisions[p.id] for p in ordered))
+    header_fields = tuple(
+        HeaderField(name, box_in(value, risky), s) for name, value, s in _header_fields(header)
+    )
+    shown = {f.name: pieces_text(f.pieces, "text") for f in header_fields}
+    reference = shown.get("REFERENCE ID", header.reference_id)
+    title = reference + (f": {shown['SUBJECT']}" if "SUBJECT" in shown else "")
+    day = approval.approved_on
+    return ReleaseDocument(
+        reference_id=reference,
+        title=title,
+        author=shown.get("FM", AGENCY),
+        keywords=(shown["TAGS"],) if "TAGS" in shown else (),
+        stamp=stamp,
+        exemptions=exemptions,
+        page_line=_page_line(approval),
+        authority_lines=(
+            AGENCY,
+            f"REVIEW AUTHORITY: {approval.authority.upper()}",
+            f"DATE/CASE ID: {day:%d} {day:%b}".upper()
+            + f" {day:%Y}"
+            + (f" {approval.case_number}" if approval.case_number else ""),
+            f"RELEASE VERSION: {approval.version}",
+        ),
+        header=header_fields,
+        paragraphs=released,
+        signature=box_in(" ".join(header.signature.split()), risky) if header.signature else (),
+        release_date=day,
+        version=approval.version,
+        doc_no=f"C{approval.release_id:08d}",
+    )

@@ -1,0 +1,127 @@
+"""Reads for the reading room and the approval page.
+
+The reading room reads published releases only, and of them only the released
+fields copied at publication and the stored files: never a cable or a paragraph,
+so no query it makes can reach original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, FloatField, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
+
+from cables.models import Cable
+from releases import conflicts as consistency
+from releases.models import Release, ReleaseFile
+
+# The columns a list of releases shows: never the stored files or the search text.
+LIST_FIELDS = (
+    "reference_id", "title", "sent_at", "origin", "stamp", "version", "published_at", "cable_id",
+)  # fmt: skip
+
+
+def published() -> QuerySet[Release]:
+    return Release.objects.filter(status=Release.Status.PUBLISHED)
+
+
+def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:
+    """Full-text search over the released text: PostgreSQL's tsvector column (GIN index),
+    ranked; elsewhere every word must appear (a plain contains filter)."""
+    if connection.vendor == "postgresql":
+        tsquery = "websearch_to_tsquery('english', %s)"
+        return (
+            releases.filter(
+                RawSQL(  # nosec B611 - constant SQL; the query is a bound parameter
+                    f'"releases_release"."search_vector" @@ {tsquery}',
+                    [query],
+                    output_field=BooleanField(),
+                )
+            )
+            .annotate(
+                rank=RawSQL(  # nosec B611 - constant SQL; the query is a bound parameter
+                    f'ts_rank("releases_release"."search_vector", {tsquery})',
+                    [query],
+                    output_field=FloatField(),
+                )
+            )
+            .order_by("-rank", "-published_at", "-id")
+        )
+    for word in query.split():
+        releases = releases.filter(search_text__icontains=word)
+    return releases
+
+
+def reading_room(*, query: str = "") -> QuerySet[Release]:
+    """The latest published version of every released cable, newest first (or by
+    relevance when searching)."""
+    newer = published().filter(cable_id=OuterRef("cable_id"), version__gt=OuterRef("version"))
+    releases = published().filter(~Exists(newer)).only(*LIST_FIELDS)
+    query = query.strip()[:200]
+    if query:
+        return _search(releases, query)
+    return releases.order_by("-published_at", "-id")
+
+
+def release_detail(pk: int) -> Release | None:
+    return published().defer("search_text").filter(pk=pk).first()
+
+
+def release_versions(release: Release) -> list[Release]:
+    return list(
+        published().filter(cable_id=release.cable_id).only(*LIST_FIELDS).order_by("-version")
+    )
+
+
+def release_files(release: Release) -> list[ReleaseFile]:
+    return list(release.files.defer("content").order_by("name"))
+
+
+def release_text(release: Release) -> str:
+    """The stored plain-text file: exactly what was verified and published."""
+    data = release.files.filter(name="release.txt").values_list("content", flat=True).first()
+    return bytes(data).decode("utf-8") if data is not None else ""
+
+
+def release_file(release_id: int, name: str) -> ReleaseFile | None:
+    return (
+        ReleaseFile.objects.filter(
+            release_id=release_id, release__status=Release.Status.PUBLISHED, name=name
+        )
+        .select_related("release")
+        .first()
+    )
+
+
+@dataclass
+class ApprovalRelease:
+    """What the approval page shows about releasing: state, conflicts, past releases."""
+
+    latest: Release | None
+    published: list[Release]
+    conflicts: list[Any] | None  # None: the consistency check is not installed
+    conflicts_digest: str
+    can_request: bool
+
+
+def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
+    """The release side of the approval page (a few queries)."""
+    from workflow import permissions
+
+    releases = list(
+        cable.releases.defer("search_text", "withholding_index", "verification").order_by("-id")
+    )
+    conflicts = consistency.release_conflicts_for(
+        cable, max_level=permissions.clearance_level(user)
+    )
+    pending = any(r.status == Release.Status.PENDING for r in releases)
+    return ApprovalRelease(
+        latest=releases[0] if releases else None,
+        published=[r for r in releases if r.published],
+        conflicts=conflicts,
+        conflicts_digest=consistency.conflicts_digest(conflicts or []),
+        can_request=state in ("reviewed", "approved") and not pending,
+    )

@@ -1,0 +1,451 @@
+"""Approving, generating, verifying and publishing releases.
+
+The release authority's approval (``release_request``) records what was approved
+and queues generation after commit; ``release_generate`` (run by a Celery task, or
+in-process in eager mode) lays the release out, verifies every output and only
+then publishes it: files, manifest, version, the cable's move to RELEASED and the
+audit entry in one transaction.  A failed verification blocks the release and
+records why; nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cables.markings import Level
+from cables.models import Cable, CableStatus, Paragraph, ReviewState
+from releases import conflicts as consistency
+from releases.document import (
+    ApprovalIn,
+    DecisionIn,
+    DocumentError,
+    HeaderIn,
+    ParagraphIn,
+    ReleaseDocument,
+    build_document,
+)
+from releases.models import Release, ReleaseFile
+from releases.render import RENDERERS, Renderer
+from releases.verify import Report, manifest_bytes, verify_checksums, verify_outputs
+from releases.withheld import withholding_index
+from workflow import permissions
+from workflow.audit import audit_record
+from workflow.models import Decision
+from workflow.review import cable_transition, current_decisions
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+INDEX = "withholding-index.json"
+MANIFEST_FORMAT = "declass-release/1"
+_CASE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+
+class ReleaseError(Exception):
+    """A release that cannot be approved; the message says why and what to do."""
+
+
+# -- inputs from the database -------------------------------------------------------------
+
+
+def header_in(cable: Cable) -> HeaderIn:
+    controls = "".join(f"//{c}" for c in cable.controls)
+    return HeaderIn(
+        reference_id=cable.reference_id,
+        dtg=cable.dtg,
+        sent_at=cable.sent_at,
+        originator=cable.originator,
+        origin=cable.origin,
+        to=tuple(cable.to_addressees),
+        info=tuple(cable.info_addressees),
+        classification=Level(cable.level).banner + controls,
+        executive_order=cable.executive_order,
+        decl=cable.decl,
+        classified_by=cable.classified_by,
+        reasons=tuple(cable.reasons),
+        tags=tuple(cable.tags),
+        subject=cable.subject,
+        references=tuple(cable.references),
+        signature=cable.signature,
+    )
+
+
+def paragraph_in(p: Paragraph) -> ParagraphIn:
+    return ParagraphIn(p.pk, p.ordinal, p.number, str(p.marking), p.explicit, p.text)
+
+
+def decision_in(d: Decision) -> DecisionIn:
+    spans = tuple((int(s["start"]), int(s["end"]), str(s["label"])) for s in d.spans)
+    return DecisionIn(d.pk, d.paragraph_id, d.kind, spans, d.label)
+
+
+def _digest(decisions: Mapping[int, Decision]) -> str:
+    rows = sorted(
+        [pid, d.pk, d.kind, d.spans, d.label] for pid, d in decisions.items()
+    )  # fmt: skip
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+
+
+def approved_inputs(
+    release: Release,
+) -> tuple[HeaderIn, list[ParagraphIn], dict[int, DecisionIn]]:
+    """The cable's header, paragraphs and the decisions the authority approved (by id)."""
+    cable = release.cable
+    paragraphs = [paragraph_in(p) for p in cable.paragraphs.order_by("ordinal")]
+    wanted = {int(d) for _, d in release.decisions}
+    decisions = {
+        d.paragraph_id: decision_in(d)
+        for d in Decision.objects.filter(pk__in=wanted, cable_id=cable.pk)
+    }
+    return header_in(cable), paragraphs, decisions
+
+
+# -- approval -----------------------------------------------------------------------------
+
+
+def clean_case_number(text: str) -> str:
+    case = text.strip().upper()
+    if case and not _CASE.match(case):
+        raise ReleaseError(
+            f"case number {text.strip()[:40]!r}: use letters, digits and hyphens only, "
+            "e.g. F-2025-00123"
+        )
+    return case
+
+
+def _require_cleared(user: Any, cable: Cable) -> None:
+    above = cable.paragraphs.filter(level__gt=permissions.clearance_level(user)).count()
+    if above:
+        raise ReleaseError(
+            f"{above} paragraph(s) of this cable are above your clearance: a release "
+            "authority must be cleared for every paragraph a release decides on"
+        )
+
+
+def _require_conflicts_acknowledged(cable: Cable, acknowledged: bool, digest: str) -> list[Any]:
+    found = consistency.release_conflicts_for(cable)
+    if not found:
+        return []
+    if not acknowledged:
+        raise ReleaseError(
+            f"{len(found)} paragraph(s) this release would publish are withheld or redacted "
+            "in another cable: review them and confirm to release anyway"
+        )
+    if digest != consistency.conflicts_digest(found):
+        raise ReleaseError(
+            "the conflicts with other cables changed since the page was loaded: "
+            "review them again before confirming"
+        )
+    return found
+
+
+def _approved_decisions(cable: Cable, user: Any) -> dict[int, Decision]:
+    decisions = current_decisions(cable)
+    undecided = cable.paragraphs.exclude(pk__in=list(decisions)).count()
+    if undecided:
+        raise ReleaseError(f"{undecided} paragraph(s) have no decision yet")
+    if any(d.kind == Decision.Kind.REFER for d in decisions.values()):
+        raise ReleaseError("a referral is not answered yet")
+    if Decision.objects.filter(cable=cable, decided_by=user).exists():
+        raise ReleaseError(
+            "two-person rule: you decided paragraphs of this cable, so another release "
+            "authority must approve its release"
+        )
+    return decisions
+
+
+def release_request(
+    *,
+    user: Any,
+    cable: Cable,
+    acknowledge_conflicts: bool = False,
+    conflicts_digest: str = "",
+    case_number: str = "",
+) -> Release:
+    """The release authority approves the cable's release: it becomes APPROVED (if it was
+    REVIEWED) and a pending release is queued for generation after commit.
+
+    Idempotent: while a release of the cable is pending, asking again returns it.
+    Refused (``ReleaseError`` or ``TransitionError``, with the reason) unless the user
+    holds the cable's release permission, is cleared for all its paragraphs, decided
+    none of them, and acknowledged its conflicts with other cables.
+    """
+    permissions.require_cable_perm(user, permissions.RELEASE, cable)
+    case = clean_case_number(case_number)
+    _require_cleared(user, cable)
+    found = _require_conflicts_acknowledged(cable, acknowledge_conflicts, conflicts_digest)
+    with transaction.atomic():
+        status = CableStatus.objects.select_for_update().get(cable=cable)
+        pending = Release.objects.filter(cable=cable, status=Release.Status.PENDING).first()
+        if pending is not None:
+            return pending
+        if status.review_state == ReviewState.REVIEWED:
+            cable_transition(user=user, cable=cable, target=ReviewState.APPROVED, note="release")
+        elif status.review_state != ReviewState.APPROVED:
+            raise ReleaseError(
+                f"the cable is {status.get_review_state_display().lower()}: only a reviewed "
+                "or approved cable can be released"
+            )
+        decisions = _approved_decisions(cable, user)
+        release = Release.objects.create(
+            cable=cable,
+            approved_by=user,
+            approved_at=timezone.now(),
+            review_authority=(user.get_full_name() or user.get_username())[:150],
+            case_number=case,
+            decisions=sorted([pid, d.pk] for pid, d in decisions.items()),
+            decisions_digest=_digest(decisions),
+            conflicts_acknowledged=[consistency.conflict_record(c) for c in found],
+        )
+        audit_record(
+            actor=user,
+            action="release.approved",
+            cable=cable,
+            obj=release,
+            after={
+                "release": release.pk,
+                "decisions_digest": release.decisions_digest,
+                "case_number": case,
+                "conflicts_acknowledged": release.conflicts_acknowledged,
+            },
+        )
+        transaction.on_commit(lambda: _queue(release.pk))
+    return release
+
+
+def _queue(release_id: int) -> None:
+    from releases.tasks import release_generate_task
+
+    release_generate_task.delay(release_id)
+
+
+# -- generation, verification, publication ------------------------------------------------
+
+
+def _next_version(cable_id: int) -> int:
+    last = Release.objects.filter(cable_id=cable_id, status=Release.Status.PUBLISHED).aggregate(
+        v=Max("version")
+    )["v"]
+    return (last or 0) + 1
+
+
+def _document(
+    release: Release, version: int, *, check_current: bool = True
+) -> tuple[ReleaseDocument, list[ParagraphIn], dict[int, DecisionIn]]:
+    """The release document under the approved decisions; before publication they must
+    still be the cable's current ones."""
+    header, paragraphs, decisions = approved_inputs(release)
+    if len(decisions) != len(release.decisions):
+        raise DocumentError("some approved decisions no longer exist")
+    if check_current:
+        current = {pid: d.pk for pid, d in current_decisions(release.cable).items()}
+        if current != {pid: d.id for pid, d in decisions.items()}:
+            raise DocumentError("the cable's decisions changed after the approval")
+    approval = ApprovalIn(
+        release_id=release.pk,
+        version=version,
+        authority=release.review_authority,
+        approved_on=timezone.localdate(release.approved_at),
+        case_number=release.case_number,
+    )
+    doc = build_document(
+        header=header, paragraphs=paragraphs, decisions=decisions, approval=approval
+    )
+    return doc, paragraphs, decisions
+
+
+def release_generate(
+    *, release_id: int, renderers: Mapping[str, tuple[str, str, Renderer]] | None = None
+) -> Release | None:
+    """Generate, verify and publish a pending release; block it if verification fails.
+
+    Safe to run twice (a release that is not pending is left alone, and two runs
+    at once publish once).  ``renderers`` replaces the formats (tests inject broken
+    ones to prove verification blocks them).
+    """
+    release = Release.objects.select_related("cable", "approved_by").filter(pk=release_id).first()
+    if release is None or release.status != Release.Status.PENDING:
+        return release
+    renderers = RENDERERS if renderers is None else renderers
+    version = _next_version(release.cable_id)
+    try:
+        doc, paragraphs, decisions = _document(release, version)
+    except DocumentError as exc:
+        return _block(release, [str(exc)])
+    outputs: dict[str, bytes] = {}
+    for name, (_, _, render) in renderers.items():
+        try:
+            outputs[name] = render(doc)
+        except Exception as exc:  # any failure of a renderer blocks, with its type
+            logger.exception("release %s: the %s renderer failed", release.pk, name)
+            return _block(release, [f"the {name} output could not be made ({type(exc).__name__})"])
+    report = verify_outputs(doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs)
+    if not report.passed:
+        return _block(release, report.problems, report)
+    return _publish(release, doc, outputs, report, renderers, (paragraphs, decisions))
+
+
+def _block(release: Release, problems: list[str], report: Report | None = None) -> Release:
+    reason = "\n".join(problems)
+    with transaction.atomic():
+        updated = Release.objects.filter(pk=release.pk, status=Release.Status.PENDING).update(
+            status=Release.Status.BLOCKED,
+            blocked_reason=reason,
+            verification=report.as_dict() if report else {"passed": False, "problems": problems},
+        )
+        if updated:
+            audit_record(
+                actor=None,
+                action="release.blocked",
+                cable=release.cable,
+                obj=release,
+                after={"release": release.pk, "problems": problems},
+            )
+    logger.warning("release %s of cable %s blocked", release.pk, release.cable_id)
+    release.refresh_from_db()
+    return release
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest(
+    release: Release, doc: ReleaseDocument, files: dict[str, tuple[str, bytes]], report: Report
+) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "release": release.pk,
+        "doc_no": doc.doc_no,
+        "reference_id": doc.reference_id,
+        "version": doc.version,
+        "stamp": doc.stamp,
+        "exemptions": doc.exemptions,
+        "review_authority": release.review_authority,
+        "case_number": release.case_number,
+        "approved_at": release.approved_at.isoformat(),
+        "release_date": doc.release_date.isoformat(),
+        "decisions": [{"paragraph_id": p, "decision_id": d} for p, d in release.decisions],
+        "decisions_digest": release.decisions_digest,
+        "verification": {
+            "passed": report.passed,
+            "fragments_checked": report.fragments_checked,
+            "fragments_common": report.fragments_common,
+            "outputs": report.channels,
+        },
+        "files": [
+            {"name": name, "content_type": ctype, "bytes": len(data), "sha256": _sha(data)}
+            for name, (ctype, data) in sorted(files.items())
+        ],
+    }
+
+
+def _publish(
+    release: Release,
+    doc: ReleaseDocument,
+    outputs: dict[str, bytes],
+    report: Report,
+    renderers: Mapping[str, tuple[str, str, Renderer]],
+    approved: tuple[list[ParagraphIn], dict[int, DecisionIn]],
+) -> Release:
+    if not permissions.has_cable_perm(release.approved_by, permissions.RELEASE, release.cable):
+        return _block(release, ["the approving authority no longer holds the release permission"])
+    index = [item.as_dict() for item in withholding_index(*approved)]
+    files = {renderers[k][0]: (renderers[k][1], data) for k, data in outputs.items()}
+    files[INDEX] = ("application/json", (json.dumps(index, indent=2) + "\n").encode())
+    manifest = manifest_bytes(_manifest(release, doc, files, report))
+    files[MANIFEST] = ("application/json", manifest)
+    with transaction.atomic():
+        status = CableStatus.objects.select_for_update().get(cable_id=release.cable_id)
+        locked = Release.objects.select_for_update().get(pk=release.pk)
+        if locked.status != Release.Status.PENDING:
+            return locked  # another run got here first
+        moved = status.review_state != ReviewState.APPROVED
+        if moved or _next_version(locked.cable_id) != doc.version:
+            return _block(locked, ["the cable was moved or released while the release was made"])
+        ReleaseFile.objects.bulk_create(
+            ReleaseFile(
+                release=locked, name=name, content_type=ctype, content=data,
+                size=len(data), sha256=_sha(data),
+            )
+            for name, (ctype, data) in files.items()
+        )  # fmt: skip
+        Release.objects.filter(pk=locked.pk, status=Release.Status.PENDING).update(
+            status=Release.Status.PUBLISHED,
+            version=doc.version,
+            published_at=timezone.now(),
+            reference_id=doc.reference_id,
+            title=doc.title,
+            sent_at=locked.cable.sent_at,
+            origin=locked.cable.origin,
+            stamp=doc.stamp,
+            exemptions=[doc.exemptions] if doc.exemptions else [],
+            search_text=outputs["text"].decode("utf-8"),
+            withholding_index=index,
+            verification=report.as_dict(),
+            manifest_sha256=_sha(manifest),
+        )
+        locked.refresh_from_db()
+        cable_transition(
+            user=locked.approved_by,
+            cable=locked.cable,
+            target=ReviewState.RELEASED,
+            note=f"release v{doc.version} published",
+            release=locked,
+        )
+        audit_record(
+            actor=locked.approved_by,
+            action="release.published",
+            cable=locked.cable,
+            obj=locked,
+            after={
+                "release": locked.pk,
+                "version": doc.version,
+                "stamp": doc.stamp,
+                "manifest_sha256": locked.manifest_sha256,
+                "files": {name: _sha(data) for name, (_, data) in files.items()},
+            },
+        )
+    return locked
+
+
+# -- checking a stored release ------------------------------------------------------------
+
+
+def release_verify_stored(release: Release) -> list[str]:
+    """Check a published release as stored: every file against the manifest and the
+    recorded checksums, the withholding index, and the outputs against the approved
+    decisions again (``manage.py verify_release``)."""
+    if release.status != Release.Status.PUBLISHED:
+        return [f"release {release.pk} is {release.get_status_display().lower()}, not published"]
+    files = {f.name: bytes(f.content) for f in release.files.all()}
+    recorded = {f.name: f.sha256 for f in release.files.all()}
+    problems = [
+        f"{name}: its content does not match its recorded checksum"
+        for name, data in files.items()
+        if _sha(data) != recorded[name]
+    ]
+    manifest_data = files.get(MANIFEST, b"")
+    if _sha(manifest_data) != release.manifest_sha256:
+        return [*problems, "manifest.json does not match the checksum recorded at publication"]
+    manifest = json.loads(manifest_data)
+    problems += verify_checksums(manifest, files)
+    try:
+        doc, paragraphs, decisions = _document(release, release.version or 0, check_current=False)
+    except DocumentError as exc:
+        return [*problems, f"cannot rebuild the release: {exc}"]
+    index = [i.as_dict() for i in withholding_index(paragraphs, decisions)]
+    if json.loads(files.get(INDEX, b"null")) != index or release.withholding_index != index:
+        problems.append("the withholding index does not match the approved decisions")
+    outputs = {k: files[v[0]] for k, v in RENDERERS.items() if v[0] in files}
+    report = verify_outputs(doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs)
+    return problems + report.problems

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from releases import views
+
+app_name = "releases"
+urlpatterns = [
+    path("", views.reading_room, name="reading_room"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/files/<str:name>", views.download, name="download"),
+    path("approve/<int:pk>/", views.approve, name="approve"),
+]

@@ -1,0 +1,411 @@
+"""Verification of a release before publication: automatic, and blocking when it fails.
+
+Two checks, each against what the approved decisions say, recomputed here from the
+paragraphs' original text and the decisions rather than taken from the renderers:
+
+1. *Nothing withheld leaks.*  Every fragment of withheld text (``releases.withheld``:
+   each redacted span, the span joined to the released text beside it, each withheld
+   paragraph and every run of four of its words) that the release does not show
+   anyway is searched for, whitespace- and case-insensitively, in every channel of
+   every output: the plain text; the HTML page's text, title, meta tags and attribute
+   values (tags, attributes and classes must come from a fixed list; comments and
+   scripts are refused; the stylesheet must be exactly the release's); the PDF's text
+   layer on every page, its document information, and its XMP metadata, outline,
+   attachments and annotations, which must be absent.  A fragment the release shows
+   legitimately elsewhere (e.g. a redacted "the") cannot be told apart by searching;
+   check 2 covers it, and the count of such fragments is reported.
+2. *The output is exactly the approved release.*  After removing whitespace, the plain
+   text, the HTML page's text and the PDF's text layer (less the page line and banner
+   each page carries) must equal the release's strings in reading order, with each
+   paragraph as the decisions make it: released, boxes in place of its redactions, or
+   the line citing its withholding.  Any extra, missing or changed character fails.
+
+Problems name the output, the check and the paragraph, never the withheld text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from releases.document import (
+    BANNER,
+    DECLASSIFIED,
+    STRUCK_NOTE,
+    DecisionIn,
+    ParagraphIn,
+    ReleaseDocument,
+    paragraph_reading,
+    pieces_text,
+    struck,
+)
+from releases.render import GENERATOR, release_css
+from releases.withheld import Fragment, merged_spans, normalize, secret_fragments
+from workflow.redaction import parse_label
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    fragments_checked: int = 0
+    fragments_common: int = 0
+    channels: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "problems": self.problems,
+            "fragments_checked": self.fragments_checked,
+            "fragments_common": self.fragments_common,
+            "channels": self.channels,
+        }
+
+
+# -- what the decisions say ---------------------------------------------------------------
+
+
+def _prefix(p: ParagraphIn) -> str:
+    number = f"{p.number}." if p.number else ""
+    mark = f"({p.marking})" if p.explicit and p.marking else ""
+    return " ".join(x for x in (number, mark) if x)
+
+
+def expected_paragraph(p: ParagraphIn, d: DecisionIn, fmt: str) -> str:
+    """The paragraph as the decision releases it, straight from its original text."""
+    if d.kind == "withhold":
+        body = f"[PARAGRAPH {p.number or p.ordinal} WITHHELD IN FULL: {parse_label(d.label)}]"
+    elif d.kind == "redact":
+        body, cursor = "", 0
+        for start, end, label in merged_spans(d.spans):
+            body += p.text[cursor:start] + (f"[{label}]" if fmt == "text" else label)
+            cursor = end
+        body += p.text[cursor:]
+    elif d.kind == "release":
+        body = p.text
+    else:
+        raise ValueError(f"paragraph {p.number or p.ordinal}: no releasable decision")
+    prefix = _prefix(p)
+    return f"{prefix} {body}" if prefix else body
+
+
+def expected_items(
+    doc: ReleaseDocument,
+    paragraphs: Sequence[ParagraphIn],
+    decisions: Mapping[int, DecisionIn],
+    fmt: str,
+) -> list[tuple[str, str]]:
+    """(what, text) in reading order; paragraphs recomputed from the decisions."""
+    items = [("the page line", doc.page_line), ("the banner", BANNER), ("the stamp", doc.stamp)]
+    items += [("the review authority box", line) for line in doc.authority_lines]
+    items += [("the declassification marking", DECLASSIFIED), ("the legend", STRUCK_NOTE[fmt])]
+    for f in doc.header:
+        value = pieces_text(f.pieces, fmt)
+        line = f"{f.name}: {struck(value, fmt) if f.struck else value}"
+        items.append((f"the {f.name} line", line))
+    for p in sorted(paragraphs, key=lambda p: p.ordinal):
+        items.append(
+            (f"paragraph {p.number or p.ordinal}", expected_paragraph(p, decisions[p.id], fmt))
+        )
+    if doc.signature:
+        items.append(("the signature", pieces_text(doc.signature, fmt)))
+    items += [("the closing banner", BANNER), ("the closing page line", doc.page_line)]
+    return items
+
+
+def _compare(channel: str, actual: str, items: list[tuple[str, str]], report: Report) -> None:
+    """Exact comparison after normalisation; the problem names the first item that differs."""
+    text = normalize(actual)
+    pos = 0
+    for what, expected in items:
+        key = normalize(expected)
+        if text.startswith(key, pos):
+            pos += len(key)
+            continue
+        report.problems.append(
+            f"{channel}: {what} is not as the approved decisions make it "
+            f"(differs {len(text) - pos} characters before the end)"
+        )
+        return
+    if pos != len(text):
+        report.problems.append(
+            f"{channel}: {len(text) - pos} characters after the end of the release "
+            "that the approved decisions do not contain"
+        )
+
+
+# -- leaks --------------------------------------------------------------------------------
+
+
+def _leaks(channel: str, text: str, fragments: list[Fragment], report: Report) -> None:
+    haystack = normalize(text)
+    seen: set[str] = set()
+    for fragment in fragments:
+        if fragment.key in haystack and fragment.where not in seen:
+            seen.add(fragment.where)
+            report.problems.append(f"{channel}: {fragment.where} appears in it")
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+_TAGS = {"html", "head", "meta", "title", "style", "body", "p", "div", "span", "s"}
+_ATTRS = {"lang", "charset", "name", "content", "class", "data-paragraph"}
+_CLASSES = {
+    "page-line", "banner", "stamp", "authority", "declassified", "note", "header",
+    "paragraphs", "para", "prefix", "redaction", "withheld-line", "signature",
+}  # fmt: skip
+# Attributes whose values come from a fixed list; only meta contents carry release text.
+_FIXED = {
+    "lang": {"en"},
+    "charset": {"utf-8"},
+    "name": {"author", "description", "keywords", "generator"},
+}
+
+
+class _Page(HTMLParser):
+    """Splits an HTML page into the channels that can carry text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.body: list[str] = []
+        self.title: list[str] = []
+        self.style: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.attribute_values: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _TAGS:
+            self.problems.append(f"unexpected <{tag}> element")
+        for name, value in attrs:
+            if name not in _ATTRS:
+                self.problems.append(f"unexpected attribute {name!r} on <{tag}>")
+            if name == "class" and not set((value or "").split()) <= _CLASSES:
+                self.problems.append(f"unexpected class on <{tag}>")
+            elif name in _FIXED and value not in _FIXED[name]:
+                self.problems.append(f"unexpected {name} on <{tag}>")
+            elif name == "data-paragraph" and not (value or "").isdigit():
+                self.problems.append(f"unexpected {name} on <{tag}>")
+            elif name == "content" and value:
+                self.attribute_values.append(value)
+        attributes = dict(attrs)
+        if tag == "meta" and "name" in attributes:
+            self.meta[attributes["name"] or ""] = attributes.get("content") or ""
+        if tag not in ("meta",):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        where = self.stack[-1] if self.stack else ""
+        if where == "title":
+            self.title.append(data)
+        elif where == "style":
+            self.style.append(data)
+        elif "body" in self.stack:
+            self.body.append(data)
+        elif data.strip():
+            self.problems.append("text outside the page body")
+
+    def handle_comment(self, data: str) -> None:
+        self.problems.append("an HTML comment")
+
+    def handle_decl(self, decl: str) -> None:
+        if decl.lower() != "doctype html":
+            self.problems.append(f"an unexpected declaration {decl[:20]!r}")
+
+    def handle_pi(self, data: str) -> None:
+        self.problems.append("a processing instruction")
+
+    def unknown_decl(self, data: str) -> None:
+        self.problems.append("an unexpected declaration")
+
+
+def _check_html(
+    source: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: list[Fragment],
+    report: Report,
+) -> None:  # fmt: skip
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        report.problems.append("HTML: not valid UTF-8")
+        return
+    page = _Page()
+    page.feed(text)
+    page.close()
+    report.problems.extend(f"HTML source: {p}" for p in dict.fromkeys(page.problems))
+    if "".join(page.style) != release_css(doc):
+        report.problems.append("HTML source: the stylesheet is not the release's stylesheet")
+    _leaks("HTML title", "".join(page.title), checkable, report)
+    _leaks("HTML attributes", "\n".join(page.attribute_values), checkable, report)
+    _leaks("HTML page text", "".join(page.body), checkable, report)
+    expected_meta = {
+        "author": doc.author,
+        "description": doc.stamp,
+        "keywords": ", ".join(doc.keywords),
+        "generator": GENERATOR,
+    }
+    if "".join(page.title) != doc.title or page.meta != expected_meta:
+        report.problems.append("HTML source: the title or meta tags are not the release's")
+    _compare("HTML page text", "".join(page.body), items, report)
+
+
+# -- PDF ----------------------------------------------------------------------------------
+
+_PRODUCER = re.compile(r"WeasyPrint \d+(?:\.\d+)*")
+_PDF_INFO = {"/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Producer",
+             "/CreationDate", "/ModDate"}  # fmt: skip
+
+
+def _pdf_body(pages: list[str], doc: ReleaseDocument, report: Report) -> str:
+    """The text layer less the page line and banner every page must carry at its margins."""
+    margin = normalize(doc.page_line) + normalize(BANNER)
+    body = []
+    for number, text in enumerate(pages, start=1):
+        key = normalize(text)
+        if key.endswith(margin):
+            body.append(key[: -len(margin)])
+        elif key.startswith(margin):
+            body.append(key[len(margin) :])
+        else:
+            report.problems.append(
+                f"PDF page {number}: does not carry the page line and the {BANNER} banner"
+            )
+            body.append(key)
+    return "".join(body)
+
+
+def _check_pdf(
+    data: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: list[Fragment],
+    report: Report,
+) -> None:  # fmt: skip
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = {k: str(v) for k, v in (reader.metadata or {}).items()}
+    except (PdfReadError, ValueError, KeyError) as exc:
+        report.problems.append(f"PDF: cannot be read ({type(exc).__name__})")
+        return
+    _leaks("PDF text layer", "\n".join(pages), checkable, report)
+    described = [v for k, v in info.items() if k not in ("/Producer", "/Creator")]
+    _leaks("PDF metadata", "\n".join(described), checkable, report)
+    expected = {
+        "/Title": doc.title,
+        "/Author": doc.author,
+        "/Subject": doc.stamp,
+        "/Keywords": ", ".join(doc.keywords),
+        "/Creator": GENERATOR,
+    }
+    wrong = sorted(
+        k
+        for k in set(info) | set(expected)
+        if k not in _PDF_INFO or (k in expected and info.get(k, "") != expected[k])
+    )
+    if wrong or not _PRODUCER.fullmatch(info.get("/Producer", "")):
+        report.problems.append(f"PDF metadata: {', '.join(wrong) or '/Producer'} not as released")
+    extras = []
+    if reader.xmp_metadata is not None:
+        extras.append("XMP metadata")
+    if reader.outline:
+        extras.append("an outline")
+    if reader.attachments:
+        extras.append("attachments")
+    if any("/Annots" in page for page in reader.pages):
+        extras.append("annotations")
+    if extras:
+        report.problems.append(f"PDF: carries {', '.join(extras)}, which a release never has")
+    body_items = [i for i in items if i[0] not in ("the page line", "the closing page line")]
+    _compare("PDF text layer", _pdf_body(pages, doc, report), body_items, report)
+
+
+# -- all together -------------------------------------------------------------------------
+
+
+def _check_header(doc: ReleaseDocument, fragments: list[Fragment], report: Report) -> None:
+    """Header fields are not decided paragraph by paragraph: they may not repeat withheld
+    text that the released paragraphs do not show."""
+    paragraphs_text = normalize("\n".join(paragraph_reading(p, "html") for p in doc.paragraphs))
+    for f in doc.header:
+        value = normalize(pieces_text(f.pieces, "html"))
+        for fragment in fragments:
+            if fragment.context or fragment.key in paragraphs_text:
+                continue
+            if fragment.key in value:
+                report.problems.append(f"the {f.name} line repeats {fragment.where}")
+                break
+
+
+def verify_outputs(
+    *,
+    doc: ReleaseDocument,
+    paragraphs: Sequence[ParagraphIn],
+    decisions: Mapping[int, DecisionIn],
+    outputs: Mapping[str, bytes],
+) -> Report:
+    """Check every output of a release against the approved decisions (see module doc)."""
+    report = Report(channels=sorted(outputs))
+    missing = {"text", "html", "pdf"} - set(outputs)
+    if missing:
+        report.problems.append(f"outputs missing: {', '.join(sorted(missing))}")
+    try:
+        text_items = expected_items(doc, paragraphs, decisions, "text")
+        html_items = expected_items(doc, paragraphs, decisions, "html")
+    except (KeyError, ValueError) as exc:
+        report.problems.append(f"the decisions do not make a release: {exc}")
+        return report
+    fragments = secret_fragments(paragraphs, decisions)
+    allowed = normalize("\n".join(t for _, t in text_items + html_items))
+    checkable = [f for f in fragments if f.key not in allowed]
+    report.fragments_checked = len(checkable)
+    report.fragments_common = len(fragments) - len(checkable)
+    _check_header(doc, fragments, report)
+    _leaks("release title", doc.title + "\n" + doc.author, checkable, report)
+    if "text" in outputs:
+        try:
+            plain = outputs["text"].decode("utf-8")
+        except UnicodeDecodeError:
+            report.problems.append("plain text: not valid UTF-8")
+        else:
+            _leaks("plain text", plain, checkable, report)
+            _compare("plain text", plain, text_items, report)
+    if "html" in outputs:
+        _check_html(outputs["html"], doc, html_items, checkable, report)
+    if "pdf" in outputs:
+        _check_pdf(outputs["pdf"], doc, html_items, checkable, report)
+    return report
+
+
+def verify_checksums(manifest: Mapping[str, Any], files: Mapping[str, bytes]) -> list[str]:
+    """Each stored file against the checksum and size the manifest recorded for it."""
+    import hashlib
+
+    problems = []
+    listed = {f["name"]: f for f in manifest.get("files", [])}
+    for name in sorted(set(listed) | (set(files) - {"manifest.json"})):
+        entry, data = listed.get(name), files.get(name)
+        if entry is None:
+            problems.append(f"{name}: stored but not in the manifest")
+        elif data is None:
+            problems.append(f"{name}: in the manifest but not stored")
+        elif hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["bytes"]:
+            problems.append(f"{name}: its checksum does not match the manifest")
+    return problems
+
+
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

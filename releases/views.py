@@ -1,0 +1,96 @@
+"""The reading room (published releases, their files) and the release authority's approval.
+
+The reading room is open to every logged-in user: it shows published releases
+only, and those hold released text only (UNCLASSIFIED by construction, verified
+before publication), read from the release rows and stored files, never from the
+cable.  Approving is for release authorities holding the cable's release
+permission, checked here and again in the service.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from releases import selectors
+from releases.forms import ReleaseRequestForm, SearchForm
+from releases.models import Release
+from releases.services import ReleaseError, release_request
+from workflow import permissions
+from workflow.states import TransitionError
+
+PAGE_SIZE = 25
+
+
+@login_required
+def reading_room(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(selectors.reading_room(query=query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "releases/reading_room.html", {"form": form, "page": page, "q": query})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = selectors.release_detail(pk)
+    if release is None:
+        raise Http404("No release matches the given query.")
+    return render(request, "releases/release_detail.html", {
+        "release": release,
+        "files": selectors.release_files(release),
+        "versions": selectors.release_versions(release),
+        "text": selectors.release_text(release),
+    })  # fmt: skip
+
+
+@login_required
+def download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One stored file of a published release, byte for byte as verified."""
+    stored = selectors.release_file(pk, name)
+    if stored is None:
+        raise Http404("No such file in a published release.")
+    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
+    filename = f"{stored.release.reference_id}-v{stored.release.version}-{stored.name}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["ETag"] = f'"{stored.sha256}"'
+    return response
+
+
+@require_POST
+@login_required
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the cable's release (and queue it): the approval page's form posts here."""
+    cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
+    form = ReleaseRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("workflow:approval", cable.pk)
+    data = form.cleaned_data
+    try:
+        release = release_request(
+            user=request.user,
+            cable=cable,
+            acknowledge_conflicts=data["acknowledge_conflicts"],
+            conflicts_digest=data["conflicts_digest"],
+            case_number=data["case_number"],
+        )
+    except (ReleaseError, TransitionError) as exc:
+        messages.error(request, str(exc))
+        return redirect("workflow:approval", cable.pk)
+    release.refresh_from_db()
+    if release.status == Release.Status.PUBLISHED:
+        messages.success(request, f"{cable.reference_id} released as version {release.version}.")
+    elif release.status == Release.Status.BLOCKED:
+        messages.error(request, f"Verification blocked the release: {release.blocked_reason}")
+    else:
+        messages.success(request, f"{cable.reference_id} approved; the release is being made.")
+    return redirect("workflow:approval", cable.pk)
