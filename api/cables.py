@@ -1,0 +1,260 @@
+"""Cables, their paragraphs, proposals and decisions, and moves between states.
+
+Thin views over the workflow's services: every cable is fetched through
+``workflow.permissions`` (a missing cable and a forbidden one both answer 404),
+paragraphs above the user's clearance are filtered out in SQL and so never
+serialised, and decisions and moves go through ``workflow.review``, which
+checks the permissions again and records the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.errors import Conflict, Refused
+from api.serializers import (
+    CableDetailSerializer,
+    CableFilterSerializer,
+    CableSerializer,
+    CableStateSerializer,
+    DecisionInputSerializer,
+    DecisionSerializer,
+    ErrorSerializer,
+    ParagraphSerializer,
+    ProposalSerializer,
+    TransitionSerializer,
+)
+from cables.models import Cable, Paragraph
+from workflow import permissions
+from workflow.models import Decision, ProposedRedaction
+from workflow.review import (
+    ConcurrentDecision,
+    ReviewError,
+    cable_transition,
+    current_decisions,
+    decision_record,
+)
+from workflow.selectors import CableFilters
+from workflow.states import TransitionError
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object, or not yours.")
+LIST_FIELDS = (
+    "reference_id", "sent_at", "origin", "level", "controls", "subject", "tags",
+    "status__review_state", "status__declass_date",
+)  # fmt: skip
+
+
+def _fake(view: Any) -> bool:
+    """True while the schema is generated (no user, no request to authorise)."""
+    return getattr(view, "swagger_fake_view", False)
+
+
+def _reviewable_cable(user: Any, pk: int) -> Cable:
+    """The cable if the user may review or release it (the review and approval pages)."""
+    cables = permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
+    return get_object_or_404(cables, pk=pk)
+
+
+def _cleared(paragraphs: QuerySet[Paragraph], user: Any) -> QuerySet[Paragraph]:
+    return paragraphs.filter(level__lte=permissions.clearance_level(user))
+
+
+class CableList(generics.ListAPIView):
+    """Cables you may see, due soonest first, filtered like the web queue."""
+
+    serializer_class = CableSerializer
+
+    @extend_schema(parameters=[CableFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Cable]:
+        if _fake(self):
+            return Cable.objects.none()
+        query = CableFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = CableFilters(
+            post=data.get("post", "").strip(),
+            tag=data.get("tag", "").strip(),
+            level=data.get("level"),
+        )
+        cables = filters.apply(permissions.cables_for_user(self.request.user))
+        if data.get("state"):
+            cables = cables.filter(status__review_state=data["state"])
+        return (
+            cables.select_related("status")
+            .only(*LIST_FIELDS)
+            .order_by(F("status__declass_date").asc(nulls_last=True), "pk")
+        )
+
+
+class CableDetail(generics.RetrieveAPIView):
+    """A cable's header, declassification status and how many paragraphs you may read."""
+
+    serializer_class = CableDetailSerializer
+    queryset = Cable.objects.none()
+
+    @extend_schema(responses={200: CableDetailSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self) -> Cable:
+        cable = permissions.get_cable_for_user(self.request.user, self.kwargs["pk"])
+        clearance = permissions.clearance_level(self.request.user)
+        counts = cable.paragraphs.aggregate(
+            visible=Count("pk", filter=Q(level__lte=clearance)),
+            hidden=Count("pk", filter=Q(level__gt=clearance)),
+        )
+        cable.paragraphs_visible = counts["visible"]
+        cable.paragraphs_hidden = counts["hidden"]
+        return cable
+
+
+class CableParagraphList(generics.ListAPIView):
+    """The cable's paragraphs within your clearance, in order (the cable page)."""
+
+    serializer_class = ParagraphSerializer
+
+    def get_queryset(self) -> QuerySet[Paragraph]:
+        if _fake(self):
+            return Paragraph.objects.none()
+        cable = permissions.get_cable_for_user(self.request.user, self.kwargs["pk"])
+        return _cleared(cable.paragraphs.all(), self.request.user).order_by("ordinal")
+
+
+class CableProposalList(generics.ListAPIView):
+    """What the active redaction rules propose for the paragraphs you may read
+    (reviewers and release authorities of the cable)."""
+
+    serializer_class = ProposalSerializer
+
+    def get_queryset(self) -> QuerySet[ProposedRedaction]:
+        if _fake(self):
+            return ProposedRedaction.objects.none()
+        cable = _reviewable_cable(self.request.user, self.kwargs["pk"])
+        level = permissions.clearance_level(self.request.user)
+        return cable.proposals.filter(paragraph__level__lte=level).order_by("paragraph_id", "start")
+
+
+class CableDecisionList(generics.ListAPIView):
+    """The current decision on each paragraph you may read (reviewers and release
+    authorities of the cable); undecided paragraphs are absent."""
+
+    serializer_class = DecisionSerializer
+
+    def get_queryset(self) -> list[Decision]:  # type: ignore[override]
+        if _fake(self):
+            return Decision.objects.none()  # type: ignore[return-value]
+        cable = _reviewable_cable(self.request.user, self.kwargs["pk"])
+        visible = set(
+            _cleared(cable.paragraphs.all(), self.request.user).values_list("pk", flat=True)
+        )
+        decided = current_decisions(cable)
+        return [decided[pk] for pk in sorted(decided) if pk in visible]
+
+
+class CableTransition(generics.GenericAPIView):
+    """Move the cable to another state through the one transition function (the state
+    table, the permissions, the guards such as the two-person rule)."""
+
+    serializer_class = TransitionSerializer
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={
+            200: CableStateSerializer,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="The move is not allowed now."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        cable = _reviewable_cable(request.user, pk)
+        data = self.get_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            moved = cable_transition(
+                user=request.user,
+                cable=cable,
+                target=data.validated_data["target"],
+                note=data.validated_data.get("note", ""),
+            )
+        except TransitionError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(CableStateSerializer(moved).data)
+
+
+class ParagraphDetail(generics.RetrieveAPIView):
+    """One paragraph of a cable you may see, if it is within your clearance."""
+
+    serializer_class = ParagraphSerializer
+    queryset = Paragraph.objects.none()
+
+    @extend_schema(responses={200: ParagraphSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self) -> Paragraph:
+        user = self.request.user
+        visible = Paragraph.objects.filter(cable__in=permissions.cables_for_user(user))
+        return get_object_or_404(_cleared(visible, user), pk=self.kwargs["pk"])
+
+
+class ParagraphDecisions(generics.ListCreateAPIView):
+    """GET: every decision on the paragraph, oldest first (decisions are append-only).
+    POST: record a new decision; ``based_on`` must name the latest one you saw."""
+
+    serializer_class = DecisionSerializer
+
+    def _paragraph(self, *codenames: str) -> Paragraph:
+        user = self.request.user
+        paragraphs = Paragraph.objects.select_related("cable").filter(
+            cable__in=permissions.cables_for_user(user, *codenames)
+        )
+        return get_object_or_404(_cleared(paragraphs, user), pk=self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet[Decision]:
+        if _fake(self):
+            return Decision.objects.none()
+        paragraph = self._paragraph(permissions.REVIEW, permissions.RELEASE)
+        return paragraph.decisions.select_related("decided_by").order_by("id")
+
+    @extend_schema(
+        request=DecisionInputSerializer,
+        responses={
+            201: DecisionSerializer,
+            400: OpenApiResponse(description="The decision is incomplete or malformed."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Someone else decided the paragraph meanwhile."
+            ),
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        paragraph = self._paragraph(permissions.REVIEW)
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            decision = decision_record(
+                user=request.user,
+                paragraph=paragraph,
+                kind=values["kind"],
+                based_on=values["based_on"],
+                spans=values.get("spans", ()),
+                label=values.get("label", ""),
+                agency=values.get("agency", ""),
+                note=values.get("note", ""),
+            )
+        except ConcurrentDecision as exc:
+            raise Conflict(str(exc)) from None
+        except ReviewError as exc:
+            raise Refused(str(exc)) from None
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,165 @@
+"""Serializers for cables, paragraphs, proposals and decisions.
+
+They expose what the web pages show and nothing more: never a cable's raw
+text (it holds every paragraph, whatever its level), and paragraphs only as
+the views hand them over, already cut to the user's clearance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from cables.models import Cable, ClassificationLevel, Paragraph, ReviewState
+from workflow.models import Decision, ProposedRedaction
+
+
+def _strings(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(), read_only=True, **kwargs)
+
+
+class CableFilterSerializer(serializers.Serializer):
+    """The cable list's filters: the web queue's (post, TAGS, classification) and the state."""
+
+    post = serializers.CharField(required=False, max_length=128, help_text="Post (origin).")
+    tag = serializers.CharField(required=False, max_length=64, help_text="One TAGS entry.")
+    level = serializers.ChoiceField(
+        required=False, choices=ClassificationLevel.choices, help_text="Classification level."
+    )
+    state = serializers.ChoiceField(required=False, choices=ReviewState.choices)
+
+
+class CableSerializer(serializers.ModelSerializer):
+    """One row of the cable list."""
+
+    classification = serializers.CharField(read_only=True)
+    tags = _strings()
+    state = serializers.CharField(source="status.review_state", read_only=True)
+    declass_date = serializers.DateField(source="status.declass_date", read_only=True)
+
+    class Meta:
+        model = Cable
+        fields = [
+            "id", "reference_id", "sent_at", "origin", "level", "classification", "subject",
+            "tags", "state", "declass_date",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class CableDetailSerializer(CableSerializer):
+    """A cable's header, declassification status and paragraph counts (the cable page)."""
+
+    controls = _strings()
+    to_addressees = _strings()
+    info_addressees = _strings()
+    captions = _strings()
+    reasons = _strings()
+    references = _strings()
+    parse_warnings = _strings()
+    declass_explanation = _strings()
+    declass_warnings = _strings()
+    declass_flags = _strings()
+    paragraphs_visible = serializers.IntegerField(
+        read_only=True, help_text="Paragraphs within your clearance."
+    )
+    paragraphs_hidden = serializers.IntegerField(
+        read_only=True,
+        help_text="Paragraphs above your clearance: never sent, counted as withheld.",
+    )
+
+    class Meta(CableSerializer.Meta):
+        fields = [
+            *CableSerializer.Meta.fields,
+            "dtg", "originator", "precedence", "to_addressees", "info_addressees", "controls",
+            "banner", "captions", "executive_order", "decl", "classified_by", "reasons",
+            "references", "section_count", "signature", "source_format", "parse_warnings",
+            "imported_at", "declass_kind", "declass_rule", "declass_review_required",
+            "declass_explanation", "declass_warnings", "declass_flags", "declass_computed_at",
+            "paragraphs_visible", "paragraphs_hidden",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ParagraphSerializer(serializers.ModelSerializer):
+    classification = serializers.CharField(source="marking", read_only=True)
+    controls = _strings()
+
+    class Meta:
+        model = Paragraph
+        fields = [
+            "id", "cable", "ordinal", "number", "level", "controls", "classification",
+            "explicit", "text",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    labels = _strings()
+    rules = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        read_only=True,
+        help_text="[rule id, rule version] of each rule that proposed it.",
+    )
+
+    class Meta:
+        model = ProposedRedaction
+        fields = ["id", "paragraph", "start", "end", "action", "labels", "rules"]
+        read_only_fields = fields
+
+
+class SpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField(min_value=0, max_value=2_000_000_000)
+    end = serializers.IntegerField(min_value=0, max_value=2_000_000_000)
+    label = serializers.CharField(max_length=120, help_text="FOIA exemption, e.g. (b)(6).")
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    spans = SpanSerializer(many=True, read_only=True)
+    agency = serializers.CharField(source="referral_agency", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id", "cable", "paragraph", "kind", "spans", "label", "agency", "note",
+            "supersedes", "decided_by", "decided_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    """A reviewer's decision on a paragraph, as ``workflow.review.decision_record`` takes it."""
+
+    kind = serializers.ChoiceField(choices=Decision.Kind.choices)
+    based_on = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="Id of the paragraph's latest decision you saw (null: none yet). If "
+        "another decision was recorded since, the answer is 409.",
+    )
+    spans = SpanSerializer(many=True, required=False, max_length=500, help_text="For redact.")
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=120, help_text="For withhold."
+    )
+    agency = serializers.CharField(
+        required=False, allow_blank=True, max_length=120, help_text="For refer."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TransitionSerializer(serializers.Serializer):
+    target = serializers.ChoiceField(choices=ReviewState.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class CableStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="cable_id", read_only=True)
+    state = serializers.CharField(source="review_state", read_only=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """A refusal with the reason a person can act on."""
+
+    detail = serializers.CharField()
