@@ -7,8 +7,6 @@ text) nothing is kept and the answer names every file, line and problem.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -18,9 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.permissions import ImportPermission
-from cables.ingest import CableSource, cables_import
+from cables.ingest import cables_import
 from cables.models import Cable
-from cables.parsing import ParseError
+from cables.uploads import upload_source
 
 MAX_FILES = 500
 
@@ -54,16 +52,6 @@ class ImportProblemSerializer(serializers.Serializer):
 class ImportRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = ImportProblemSerializer(many=True)
-
-
-def upload_source(upload: Any) -> CableSource | ParseError:
-    """An uploaded file as an import source; text that is not UTF-8 is a named error."""
-    name = getattr(upload, "name", None) or "upload"
-    try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return ParseError(f"not UTF-8 text (byte {exc.start})", source=name)
-    return CableSource(name=name, text=text)
 
 
 class CableImport(generics.GenericAPIView):

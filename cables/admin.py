@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from cables.ingest import CableSource, cables_import
+from cables.ingest import cables_import
 from cables.models import Cable, Paragraph
-from cables.parsing import ParseError
+from cables.uploads import upload_source
 
 MAX_UPLOAD_FILES = 500
 
@@ -185,7 +185,7 @@ class CableAdmin(admin.ModelAdmin):
         form = CableUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             files = form.cleaned_data["files"][:MAX_UPLOAD_FILES]
-            sources = [_upload_source(f) for f in files]
+            sources = [upload_source(f) for f in files]
             report = cables_import(sources, workers=1)
             _report_messages(request, report.as_dict())
             return redirect("admin:cables_cable_changelist")
@@ -196,15 +196,6 @@ class CableAdmin(admin.ModelAdmin):
             "title": "Upload cables",
         }
         return TemplateResponse(request, "admin/cables/cable/upload.html", context)
-
-
-def _upload_source(upload: object) -> CableSource | ParseError:
-    name = getattr(upload, "name", "upload")
-    try:
-        text = upload.read().decode("utf-8")  # type: ignore[attr-defined]
-    except UnicodeDecodeError as exc:
-        return ParseError(f"not UTF-8 text (byte {exc.start})", source=name)
-    return CableSource(name=name, text=text)
 
 
 def _report_messages(request: HttpRequest, summary: dict[str, object]) -> None:
