@@ -71,3 +71,31 @@ class ParagraphFactory(factory.django.DjangoModelFactory):
     number = factory.LazyAttribute(lambda p: str(p.ordinal))
     level = int(Level.C)
     text = "Paragraph text."
+
+
+def persona_world(secret_text: str) -> dict:
+    """The permission matrices' world (web pages and API): a SECRET cable in review
+    with a CONFIDENTIAL and a SECRET paragraph (holding ``secret_text``), and one user
+    per persona, cleared TOP SECRET except low_clearance (CONFIDENTIAL)."""
+    from cables.markings import Level
+    from cables.models import ReviewState
+    from workflow import permissions
+    from workflow.models import Clearance
+
+    cable = CableFactory(level=int(Level.S), review_state=ReviewState.IN_REVIEW)
+    low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="Confidential text.")
+    high = ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=secret_text)
+    users = {}
+    for name, perm, level in [
+        ("no_permission", None, Level.TS),
+        ("view_only", permissions.VIEW, Level.TS),
+        ("reviewer", permissions.REVIEW, Level.TS),
+        ("releaser", permissions.RELEASE, Level.TS),
+        ("low_clearance", permissions.REVIEW, Level.C),
+    ]:
+        user = UserFactory(username=name)
+        Clearance.objects.create(user=user, level=int(level))
+        if perm:
+            permissions.grant(perm, user, cable)
+        users[name] = user
+    return {"cable": cable, "low": low, "high": high, "users": users}

@@ -11,11 +11,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cables.markings import Level
 from cables.models import CableStatus, ReviewState
-from tests.factories import CableFactory, ParagraphFactory, UserFactory
-from workflow import permissions
-from workflow.models import Clearance, Decision
+from tests.factories import CableFactory, persona_world
+from workflow.models import Decision
 
 pytestmark = pytest.mark.django_db
 
@@ -24,23 +22,7 @@ PERSONAS = ["anonymous", "no_permission", "view_only", "reviewer", "releaser", "
 
 @pytest.fixture
 def world():
-    cable = CableFactory(level=int(Level.S), review_state=ReviewState.IN_REVIEW)
-    low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="Confidential text.")
-    high = ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text="SECRETWORDS here.")
-    users = {}
-    for name, perm, level in [
-        ("no_permission", None, Level.TS),
-        ("view_only", permissions.VIEW, Level.TS),
-        ("reviewer", permissions.REVIEW, Level.TS),
-        ("releaser", permissions.RELEASE, Level.TS),
-        ("low_clearance", permissions.REVIEW, Level.C),
-    ]:
-        user = UserFactory(username=name)
-        Clearance.objects.create(user=user, level=int(level))
-        if perm:
-            permissions.grant(perm, user, cable)
-        users[name] = user
-    return {"cable": cable, "low": low, "high": high, "users": users}
+    return persona_world("SECRETWORDS here.")
 
 
 def client_for(client, world, persona):
