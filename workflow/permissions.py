@@ -195,9 +195,18 @@ def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
     return Cable.objects.filter(pk__in=ids)
 
 
-def get_cable_for_user(user: object, pk: int, codename: str = VIEW) -> Cable:
-    """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404."""
-    return get_object_or_404(cables_for_user(user, codename).select_related("status"), pk=pk)
+def get_cable_for_user(
+    user: object, pk: int, codename: str = VIEW, *, only: Iterable[str] = ()
+) -> Cable:
+    """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404.
+
+    ``only`` names the fields a busy page reads, so that the wide row (raw text,
+    JSON columns) is neither sent nor decoded.
+    """
+    cables = cables_for_user(user, codename).select_related("status")
+    if only:
+        cables = cables.only(*only, "status__review_state", "status__declass_date")
+    return get_object_or_404(cables, pk=pk)
 
 
 def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:

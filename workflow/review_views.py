@@ -43,6 +43,11 @@ from workflow.selectors import (
 from workflow.states import TransitionError
 
 PAGE_SIZE = 50
+# The cable fields the review page shows (templates/workflow/review_cable.html).
+REVIEW_PAGE_FIELDS = (
+    "reference_id", "level", "controls", "subject", "origin", "sent_at", "tags",
+    "executive_order", "decl", "declass_rule",
+)  # fmt: skip
 # States in which a reviewer is (or may start) deciding paragraphs.
 OPEN_STATES = (ReviewState.INGESTED, ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED)
 
@@ -79,7 +84,9 @@ def _queue_page(statuses: Any, number: str | None) -> Page:
 
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    cable = permissions.get_cable_for_user(request.user, pk, permissions.REVIEW)
+    cable = permissions.get_cable_for_user(
+        request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
+    )
     data = review_page(user=request.user, cable=cable)
     return render(request, "workflow/review_cable.html", {
         "page": data, "cable": cable, "state": cable.status.review_state,
