@@ -241,23 +241,33 @@ def _count_imported(fresh: list[Parsed], ids: list[int], report: ImportReport) -
 
 
 def _queue_declass(ids: list[int]) -> None:
-    """Have workers date the new cables and apply the redaction rules to them
-    (after commit: the ids must be visible)."""
-    from cables.tasks import declass_compute_task
+    """Have workers date the new cables, apply the redaction rules to them and index
+    them for near-duplicates (after commit: the ids must be visible)."""
+    from cables.tasks import declass_compute_task, similarity_index_task
     from workflow.tasks import proposals_apply_task
 
     transaction.on_commit(lambda: declass_compute_task.delay(ids))
     transaction.on_commit(lambda: proposals_apply_task.delay(ids))
+    transaction.on_commit(lambda: similarity_index_task.delay(ids))
 
 
 def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
-    """Drop cables already stored (unchanged) or stored with other text (conflict)."""
-    stored = dict(
-        Cable.objects.filter(reference_id__in=[p.reference_id for p in batch]).values_list(
-            "reference_id", "sha256"
+    """Drop cables already stored (unchanged) or stored with other text (conflict).
+
+    An unchanged cable whose follow-up work never ran (its import was killed
+    between storing its batch and queueing that work) has it queued again, so
+    that a re-run after a crash leaves no cable undated.
+    """
+    refs = [p.reference_id for p in batch]
+    rows = list(
+        Cable.objects.filter(reference_id__in=refs).values_list(
+            "reference_id", "sha256", "pk", "declass_computed_at"
         )
     )
+    stored = {ref: sha for ref, sha, _, _ in rows}
+    undone = {ref: pk for ref, _, pk, computed_at in rows if computed_at is None}
     fresh: list[Parsed] = []
+    resume: list[int] = []
     for parsed in batch:
         ref = parsed.reference_id
         known = stored.get(ref)
@@ -266,6 +276,8 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
             fresh.append(parsed)
         elif known == parsed.sha256:
             report.unchanged += 1
+            if ref in undone:
+                resume.append(undone.pop(ref))
         else:
             report.conflicts.append(
                 {
@@ -275,4 +287,6 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
                     "text; kept the stored cable",
                 }
             )
+    if resume:
+        _queue_declass(resume)
     return fresh

@@ -194,3 +194,33 @@ class Paragraph(models.Model):
     @property
     def marking(self) -> Marking:
         return Marking(Level(self.level), tuple(self.controls))
+
+
+class ParagraphBand(models.Model):
+    """One LSH band key of a paragraph's MinHash signature (``cables.similarity``).
+
+    Paragraphs that share a key are candidate near-duplicates: finding them is one
+    indexed lookup of a few dozen keys, not a comparison with every paragraph.  The
+    primary key (key, paragraph) is that lookup's index; ``cable`` lets a cable be
+    re-indexed (delete, insert) in one statement.  No foreign-key constraints: they
+    would be checked row by row when the whole index is loaded with COPY.
+    """
+
+    pk = models.CompositePrimaryKey("key", "paragraph")
+    key = models.BigIntegerField()
+    paragraph = models.ForeignKey(
+        Paragraph,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    cable = models.ForeignKey(
+        Cable, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["cable"], name="paragraphband_cable_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ¶{self.paragraph_id}"

@@ -1,0 +1,543 @@
+"""Consistency benchmark: the near-duplicate index over 250,000 cables, and release checks.
+
+Data: 250,000 cables (20,000 with ``--quick``) with the headers, paragraph
+counts, markings and paragraph lengths of the dev corpus cables, COPY'd into
+PostgreSQL.  Paragraph text is new for every paragraph, generated from the
+corpus's own words by a word-pair (bigram) chain, so that the corpus repeated
+does not make every paragraph a duplicate of a thousand others.  On top of
+that, as cables really come:
+
+- every 25th cable is a *source* whose paragraphs are decided: half released,
+  30% withheld, 20% released with a two-word redaction;
+- 4% of cables are *retransmissions* of a source cable seven before, with
+  up to three words changed per paragraph;
+- 4% *quote* one paragraph of a source cable (one word changed);
+- 2% more repeat an undecided cable verbatim.
+
+Then it times building the whole index (``manage.py similarity_index
+--rebuild``: read every paragraph, hash in two worker processes, binary COPY,
+build the two indexes) and checking one release (``release_conflicts``: the
+median over 50 retransmissions, each with several conflicts, and over 50
+ordinary cables, with none), and checks that the withheld paragraphs of the
+sources are flagged in their retransmissions.
+
+Baselines in the same run: for the index, reading the paragraphs alone,
+hashing alone (one process), and the raw COPY of the same index rows into a
+table without indexes plus building those indexes there; for the check, the
+brute force that compares the release with every withheld or redacted
+paragraph there is.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass bench/consistency.py [--quick]
+
+It works in its own database (the URL's name + ``_bench_consistency``), made
+anew and dropped at the end (``--keep`` keeps it).  Last line:
+``cables=N paragraphs=N index_s=N check_ms=N baseline_copy_s=N baseline_bruteforce_ms=N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import ROOT, setup_bench_database  # noqa: E402
+
+CHUNK = 10_000  # cables generated and loaded at a time (a multiple of the periods below)
+SOURCE_EVERY = 25  # i % 25 == 0: decided source cables
+RETRANSMIT_AT, QUOTE_AT = 7, 13  # i % 25 == 7: retransmission of i - 7; 13: quotes i - 13
+REPEAT_EVERY, REPEAT_AT, REPEAT_FROM = 50, 20, 3  # i % 50 == 20: verbatim repeat of i - 3
+CHECKS = 50
+EDIT_WORDS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL"]
+
+
+def _corpus() -> Path:
+    shared = Path(os.environ.get("DECLASS_SHARED_DIR", ROOT.parent / "shared"))
+    corpus = shared / "cables" / "dev"
+    if not any(corpus.glob("*.txt")):
+        sys.exit(f"no dev corpus at {corpus} (set DECLASS_SHARED_DIR to the shared folder)")
+    return corpus
+
+
+# -- generating ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """One corpus cable in COPY text, its reference id cut out; its paragraphs' shapes."""
+
+    reference_id: str
+    head: str
+    tail: str
+    prefixes: tuple[str, ...]  # "ordinal\tnumber\tlevel\tcontrols\texplicit\t" per paragraph
+    lengths: tuple[int, ...]  # words per paragraph
+
+
+@dataclass
+class Chain:
+    """A word-pair chain over the corpus's words: new text with the corpus's vocabulary."""
+
+    vocab: np.ndarray  # object array of words
+    widths: np.ndarray  # len(word) + 1 (the space)
+    starts: np.ndarray  # words that begin a paragraph
+    offsets: np.ndarray  # successors of word w: successors[offsets[w]:offsets[w + 1]]
+    successors: np.ndarray
+    edit_ids: list[int]  # the words an edit puts in
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(7))
+
+    @classmethod
+    def from_paragraphs(cls, paragraphs: list[str]) -> Chain:
+        index: dict[str, int] = {}
+        runs = []
+        for text in paragraphs:
+            words = [w for w in text.split() if "\\" not in w]
+            if words:
+                runs.append(np.array([index.setdefault(w, len(index)) for w in words]))
+        pairs = np.concatenate([np.stack([r[:-1], r[1:]], axis=1) for r in runs if len(r) > 1])
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+        edit_ids = [index.setdefault(w, len(index)) for w in EDIT_WORDS]
+        offsets = np.searchsorted(pairs[:, 0], np.arange(len(index) + 1))
+        vocab = np.array(list(index), dtype=object)
+        return cls(
+            vocab=vocab,
+            widths=np.array([len(w) + 1 for w in vocab]),
+            starts=np.array([r[0] for r in runs]),
+            offsets=offsets,
+            successors=pairs[:, 1],
+            edit_ids=edit_ids,
+        )
+
+    def generate(self, lengths: np.ndarray) -> list[np.ndarray]:
+        """One word-id array per requested length, all walked in step (vectorised)."""
+        order = np.argsort(-lengths, kind="stable")  # longest first: the active ones lead
+        sorted_lengths = lengths[order]
+        begins = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=begins[1:])
+        flat = np.empty(int(lengths.sum()), dtype=np.int64)
+        current = self.rng.choice(self.starts, len(lengths))
+        degree = np.diff(self.offsets)
+        for step in range(int(lengths.max(initial=0))):
+            active = int(np.searchsorted(-sorted_lengths, -step, side="left"))
+            current = current[:active]
+            flat[begins[order[:active]] + step] = current
+            lo, count = self.offsets[current], degree[current]
+            pick = lo + (self.rng.random(active) * np.maximum(count, 1)).astype(np.int64)
+            current = np.where(
+                count > 0,
+                self.successors[np.minimum(pick, len(self.successors) - 1)],
+                self.rng.choice(self.starts, active),
+            )
+        return np.split(flat, begins[1:])
+
+    def text(self, ids: np.ndarray) -> str:
+        return " ".join(self.vocab[ids])
+
+    def edit(self, ids: np.ndarray, changes: int, rng: random.Random) -> np.ndarray:
+        ids = ids.copy()
+        for i in rng.sample(range(len(ids)), min(changes, len(ids))):
+            ids[i] = self.edit_ids[rng.randrange(len(self.edit_ids))]
+        return ids
+
+
+def _templates(corpus: Path, now) -> tuple[list[Template], list[str]]:  # type: ignore[no-untyped-def]
+    from cables.loaders import CABLE_COLUMNS, prepare_copy
+    from cables.parsing import metadata_for_file, parse_file
+
+    at = CABLE_COLUMNS.index("reference_id") - 1  # prepared lines lack the id column
+    templates, texts = [], []
+    for path in sorted(corpus.glob("*.txt")):
+        parsed = parse_file(path, metadata=metadata_for_file(path))
+        if not parsed.paragraphs:
+            continue
+        rows = prepare_copy(parsed, now=now)
+        cells = rows.cable.split("\t")  # tabs inside values are escaped: a safe split
+        templates.append(
+            Template(
+                reference_id=rows.reference_id,
+                head="".join(c + "\t" for c in cells[:at]),
+                tail="".join("\t" + c for c in cells[at + 1 :]),
+                prefixes=tuple(r.rsplit("\t", 1)[0] + "\t" for r in rows.paragraphs),
+                lengths=tuple(max(5, len(p.text.split())) for p in parsed.paragraphs),
+            )
+        )
+        texts.extend(p.text for p in parsed.paragraphs)
+    return templates, texts
+
+
+@dataclass
+class Plan:
+    """What the generated data holds, for the checks afterwards."""
+
+    paragraphs: int = 0
+    decisions: int = 0
+    withheld: dict[int, set[int]] = field(default_factory=dict)  # source id -> ¶ ordinals
+    checked: list[int] = field(default_factory=list)  # retransmissions checked
+    plain: list[int] = field(default_factory=list)  # ordinary cables checked
+
+
+def _template_of(i: int, n: int) -> int:
+    """A retransmission or repeat keeps its source's shape (paragraphs and markings)."""
+    if i % SOURCE_EVERY == RETRANSMIT_AT:
+        return (i - RETRANSMIT_AT) % n
+    if i % REPEAT_EVERY == REPEAT_AT:
+        return (i - REPEAT_FROM) % n
+    return i % n
+
+
+def _load(templates: list[Template], chain: Chain, total: int, user_id: int) -> Plan:
+    """Generate and COPY the cables (ids 1..total), paragraphs and decisions."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from cables.loaders import CABLE_COLUMNS, PARAGRAPH_COLUMNS
+
+    n = len(templates)
+    rng = random.Random(11)
+    plan = Plan()
+    retransmissions = [i for i in range(total) if i % SOURCE_EVERY == RETRANSMIT_AT]
+    plain = [i for i in range(total) if i % SOURCE_EVERY not in (0, RETRANSMIT_AT, QUOTE_AT)]
+    checked = set(rng.sample(retransmissions, min(CHECKS, len(retransmissions))))
+    plain_checked = set(rng.sample(plain, min(CHECKS, len(plain))))
+    plan.checked = sorted(i + 1 for i in checked)
+    plan.plain = sorted(i + 1 for i in plain_checked)
+    now = timezone.now().isoformat()
+    cable_names = ", ".join(connection.ops.quote_name(c) for c in CABLE_COLUMNS)
+    par_names = ", ".join(("id", *PARAGRAPH_COLUMNS))
+    decision_id = 0
+    with connection.cursor() as cur:
+        pg = cur.cursor
+        for first in range(0, total, CHUNK):
+            last = min(total, first + CHUNK)
+            shapes = [templates[_template_of(i, n)] for i in range(first, last)]
+            lengths = np.array([x for t in shapes for x in t.lengths])
+            generated = chain.generate(lengths)
+            words: dict[int, list[np.ndarray]] = {}
+            at = 0
+            for i, shape in zip(range(first, last), shapes, strict=True):
+                words[i] = generated[at : at + len(shape.lengths)]
+                at += len(shape.lengths)
+            _repeat(words, range(first, last), chain, rng)
+            cables, paragraphs, decisions = [], [], []
+            for i, shape in zip(range(first, last), shapes, strict=True):
+                cable_id = i + 1
+                cables.append(f"{cable_id}\t{shape.head}{shape.reference_id}B{i:07d}{shape.tail}\n")
+                for ordinal, (prefix, ids) in enumerate(
+                    zip(shape.prefixes, words[i], strict=True), start=1
+                ):
+                    plan.paragraphs += 1
+                    pid = plan.paragraphs
+                    body = chain.text(ids)
+                    paragraphs.append(f"{pid}\t{cable_id}\t{prefix}{body}\n")
+                    kind, spans, label = _decision_for(i, ids, chain, rng)
+                    if kind is None and (i in checked or i in plain_checked):
+                        kind = "release"
+                    if kind is None:
+                        continue
+                    if kind == "withhold" and len(ids) >= 8:
+                        plan.withheld.setdefault(cable_id, set()).add(ordinal)
+                    decision_id += 1
+                    decisions.append(
+                        f"{decision_id}\t{cable_id}\t{pid}\t{kind}\t{json.dumps(spans)}\t"
+                        f"{label}\t\t\t\\N\t{user_id}\t{now}\n"
+                    )
+            with pg.copy(f"COPY cables_cable ({cable_names}) FROM STDIN") as copy:
+                copy.write("".join(cables))
+            with pg.copy(f"COPY cables_paragraph ({par_names}) FROM STDIN") as copy:
+                copy.write("".join(paragraphs))
+            with pg.copy(
+                "COPY workflow_decision (id, cable_id, paragraph_id, kind, spans, label, "
+                "referral_agency, note, supersedes_id, decided_by_id, decided_at) FROM STDIN"
+            ) as copy:
+                copy.write("".join(decisions))
+            plan.decisions = decision_id
+            print(f"  generated and loaded {last:,} cables", end="\r", flush=True)
+        for table, value in (
+            ("cables_cable", total),
+            ("cables_paragraph", plan.paragraphs),
+            ("workflow_decision", max(decision_id, 1)),
+        ):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [value])
+        cur.execute("ANALYZE")
+    print()
+    return plan
+
+
+def _repeat(
+    words: dict[int, list[np.ndarray]], cables: range, chain: Chain, rng: random.Random
+) -> None:
+    """Make the retransmissions, quotations and repeats (their sources are earlier in
+    the same chunk: the chunk size is a multiple of the periods)."""
+    for i in cables:
+        phase = i % SOURCE_EVERY
+        if phase == RETRANSMIT_AT:
+            words[i] = [chain.edit(w, rng.randrange(4), rng) for w in words[i - RETRANSMIT_AT]]
+        elif phase == QUOTE_AT:
+            source = words[i - QUOTE_AT]
+            quoted = chain.edit(source[rng.randrange(len(source))], 1, rng)
+            words[i][rng.randrange(len(words[i]))] = quoted
+        elif i % REPEAT_EVERY == REPEAT_AT:
+            words[i] = list(words[i - REPEAT_FROM])
+
+
+def _decision_for(i: int, ids: np.ndarray, chain: Chain, rng: random.Random):  # type: ignore[no-untyped-def]
+    """A source cable's paragraph: half released, 30% withheld, 20% a two-word redaction."""
+    if i % SOURCE_EVERY != 0:
+        return None, [], ""
+    draw = rng.random()
+    if draw < 0.5:
+        return "release", [], ""
+    if draw < 0.8 or len(ids) < 4:
+        return "withhold", [], "(b)(1) 1.4(d)"
+    k = rng.randrange(len(ids) - 1)
+    start = int(chain.widths[ids[:k]].sum())
+    end = start + int(chain.widths[ids[k]] + chain.widths[ids[k + 1]]) - 1
+    return "redact", [{"start": start, "end": end, "label": "(b)(6)"}], ""
+
+
+# -- measuring ----------------------------------------------------------------------------
+
+
+def _read_floor() -> float:
+    """Stream every paragraph's text as the rebuild does, and nothing else."""
+    from django.db import transaction
+
+    from cables.similarity import store
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        for _ in store._chunks(8):
+            pass
+    return time.perf_counter() - start
+
+
+def _hash_rate(sample: int) -> tuple[float, int]:
+    """Paragraphs hashed per second by one process, on the first ``sample`` paragraphs."""
+    from cables.models import Paragraph
+    from cables.similarity import minhash, store
+
+    texts = list(Paragraph.objects.order_by("pk").values_list("text", flat=True)[:sample])
+    start = time.perf_counter()
+    minhash.band_keys(texts, min_words=store.min_words())
+    return len(texts) / (time.perf_counter() - start), len(texts)
+
+
+def _copy_floor() -> tuple[float, float]:
+    """The same index rows COPY'd into a table without indexes, then its two indexes
+    built: the cost of storing the rows, without reading or hashing anything."""
+    import io
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        pg = cur.cursor
+        buf = io.BytesIO()
+        with pg.copy(
+            "COPY cables_paragraphband (key, paragraph_id, cable_id) TO STDOUT (FORMAT BINARY)"
+        ) as copy:
+            for block in copy:
+                buf.write(block)
+        cur.execute("CREATE TABLE floor_band (LIKE cables_paragraphband)")
+        data = buf.getvalue()
+        start = time.perf_counter()
+        with pg.copy(
+            "COPY floor_band (key, paragraph_id, cable_id) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(data)
+        copied = time.perf_counter() - start
+        start = time.perf_counter()
+        cur.execute("SET maintenance_work_mem = '256MB'")
+        cur.execute("ALTER TABLE floor_band ADD PRIMARY KEY (key, paragraph_id)")
+        cur.execute("CREATE INDEX ON floor_band (cable_id)")
+        indexed = time.perf_counter() - start
+        cur.execute("DROP TABLE floor_band")
+    return copied, indexed
+
+
+def _checks(ids: list[int]) -> tuple[list[float], list[int]]:
+    from cables.models import Cable
+    from workflow.consistency import release_conflicts
+
+    cables = Cable.objects.in_bulk(ids)
+    release_conflicts(cables[ids[0]])  # warm-up
+    times, found = [], []
+    for pk in ids:
+        start = time.perf_counter()
+        conflicts = release_conflicts(cables[pk])
+        times.append((time.perf_counter() - start) * 1000)
+        found.append(len(conflicts))
+    return times, found
+
+
+def _recall(plan: Plan) -> tuple[int, int]:
+    """Of the withheld source paragraphs whose retransmission is still a near-duplicate
+    (exact Jaccard similarity at or above the threshold), how many are flagged."""
+    from cables.models import Cable, Paragraph
+    from cables.similarity import store
+    from cables.similarity.text import jaccard, shingles, words
+    from workflow.consistency import release_conflicts
+
+    flagged = expected = 0
+    for pk in plan.checked:
+        source = pk - RETRANSMIT_AT
+        texts = {
+            (c, o): shingles(words(t))
+            for c, o, t in Paragraph.objects.filter(cable_id__in=[pk, source]).values_list(
+                "cable_id", "ordinal", "text"
+            )
+        }
+        want = {
+            o
+            for o in plan.withheld.get(source, set())
+            if jaccard(texts[(source, o)], texts[(pk, o)]) >= store.threshold()
+        }
+        got = {
+            c.paragraph.ordinal
+            for c in release_conflicts(Cable.objects.get(pk=pk))
+            if c.other_cable.pk == source and c.withheld_in_full
+        }
+        expected += len(want)
+        flagged += len(want & got)
+    return flagged, expected
+
+
+def _brute_force(pk: int) -> float:
+    """The same question without the index: compare the release's paragraphs with
+    every paragraph whose current decision withholds or redacts."""
+    from django.db.models import Max
+
+    from cables.models import Paragraph
+    from cables.similarity import store
+    from cables.similarity.text import jaccard, shingles, words
+    from workflow.models import Decision
+
+    start = time.perf_counter()
+    mine = [
+        shingles(words(t))
+        for t in Paragraph.objects.filter(cable_id=pk).values_list("text", flat=True)
+    ]
+    latest = Decision.objects.values("paragraph_id").annotate(last=Max("id")).values("last")
+    rows = (
+        Decision.objects.filter(pk__in=latest, kind__in=["withhold", "redact"])
+        .exclude(cable_id=pk)
+        .values_list("paragraph__text", flat=True)
+    )
+    limit = store.threshold()
+    hits = 0
+    for text in rows.iterator(chunk_size=5_000):
+        theirs = shingles(words(text))
+        hits += sum(jaccard(m, theirs) >= limit for m in mine)
+    elapsed = time.perf_counter() - start
+    if not hits:
+        sys.exit("brute force found nothing the index found: the data is not what it should be")
+    return elapsed * 1000
+
+
+def _drop_database(url: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    prefix, name = url.rsplit("/", 1)
+    with psycopg.connect(prefix + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 cables instead of 250,000")
+    parser.add_argument("--cables", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=2, help="hashing processes")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+    total = args.cables or (20_000 if args.quick else 250_000)
+    corpus = _corpus()
+    url = setup_bench_database("bench_consistency")
+    try:
+        _run(total, corpus, args.workers)
+    finally:
+        if not args.keep:
+            _drop_database(url)
+
+
+def _run(total: int, corpus: Path, workers: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from cables.models import ParagraphBand
+    from cables.similarity import minhash, store
+
+    t0 = time.perf_counter()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    templates, texts = _templates(corpus, timezone.now())
+    chain = Chain.from_paragraphs(texts)
+    user = get_user_model().objects.create_user("bench-reviewer", "bench@example.org")
+    plan = _load(templates, chain, total, user.pk)
+    print(
+        f"set-up: {total:,} cables, {plan.paragraphs:,} paragraphs, {plan.decisions:,} "
+        f"decisions in {time.perf_counter() - t0:.0f} s"
+    )
+
+    start = time.perf_counter()
+    report = store.index_rebuild(workers=workers)
+    index_s = time.perf_counter() - start
+    rows = ParagraphBand.objects.count()
+    if rows != report.rows or report.paragraphs != plan.paragraphs:
+        sys.exit(f"index incomplete: rows={rows} report={report}")
+    print(
+        f"index: {report.indexed:,} of {report.paragraphs:,} paragraphs indexed "
+        f"({minhash.BANDS} band keys each, {rows:,} rows) in {index_s:.1f} s, "
+        f"{workers} hashing processes"
+    )
+
+    read_s = _read_floor()
+    rate, sample = _hash_rate(min(100_000, plan.paragraphs))
+    copy_s, build_s = _copy_floor()
+    hash_s = plan.paragraphs / rate
+    print(
+        f"  in parts, each alone: reading the paragraphs {read_s:.1f} s; hashing "
+        f"{hash_s:.1f} s in one process ({rate:,.0f} paragraphs/s over {sample:,}); "
+        f"raw COPY of the rows {copy_s:.1f} s; building the two indexes {build_s:.1f} s"
+    )
+
+    times, found = _checks(plan.checked)
+    plain_times, plain_found = _checks(plan.plain)
+    flagged, expected = _recall(plan)
+    check_ms = statistics.median(times)
+    print(
+        f"check one release: median {check_ms:.1f} ms, max {max(times):.1f} ms over "
+        f"{len(times)} retransmissions of decided cables ({sum(found):,} conflicts, "
+        f"{min(found)} to {max(found)} each); median {statistics.median(plain_times):.1f} ms "
+        f"over {len(plain_times)} ordinary cables ({sum(plain_found)} conflicts)"
+    )
+    print(
+        f"  withheld paragraphs of the sources flagged in their retransmissions: "
+        f"{flagged} of {expected}"
+    )
+    if not expected or flagged < 0.95 * expected:
+        sys.exit("the check misses conflicts it should find")
+
+    brute = [_brute_force(pk) for pk in plan.checked[:3]]
+    brute_ms = statistics.median(brute)
+    print(
+        f"baseline: brute force over every withheld or redacted paragraph "
+        f"({plan.decisions:,} decisions): {brute_ms:,.0f} ms per release "
+        f"({brute_ms / check_ms:,.0f}x the indexed check)"
+    )
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"cables={total} paragraphs={plan.paragraphs} index_s={index_s:.1f} "
+        f"check_ms={check_ms:.1f} baseline_copy_s={copy_s + build_s:.1f} "
+        f"baseline_bruteforce_ms={brute_ms:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
