@@ -254,3 +254,16 @@ def _merged(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
         else:
             out.append((start, end))
     return tuple(out)
+
+
+def cables_shown(user: object, conflicts: Sequence[Conflict]) -> set[int]:
+    """Which of the conflicts' other cables the user may view (one query, none when
+    there is no conflict): the others are named only as "another cable", so that
+    a conflict never reveals the reference, reviewer or date of a cable the user
+    holds no permission on."""
+    from workflow import permissions
+
+    others = {c.other_cable.pk for c in conflicts}
+    if not others:
+        return set()
+    return set(permissions.cables_for_user(user).filter(pk__in=others).values_list("pk", flat=True))

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cables.models import Paragraph, ReviewState
-from workflow import fast_html, permissions
+from workflow import consistency, fast_html, permissions
 from workflow.audit import csv_lines
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import AuditEvent, Decision
@@ -87,9 +87,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     cable = permissions.get_cable_for_user(
         request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
     )
-    data = review_page(user=request.user, cable=cable)
+    data = review_page(user=request.user, cable=cable, with_conflicts=True)
     return render(request, "workflow/review_cable.html", {
         "page": data, "cable": cable, "state": cable.status.review_state,
+        "conflicts": data.conflicts,
+        "conflict_cables_shown": consistency.cables_shown(request.user, data.conflicts),
         "paragraphs": fast_html.paragraphs(data.paragraphs, csrf_token=get_token(request)),
         "can_finish": cable.status.review_state in OPEN_STATES,
     })  # fmt: skip
@@ -247,6 +249,7 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     release = approval_release(user=request.user, cable=cable, state=cable.status.review_state)
     return render(request, "workflow/approval.html", {
         "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
+        "conflict_cables_shown": consistency.cables_shown(request.user, release.conflicts or []),
     })  # fmt: skip
 
 

@@ -222,14 +222,21 @@ class ReviewPage:
     cable: Cable
     paragraphs: list[ParagraphView]
     hidden: int  # paragraphs above the user's clearance: never sent, count as withheld
+    # Near-duplicate text another cable withholds (workflow.consistency), when asked for.
+    conflicts: list | None = None
 
     @property
     def decided(self) -> int:
         return sum(1 for p in self.paragraphs if p.decision)
 
 
-def review_page(*, user: object, cable: Cable) -> ReviewPage:
-    """Everything the review page shows, in a fixed number of queries."""
+def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> ReviewPage:
+    """Everything the review page shows, in a fixed number of queries.
+
+    ``with_conflicts`` adds the near-duplicates other cables withhold (one query
+    more), counting undecided paragraphs as released: what a reviewer wants to
+    know before deciding.
+    """
     from workflow import permissions
     from workflow.review import current_decisions
 
@@ -255,7 +262,12 @@ def review_page(*, user: object, cable: Cable) -> ReviewPage:
     for proposal in cable.proposals.filter(paragraph_id__in=[p.pk for p in visible]):
         proposals.setdefault(proposal.paragraph_id, []).append(proposal)
     views = [_view(p, decisions.get(p.pk), proposals.get(p.pk, [])) for p in visible]
-    return ReviewPage(cable, views, hidden=hidden)
+    conflicts = None
+    if with_conflicts:
+        from workflow.consistency import conflicts_for
+
+        conflicts = conflicts_for(cable, visible, decisions, include_undecided=True)
+    return ReviewPage(cable, views, hidden=hidden, conflicts=conflicts)
 
 
 def _view(p: Paragraph, decision: Decision | None, mine: list[ProposedRedaction]) -> ParagraphView:

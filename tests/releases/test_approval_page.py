@@ -105,7 +105,13 @@ def test_conflicts_block_the_release_until_acknowledged_and_the_audit_records_th
     client.force_login(authority)
     page = client.get(reverse("workflow:approval", args=[b.pk]))
     body = page.content.decode()
-    assert "Consistency with other cables" in body and a.reference_id in body
+    # Cable A is not the authority's: the conflict shows, A's name does not.
+    assert "Consistency with other cables" in body and a.reference_id not in body
+    assert "another cable (not yours to view)" in body
+    permissions.grant(permissions.VIEW, authority, a)
+    page = client.get(reverse("workflow:approval", args=[b.pk]))
+    body = page.content.decode()
+    assert a.reference_id in body
     assert 'name="acknowledge_conflicts"' in body
     digest = page.context["release"].conflicts_digest
 

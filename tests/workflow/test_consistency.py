@@ -202,12 +202,22 @@ def test_the_partial_shows_the_decision_taken_in_the_other_cable():
     decide(talks_b, "release")
     indexed(a, b)
 
-    html = render_to_string("workflow/_consistency.html", {"conflicts": release_conflicts(b)})
+    conflicts = release_conflicts(b)
+    html = render_to_string(
+        "workflow/_consistency.html", {"conflicts": conflicts, "conflict_cables_shown": {a.pk}}
+    )
 
     assert a.reference_id in html
     assert "Withheld in full (b)(1) 1.4(d)" in html
     assert "vera" in html and "100%" in html
     assert "1 conflict:" in html
+    # A viewer who may not see cable A learns the decision, not which cable or who.
+    hidden = render_to_string(
+        "workflow/_consistency.html", {"conflicts": conflicts, "conflict_cables_shown": set()}
+    )
+    assert "Withheld in full (b)(1) 1.4(d)" in hidden
+    assert a.reference_id not in hidden and "vera" not in hidden
+    assert "another cable (not yours to view)" in hidden
     assert render_to_string("workflow/_consistency.html", {}).strip() == ""
     empty = render_to_string("workflow/_consistency.html", {"conflicts": []})
     assert "Nothing this release would publish" in empty
@@ -218,3 +228,28 @@ def test_a_conflict_is_a_frozen_value():
 
     assert dataclasses.is_dataclass(Conflict)
     assert Conflict.__dataclass_params__.frozen
+
+
+def test_the_review_page_shows_reviewers_what_another_cable_withholds(client):
+    from django.urls import reverse
+
+    from workflow import permissions
+    from workflow.models import Clearance
+
+    a, (talks_a,) = cable_with(TALKS)
+    decide(talks_a, "withhold", label="(b)(1) 1.4(d)", by=UserFactory(username="vera"))
+    b, _ = cable_with(TALKS)  # not decided yet: the reviewer sees it before deciding
+    indexed(a, b)
+    reviewer = UserFactory()
+    Clearance.objects.create(user=reviewer, level=int(Level.S))
+    permissions.grant(permissions.REVIEW, reviewer, b)
+    client.force_login(reviewer)
+
+    html = client.get(reverse("workflow:review", args=[b.pk])).content.decode()
+
+    assert "Consistency with other cables" in html
+    assert "Withheld in full (b)(1) 1.4(d)" in html
+    assert a.reference_id not in html  # the reviewer holds nothing on cable A
+    permissions.grant(permissions.VIEW, reviewer, a)
+    html = client.get(reverse("workflow:review", args=[b.pk])).content.decode()
+    assert a.reference_id in html and "vera" in html
