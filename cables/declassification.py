@@ -142,7 +142,8 @@ _LEVEL_FORMS: dict[str, str] = {
     "TS": "TS",
     "TOP SECRET": "TS",
     "S": "S",
-    "SECRET": "S",  # nosec B105 - a classification level, not a password
+    # A classification level, not a password.
+    "SECRET": "S",  # nosec B105
     "C": "C",
     "CONFIDENTIAL": "C",
     "U": "U",
@@ -159,7 +160,8 @@ _LEVEL_FORMS: dict[str, str] = {
 # Letter-spaced first lines of a cable body (sections 1.1 and 1.4): "S E C R E T".
 _LETTER_SPACED_LEVELS = {
     "TOPSECRET": "TS",
-    "SECRET": "S",  # nosec B105 - a classification level, not a password
+    # A classification level, not a password.
+    "SECRET": "S",  # nosec B105
     "CONFIDENTIAL": "C",
 }
 

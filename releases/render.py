@@ -79,7 +79,8 @@ def html_context(doc: ReleaseDocument) -> dict[str, object]:
         "note": STRUCK_NOTE["html"],
         "generator": GENERATOR,
         "keywords": ", ".join(doc.keywords),
-        "css": mark_safe(release_css(doc)),  # nosec B308 B703 - built from escaped CSS strings only
+        # Built from escaped CSS strings only.
+        "css": mark_safe(release_css(doc)),  # nosec B308 B703
         "header": [
             {"name": f.name, "pieces": _pieces(f.pieces), "struck": f.struck} for f in doc.header
         ],

@@ -35,14 +35,16 @@ def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:
         tsquery = "websearch_to_tsquery('english', %s)"
         return (
             releases.filter(
-                RawSQL(  # nosec B611 - constant SQL; the query is a bound parameter
+                # Constant SQL; the query is a bound parameter.
+                RawSQL(  # nosec B611
                     f'"releases_release"."search_vector" @@ {tsquery}',
                     [query],
                     output_field=BooleanField(),
                 )
             )
             .annotate(
-                rank=RawSQL(  # nosec B611 - constant SQL; the query is a bound parameter
+                # Constant SQL; the query is a bound parameter.
+                rank=RawSQL(  # nosec B611
                     f'ts_rank("releases_release"."search_vector", {tsquery})',
                     [query],
                     output_field=FloatField(),

@@ -78,7 +78,8 @@ def queue_rows(cables: Iterable[QueueRow]) -> SafeString:
                 approval=approval,
             )
         )
-    return mark_safe("\n".join(rows))  # nosec B308 B703 - every value above is escaped
+    # Every value above is escaped.
+    return mark_safe("\n".join(rows))  # nosec B308 B703
 
 
 _PARAGRAPH = """<article class="paragraph{decided_class}" id="para-{pk}" tabindex="0" \
@@ -187,7 +188,8 @@ def paragraph(
 def paragraphs(views: Iterable[ParagraphView], *, csrf_token: str) -> SafeString:
     """The review page's paragraphs."""
     decide_url = url_maker("workflow:decide")
-    return mark_safe(  # nosec B308 B703 - paragraph() escapes every value
+    # paragraph() escapes every value.
+    return mark_safe(  # nosec B308 B703
         "\n".join(paragraph(v, csrf_token=csrf_token, decide_url=decide_url) for v in views)
     )
 
@@ -203,4 +205,5 @@ def decided_paragraph(
         f'<span id="progress" hx-swap-oob="true">{int(progress.decided)} of '
         f"{int(progress.total)} decided</span>"
     )
-    return mark_safe(f"{html}\n{oob}")  # nosec B308 B703 - built from escaped values
+    # Built from escaped values.
+    return mark_safe(f"{html}\n{oob}")  # nosec B308 B703
