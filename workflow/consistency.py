@@ -67,7 +67,7 @@ class Conflict:
 def release_conflicts(
     cable: Cable, *, include_undecided: bool = False, max_level: int | None = None
 ) -> list[Conflict]:
-    """Every conflict of this cable's release with another cable's decisions (three
+    """Every conflict of this cable's release with another cable's decisions (four
     queries, however many paragraphs and near-duplicates).
 
     ``include_undecided`` counts paragraphs without a decision as released (what a
@@ -90,7 +90,8 @@ def conflicts_for(
     include_undecided: bool = False,
 ) -> list[Conflict]:
     """The conflicts of these paragraphs of ``cable`` given their current decisions:
-    one query, for pages that have loaded both already."""
+    one query, and a second when near-duplicates turn up, for pages that have loaded
+    both already."""
     mine = [p for p in paragraphs if _would_release(decisions.get(p.pk), include_undecided)]
     by_key: dict[int, list[int]] = defaultdict(list)  # band key -> indexes into mine
     for i, paragraph_keys in enumerate(store.keys_for([p.text for p in mine])):
@@ -138,9 +139,18 @@ def _would_release(decision: Decision | None, include_undecided: bool) -> bool:
 
 def _withholding_near(cable: Cable, by_key: dict[int, list[int]]) -> Iterable[Decision]:
     """Current decisions that withhold or redact paragraphs of other cables sharing a
-    band key with ours, with those paragraphs, cables and deciders (one query)."""
+    band key with ours, with those paragraphs, cables and deciders.
+
+    First the candidates alone (one light query, the keys as one array), then,
+    only when there are any, their decisions (a second query): most cables have
+    no near-duplicate elsewhere, and building the second query costs more than
+    running the first.
+    """
+    candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
+    if not candidates:
+        return []
     latest = (
-        Decision.objects.filter(paragraph_id__in=store.candidate_ids(by_key))
+        Decision.objects.filter(paragraph_id__in=candidates)
         .order_by()
         .values("paragraph_id")
         .annotate(last=Max("id"))

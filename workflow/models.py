@@ -333,3 +333,43 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("the audit trail is append-only")
+
+
+class QueueEntry(models.Model):
+    """A cable in a user's or a group's review queue: the review queue's index.
+
+    One row per (user or group, cable) holding review or release permission on it,
+    with a copy of what the queue sorts and filters on: the declassification date,
+    whether the cable is still open (not released), its level and post.  A queue
+    page then reads its holder's rows in date order from one index, instead of
+    probing the status of every cable the reviewer holds (about 12 ms for 5,300
+    cables in an archive of 250,000, at every page view).
+
+    PostgreSQL keeps the table in step with triggers (migration 0007) on the
+    permission tables and on status changes of the date or of released-ness; the
+    due sweep's moves between open states touch no row.  Elsewhere (SQLite, the
+    embedded default) the table stays empty and the queue is read directly.
+    """
+
+    pk = models.CompositePrimaryKey("holder_kind", "holder_id", "cable")
+    holder_kind = models.CharField(max_length=1)  # "u": a user, "g": a group
+    holder_id = models.IntegerField()
+    cable = models.ForeignKey(
+        Cable, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+"
+    )
+    declass_date = models.DateField(null=True)
+    open = models.BooleanField()
+    level = models.PositiveSmallIntegerField()
+    origin_key = models.CharField(max_length=128)  # UPPER(origin), as the post filter compares
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["holder_kind", "holder_id", "open", "declass_date", "cable"],
+                name="queueentry_page_idx",
+            ),
+            models.Index(fields=["cable"], name="queueentry_cable_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_kind}{self.holder_id} {self.cable_id}"

@@ -6,6 +6,7 @@ selector or a service, and render; htmx requests get the updated fragment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,9 +37,8 @@ from workflow.selectors import (
     QUEUE_STATES,
     paragraph_after_decision,
     queue_cables,
-    queue_slice,
+    queue_page,
     review_page,
-    review_queue,
 )
 from workflow.states import TransitionError
 
@@ -57,26 +57,31 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Cables waiting for the user, due soonest first, filtered and paginated."""
     form = CableFilterForm(request.GET or None)
     state = request.GET.get("state", "")
-    statuses = review_queue(user=request.user, filters=form.filters(), state=state)
-    page = _queue_page(statuses, request.GET.get("page"))
+    filters = form.filters()
+
+    def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+        return queue_page(
+            user=request.user, filters=filters, state=state, offset=offset, limit=limit
+        )
+
+    page = _queue_page(fetch, request.GET.get("page"))
     return render(request, "workflow/review_queue.html", {
         "form": form, "page": page, "state": state, "rows": fast_html.queue_rows(page),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
     })  # fmt: skip
 
 
-def _queue_page(statuses: Any, number: str | None) -> Page:
-    """A Paginator page whose count and ids came from one query (see queue_slice)."""
+def _queue_page(fetch: Callable[[int, int], tuple[list[int], int]], number: str | None) -> Page:
+    """A Paginator page whose count and ids came from one query (see queue_page)."""
     try:
         wanted = max(1, int(number or 1))
     except ValueError:
         wanted = 1
-    ids, total = queue_slice(statuses, offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    paginator = Paginator(statuses, PAGE_SIZE)
-    paginator.__dict__["count"] = total  # Paginator.count is a cached_property
+    ids, total = fetch((wanted - 1) * PAGE_SIZE, PAGE_SIZE)
+    paginator = Paginator(range(total), PAGE_SIZE)
     if not ids and wanted > paginator.num_pages:  # past the end: show the last page
         wanted = paginator.num_pages
-        ids, _ = queue_slice(statuses, offset=(wanted - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        ids, _ = fetch((wanted - 1) * PAGE_SIZE, PAGE_SIZE)
     page = paginator.page(wanted)
     page.object_list = queue_cables(ids)
     return page

@@ -88,6 +88,25 @@ def candidate_ids(keys: Iterable[int]) -> QuerySet[ParagraphBand]:
     return ParagraphBand.objects.filter(key__in=sorted(set(keys))).values("paragraph_id")
 
 
+def candidates_elsewhere(keys: Iterable[int], *, exclude_cable_id: int) -> list[int]:
+    """Ids of the paragraphs of other cables sharing any of these band keys (one
+    query; on PostgreSQL the keys travel as one array parameter)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql":
+        table = ParagraphBand._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT paragraph_id FROM {table}"  # nosec B608
+                " WHERE key = ANY(%s) AND cable_id <> %s",
+                [wanted, exclude_cable_id],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    rows = ParagraphBand.objects.filter(key__in=wanted).exclude(cable_id=exclude_cable_id)
+    return list(rows.values_list("paragraph_id", flat=True).distinct())
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     paragraph_id: int

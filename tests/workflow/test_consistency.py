@@ -165,7 +165,7 @@ def test_paragraphs_b_withholds_or_has_not_decided_are_not_flagged_unless_asked(
     assert release_conflicts(b, include_undecided=True, max_level=int(Level.U)) == []
 
 
-def test_conflicts_take_three_queries_however_many_paragraphs_and_duplicates(
+def test_conflicts_take_four_queries_however_many_paragraphs_and_duplicates(
     django_assert_num_queries,
 ):
     texts = [edited(TALKS, 1, seed=n) + f" Item {n}." for n in range(12)] + [LEAK, HARVEST]
@@ -182,7 +182,8 @@ def test_conflicts_take_three_queries_however_many_paragraphs_and_duplicates(
         others.append(other)
     indexed(b, *others)
 
-    with django_assert_num_queries(3):  # paragraphs, current decisions, withholdings near
+    # paragraphs, current decisions, candidates near, their withholdings
+    with django_assert_num_queries(4):
         conflicts = release_conflicts(b)
         shown = [  # everything the partial shows is loaded already
             (c.other_cable.reference_id, c.other_paragraph.number, c.other_decision.kind,
