@@ -13,6 +13,15 @@ if str(ROOT) not in sys.path:
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/declass"
 
 
+def dev_corpus() -> Path:
+    """The shared dev corpus the benchmarks build their cables from (or exit saying so)."""
+    shared = Path(os.environ.get("DECLASS_SHARED_DIR", ROOT.parent / "shared"))
+    corpus = shared / "cables" / "dev"
+    if not any(corpus.glob("*.txt")):
+        sys.exit(f"no dev corpus at {corpus} (set DECLASS_SHARED_DIR to the shared folder)")
+    return corpus
+
+
 def setup_bench_database(suffix: str) -> str:
     """Drop and create ``<name>_<suffix>``, point Django at it, migrate; return its URL."""
     import dj_database_url

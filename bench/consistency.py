@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, setup_bench_database  # noqa: E402
+from _pg import dev_corpus, setup_bench_database  # noqa: E402
 
 CHUNK = 10_000  # cables generated and loaded at a time (a multiple of the periods below)
 SOURCE_EVERY = 25  # i % 25 == 0: decided source cables
@@ -57,14 +57,6 @@ RETRANSMIT_AT, QUOTE_AT = 7, 13  # i % 25 == 7: retransmission of i - 7; 13: quo
 REPEAT_EVERY, REPEAT_AT, REPEAT_FROM = 50, 20, 3  # i % 50 == 20: verbatim repeat of i - 3
 CHECKS = 50
 EDIT_WORDS = ["ALPHA", "BRAVO", "CHARLIE", "DELTA", "ECHO", "FOXTROT", "GOLF", "HOTEL"]
-
-
-def _corpus() -> Path:
-    shared = Path(os.environ.get("DECLASS_SHARED_DIR", ROOT.parent / "shared"))
-    corpus = shared / "cables" / "dev"
-    if not any(corpus.glob("*.txt")):
-        sys.exit(f"no dev corpus at {corpus} (set DECLASS_SHARED_DIR to the shared folder)")
-    return corpus
 
 
 # -- generating ---------------------------------------------------------------------------
@@ -458,7 +450,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
     total = args.cables or (20_000 if args.quick else 250_000)
-    corpus = _corpus()
+    corpus = dev_corpus()
     url = setup_bench_database("bench_consistency")
     try:
         _run(total, corpus, args.workers)

@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, setup_bench_database  # noqa: E402
+from _pg import ROOT, dev_corpus, setup_bench_database  # noqa: E402
 
 PERMITTED = 5_000  # cables the reviewer holds review permission on directly
 GROUP_PERMITTED = 300  # and through a group
@@ -85,14 +85,6 @@ SERVER_CONFIGS = (
 
 
 # -- loading ------------------------------------------------------------------------------
-
-
-def _corpus() -> Path:
-    shared = Path(os.environ.get("DECLASS_SHARED_DIR", ROOT.parent / "shared"))
-    corpus = shared / "cables" / "dev"
-    if not any(corpus.glob("*.txt")):
-        sys.exit(f"no dev corpus at {corpus} (set DECLASS_SHARED_DIR to the shared folder)")
-    return corpus
 
 
 @dataclass(frozen=True)
@@ -458,7 +450,7 @@ def main() -> None:
     seconds = args.seconds or (10.0 if args.quick else 30.0)
     trial_seconds = 3.0 if args.quick else 8.0
     warm_up = 2.0 if args.quick else 3.0
-    corpus = _corpus()
+    corpus = dev_corpus()
 
     var_dir = Path(tempfile.mkdtemp(prefix="declass-bench-web-"))
     os.environ["DECLASS_VAR_DIR"] = str(var_dir)

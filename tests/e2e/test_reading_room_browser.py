@@ -10,24 +10,13 @@ from django.contrib.auth import get_user_model
 from pypdf import PdfReader
 
 from cables.models import CableStatus, ReviewState
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import PASSWORD, login, screenshot
 from tests.factories import CableFactory, ParagraphFactory
 from tests.releases.conftest import MINISTER, P1, P2, P3, SOURCE, decide, standard_plan
 from workflow import permissions
 from workflow.models import Clearance
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "pw-for-tests-only"
-
-
-def login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, f"{username} could not log in"
 
 
 def test_an_approved_release_is_found_and_downloaded_in_the_reading_room(live_server, page):

@@ -9,22 +9,11 @@ from django.contrib.auth import get_user_model
 from cables.ingest import CableSource, cables_import
 from cables.models import Cable, CableStatus, ReviewState
 from tests.cables.cable_text import reference_id, telegram
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import PASSWORD, login, screenshot
 from workflow import permissions
 from workflow.models import Clearance, Decision
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "pw-for-tests-only"
-
-
-def login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()  # a fresh session, as another person's browser would be
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, f"{username} could not log in"
 
 
 def select_text(page, article: str, text: str) -> None:
