@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from workflow import notify, proposals, rule_services, sweep
+from workflow import notify, proposals, queue_index, rule_services, sweep
 
 
 @shared_task(name="workflow.declass_due_sweep", acks_late=True, ignore_result=True)
 def declass_due_sweep_task() -> None:
-    """The periodic sweep (run by beat); flags nothing twice."""
+    """The periodic sweep (run by beat); flags nothing twice.  Then the queue index is
+    checked against the permissions and statuses (workflow.queue_index)."""
     sweep.declass_due_sweep()
+    queue_index.queue_index_repair()
 
 
 @shared_task(name="workflow.notifications_email", acks_late=True, ignore_result=True)

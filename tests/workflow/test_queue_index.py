@@ -136,3 +136,36 @@ def test_the_queue_page_reads_the_index_for_waiting_cables_in_any_state(
         ids,
         3,
     )
+
+
+def test_a_status_row_deleted_or_missing_leaves_no_open_entry():
+    user = UserFactory()
+    cable = CableFactory(review_state=ReviewState.DUE)
+    permissions.grant(permissions.REVIEW, user, cable)
+    CableStatus.objects.filter(cable=cable).delete()
+
+    indexed, direct = _both(user, CableFilters())
+    assert indexed == direct == ([], 0)
+
+
+def test_the_repair_after_each_sweep_puts_right_what_concurrent_commits_missed():
+    from workflow.queue_index import queue_index_repair
+    from workflow.tasks import declass_due_sweep_task
+
+    user, other = UserFactory(), UserFactory()
+    cables = [CableFactory(review_state=ReviewState.DUE) for _ in range(4)]
+    permissions.grant(permissions.REVIEW, user, cables)
+    assert queue_index_repair() == 0  # in step: nothing to do
+    # What two transactions committing at once can leave behind (each trigger saw
+    # only what had committed): an entry lost, one left over, one stale.
+    QueueEntry.objects.filter(holder_id=user.pk, cable=cables[0]).delete()
+    QueueEntry.objects.create(
+        holder_kind="u", holder_id=other.pk, cable=cables[1], open=True, level=1, origin_key=""
+    )
+    QueueEntry.objects.filter(cable=cables[2]).update(open=False)
+    assert _both(user, CableFilters())[0] != _both(user, CableFilters())[1]
+
+    declass_due_sweep_task()  # as beat runs it
+
+    _assert_same([user, other])
+    assert queue_index_repair() == 0

@@ -3,7 +3,9 @@
 Rows come and go with review and release permissions (granted to a user or a
 group), and follow the status of their cable when its declassification date
 changes or it is released or comes back; the sweep's moves between open states
-fire nothing.  The table is filled from the permissions already granted.
+fire nothing.  The table is filled from the permissions already granted.  What
+two transactions committing at once can leave behind, workflow.queue_index
+puts right after every due sweep.
 """
 
 from django.db import migrations
@@ -24,7 +26,7 @@ BEGIN
     INSERT INTO workflow_queueentry
         (holder_kind, holder_id, cable_id, declass_date, open, level, origin_key)
     SELECT DISTINCT '{kind}', a.{holder}, a.content_object_id, s.declass_date,
-           COALESCE(s.review_state, '') <> 'released', c.level, UPPER(c.origin)
+           COALESCE(s.review_state <> 'released', false), c.level, UPPER(c.origin)
     FROM added a {added}
     JOIN cables_cable c ON c.id = a.content_object_id
     LEFT JOIN cables_cablestatus s ON s.cable_id = a.content_object_id
@@ -62,7 +64,7 @@ CREATE TRIGGER workflow_queue_{kind}_changed_removed AFTER UPDATE ON {table}
 INSERT INTO workflow_queueentry
     (holder_kind, holder_id, cable_id, declass_date, open, level, origin_key)
 SELECT DISTINCT '{kind}', a.{holder}, a.content_object_id, s.declass_date,
-       COALESCE(s.review_state, '') <> 'released', c.level, UPPER(c.origin)
+       COALESCE(s.review_state <> 'released', false), c.level, UPPER(c.origin)
 FROM {table} a {added}
 JOIN cables_cable c ON c.id = a.content_object_id
 LEFT JOIN cables_cablestatus s ON s.cable_id = a.content_object_id
@@ -87,6 +89,16 @@ CREATE TRIGGER workflow_queue_status_changed AFTER UPDATE ON cables_cablestatus
     WHEN (OLD.declass_date IS DISTINCT FROM NEW.declass_date
           OR (OLD.review_state = 'released') IS DISTINCT FROM (NEW.review_state = 'released'))
     EXECUTE FUNCTION workflow_queue_status_changed();
+
+CREATE FUNCTION workflow_queue_status_removed() RETURNS trigger AS $$
+BEGIN
+    UPDATE workflow_queueentry q SET open = false FROM removed s WHERE q.cable_id = s.cable_id;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER workflow_queue_status_removed AFTER DELETE ON cables_cablestatus
+    REFERENCING OLD TABLE AS removed
+    FOR EACH STATEMENT EXECUTE FUNCTION workflow_queue_status_removed();
 
 CREATE FUNCTION workflow_queue_status_added() RETURNS trigger AS $$
 BEGIN
@@ -117,6 +129,7 @@ CREATE TRIGGER workflow_queue_cable_changed AFTER UPDATE ON cables_cable
 BACKWARD = """
 DROP TRIGGER IF EXISTS workflow_queue_cable_changed ON cables_cable;
 DROP TRIGGER IF EXISTS workflow_queue_status_added ON cables_cablestatus;
+DROP TRIGGER IF EXISTS workflow_queue_status_removed ON cables_cablestatus;
 DROP TRIGGER IF EXISTS workflow_queue_status_changed ON cables_cablestatus;
 """ + "".join(
     f"""
@@ -134,6 +147,7 @@ DROP FUNCTION IF EXISTS workflow_queue_{kind}_removed();
 ) + """
 DROP FUNCTION IF EXISTS workflow_queue_cable_changed();
 DROP FUNCTION IF EXISTS workflow_queue_status_added();
+DROP FUNCTION IF EXISTS workflow_queue_status_removed();
 DROP FUNCTION IF EXISTS workflow_queue_status_changed();
 DELETE FROM workflow_queueentry;
 """
