@@ -19,10 +19,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.errors import Conflict
 from api.permissions import RulePermission
 from cables.models import ClassificationLevel
 from workflow.models import RedactionRule, RuleJob, RuleVersion
-from workflow.rule_services import rule_activate, rule_deactivate, rule_save
+from workflow.rule_services import RuleChanged, rule_activate, rule_deactivate, rule_save
 
 RULE_PERMISSIONS = [IsAuthenticated, RulePermission]
 
@@ -65,6 +66,8 @@ class RuleSerializer(serializers.ModelSerializer):
             setattr(rule, name, value)
         try:
             rule_save(rule=rule, user=kwargs["user"])
+        except RuleChanged as exc:
+            raise Conflict(" ".join(exc.messages)) from None
         except DjangoValidationError as exc:
             raise ValidationError({"non_field_errors": exc.messages}) from None
         self.instance = rule

@@ -246,9 +246,11 @@ def _queue_declass(ids: list[int]) -> None:
     from cables.tasks import declass_compute_task, similarity_index_task
     from workflow.tasks import proposals_apply_task
 
-    transaction.on_commit(lambda: declass_compute_task.delay(ids))
-    transaction.on_commit(lambda: proposals_apply_task.delay(ids))
-    transaction.on_commit(lambda: similarity_index_task.delay(ids))
+    # robust: a broker that is down must not turn a stored import into an error,
+    # nor stop the other follow-ups; a re-run queues what is still undone.
+    transaction.on_commit(lambda: declass_compute_task.delay(ids), robust=True)
+    transaction.on_commit(lambda: proposals_apply_task.delay(ids), robust=True)
+    transaction.on_commit(lambda: similarity_index_task.delay(ids), robust=True)
 
 
 def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:

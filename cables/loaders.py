@@ -209,7 +209,9 @@ def _copy(cursor: Any, table: str, columns: tuple[str, ...], lines: list[str]) -
     if not lines:
         return
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+    # The raw psycopg cursor raises psycopg's errors; callers catch Django's
+    # (a concurrent import of the same reference id is an IntegrityError).
+    with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         copy.write("\n".join(lines) + "\n")
 
 

@@ -123,7 +123,11 @@ TEMPLATES = [
 # Database: PostgreSQL in production, SQLite as the embedded default.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'declass.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Health checks: a connection kept across requests that the database dropped
+    # (a restart) is replaced, instead of failing one request per worker.
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and beat read while one of them writes.
@@ -168,6 +172,8 @@ STORAGES = {
 # Uploads of cables through the admin are parsed in memory; cap them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# An upload (admin or API import) may carry up to 500 cable files (api.imports.MAX_FILES).
+DATA_UPLOAD_MAX_NUMBER_FILES = 510
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "declass@localhost")

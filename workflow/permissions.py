@@ -65,7 +65,9 @@ def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
     user_table = CableUserObjectPermission._meta.db_table
     group_table = CableGroupObjectPermission._meta.db_table
     membership = get_user_model().groups.through._meta.db_table
-    # Table names from the models; every value is a bound parameter.
+    users = get_user_model()._meta.db_table
+    # Table names from the models; every value is a bound parameter.  Deactivated
+    # users (people who left) are not counted, so not notified.
     sql = f"""
         SELECT pairs.user_id, COUNT(DISTINCT pairs.cable_id) FROM (
             SELECT p.user_id AS user_id, p.content_object_id AS cable_id
@@ -76,7 +78,8 @@ def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
             FROM {group_table} g JOIN {flagged} f ON f.cable_id = g.content_object_id
             JOIN {membership} m ON m.group_id = g.group_id
             WHERE g.permission_id = %s
-        ) pairs GROUP BY pairs.user_id
+        ) pairs JOIN {users} u ON u.id = pairs.user_id AND u.is_active
+        GROUP BY pairs.user_id
     """  # nosec B608
     return sql, [perm.pk, perm.pk]
 

@@ -200,8 +200,20 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
             raise TransitionError(f"{undecided} paragraph(s) have no decision yet")
         referred = [d for d in decided.values() if d.kind == Decision.Kind.REFER]
         if referred and target != ReviewState.REVIEWED:
-            agencies = ", ".join(sorted({d.referral_agency for d in referred}))
-            raise TransitionError(f"referral to {agencies} is not answered yet")
+            # Agencies named only where the user may read the paragraph referred.
+            from workflow.permissions import clearance_level
+
+            cleared = set(
+                cable.paragraphs.filter(
+                    pk__in=[d.paragraph_id for d in referred], level__lte=clearance_level(user)
+                ).values_list("pk", flat=True)
+            )
+            agencies = sorted({d.referral_agency for d in referred if d.paragraph_id in cleared})
+            others = sum(1 for d in referred if d.paragraph_id not in cleared)
+            named = [f"to {', '.join(agencies)}"] if agencies else []
+            if others:
+                named.append(f"{others} on paragraph(s) above your clearance")
+            raise TransitionError(f"referral {' and '.join(named)} is not answered yet")
     if (
         target == ReviewState.APPROVED
         and Decision.objects.filter(cable=cable, decided_by=user).exists()

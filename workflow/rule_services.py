@@ -23,6 +23,11 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, 
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+class RuleChanged(ValidationError):
+    """Someone saved the rule since it was loaded: saving again would silently drop
+    their version (the message says to reload)."""
+
+
 def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
     """Validate and save the rule as a new version; the live version does not change.
 
@@ -33,6 +38,19 @@ def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
+        if rule.pk:
+            stored = (
+                RedactionRule.objects.select_for_update()
+                .filter(pk=rule.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if stored is not None and stored != rule.version:
+                raise RuleChanged(
+                    f"Rule {rule.pk} was saved by someone else meanwhile (now version "
+                    f"{stored}, you loaded version {rule.version}): reload it and apply "
+                    "your change again."
+                )
         previous = (
             RuleVersion.objects.filter(rule=rule).order_by("-version").first() if rule.pk else None
         )
@@ -132,7 +150,10 @@ def rule_reapply(
         )
     from workflow.tasks import proposals_apply_chunk_task
 
-    transaction.on_commit(lambda: [proposals_apply_chunk_task.delay(c) for c in chunk_ids])
+    # robust: with the broker down the job stays recorded; resume_rule_jobs queues it.
+    transaction.on_commit(
+        lambda: [proposals_apply_chunk_task.delay(c) for c in chunk_ids], robust=True
+    )
     return job
 
 

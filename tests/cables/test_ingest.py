@@ -207,3 +207,20 @@ def test_every_imported_cable_starts_in_the_ingested_state(tmp_path):
 
     states = CableStatus.objects.values_list("review_state", flat=True)
     assert list(states) == [ReviewState.INGESTED] * 3
+
+
+def test_a_cable_stored_meanwhile_by_another_import_is_a_database_error_not_a_crash(tmp_path):
+    """The bulk path (COPY on PostgreSQL) reports a duplicate as Django's IntegrityError,
+    which the importer handles, whatever the database: here the batch's first cable
+    is stored by "another import" between the check for stored cables and the insert."""
+    from django.utils import timezone
+
+    from cables.loaders import insert_cables
+    from cables.parsing import parse_file
+
+    write_cables(tmp_path, 2)
+    parsed = [parse_file(tmp_path / f"cable{n}.txt") for n in (1, 2)]
+    insert_cables(parsed[:1], now=timezone.now())  # the other import, committed first
+
+    with pytest.raises(IntegrityError):
+        insert_cables(parsed, now=timezone.now())

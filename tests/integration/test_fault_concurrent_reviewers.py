@@ -157,6 +157,7 @@ def test_twenty_reviewers_at_once_each_decision_recorded_once_or_refused(live_se
         thread.start()
     for thread in threads:
         thread.join(timeout=180)
+    assert not any(t.is_alive() for t in threads), "a reviewer's request never finished"
     assert not errors, errors[0]
 
     # Every attempt was answered: recorded (200) or refused as stale (409), never an error

@@ -222,6 +222,25 @@ def test_an_open_referral_blocks_approval(cable, reviewer, approver):
         cable_transition(user=approver, cable=cable, target=ReviewState.APPROVED)
 
 
+def test_a_refusal_names_no_agency_of_a_paragraph_above_the_users_clearance(cable, reviewer):
+    decide_all(cable, reviewer)
+    secret = cable.paragraphs.get(ordinal=3)  # SECRET
+    current = current_decisions(cable)[secret.pk]
+    decision_record(
+        user=reviewer, paragraph=secret, kind="refer", based_on=current.pk, agency="NSA"
+    )
+    cable_transition(user=reviewer, cable=cable, target=ReviewState.REVIEWED)
+    low = UserFactory(username="low")
+    Clearance.objects.create(user=low, level=int(Level.C))
+    permissions.grant(permissions.RELEASE, low, cable)
+
+    with pytest.raises(TransitionError) as refused:
+        cable_transition(user=low, cable=cable, target=ReviewState.APPROVED)
+
+    assert "NSA" not in str(refused.value)
+    assert "1 on paragraph(s) above your clearance" in str(refused.value)
+
+
 def test_a_returned_cable_goes_back_to_review(cable, reviewer, approver):
     decide_all(cable, reviewer)
     cable_transition(user=reviewer, cable=cable, target=ReviewState.REVIEWED)

@@ -11,7 +11,13 @@ from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow.dry_run import rule_dry_run
 from workflow.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
 from workflow.proposals import proposals_apply
-from workflow.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
+from workflow.rule_services import (
+    RuleChanged,
+    job_progress,
+    rule_activate,
+    rule_deactivate,
+    rule_save,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +71,8 @@ def cable():
     [
         ({"kind": "regex", "pattern": "([a-z"}, "compile"),
         ({"kind": "regex", "pattern": "(a+)+$"}, "catastroph"),
+        ({"kind": "regex", "pattern": "a{99999999999}"}, "compile"),
+        ({"kind": "regex", "pattern": "(" * 1000 + "a" + ")" * 1000}, "compile"),
         ({"kind": "terms", "terms": "  \n \n"}, "empty"),
         ({"label": "(b)(12)"}, "label"),
         ({"kind": "marking", "min_level": None, "controls": []}, "marking rule needs"),
@@ -95,6 +103,20 @@ def test_every_save_is_a_version_saying_who_changed_what():
     assert versions[1].changes == {"terms": ["Jane Doe", "Jane Doe\nJohn Roe"]}
     assert versions[1].changed_by == admin
     assert versions[1].definition["terms"] == "Jane Doe\nJohn Roe"
+
+
+def test_a_rule_saved_meanwhile_by_someone_else_is_not_overwritten():
+    rule = make_rule(UserFactory(), activate=False)
+    mine, theirs = (RedactionRule.objects.get(pk=rule.pk) for _ in range(2))
+    theirs.terms = "Jane Doe\nJohn Roe"
+    rule_save(rule=theirs, user=None)
+
+    mine.terms = "Richard Roe"
+    with pytest.raises(RuleChanged, match="saved by someone else meanwhile"):
+        rule_save(rule=mine, user=None)
+
+    assert RedactionRule.objects.get(pk=rule.pk).terms == "Jane Doe\nJohn Roe"
+    assert RuleVersion.objects.filter(rule=rule).count() == 2
 
 
 def test_activation_proposes_redactions_citing_the_rule_version(cable):

@@ -91,6 +91,16 @@ def test_reviewers_of_flagged_cables_are_notified_in_app_and_by_email(
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
 
 
+def test_a_deactivated_reviewer_is_not_notified():
+    gone = UserFactory(username="gone", is_active=False)
+    permissions.grant(permissions.REVIEW, gone, make(date(2016, 1, 10)))
+
+    run = declass_due_sweep(as_of=AS_OF, horizon=90)
+
+    assert run.flagged == 1
+    assert not Notification.objects.exists()
+
+
 def test_group_reviewers_are_notified_once_per_cable():
     from django.contrib.auth.models import Group
 

@@ -51,8 +51,10 @@ def regex_problems(pattern: str, *, flags: int = RULE_REGEX_FLAGS) -> list[str]:
     except re.error as exc:
         where = f" at position {exc.pos}" if exc.pos is not None else ""
         return [f"does not compile as a Python regex: {exc.msg}{where}"]
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         return [f"does not compile as a Python regex: {exc}"]
+    except RecursionError:
+        return ["does not compile as a Python regex: nested too deeply"]
     tree = _parser.parse(pattern, flags)
     problems = _Analyzer(bool(tree.state.flags & re.IGNORECASE)).analyze(list(tree))
     if tree.getwidth()[0] == 0:
