@@ -23,10 +23,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cables.models import Cable, CableStatus
+from cables.models import Cable, CableStatus, ReviewState
 from tests.factories import CableFactory, UserFactory
 from tests.integration import services
 from workflow import permissions
@@ -51,6 +52,13 @@ def make_cables() -> tuple[set[int], dict[str, int]]:
     today = timezone.now().date()
     due = [CableFactory(declass_date=today - timedelta(days=i % 400)) for i in range(DUE)]
     later = [CableFactory(declass_date=today + timedelta(days=400)) for _ in range(10)]
+    # Released cables already flagged for their date: a sweep that flagged anything
+    # twice would bring them back.
+    done = [
+        CableFactory(declass_date=today - timedelta(days=5), review_state=ReviewState.RELEASED)
+        for _ in range(5)
+    ]
+    CableStatus.objects.filter(cable__in=done).update(due_for_date=F("declass_date"))
     expected = {}
     for team in range(TEAMS):
         user = UserFactory(username=f"reviewer{team}")
@@ -144,6 +152,7 @@ def test_redis_restarted_mid_sweep_loses_nothing_and_flags_nothing_twice(tmp_pat
     # Every due cable flagged once, by the sweep that was running when Redis went down
     flagged = CableStatus.objects.filter(due_run__isnull=False)
     assert set(flagged.values_list("cable_id", flat=True)) == due
+    assert CableStatus.objects.filter(review_state=ReviewState.RELEASED).count() == 5
     assert set(flagged.values_list("due_run", flat=True)) == {run_id}
     runs = SweepRun.objects.order_by("started_at")
     assert [r.flagged for r in runs if r.flagged] == [DUE]
