@@ -17,7 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from releases.withheld import Fragment, merged_spans, normalize, pattern_for, secret_fragments
+from releases.withheld import (
+    HeaderFragment,
+    header_fragments,
+    header_hits,
+    merged_spans,
+    word_keys,
+)
 from workflow.redaction import parse_label
 from workflow.redaction.labels import labels_union
 
@@ -125,6 +131,10 @@ class ReleaseDocument:
     title: str
     author: str
     keywords: tuple[str, ...]
+    # The cable's origin and date as released: the FM line as shown, and the date
+    # only when the DATE line shows it without a box (what the reading room lists).
+    origin: str
+    sent_at: datetime | None
     stamp: str
     exemptions: str
     page_line: str
@@ -253,22 +263,60 @@ def _header_fields(h: HeaderIn) -> list[tuple[str, str, bool]]:
     return [(name, " ".join(value.split()), s) for name, value, s in fields if value.strip()]
 
 
-def box_in(value: str, fragments: Sequence[Fragment]) -> tuple[Piece, ...]:
-    """``value`` with every occurrence of the fragments boxed (labels of overlapping ones merged).
+def box_in(value: str, fragments: Sequence[HeaderFragment]) -> tuple[Piece, ...]:
+    """``value`` with every whole-word occurrence of the fragments boxed; boxes that
+    overlap, or that only spaces and punctuation separate, become one box citing
+    every exemption (``[(b)(6)]`` rather than ``[(b)(6)] [(b)(6)]-[(b)(6)]``)."""
+    joined: list[tuple[int, int, list[str]]] = []
+    for start, end, label in sorted(header_hits(value, fragments)):
+        if joined and (start < joined[-1][1] or not word_keys(value[joined[-1][1] : start])):
+            last = joined[-1]
+            joined[-1] = (last[0], max(last[1], end), [*last[2], label])
+        else:
+            joined.append((start, end, [label]))
+    spans = [(s, e, str(labels_union(parse_label(x) for x in labels))) for s, e, labels in joined]
+    return _paragraph_pieces(value, spans) if spans else (value,)
 
-    Where a fragment matches only after normalisation (a compatibility character),
-    the whole value is boxed: when in doubt, withhold.
+
+@dataclass(frozen=True)
+class ReleasedFields:
+    """The fields a release carries outside its text (title, metadata, reading-room
+    columns), every one taken from header fields as released, boxes and all."""
+
+    reference_id: str
+    title: str
+    author: str
+    keywords: tuple[str, ...]
+    origin: str
+    dated: bool  # the DATE line is shown, and shows no box
+
+
+def _whole_words(field: HeaderField) -> list[str]:
+    """The space-separated items of a field that no box touches."""
+    marked = "".join(p if isinstance(p, str) else "\0" for p in field.pieces)
+    return [item for item in marked.split() if "\0" not in item]
+
+
+def released_fields(header: Sequence[HeaderField], reference_id: str) -> ReleasedFields:
+    """The fields, from the header fields as built (boxes included).
+
+    The keywords are the tags the TAGS line shows whole, as one space-separated
+    item: PDF writers split keywords at commas and drop repeats, and a box's label
+    ("(b)(1) 1.4(b), 1.4(d)") has commas.
     """
-    key = normalize(value)
-    hits: list[tuple[int, int, str]] = []
-    for fragment in fragments:
-        if fragment.context or fragment.key not in key:
-            continue
-        found = list(pattern_for(fragment.text).finditer(value))
-        if not found:
-            return (Box(fragment.label),)
-        hits.extend((m.start(), m.end(), fragment.label) for m in found)
-    return _paragraph_pieces(value, hits) if hits else (value,)
+    by_name = {f.name: f for f in header}
+    shown = {name: pieces_text(f.pieces, "text") for name, f in by_name.items()}
+    reference = shown.get("REFERENCE ID", reference_id)
+    whole_tags = _whole_words(by_name["TAGS"]) if "TAGS" in by_name else []
+    date = by_name.get("DATE")
+    return ReleasedFields(
+        reference_id=reference,
+        title=reference + (f": {shown['SUBJECT']}" if "SUBJECT" in shown else ""),
+        author=shown.get("FM", AGENCY),
+        keywords=(" ".join(whole_tags),) if whole_tags else (),
+        origin=shown.get("FM", ""),
+        dated=date is not None and not any(isinstance(p, Box) for p in date.pieces),
+    )
 
 
 def _page_line(approval: ApprovalIn) -> str:
@@ -288,29 +336,27 @@ def build_document(
 ) -> ReleaseDocument:
     """The release of one cable under the approved decisions (paragraph id -> decision).
 
-    Header fields are not decided paragraph by paragraph, so any text they share
-    with a redaction or a withheld paragraph (and that the released paragraphs do
-    not already show) is boxed there too: a subject line never gives away a name
-    redacted below it.
+    Header fields are not decided paragraph by paragraph, so any words they share
+    with a redaction or a withheld paragraph are boxed there too, unless the
+    released paragraphs show the same whole words (``header_fragments``): a subject
+    line never gives away a name redacted or a codename withheld below it.
     """
     ordered = sorted(paragraphs, key=lambda p: p.ordinal)
     released = tuple(_released_paragraph(p, decisions.get(p.id)) for p in ordered)
-    fragments = secret_fragments(ordered, decisions)
-    allowed = normalize("\n".join(paragraph_reading(p, "html") for p in released))
-    risky = [f for f in fragments if f.key not in allowed]
+    risky = header_fragments(ordered, decisions)
     stamp, exemptions = _stamp(used_labels(decisions[p.id] for p in ordered))
     header_fields = tuple(
         HeaderField(name, box_in(value, risky), s) for name, value, s in _header_fields(header)
     )
-    shown = {f.name: pieces_text(f.pieces, "text") for f in header_fields}
-    reference = shown.get("REFERENCE ID", header.reference_id)
-    title = reference + (f": {shown['SUBJECT']}" if "SUBJECT" in shown else "")
+    fields = released_fields(header_fields, header.reference_id)
     day = approval.approved_on
     return ReleaseDocument(
-        reference_id=reference,
-        title=title,
-        author=shown.get("FM", AGENCY),
-        keywords=(shown["TAGS"],) if "TAGS" in shown else (),
+        reference_id=fields.reference_id,
+        title=fields.title,
+        author=fields.author,
+        keywords=fields.keywords,
+        origin=fields.origin,
+        sent_at=header.sent_at if fields.dated else None,
         stamp=stamp,
         exemptions=exemptions,
         page_line=_page_line(approval),

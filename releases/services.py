@@ -36,7 +36,7 @@ from releases.document import (
 from releases.models import Release, ReleaseFile
 from releases.render import RENDERERS, Renderer
 from releases.verify import Report, manifest_bytes, verify_checksums, verify_outputs
-from releases.withheld import withholding_index
+from releases.withheld import repeated_in_released, withholding_index
 from workflow import permissions
 from workflow.audit import audit_record
 from workflow.models import Decision
@@ -160,6 +160,18 @@ def _approved_decisions(cable: Cable, user: Any) -> dict[int, Decision]:
             "two-person rule: you decided paragraphs of this cable, so another release "
             "authority must approve its release"
         )
+    repeats = repeated_in_released(
+        [paragraph_in(p) for p in cable.paragraphs.all()],
+        {pid: decision_in(d) for pid, d in decisions.items()},
+    )
+    if repeats:
+        more = f"; and {len(repeats) - 5} more" if len(repeats) > 5 else ""
+        raise ReleaseError(
+            "the decisions release text they withhold elsewhere in this cable ("
+            + "; ".join(repeats[:5])
+            + more
+            + "): return the cable to review"
+        )
     return decisions
 
 
@@ -177,7 +189,8 @@ def release_request(
     Idempotent: while a release of the cable is pending, asking again returns it.
     Refused (``ReleaseError`` or ``TransitionError``, with the reason) unless the user
     holds the cable's release permission, is cleared for all its paragraphs, decided
-    none of them, and acknowledged its conflicts with other cables.
+    none of them, and acknowledged its conflicts with other cables, and unless no
+    released paragraph repeats text the decisions withhold elsewhere in the cable.
     """
     permissions.require_cable_perm(user, permissions.RELEASE, cable)
     case = clean_case_number(case_number)
@@ -372,6 +385,15 @@ def _publish(
         moved = status.review_state != ReviewState.APPROVED
         if moved or _next_version(locked.cable_id) != doc.version:
             return _block(locked, ["the cable was moved or released while the release was made"])
+        current = current_decisions(locked.cable)
+        same = sorted([pid, d.pk] for pid, d in current.items()) == sorted(
+            [int(pid), int(did)] for pid, did in locked.decisions
+        )
+        if not same or _digest(current) != locked.decisions_digest:
+            return _block(
+                locked,
+                ["the cable's decisions changed while the release was made: approve it again"],
+            )
         ReleaseFile.objects.bulk_create(
             ReleaseFile(
                 release=locked, name=name, content_type=ctype, content=data,
@@ -385,8 +407,8 @@ def _publish(
             published_at=timezone.now(),
             reference_id=doc.reference_id,
             title=doc.title,
-            sent_at=locked.cable.sent_at,
-            origin=locked.cable.origin,
+            sent_at=doc.sent_at,
+            origin=doc.origin[: Release._meta.get_field("origin").max_length],
             stamp=doc.stamp,
             exemptions=[doc.exemptions] if doc.exemptions else [],
             search_text=outputs["text"].decode("utf-8"),
@@ -448,4 +470,17 @@ def release_verify_stored(release: Release) -> list[str]:
         problems.append("the withholding index does not match the approved decisions")
     outputs = {k: files[v[0]] for k, v in RENDERERS.items() if v[0] in files}
     report = verify_outputs(doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs)
-    return problems + report.problems
+    return problems + report.problems + _row_problems(release, doc)
+
+
+def _row_problems(release: Release, doc: ReleaseDocument) -> list[str]:
+    """The released fields of the row (what the reading room shows) against the document."""
+    origin = doc.origin[: Release._meta.get_field("origin").max_length]
+    row = (release.reference_id, release.title, release.origin, release.sent_at, release.stamp)
+    wanted = (doc.reference_id, doc.title, origin, doc.sent_at, doc.stamp)
+    names = ("reference id", "title", "origin", "date", "stamp")
+    return [
+        f"the release's {name} is not the released document's"
+        for name, have, want in zip(names, row, wanted, strict=True)
+        if have != want
+    ]

@@ -13,7 +13,14 @@ paragraphs' original text and the decisions rather than taken from the renderers
    layer on every page, its document information, and its XMP metadata, outline,
    attachments and annotations, which must be absent.  A fragment the release shows
    legitimately elsewhere (e.g. a redacted "the") cannot be told apart by searching;
-   check 2 covers it, and the count of such fragments is reported.
+   check 2 covers it, and the count of such fragments is reported.  Header fields,
+   the signature, the title and the other release fields (taken from the header as
+   released, which is checked) are held to a stricter rule, on whole words: no
+   redaction, no run of four words of a withheld paragraph and no single withheld
+   word unless the released paragraphs show the same words (``header_fragments``).
+   And no released paragraph may repeat a redaction or four words running of a
+   withheld paragraph of the same cable (``repeated_in_released``): that is no fault
+   of the outputs but of the decisions, which the reviewers must correct.
 2. *The output is exactly the approved release.*  After removing whitespace, the plain
    text, the HTML page's text and the PDF's text layer (less the page line and banner
    each page carries) must equal the release's strings in reading order, with each
@@ -40,12 +47,21 @@ from releases.document import (
     DecisionIn,
     ParagraphIn,
     ReleaseDocument,
-    paragraph_reading,
     pieces_text,
+    released_fields,
     struck,
 )
 from releases.render import GENERATOR, release_css
-from releases.withheld import Fragment, merged_spans, normalize, secret_fragments
+from releases.withheld import (
+    Fragment,
+    HeaderFragment,
+    header_fragments,
+    header_leak,
+    merged_spans,
+    normalize,
+    repeated_in_released,
+    secret_fragments,
+)
 from workflow.redaction import parse_label
 
 
@@ -336,18 +352,36 @@ def _check_pdf(
 # -- all together -------------------------------------------------------------------------
 
 
-def _check_header(doc: ReleaseDocument, fragments: list[Fragment], report: Report) -> None:
-    """Header fields are not decided paragraph by paragraph: they may not repeat withheld
-    text that the released paragraphs do not show."""
-    paragraphs_text = normalize("\n".join(paragraph_reading(p, "html") for p in doc.paragraphs))
-    for f in doc.header:
-        value = normalize(pieces_text(f.pieces, "html"))
-        for fragment in fragments:
-            if fragment.context or fragment.key in paragraphs_text:
-                continue
-            if fragment.key in value:
-                report.problems.append(f"the {f.name} line repeats {fragment.where}")
+def _check_header(doc: ReleaseDocument, fragments: list[HeaderFragment], report: Report) -> None:
+    """Header fields and the signature are not decided paragraph by paragraph: outside
+    their boxes they may not show withheld words that no released paragraph shows
+    (whole words, ``header_fragments``)."""
+    lines = [(f"the {f.name} line", f.pieces) for f in doc.header]
+    lines.append(("the signature", doc.signature))
+    for what, pieces in lines:
+        between_boxes = "".join(p if isinstance(p, str) else "\0" for p in pieces).split("\0")
+        for text in between_boxes:
+            found = header_leak(text, fragments)
+            if found is not None:
+                report.problems.append(f"{what} repeats {found.where}")
                 break
+
+
+def _check_fields(doc: ReleaseDocument, checkable: list[Fragment], report: Report) -> None:
+    """The title, metadata and reading-room fields (origin, date) must be the released
+    header's, so that the header check covers them too."""
+    expected = released_fields(doc.header, doc.reference_id)
+    actual = (doc.reference_id, doc.title, doc.author, doc.keywords, doc.origin)
+    wanted = (expected.reference_id, expected.title, expected.author, expected.keywords,
+              expected.origin)  # fmt: skip
+    names = ("reference id", "title", "author", "keywords", "origin")
+    for name, have, want in zip(names, actual, wanted, strict=True):
+        if have != want:
+            report.problems.append(f"the release {name} is not the released header's")
+    if doc.sent_at is not None and not expected.dated:
+        report.problems.append("the release date is given where the DATE line is withheld")
+    fields = [doc.reference_id, doc.title, doc.author, doc.origin, *doc.keywords]
+    _leaks("release fields", "\n".join(fields), checkable, report)
 
 
 def verify_outputs(
@@ -373,8 +407,9 @@ def verify_outputs(
     checkable = [f for f in fragments if f.key not in allowed]
     report.fragments_checked = len(checkable)
     report.fragments_common = len(fragments) - len(checkable)
-    _check_header(doc, fragments, report)
-    _leaks("release title", doc.title + "\n" + doc.author, checkable, report)
+    report.problems.extend(repeated_in_released(paragraphs, decisions))
+    _check_header(doc, header_fragments(paragraphs, decisions), report)
+    _check_fields(doc, checkable, report)
     if "text" in outputs:
         try:
             plain = outputs["text"].decode("utf-8")
