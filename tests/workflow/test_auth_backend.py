@@ -1,0 +1,55 @@
+"""The login backend answers what Django's own ModelBackend answers, with fewer queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
+
+from tests.factories import UserFactory
+from workflow.auth_backend import ClearanceModelBackend
+from workflow.models import Clearance
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_permissions_are_djangos_for_every_kind_of_user(django_assert_num_queries):
+    audit = Permission.objects.get(codename="view_auditevent")
+    rules = Permission.objects.get(codename="change_redactionrule")
+    group = Group.objects.create(name="auditors")
+    group.permissions.add(audit)
+    plain, member, both = UserFactory(), UserFactory(), UserFactory()
+    member.groups.add(group)
+    both.groups.add(group)
+    both.user_permissions.add(rules, audit)  # held twice: once in the answer
+    boss = UserFactory(is_superuser=True)
+    gone = UserFactory(is_active=False)
+    gone.user_permissions.add(rules)
+
+    for user in (plain, member, both, boss, gone):
+        expected = ModelBackend().get_all_permissions(fresh(user))
+        loaded = fresh(user)
+        with django_assert_num_queries(0 if not user.is_active else 1):
+            got = ClearanceModelBackend().get_all_permissions(loaded)
+        assert got == expected, user
+        if user.is_active:
+            assert ClearanceModelBackend().get_all_permissions(loaded) is got  # cached
+    assert ClearanceModelBackend().get_all_permissions(fresh(member)) == {
+        "workflow.view_auditevent"
+    }
+
+
+def test_the_user_comes_with_their_clearance(django_assert_num_queries):
+    user = UserFactory()
+    Clearance.objects.create(user=user, level=2)
+
+    with django_assert_num_queries(1):
+        loaded = ClearanceModelBackend().get_user(user.pk)
+        assert loaded.clearance.level == 2
+    assert ClearanceModelBackend().get_user(10**9) is None
+    inactive = UserFactory(is_active=False)
+    assert ClearanceModelBackend().get_user(inactive.pk) is None
