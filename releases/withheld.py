@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from cables.similarity.text import ENCODING_ERRORS, words
+from cables.similarity.text import ENCODING_ERRORS, merged_ranges, words
 from workflow.redaction import parse_label
 from workflow.redaction.labels import labels_union
 
@@ -412,19 +412,9 @@ def repeated_in_released(
                     found.setdefault(key, []).append((start, end))
     problems = []
     for (_, paragraph, what), ranges in sorted(found.items()):
-        at = ", ".join(f"{s}-{e}" for s, e in _merged(ranges))
+        at = ", ".join(f"{s}-{e}" for s, e in merged_ranges(ranges))
         problems.append(
             f"paragraph {paragraph}, characters {at}, repeats {what}: "
             "the reviewers must redact it there too"
         )
     return problems
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if out and start <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out

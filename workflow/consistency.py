@@ -33,7 +33,15 @@ from django.db.models import Max
 
 from cables.models import Cable, Paragraph
 from cables.similarity import store
-from cables.similarity.text import SHINGLE_WORDS, Shingle, Word, jaccard, shingles, words
+from cables.similarity.text import (
+    SHINGLE_WORDS,
+    Shingle,
+    Word,
+    jaccard,
+    merged_ranges,
+    shingles,
+    words,
+)
 from workflow.models import Decision
 from workflow.review import current_decisions
 
@@ -241,7 +249,7 @@ class _Released:
             if hits:
                 ranges.extend(hits)
                 labels[label] = None
-        return _merged(ranges), tuple(label for label in labels if label)
+        return tuple(merged_ranges(ranges)), tuple(label for label in labels if label)
 
     def _find(self, run: list[Word]) -> list[tuple[int, int]]:
         if len(run) >= SHINGLE_WORDS:
@@ -254,16 +262,6 @@ class _Released:
             for i in range(len(mine) - n + 1)
             if [w.text for w in mine[i : i + n]] == wanted
         ]
-
-
-def _merged(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if out and start <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return tuple(out)
 
 
 def cables_shown(user: object, conflicts: Sequence[Conflict]) -> set[int]:

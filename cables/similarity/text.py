@@ -16,7 +16,7 @@ UTF-8 bytes; ``tests/cables/test_near_duplicates.py`` checks that both agree.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # Words per shingle.  Three words keep a paragraph with a few words changed
@@ -64,3 +64,15 @@ def jaccard(a: set[Shingle], b: set[Shingle]) -> float:
         return 0.0
     common = len(a & b)
     return common / (len(a) + len(b) - common)
+
+
+def merged_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character ranges with overlapping or touching ones joined (a run of words
+    found piecemeal reads as one passage)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
