@@ -9,30 +9,16 @@ showing and approving, the authority has to look again.
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 from typing import Any
 
 from cables.models import Cable
-
-MODULE = "workflow.consistency"
-
-
-def available() -> bool:
-    """Whether the consistency check is installed (it is imported only when it is)."""
-    return importlib.util.find_spec(MODULE) is not None
+from workflow.consistency import release_conflicts
 
 
-def release_conflicts_for(cable: Cable, *, max_level: int | None = None) -> list[Any] | None:
-    """The cable's release conflicts, or None when the consistency check is not installed.
-
-    Errors inside the check itself are not hidden: only its absence is.
-    """
-    if not available():
-        return None
-    module = importlib.import_module(MODULE)
-    return list(module.release_conflicts(cable, max_level=max_level))
+def release_conflicts_for(cable: Cable, *, max_level: int | None = None) -> list[Any]:
+    """The cable's release conflicts (``workflow.consistency``)."""
+    return list(release_conflicts(cable, max_level=max_level))
 
 
 def _number(paragraph: Any) -> str:

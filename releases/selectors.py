@@ -104,7 +104,7 @@ class ApprovalRelease:
 
     latest: Release | None
     published: list[Release]
-    conflicts: list[Any] | None  # None: the consistency check is not installed
+    conflicts: list[Any]
     conflicts_digest: str
     can_request: bool
 
@@ -124,6 +124,6 @@ def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
         latest=releases[0] if releases else None,
         published=[r for r in releases if r.published],
         conflicts=conflicts,
-        conflicts_digest=consistency.conflicts_digest(conflicts or []),
+        conflicts_digest=consistency.conflicts_digest(conflicts),
         can_request=state in ("reviewed", "approved") and not pending,
     )

@@ -254,7 +254,7 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     release = approval_release(user=request.user, cable=cable, state=cable.status.review_state)
     return render(request, "workflow/approval.html", {
         "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
-        "conflict_cables_shown": consistency.cables_shown(request.user, release.conflicts or []),
+        "conflict_cables_shown": consistency.cables_shown(request.user, release.conflicts),
     })  # fmt: skip
 
 
