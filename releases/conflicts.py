@@ -1,4 +1,4 @@
-"""Cross-cable consistency for releases, through ``workflow.consistency``.
+"""What a release authority acknowledges of the conflicts ``workflow.consistency`` finds.
 
 A release is blocked until its authority acknowledges every paragraph it would
 publish that another cable withholds or redacts.  The acknowledgement covers the
@@ -11,14 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
-
-from cables.models import Cable
-from workflow.consistency import release_conflicts
-
-
-def release_conflicts_for(cable: Cable, *, max_level: int | None = None) -> list[Any]:
-    """The cable's release conflicts (``workflow.consistency``)."""
-    return list(release_conflicts(cable, max_level=max_level))
 
 
 def _number(paragraph: Any) -> str:

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from cables.models import Cable
 from releases import conflicts as consistency
 from releases.models import Release, ReleaseFile
+from workflow.consistency import release_conflicts
 
 # The columns a list of releases shows: never the stored files or the search text.
 LIST_FIELDS = (
@@ -116,9 +117,7 @@ def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
     releases = list(
         cable.releases.defer("search_text", "withholding_index", "verification").order_by("-id")
     )
-    conflicts = consistency.release_conflicts_for(
-        cable, max_level=permissions.clearance_level(user)
-    )
+    conflicts = release_conflicts(cable, max_level=permissions.clearance_level(user))
     pending = any(r.status == Release.Status.PENDING for r in releases)
     return ApprovalRelease(
         latest=releases[0] if releases else None,

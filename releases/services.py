@@ -39,6 +39,7 @@ from releases.verify import Report, manifest_bytes, verify_checksums, verify_out
 from releases.withheld import repeated_in_released, withholding_index
 from workflow import permissions
 from workflow.audit import audit_record
+from workflow.consistency import release_conflicts
 from workflow.models import Decision
 from workflow.review import cable_transition, current_decisions
 
@@ -132,7 +133,7 @@ def _require_cleared(user: Any, cable: Cable) -> None:
 
 
 def _require_conflicts_acknowledged(cable: Cable, acknowledged: bool, digest: str) -> list[Any]:
-    found = consistency.release_conflicts_for(cable)
+    found = release_conflicts(cable)
     if not found:
         return []
     if not acknowledged:
