@@ -12,30 +12,28 @@ import hashlib
 import json
 from typing import Any
 
+from workflow.consistency import Conflict
+
 
 def _number(paragraph: Any) -> str:
-    if paragraph is None:
-        return ""
-    return str(getattr(paragraph, "number", "") or getattr(paragraph, "ordinal", ""))
+    return str(paragraph.number or paragraph.ordinal)
 
 
-def conflict_record(conflict: Any) -> dict[str, Any]:
+def conflict_record(conflict: Conflict) -> dict[str, Any]:
     """What the audit trail keeps of a conflict: where and which decision, never text."""
-    decision = getattr(conflict, "other_decision", None)
-    other = getattr(conflict, "other_cable", None)
     return {
-        "paragraph_id": getattr(getattr(conflict, "paragraph", None), "pk", None),
-        "paragraph": _number(getattr(conflict, "paragraph", None)),
-        "other_cable": getattr(other, "reference_id", str(other or "")),
-        "other_paragraph": _number(getattr(conflict, "other_paragraph", None)),
-        "other_decision_id": getattr(decision, "pk", None),
-        "other_decision": getattr(decision, "kind", ""),
-        "labels": list(getattr(conflict, "labels", ()) or ()),
-        "exposed": [list(r) for r in getattr(conflict, "exposed", ()) or ()],
+        "paragraph_id": conflict.paragraph.pk,
+        "paragraph": _number(conflict.paragraph),
+        "other_cable": conflict.other_cable.reference_id,
+        "other_paragraph": _number(conflict.other_paragraph),
+        "other_decision_id": conflict.other_decision.pk,
+        "other_decision": conflict.other_decision.kind,
+        "labels": list(conflict.labels),
+        "exposed": [list(r) for r in conflict.exposed],
     }
 
 
-def conflicts_digest(conflicts: list[Any]) -> str:
+def conflicts_digest(conflicts: list[Conflict]) -> str:
     records = sorted(
         (conflict_record(c) for c in conflicts), key=lambda r: json.dumps(r, sort_keys=True)
     )
