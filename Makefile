@@ -42,7 +42,7 @@ browser: ## Install Debian's chromium for the browser tests, where this machine 
 			|| echo "Could not install chromium: browser tests will be skipped."; \
 		else echo "chromium is not installed and cannot be installed here: browser tests will be skipped."; fi; }
 
-test: setup browser ## Run the whole suite (SQLite by default; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+test: setup browser ## Run the whole suite (embedded PostgreSQL by default; DATABASE_URL/CELERY_BROKER_URL: that PostgreSQL and Redis)
 	$(PY) -m pytest
 
 lint: setup ## ruff check and format check
@@ -58,7 +58,7 @@ check: setup ## Django system checks and migration drift
 	$(PY) manage.py makemigrations --check --dry-run
 
 audit: setup ## Security audit: bandit over the code (offline), pip-audit over the installed packages
-	$(VENV)/bin/bandit -c deploy/bandit.yaml -r cables workflow releases api config deploy -q
+	$(VENV)/bin/bandit -c deploy/bandit.yaml -r audit cables redaction workflow releases api config deploy -q
 	$(PY) deploy/dependency_audit.py
 
 deploy-check: setup ## Production settings check (run with the production environment set)
@@ -67,5 +67,6 @@ deploy-check: setup ## Production settings check (run with the production enviro
 bench-ingest: setup ## Import benchmark into PostgreSQL (set DATABASE_URL)
 	$(PY) bench/ingest.py
 
-clean: ## Remove the venv and local data
+clean: ## Stop the embedded PostgreSQL; remove the venv and local data
+	-@if [ -x $(PY) ]; then $(PY) -m config.embedded_db stop; fi
 	rm -rf $(VENV) var

@@ -32,8 +32,9 @@ from api.serializers import (
     TransitionSerializer,
 )
 from cables.models import Cable, Paragraph
+from redaction.models import ProposedRedaction
 from workflow import permissions
-from workflow.models import Decision, ProposedRedaction
+from workflow.models import Decision
 from workflow.review import (
     ConcurrentDecision,
     ReviewError,

@@ -23,7 +23,7 @@ class RulePermission(BasePermission):
             codename = "add_redactionrule"
         else:
             codename = "change_redactionrule"
-        return bool(request.user and request.user.has_perm(f"workflow.{codename}"))
+        return bool(request.user and request.user.has_perm(f"redaction.{codename}"))
 
 
 class ImportPermission(BasePermission):

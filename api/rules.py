@@ -1,7 +1,7 @@
 """Redaction rules for rule editors: list, create, edit (each save a new version),
 activate and deactivate, and each rule's version history.
 
-Saving goes through ``workflow.rule_services.rule_save``, which refuses a rule
+Saving goes through ``redaction.rule_services.rule_save``, which refuses a rule
 the engine could not run with every reason; activation queues the same chunked
 re-application the admin does.
 """
@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from api.errors import Conflict
 from api.permissions import RulePermission
 from cables.models import ClassificationLevel
-from workflow.models import RedactionRule, RuleJob, RuleVersion
-from workflow.rule_services import RuleChanged, rule_activate, rule_deactivate, rule_save
+from redaction.models import RedactionRule, RuleJob, RuleVersion
+from redaction.rule_services import RuleChanged, rule_activate, rule_deactivate, rule_save
 
 RULE_PERMISSIONS = [IsAuthenticated, RulePermission]
 

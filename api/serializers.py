@@ -11,8 +11,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from cables.models import Cable, ClassificationLevel, Paragraph, ReviewState
-from workflow.models import Decision, ProposedRedaction
+from cables.models import Cable, ClassificationLevel, Paragraph
+from redaction.models import ProposedRedaction
+from workflow.models import Decision, ReviewState
 
 
 def _strings(**kwargs: Any) -> serializers.ListField:

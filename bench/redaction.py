@@ -41,11 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workflow.redaction.hit import Hit  # noqa: E402
-from workflow.redaction.matcher import compile_rules  # noqa: E402
-from workflow.redaction.oracle import Oracle  # noqa: E402
-from workflow.redaction.personal_data import PERSONAL_DATA_PATTERNS  # noqa: E402
-from workflow.redaction.rules import RegexRule, TermListRule, TextRule  # noqa: E402
+from redaction.engine.hit import Hit  # noqa: E402
+from redaction.engine.matcher import compile_rules  # noqa: E402
+from redaction.engine.oracle import Oracle  # noqa: E402
+from redaction.engine.personal_data import PERSONAL_DATA_PATTERNS  # noqa: E402
+from redaction.engine.rules import RegexRule, TermListRule, TextRule  # noqa: E402
 
 MB = 1_000_000
 TERM_RULES = 1000

@@ -71,7 +71,7 @@ def _fill(total: int) -> None:
         cur.execute("SELECT id FROM cables_cable ORDER BY id")
         ids = [r[0] for r in cur.fetchall()]
         with cur.cursor.copy(
-            "COPY cables_cablestatus (cable_id, review_state, declass_date) FROM STDIN"
+            "COPY workflow_cablestatus (cable_id, review_state, declass_date) FROM STDIN"
         ) as copy:
             lines = [f"{i}\tingested\t{start + timedelta(days=rng.randrange(span))}" for i in ids]
             copy.write("\n".join(lines) + "\n")
@@ -79,7 +79,7 @@ def _fill(total: int) -> None:
     # first sweep pay for setting every row's hint bits.
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE cables_cable")
-        cur.execute("VACUUM ANALYZE cables_cablestatus")
+        cur.execute("VACUUM ANALYZE workflow_cablestatus")
 
 
 def _grant_reviewers(total: int) -> None:
@@ -115,7 +115,7 @@ def _baseline_update(horizon: int) -> tuple[float, int]:
     with connection.cursor() as cur:
         cur.execute(
             "CREATE TABLE bench_copy AS SELECT cable_id, declass_date, review_state, "
-            "due_for_date FROM cables_cablestatus"
+            "due_for_date FROM workflow_cablestatus"
         )
         cur.execute(
             "CREATE INDEX ON bench_copy (declass_date) "

@@ -171,7 +171,7 @@ def _load(templates: list[_Template], total: int) -> None:
                     lines.extend(f"{i + 1}\t{tag}\n" for tag in templates[i % n].tags)
                 copy.write("".join(lines))
         with pg.copy(
-            "COPY cables_cablestatus (cable_id, review_state, declass_date) FROM STDIN"
+            "COPY workflow_cablestatus (cable_id, review_state, declass_date) FROM STDIN"
         ) as copy:
             for first in range(0, total, chunk):
                 lines = [
@@ -191,7 +191,8 @@ def _grant(total: int):  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from cables.models import Paragraph
-    from workflow.models import Clearance, ProposedRedaction
+    from redaction.models import ProposedRedaction
+    from workflow.models import Clearance
     from workflow.permissions import REVIEW, _permission
 
     perm = _permission(REVIEW)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cables.declassification import DeclassInputError, DeclassResult, declass_status
 from cables.markings import Level
-from cables.models import Cable, CableStatus
+from cables.models import Cable
 
 # Bump when the engine's rules change: recompute_declass then redoes every cable.
 RULES_VERSION = "eo13526-4.6-1"
@@ -66,6 +66,7 @@ def status_for(
 
 
 def _apply(cable: Cable, result: DeclassResult, now: datetime) -> None:
+    cable.declass_date = result.declass_date
     cable.declass_kind = result.date_kind
     cable.declass_rule = result.rule
     cable.declass_review_required = result.review_required
@@ -77,6 +78,7 @@ def _apply(cable: Cable, result: DeclassResult, now: datetime) -> None:
 
 
 _UPDATED = [
+    "declass_date",
     "declass_kind",
     "declass_rule",
     "declass_review_required",
@@ -100,21 +102,10 @@ def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> i
     updated = 0
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = list(Cable.objects.filter(pk__in=ids[start : start + CHUNK_SIZE]).only(*_FIELDS))
-        statuses = []
         for cable in chunk:
-            result = _safe_status(cable, as_of)
-            _apply(cable, result, now)
-            statuses.append(CableStatus(cable_id=cable.pk, declass_date=result.declass_date))
+            _apply(cable, _safe_status(cable, as_of), now)
         with transaction.atomic():
             Cable.objects.bulk_update(chunk, _UPDATED, batch_size=500)
-            # An upsert: a cable stored without its status row still gets one.
-            CableStatus.objects.bulk_create(
-                statuses,
-                update_conflicts=True,
-                unique_fields=["cable"],
-                update_fields=["declass_date"],
-                batch_size=500,
-            )
         updated += len(chunk)
     return updated
 

@@ -20,9 +20,11 @@ from pathlib import Path
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from cables.loaders import CopyRows, insert_cables, prepare_copy, uses_copy
+from cables.loaders import CopyRows, insert_cables, prepare_copy
 from cables.models import Cable
 from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_file, parse_cable
+from cables.signals import cables_stored
+from cables.tasks import declass_compute_task, similarity_index_task
 
 CABLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
 MAX_REFERENCE_ID = Cable._meta.get_field("reference_id").max_length or 64
@@ -141,10 +143,10 @@ def parse_many(
 ) -> Iterator[Parsed | ParseError]:
     """Parse in a process pool (in order); with one worker, in this process.
 
-    On PostgreSQL the workers also format the COPY rows, so that the process
-    that loads them does little else.
+    The workers also format the COPY rows, so that the process that loads them
+    does little else.
     """
-    work = parse_for_copy if uses_copy() else parse_source
+    work = parse_for_copy
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if workers <= 1:
         yield from map(work, sources)
@@ -243,14 +245,12 @@ def _count_imported(fresh: list[Parsed], ids: list[int], report: ImportReport) -
 def _queue_declass(ids: list[int]) -> None:
     """Have workers date the new cables, apply the redaction rules to them and index
     them for near-duplicates (after commit: the ids must be visible)."""
-    from cables.tasks import declass_compute_task, similarity_index_task
-    from workflow.tasks import proposals_apply_task
-
     # robust: a broker that is down must not turn a stored import into an error,
     # nor stop the other follow-ups; a re-run queues what is still undone.
     transaction.on_commit(lambda: declass_compute_task.delay(ids), robust=True)
-    transaction.on_commit(lambda: proposals_apply_task.delay(ids), robust=True)
     transaction.on_commit(lambda: similarity_index_task.delay(ids), robust=True)
+    # The apps above (redaction rules) queue their own work.
+    cables_stored.send(sender=Cable, cable_ids=ids)
 
 
 def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:

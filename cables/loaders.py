@@ -1,11 +1,11 @@
 """Write parsed cables to the database in as few statements as possible.
 
-PostgreSQL gets ``COPY``.  The rows are formatted in COPY's text format by
+Everything goes in with ``COPY``.  The rows are formatted in COPY's text format by
 ``prepare_copy`` in the parser's worker processes, so that the main process
 only takes ids from the sequence (one query per batch), prefixes them and
 streams the text: the costly formatting runs in parallel with the load.
-Other databases get ``bulk_create`` of model instances.  Callers own the
-transaction.
+Callers own the transaction.  Each cable's workflow status row is made by the
+workflow's database trigger, not here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import connection
 
-from cables.models import Cable, CableStatus, CableTag, Paragraph, ReviewState
+from cables.models import Cable, CableTag, Paragraph
 from cables.parsing import ParsedCable
 
 _CABLE_LIMITS = {
@@ -169,40 +169,16 @@ def prepare_copy(parsed: ParsedCable, *, now: datetime) -> CopyRows:
 # -- inserting ----------------------------------------------------------------------------
 
 
-def uses_copy() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def insert_cables(batch: list[ParsedCable] | list[CopyRows], *, now: datetime) -> list[int]:
-    """Insert cables with their paragraphs and tags; return the new cable ids in order.
+    """Insert cables with their paragraphs and tags with COPY; return the new ids in order.
 
-    ``batch`` holds ``CopyRows`` on PostgreSQL (``ParsedCable`` is accepted and
-    prepared here) and ``ParsedCable`` elsewhere.
+    ``batch`` holds ``CopyRows`` (prepared in the parser's workers); a ``ParsedCable``
+    is prepared here.
     """
     if not batch:
         return []
-    if uses_copy():
-        rows = [b if isinstance(b, CopyRows) else prepare_copy(b, now=now) for b in batch]
-        return _insert_copy(rows)
-    return _insert_generic(batch, now)  # type: ignore[arg-type]
-
-
-def _insert_generic(batch: list[ParsedCable], now: datetime) -> list[int]:
-    cables = Cable.objects.bulk_create([Cable(**cable_fields(p, now=now)) for p in batch])
-    paragraphs: list[Paragraph] = []
-    tags: list[CableTag] = []
-    for cable, parsed in zip(cables, batch, strict=True):
-        paragraphs.extend(
-            Paragraph(
-                cable_id=cable.pk, ordinal=o, number=n, level=lv, controls=c, explicit=e, text=t
-            )
-            for o, n, lv, c, e, t in paragraph_rows(parsed)
-        )
-        tags.extend(CableTag(cable_id=cable.pk, tag=t) for t in tag_values(parsed))
-    Paragraph.objects.bulk_create(paragraphs, batch_size=2000)
-    CableTag.objects.bulk_create(tags, batch_size=2000)
-    CableStatus.objects.bulk_create([CableStatus(cable_id=c.pk) for c in cables], batch_size=2000)
-    return [c.pk for c in cables]
+    rows = [b if isinstance(b, CopyRows) else prepare_copy(b, now=now) for b in batch]
+    return _insert_copy(rows)
 
 
 def _copy(cursor: Any, table: str, columns: tuple[str, ...], lines: list[str]) -> None:
@@ -237,10 +213,5 @@ def _insert_copy(batch: list[CopyRows]) -> list[int]:
             ("cable_id", "tag"),
             [f"{i}\t{t}" for i, r in pairs for t in r.tags],
         )
-        _copy(
-            pg,
-            CableStatus._meta.db_table,
-            ("cable_id", "review_state"),
-            [f"{i}\t{ReviewState.INGESTED.value}" for i in ids],
-        )
+
     return ids

@@ -16,18 +16,6 @@ class ClassificationLevel(models.IntegerChoices):
     TOP_SECRET = Level.TS, "TOP SECRET"
 
 
-class ReviewState(models.TextChoices):
-    """Where a cable stands in the declassification workflow (rules, section 6)."""
-
-    INGESTED = "ingested", "Ingested"
-    DUE = "due", "Due for review"
-    IN_REVIEW = "in_review", "In review"
-    REVIEWED = "reviewed", "Reviewed"
-    APPROVED = "approved", "Approved for release"
-    RELEASED = "released", "Released"
-    RETURNED = "returned", "Returned for rework"
-
-
 class CableQuerySet(models.QuerySet["Cable"]):
     def with_tag(self, tag: str) -> CableQuerySet:
         return self.filter(tag_rows__tag=tag.upper())
@@ -69,8 +57,10 @@ class Cable(models.Model):
     sha256 = models.CharField(max_length=64)
     imported_at = models.DateTimeField()
 
-    # How the declassification date was reached, computed by the rules engine
-    # (rules, section 4.6); the date itself lives on CableStatus, which the sweep scans.
+    # The declassification date and how it was reached, computed by the rules engine
+    # (rules, section 4.6).  The workflow keeps a copy of the date on its narrow status
+    # row, which the due sweep scans (a database trigger keeps it in step).
+    declass_date = models.DateField(null=True, blank=True)
     declass_kind = models.CharField(max_length=16, blank=True)
     declass_rule = models.CharField(max_length=32, blank=True)
     declass_review_required = models.BooleanField(null=True)
@@ -103,48 +93,6 @@ class Cable(models.Model):
     @property
     def classification(self) -> Marking:
         return Marking(Level(self.level), tuple(self.controls))
-
-
-class CableStatus(models.Model):
-    """Where a cable stands: its workflow state and the date the due sweep scans.
-
-    Kept apart from the wide Cable row, and indexed on the date alone, so that
-    the sweep's set-based UPDATE touches only unindexed columns of narrow rows:
-    PostgreSQL then rewrites them in place (HOT updates, helped by the table's
-    fill factor) without touching any index, which is what keeps a sweep over a
-    million cables within a second or two.  Do not index the state or the due
-    columns without measuring ``bench/sweep.py``.
-    """
-
-    cable = models.OneToOneField(
-        Cable, primary_key=True, on_delete=models.CASCADE, related_name="status"
-    )
-    review_state = models.CharField(
-        max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
-    )
-    declass_date = models.DateField(null=True, blank=True)
-    # The date the sweep last flagged this cable for, and in which run: a cable
-    # comes back only when its date changes (e.g. an exemption runs out), so
-    # running the sweep twice flags nothing twice.  No FK constraint or index on
-    # the run: checking half a million of them at commit would cost more than
-    # the sweep itself, and runs are never deleted.
-    due_for_date = models.DateField(null=True, blank=True)
-    due_run = models.ForeignKey(
-        "workflow.SweepRun",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name_plural = "cable statuses"
-        indexes = [models.Index(fields=["declass_date"], name="status_declass_date_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.cable_id}: {self.review_state}"
 
 
 class CableTag(models.Model):

@@ -8,13 +8,13 @@ from cables import declass_store
 from cables.similarity import store as similarity
 
 
-@shared_task(name="cables.declass_compute", acks_late=True, ignore_result=True)
+@shared_task(name="cables.declass_compute", ignore_result=True)
 def declass_compute_task(cable_ids: list[int]) -> None:
     """Compute and store the declassification status of these cables (idempotent)."""
     declass_store.declass_compute(cable_ids)
 
 
-@shared_task(name="cables.similarity_index", acks_late=True, ignore_result=True)
+@shared_task(name="cables.similarity_index", ignore_result=True)
 def similarity_index_task(cable_ids: list[int]) -> None:
     """(Re)index these cables' paragraphs for near-duplicate lookups (idempotent)."""
     similarity.index_cables(cable_ids)
@@ -22,7 +22,6 @@ def similarity_index_task(cable_ids: list[int]) -> None:
 
 @shared_task(
     name="cables.similarity_rebuild",
-    acks_late=True,
     ignore_result=True,
     soft_time_limit=3600,
     time_limit=3900,

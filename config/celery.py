@@ -25,3 +25,21 @@ def _use_project_logging(loglevel: object = None, **_kwargs: object) -> None:
     dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger().setLevel(loglevel)
+
+
+_tasks_loaded = False
+
+
+def queue_task(name: str, *args: object) -> None:
+    """Queue the task registered under ``name``.
+
+    Services start their follow-up work by task name, never by importing a tasks
+    module: tasks import services, so the arrow runs one way.  ``delay`` on the
+    registered task (unlike ``send_task``) still runs in-process when tasks are
+    eager, as the unit tests run them.
+    """
+    global _tasks_loaded
+    if not _tasks_loaded:
+        app.loader.import_default_modules()
+        _tasks_loaded = True
+    app.tasks[name].delay(*args)

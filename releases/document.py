@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from redaction.engine import parse_label
+from redaction.engine.labels import labels_union
 from releases.withheld import (
     HeaderFragment,
     header_fragments,
@@ -24,8 +26,6 @@ from releases.withheld import (
     merged_spans,
     word_keys,
 )
-from workflow.redaction import parse_label
-from workflow.redaction.labels import labels_union
 
 BANNER = "UNCLASSIFIED"
 AGENCY = "UNITED STATES DEPARTMENT OF STATE"

@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from cables.models import Cable
 from releases import conflicts as consistency
 from releases.models import Release, ReleaseFile
+from workflow import permissions
 from workflow.consistency import release_conflicts
 
 # The columns a list of releases shows: never the stored files or the search text.
@@ -112,7 +113,6 @@ class ApprovalRelease:
 
 def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
     """The release side of the approval page (a few queries)."""
-    from workflow import permissions
 
     releases = list(
         cable.releases.defer("search_text", "withholding_index", "verification").order_by("-id")

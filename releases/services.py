@@ -21,8 +21,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.trail import audit_record
 from cables.markings import Level
-from cables.models import Cable, CableStatus, Paragraph, ReviewState
+from cables.models import Cable, Paragraph
+from config.celery import queue_task
 from releases import conflicts as consistency
 from releases.document import (
     ApprovalIn,
@@ -38,9 +40,8 @@ from releases.render import RENDERERS, Renderer
 from releases.verify import Report, manifest_bytes, verify_checksums, verify_outputs
 from releases.withheld import repeated_in_released, withholding_index
 from workflow import permissions
-from workflow.audit import audit_record
 from workflow.consistency import release_conflicts
-from workflow.models import Decision
+from workflow.models import CableStatus, Decision, ReviewState
 from workflow.review import cable_transition, current_decisions
 
 logger = logging.getLogger(__name__)
@@ -237,9 +238,7 @@ def release_request(
 
 
 def _queue(release_id: int) -> None:
-    from releases.tasks import release_generate_task
-
-    release_generate_task.delay(release_id)
+    queue_task("releases.release_generate", release_id)
 
 
 # -- generation, verification, publication ------------------------------------------------

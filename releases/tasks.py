@@ -7,7 +7,7 @@ from celery import shared_task
 from releases import services
 
 
-@shared_task(name="releases.release_generate", acks_late=True, ignore_result=True)
+@shared_task(name="releases.release_generate", ignore_result=True)
 def release_generate_task(release_id: int) -> None:
     """Generate, verify and publish one approved release (a no-op once it is not pending)."""
     services.release_generate(release_id=release_id)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.reading_room, name="reading_room"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/files/<str:name>", views.download, name="download"),
+    path("cables/<int:pk>/approval/", views.approval, name="approval"),
     path("approve/<int:pk>/", views.approve, name="approve"),
 ]

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from redaction.engine import parse_label
 from releases.document import (
     BANNER,
     DECLASSIFIED,
@@ -62,7 +63,6 @@ from releases.withheld import (
     repeated_in_released,
     secret_fragments,
 )
-from workflow.redaction import parse_label
 
 
 @dataclass

@@ -21,7 +21,9 @@ from releases import selectors
 from releases.forms import ReleaseRequestForm, SearchForm
 from releases.models import Release
 from releases.services import ReleaseError, release_request
+from workflow import consistency as workflow_consistency
 from workflow import permissions
+from workflow import selectors as workflow_selectors
 from workflow.states import TransitionError
 
 PAGE_SIZE = 25
@@ -73,7 +75,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReleaseRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("workflow:approval", cable.pk)
+        return redirect("releases:approval", cable.pk)
     data = form.cleaned_data
     try:
         release = release_request(
@@ -85,7 +87,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except (ReleaseError, TransitionError) as exc:
         messages.error(request, str(exc))
-        return redirect("workflow:approval", cable.pk)
+        return redirect("releases:approval", cable.pk)
     release.refresh_from_db()
     if release.status == Release.Status.PUBLISHED:
         messages.success(request, f"{cable.reference_id} released as version {release.version}.")
@@ -93,4 +95,19 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Verification blocked the release: {release.blocked_reason}")
     else:
         messages.success(request, f"{cable.reference_id} approved; the release is being made.")
-    return redirect("workflow:approval", cable.pk)
+    return redirect("releases:approval", cable.pk)
+
+
+@login_required
+def approval(request: HttpRequest, pk: int) -> HttpResponse:
+    """The release authority's page: every paragraph's decision, conflicts with other
+    cables, the cable's releases; then approve the release (releases:approve) or return."""
+    cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
+    data = workflow_selectors.review_page(user=request.user, cable=cable)
+    release = selectors.approval_release(
+        user=request.user, cable=cable, state=cable.status.review_state
+    )
+    return render(request, "releases/approval.html", {
+        "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
+        "conflict_cables_shown": workflow_consistency.cables_shown(request.user, release.conflicts),
+    })  # fmt: skip

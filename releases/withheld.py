@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from cables.similarity.text import ENCODING_ERRORS, merged_ranges, words
-from workflow.redaction import parse_label
-from workflow.redaction.labels import labels_union
+from redaction.engine import parse_label
+from redaction.engine.labels import labels_union
 
 WINDOW_WORDS = 4  # a withheld paragraph may not leak this many consecutive words
 # A released paragraph of the same cable may not repeat this many consecutive words

@@ -2,8 +2,17 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnop")
+if not os.environ.get("DATABASE_URL"):
+    # The embedded PostgreSQL of this checkout (var/postgres, as `make run` uses; debug or
+    # not), where pytest-django makes its test_ database.  Set before VAR_DIR becomes this
+    # run's own temporary folder, and inherited by the worker processes tests start.
+    from config.embedded_db import database_url
+
+    _var = Path(os.environ.get("DECLASS_VAR_DIR") or Path(__file__).resolve().parents[1] / "var")
+    os.environ["DATABASE_URL"] = database_url(_var)
 os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-tests-"))
 # A broker key prefix of this run's own (inherited by the workers it starts), so that
 # no message left by another run reaches them.
@@ -24,7 +33,3 @@ STORAGES = {
 # Unit tests run tasks in-process; integration tests start a real worker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # A file, not memory: integration tests start worker processes that share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -42,6 +42,7 @@ from cables.similarity.text import (
     shingles,
     words,
 )
+from workflow import permissions
 from workflow.models import Decision
 from workflow.review import current_decisions
 
@@ -269,7 +270,6 @@ def cables_shown(user: object, conflicts: Sequence[Conflict]) -> set[int]:
     there is no conflict): the others are named only as "another cable", so that
     a conflict never reveals the reference, reviewer or date of a cable the user
     holds no permission on."""
-    from workflow import permissions
 
     others = {c.other_cable.pk for c in conflicts}
     if not others:

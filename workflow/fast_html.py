@@ -19,8 +19,7 @@ from html import escape
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from cables.models import ReviewState
-from workflow.models import Decision
+from workflow.models import Decision, ReviewState
 from workflow.selectors import ParagraphView, Progress, QueueRow
 
 _SENTINEL = 987654321
@@ -55,7 +54,7 @@ _ROW = (
 def queue_rows(cables: Iterable[QueueRow]) -> SafeString:
     """The queue table's body rows (see templates/workflow/review_queue.html)."""
     review_url = url_maker("workflow:review")
-    approval_url = url_maker("workflow:approval")
+    approval_url = url_maker("releases:approval")
     rows = []
     for c in cables:
         state = c.review_state

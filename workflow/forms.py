@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from cables.models import ClassificationLevel, ReviewState
-from workflow.models import Decision
+from cables.models import ClassificationLevel
+from workflow.models import Decision, ReviewState
 from workflow.selectors import CableFilters
 
 

@@ -1,4 +1,5 @@
-"""Workflow models: object permissions on cables, sweep runs and notifications."""
+"""Workflow models: where each cable stands, object permissions, clearances, decisions,
+sweep runs, notifications and the review queue's index."""
 
 from __future__ import annotations
 
@@ -50,6 +51,64 @@ class SweepRun(models.Model):
         return f"sweep {self.started_at:%Y-%m-%d %H:%M} ({self.status}, {self.flagged} flagged)"
 
 
+class ReviewState(models.TextChoices):
+    """Where a cable stands in the declassification workflow (rules, section 6)."""
+
+    INGESTED = "ingested", "Ingested"
+    DUE = "due", "Due for review"
+    IN_REVIEW = "in_review", "In review"
+    REVIEWED = "reviewed", "Reviewed"
+    APPROVED = "approved", "Approved for release"
+    RELEASED = "released", "Released"
+    RETURNED = "returned", "Returned for rework"
+
+
+class CableStatus(models.Model):
+    """Where a cable stands: its workflow state and the date the due sweep scans.
+
+    ``declass_date`` is the workflow's copy of ``Cable.declass_date``, kept in step
+    by a database trigger (migration ``workflow.0002``), which also creates the row
+    when a cable is stored: the cables app knows nothing of the workflow.
+
+    Kept apart from the wide Cable row, and indexed on the date alone, so that
+    the sweep's set-based UPDATE touches only unindexed columns of narrow rows:
+    PostgreSQL then rewrites them in place (HOT updates, helped by the table's
+    fill factor) without touching any index, which is what keeps a sweep over a
+    million cables within a second or two.  Do not index the state or the due
+    columns without measuring ``bench/sweep.py``.
+    """
+
+    cable = models.OneToOneField(
+        Cable, primary_key=True, on_delete=models.CASCADE, related_name="status"
+    )
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.INGESTED
+    )
+    declass_date = models.DateField(null=True, blank=True)
+    # The date the sweep last flagged this cable for, and in which run: a cable
+    # comes back only when its date changes (e.g. an exemption runs out), so
+    # running the sweep twice flags nothing twice.  No FK constraint or index on
+    # the run: checking half a million of them at commit would cost more than
+    # the sweep itself, and runs are never deleted.
+    due_for_date = models.DateField(null=True, blank=True)
+    due_run = models.ForeignKey(
+        SweepRun,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name_plural = "cable statuses"
+        indexes = [models.Index(fields=["declass_date"], name="status_declass_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.cable_id}: {self.review_state}"
+
+
 class Notification(models.Model):
     """An in-app notice for one user, e.g. that cables assigned to them came due."""
 
@@ -69,158 +128,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-class RedactionRule(models.Model):
-    """A redaction rule as an admin edits it (the draft) plus which version is live.
-
-    Every save writes a ``RuleVersion`` snapshot; the matcher compiles the
-    snapshots of active versions only, so a rule can be edited and dry-run
-    against its live version before the new version is activated.
-    """
-
-    class Kind(models.TextChoices):
-        TERMS = "terms", "Term list"
-        REGEX = "regex", "Regular expression"
-        PERSONAL = "personal_data", "Personal data (b)(6)"
-        MARKING = "marking", "Marking (withhold paragraphs)"
-
-    class Action(models.TextChoices):
-        REDACT = "redact", "Redact the span"
-        WITHHOLD = "withhold", "Withhold the paragraph"
-        FLAG = "flag", "Flag for a reviewer"
-
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    terms = models.TextField(blank=True, help_text="Term list: one term per line.")
-    pattern = models.TextField(blank=True, help_text="Regular expression (Python syntax).")
-    personal_kinds = models.JSONField(
-        default=list, blank=True, help_text="Personal data: kinds to find (empty: all)."
-    )
-    min_level = models.PositiveSmallIntegerField(
-        null=True,
-        blank=True,
-        choices=ClassificationLevel.choices,
-        help_text="Marking rule: withhold paragraphs at or above this level.",
-    )
-    controls = models.JSONField(
-        default=list, blank=True, help_text="Marking rule: withhold paragraphs carrying these."
-    )
-    label = models.CharField(
-        max_length=120, help_text="FOIA exemption and basis, e.g. (b)(1) 1.4(d) or (b)(6)."
-    )
-    action = models.CharField(max_length=16, choices=Action.choices, default=Action.REDACT)
-    priority = models.IntegerField(default=0)
-    scope_posts = models.JSONField(default=list, blank=True)
-    scope_tags = models.JSONField(default=list, blank=True)
-    scope_levels = models.JSONField(default=list, blank=True)
-    scope_from = models.DateField(null=True, blank=True)
-    scope_to = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=0, editable=False)
-    active = models.BooleanField(default=False, editable=False)
-    active_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        editable=False,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["-priority", "name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} (v{self.version})"
-
-
-class RuleVersion(models.Model):
-    """One saved version of a rule: its full definition, who saved it and when."""
-
-    rule = models.ForeignKey(RedactionRule, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    definition = models.JSONField()
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    changed_at = models.DateTimeField()
-    changes = models.JSONField(default=dict, blank=True, help_text="field: [before, after]")
-
-    class Meta:
-        ordering = ["rule", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "version"], name="ruleversion_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rule_id} v{self.version}"
-
-
-class ProposedRedaction(models.Model):
-    """What the active rules propose for one paragraph; only a reviewer makes it final.
-
-    A whole-paragraph withholding is stored as one span over the whole text
-    with action ``withhold``.  Rows are replaced, never edited: applying rules
-    to a cable deletes and rewrites its proposals in one transaction.
-    """
-
-    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="proposals")
-    paragraph = models.ForeignKey(
-        "cables.Paragraph", on_delete=models.CASCADE, related_name="proposals", db_index=False
-    )
-    start = models.PositiveIntegerField()
-    end = models.PositiveIntegerField()
-    action = models.CharField(max_length=16, choices=RedactionRule.Action.choices)
-    labels = models.JSONField(default=list)
-    rules = models.JSONField(default=list, help_text="[[rule id, version], ...]")
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["cable", "paragraph", "start"]
-        indexes = [models.Index(fields=["paragraph", "start"], name="proposal_paragraph_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.start}-{self.end} {', '.join(self.labels)}"
-
-
-class RuleJob(models.Model):
-    """Re-applying rules to the cables a rule change can affect, in chunks."""
-
-    rule = models.ForeignKey(RedactionRule, null=True, blank=True, on_delete=models.SET_NULL)
-    rule_version = models.PositiveIntegerField(null=True, blank=True)
-    reason = models.CharField(max_length=200)
-    created_at = models.DateTimeField()
-    total_chunks = models.PositiveIntegerField(default=0)
-    total_cables = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.reason} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class RuleJobChunk(models.Model):
-    """One task's worth of cable ids; ``done_at`` makes progress idempotent."""
-
-    job = models.ForeignKey(RuleJob, on_delete=models.CASCADE, related_name="chunks")
-    number = models.PositiveIntegerField()
-    cable_ids = models.JSONField()
-    done_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["job", "number"], name="rulejobchunk_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"job {self.job_id} chunk {self.number}"
 
 
 class Clearance(models.Model):
@@ -287,52 +194,6 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ¶{self.paragraph_id} by {self.decided_by_id}"
-
-
-class AuditEvent(models.Model):
-    """One entry of the append-only audit trail, chained by hash so tampering shows.
-
-    ``hash`` covers this entry's content and the previous entry's hash; cable and
-    paragraph are kept as plain ids so that no cascade ever rewrites the trail.
-    """
-
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64)
-    cable_id = models.BigIntegerField(null=True, blank=True)
-    cable_ref = models.CharField(max_length=64, blank=True)
-    paragraph_id = models.BigIntegerField(null=True, blank=True)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            models.Index(fields=["cable_id", "id"], name="audit_cable_idx"),
-            models.Index(fields=["action", "id"], name="audit_action_idx"),
-            models.Index(fields=["at"], name="audit_at_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        raise TypeError("the audit trail is append-only: use workflow.audit.audit_record")
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise TypeError("the audit trail is append-only")
 
 
 class QueueEntry(models.Model):

@@ -13,8 +13,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
 
+from audit.trail import audit_record
 from cables.models import Cable, ClassificationLevel
-from workflow.models import CableGroupObjectPermission, CableUserObjectPermission
+from workflow.models import CableGroupObjectPermission, CableUserObjectPermission, Clearance
 
 REVIEW = "review_cable"
 RELEASE = "release_cable"
@@ -35,8 +36,6 @@ def grant(
 ) -> None:
     """Grant one permission on one cable or many (many: one bulk insert), and audit it."""
     from django.db import transaction
-
-    from workflow.audit import audit_record
 
     with transaction.atomic():
         assign_perm(f"cables.{codename}", who, cables)
@@ -228,7 +227,6 @@ def require_cable_perm(user: object, codename: str, cable: Cable) -> None:
 
 def clearance_level(user: object) -> int:
     """The highest paragraph level the user may see (superusers: all; no clearance: U)."""
-    from workflow.models import Clearance
 
     if getattr(user, "is_superuser", False):
         return int(ClassificationLevel.TOP_SECRET)

@@ -43,7 +43,7 @@ _INSERT_MISSING = f"""
            COALESCE(s.review_state <> 'released', false), c.level, UPPER(c.origin)
     FROM ({_EXPECTED}) e
     JOIN cables_cable c ON c.id = e.cable_id
-    LEFT JOIN cables_cablestatus s ON s.cable_id = e.cable_id
+    LEFT JOIN workflow_cablestatus s ON s.cable_id = e.cable_id
     ON CONFLICT DO NOTHING
 """  # nosec B608
 
@@ -51,7 +51,7 @@ _UPDATE_CHANGED = """
     UPDATE workflow_queueentry q
     SET declass_date = s.declass_date, open = COALESCE(s.review_state <> 'released', false),
         level = c.level, origin_key = UPPER(c.origin)
-    FROM cables_cable c LEFT JOIN cables_cablestatus s ON s.cable_id = c.id
+    FROM cables_cable c LEFT JOIN workflow_cablestatus s ON s.cable_id = c.id
     WHERE c.id = q.cable_id
       AND (q.declass_date IS DISTINCT FROM s.declass_date
            OR q.open IS DISTINCT FROM COALESCE(s.review_state <> 'released', false)

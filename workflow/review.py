@@ -15,11 +15,11 @@ from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
-from cables.models import Cable, CableStatus, Paragraph, ReviewState
+from audit.trail import audit_record
+from cables.models import Cable, Paragraph
+from redaction.engine import LabelError, parse_label
 from workflow import permissions
-from workflow.audit import audit_record
-from workflow.models import Decision
-from workflow.redaction import LabelError, parse_label
+from workflow.models import CableStatus, Decision, ReviewState
 from workflow.states import TransitionError, allowed
 
 

@@ -19,13 +19,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cables.models import Paragraph, ReviewState
+from audit.models import AuditEvent
+from audit.trail import csv_lines
+from cables.models import Paragraph
+from redaction.engine import parse_label
+from redaction.engine.labels import labels_union
 from workflow import consistency, fast_html, permissions
-from workflow.audit import csv_lines
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
-from workflow.models import AuditEvent, Decision
-from workflow.redaction import parse_label
-from workflow.redaction.labels import labels_union
+from workflow.models import Decision, ReviewState
 from workflow.review import (
     ReviewError,
     bulk_transition,
@@ -243,21 +244,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return redirect("workflow:queue")
 
 
-@login_required
-def approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """The release authority's page: every paragraph's decision, conflicts with other
-    cables, the cable's releases; then approve the release (releases:approve) or return."""
-    from releases.selectors import approval_release
-
-    cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
-    data = review_page(user=request.user, cable=cable)
-    release = approval_release(user=request.user, cable=cable, state=cable.status.review_state)
-    return render(request, "workflow/approval.html", {
-        "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
-        "conflict_cables_shown": consistency.cables_shown(request.user, release.conflicts),
-    })  # fmt: skip
-
-
 def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.order_by("-id")
@@ -277,7 +263,7 @@ def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
 
 
 @login_required
-@permission_required("workflow.view_auditevent", raise_exception=True)
+@permission_required("audit.view_auditevent", raise_exception=True)
 def audit(request: HttpRequest) -> HttpResponse:
     form, events = _audit_events(request)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
@@ -285,7 +271,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("workflow.view_auditevent", raise_exception=True)
+@permission_required("audit.view_auditevent", raise_exception=True)
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     _form, events = _audit_events(request)
     response = StreamingHttpResponse(

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 ROLES: dict[str, list[str]] = {
     "admin": [
-        "cables.view_cable", "cables.change_cable", "workflow.add_redactionrule",
-        "workflow.change_redactionrule", "workflow.view_redactionrule",
-        "workflow.view_auditevent", "workflow.view_sweeprun", "workflow.change_clearance",
+        "cables.view_cable", "cables.change_cable", "redaction.add_redactionrule",
+        "redaction.change_redactionrule", "redaction.view_redactionrule",
+        "audit.view_auditevent", "workflow.view_sweeprun", "workflow.change_clearance",
         "workflow.add_clearance", "workflow.view_clearance",
     ],
     "rule editor": [
-        "workflow.add_redactionrule", "workflow.change_redactionrule",
-        "workflow.view_redactionrule", "workflow.view_ruleversion",
-        "workflow.view_proposedredaction",
+        "redaction.add_redactionrule", "redaction.change_redactionrule",
+        "redaction.view_redactionrule", "redaction.view_ruleversion",
+        "redaction.view_proposedredaction",
     ],
     "reviewer": [],
     "release authority": [],
-    "auditor": ["workflow.view_auditevent"],
+    "auditor": ["audit.view_auditevent"],
 }  # fmt: skip

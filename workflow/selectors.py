@@ -10,8 +10,12 @@ from django.db.models import Case, Count, F, QuerySet, TextField, Value, When, W
 from django.db.models.functions import TruncMonth
 
 from cables.markings import Level, Marking
-from cables.models import Cable, CableStatus, Paragraph, ReviewState
-from workflow.models import Decision, ProposedRedaction
+from cables.models import Cable, Paragraph
+from redaction.models import ProposedRedaction
+from workflow import permissions
+from workflow.consistency import conflicts_for
+from workflow.models import CableStatus, Decision, ReviewState
+from workflow.review import current_decisions
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,6 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
     user's queue, not the number of cables in the archive.  The wide cable rows
     are read only for the page shown (``queue_cables``).
     """
-    from workflow import permissions
 
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
     statuses = permissions.only_permitted(
@@ -305,8 +308,6 @@ def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> 
     more), counting undecided paragraphs as released: what a reviewer wants to
     know before deciding.
     """
-    from workflow import permissions
-    from workflow.review import current_decisions
 
     clearance = permissions.clearance_level(user)
     # One query for all the paragraphs, but the text of those above the clearance
@@ -332,8 +333,6 @@ def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> 
     views = [_view(p, decisions.get(p.pk), proposals.get(p.pk, [])) for p in visible]
     conflicts = None
     if with_conflicts:
-        from workflow.consistency import conflicts_for
-
         conflicts = conflicts_for(cable, visible, decisions, include_undecided=True)
     return ReviewPage(cable, views, hidden=hidden, conflicts=conflicts)
 
@@ -353,8 +352,6 @@ def paragraph_after_decision(
 ) -> tuple[ParagraphView, Progress]:
     """The one paragraph the review page swaps in after a decision, and the cable's
     progress: a handful of queries, not the whole page again."""
-    from workflow import permissions
-    from workflow.review import current_decisions
 
     cable = paragraph.cable
     decisions = current_decisions(cable)

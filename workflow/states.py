@@ -7,7 +7,7 @@ edges into DUE that this table allows.
 
 from __future__ import annotations
 
-from cables.models import ReviewState as S
+from workflow.models import ReviewState as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.INGESTED: frozenset({S.DUE, S.IN_REVIEW}),

@@ -18,10 +18,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from cables.models import CableStatus, ReviewState
+from audit.trail import audit_record
+from config.celery import queue_task
 from workflow import permissions
-from workflow.audit import audit_record
-from workflow.models import Notification, SweepRun
+from workflow.models import CableStatus, Notification, ReviewState, SweepRun
 from workflow.states import SWEEPABLE
 
 DEFAULT_HORIZON_DAYS = 90
@@ -83,8 +83,6 @@ def _queue_emails() -> None:
     either), and the next run queues them again.  Sending claims each row once,
     so a run queued twice sends nothing twice.
     """
-    from workflow.tasks import notifications_email_task
-
     pending = (
         Notification.objects.filter(emailed_at__isnull=True, sweep_run__isnull=False)
         .exclude(user__email="")
@@ -94,7 +92,7 @@ def _queue_emails() -> None:
     for run_id in pending:
         # A named function, not a partial: Django logs a failed robust callback by name.
         def queue_email(run_id: int = run_id) -> None:
-            notifications_email_task.delay(run_id)
+            queue_task("workflow.notifications_email", run_id)
 
         transaction.on_commit(queue_email, robust=True)
 

@@ -10,7 +10,6 @@ urlpatterns = [
     path("queue/", review_views.queue, name="queue"),
     path("queue/bulk/", review_views.bulk, name="bulk"),
     path("cables/<int:pk>/review/", review_views.review, name="review"),
-    path("cables/<int:pk>/approval/", review_views.approval, name="approval"),
     path("cables/<int:pk>/transition/", review_views.transition, name="transition"),
     path("paragraphs/<int:pk>/decide/", review_views.decide, name="decide"),
     path("audit/", review_views.audit, name="audit"),

@@ -11,11 +11,12 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cables.markings import Level
-from cables.models import CableTag, ReviewState
+from cables.models import CableTag
+from redaction.models import ProposedRedaction, RedactionRule
 from tests.api.helpers import token_client
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
-from workflow.models import Clearance, Decision, ProposedRedaction, RedactionRule
+from workflow.models import Clearance, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 
@@ -223,7 +224,7 @@ def test_a_paragraph_history_is_a_fixed_number_of_queries(reviewer):
 def test_the_rule_list_is_a_fixed_number_of_queries(reviewer):
     from django.contrib.auth.models import Group
 
-    from workflow.rule_services import rule_save
+    from redaction.rule_services import rule_save
 
     reviewer.groups.add(Group.objects.get(name="rule editor"))
     api = token_client(reviewer)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cables.models import CableStatus, ReviewState
+from audit.models import AuditEvent
 from tests.api.helpers import token_client
 from tests.factories import UserFactory
 from workflow import permissions
-from workflow.models import AuditEvent, Clearance, Decision
+from workflow.models import CableStatus, Clearance, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 

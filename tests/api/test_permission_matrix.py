@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from cables.models import CableStatus, ReviewState
+from redaction.models import ProposedRedaction
 from tests.api.helpers import PERSONAS, SECRET
 from tests.factories import UserFactory
-from workflow.models import Clearance, Decision, ProposedRedaction
+from workflow.models import CableStatus, Clearance, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 

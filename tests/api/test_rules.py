@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
+from audit.models import AuditEvent
+from redaction.models import RedactionRule, RuleJob
 from tests.api.helpers import token_client
 from tests.factories import UserFactory
-from workflow.models import AuditEvent, RedactionRule, RuleJob
 
 pytestmark = pytest.mark.django_db
 

@@ -22,12 +22,13 @@ from schemathesis.checks import not_a_server_error
 from cables.ingest import cables_import, expand_paths, sources_from_paths
 from cables.models import Cable, Paragraph
 from config.wsgi import application
+from redaction.models import RedactionRule
+from redaction.proposals import proposals_apply
+from redaction.rule_services import rule_activate, rule_save
 from tests.api.helpers import published_release
 from tests.factories import UserFactory
 from workflow import permissions
-from workflow.models import Clearance, RedactionRule
-from workflow.proposals import proposals_apply
-from workflow.rule_services import rule_activate, rule_save
+from workflow.models import Clearance
 
 DEMO = Path(__file__).resolve().parents[2] / "cables" / "demo"
 

@@ -13,9 +13,10 @@ from cables import declass_store
 from cables.ingest import CableSource, cables_import
 from cables.management.commands.declass_date import Command as DeclassDateCommand
 from cables.markings import Level
-from cables.models import Cable, ReviewState
+from cables.models import Cable
 from tests.cables.cable_text import telegram
 from tests.factories import CableFactory
+from workflow.models import ReviewState
 
 AS_OF = date(2025, 7, 1)
 

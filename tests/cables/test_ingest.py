@@ -12,8 +12,9 @@ from django.db import IntegrityError
 from cables import ingest
 from cables.ingest import CableSource, cables_import, expand_paths, sources_from_paths
 from cables.markings import Level
-from cables.models import Cable, CableStatus, CableTag, Paragraph, ReviewState
+from cables.models import Cable, CableTag, Paragraph
 from tests.cables.cable_text import reference_id, telegram
+from workflow.models import CableStatus, ReviewState
 
 pytestmark = pytest.mark.django_db
 

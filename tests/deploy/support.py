@@ -24,11 +24,13 @@ def clean_env(**values: str) -> dict[str, str]:
 
 
 def production_env(var_dir: Path, **values: str) -> dict[str, str]:
-    """What a deployment sets: debug off, a real key, hosts, HTTPS behind a proxy, JSON logs."""
+    """What a deployment sets: debug off, a real key, a database, hosts, HTTPS behind a
+    proxy, JSON logs.  The database is named only: checks that do not connect need no more."""
     (var_dir / "static").mkdir(parents=True, exist_ok=True)
     defaults = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": "postgres://declass:x@db.example.org:5432/declass",
         "DJANGO_ALLOWED_HOSTS": "declass.example.org,localhost",
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://declass.example.org",
         "DJANGO_HTTPS": "1",

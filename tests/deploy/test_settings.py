@@ -83,17 +83,49 @@ def test_debug_defaults_of_make_run_still_work(tmp_path: Path) -> None:
     env = clean_env(
         DJANGO_DEBUG="1", DECLASS_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings"
     )
-    proc = manage("check", "--fail-level", "WARNING", env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    values = _settings(
-        env, "DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "LOG_FORMAT", "DATABASES"
-    )
+    try:
+        # --database: the check connects, to the embedded PostgreSQL it started.
+        proc = manage("check", "--database", "default", "--fail-level", "WARNING", env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        values = _settings(
+            env, "DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "LOG_FORMAT", "DATABASES"
+        )
+    finally:
+        stopped = subprocess.run(
+            [sys.executable, "-m", "config.embedded_db", "stop"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     assert values["DEBUG"] is True
     assert values["SECURE_SSL_REDIRECT"] is False
     assert values["SESSION_COOKIE_SECURE"] is False
     assert values["LOG_FORMAT"] == "plain"
-    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["USER"], database["PASSWORD"]) == ("declass", "postgres", "")
+    assert (tmp_path / "postgres" / "PG_VERSION").read_text().startswith("18")
+    assert database["HOST"].startswith("/")  # a Unix socket: no TCP port is opened
+    assert stopped.stdout.startswith("stopped the PostgreSQL server"), stopped
     assert (tmp_path / "secret_key").exists()
+
+
+def test_production_without_a_database_url_refuses_to_start(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    del env["DATABASE_URL"]
+    proc = manage("check", env=env)
+    assert proc.returncode != 0
+    assert "DATABASE_URL is not set" in proc.stderr
+    assert not (tmp_path / "postgres").exists()
+
+
+def test_a_database_other_than_postgresql_is_refused(tmp_path: Path) -> None:
+    proc = manage("check", env=production_env(tmp_path, DATABASE_URL="sqlite:///db.sqlite3"))
+    assert proc.returncode != 0
+    assert "DATABASE_URL must name a PostgreSQL database" in proc.stderr
 
 
 def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:

@@ -9,12 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from pypdf import PdfReader
 
-from cables.models import CableStatus, ReviewState
 from tests.e2e.conftest import PASSWORD, login, screenshot
 from tests.factories import CableFactory, ParagraphFactory
 from tests.releases.conftest import MINISTER, P1, P2, P3, SOURCE, decide, standard_plan
 from workflow import permissions
-from workflow.models import Clearance
+from workflow.models import CableStatus, Clearance, ReviewState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +34,7 @@ def test_an_approved_release_is_found_and_downloaded_in_the_reading_room(live_se
 
     # The release authority approves on the approval page; the release is published
     login(page, base, "amos")
-    page.goto(f"{base}/workflow/cables/{cable.pk}/approval/")
+    page.goto(f"{base}/releases/cables/{cable.pk}/approval/")
     page.fill("input[name=case_number]", "F-2025-00123")
     with page.expect_navigation():
         page.click("text=Approve for release")

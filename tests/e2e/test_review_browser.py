@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from cables.ingest import CableSource, cables_import
-from cables.models import Cable, CableStatus, ReviewState
+from cables.models import Cable
 from tests.cables.cable_text import reference_id, telegram
 from tests.e2e.conftest import PASSWORD, login, screenshot
 from workflow import permissions
-from workflow.models import Clearance, Decision
+from workflow.models import CableStatus, Clearance, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +78,7 @@ def test_reviewer_decides_every_paragraph_and_an_approver_releases(live_server, 
     page.wait_for_selector("text=is now reviewed")
 
     login(page, base, "amos")
-    page.goto(f"{base}/workflow/cables/{cable.pk}/approval/")
+    page.goto(f"{base}/releases/cables/{cable.pk}/approval/")
     assert "[withheld (b)(1) 1.4(d)]" in page.inner_text("table")
     assert "press reported" not in page.inner_text("table")
     screenshot(page, "release-approval")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 from django.conf import settings
@@ -23,13 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 def test_database_url() -> str:
     """A URL for the database this test run uses (the ``test_`` one), for child processes."""
     s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] or ""
+    auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
-        auth += f":{s['PASSWORD']}"
-    host = f"{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}"
-    return f"postgres://{auth}@{host}/{s['NAME']}"
+        auth += f":{quote(s['PASSWORD'], safe='')}"
+    # A Unix socket directory (the embedded server's) travels percent-encoded.
+    host = f"{quote(s['HOST'] or 'localhost', safe='')}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{quote(s['NAME'], safe='')}"
 
 
 def child_env(**extra: str) -> dict[str, str]:

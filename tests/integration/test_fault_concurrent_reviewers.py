@@ -8,10 +8,8 @@ each request in a thread of its own, each with its own database connection.  A
 refused attempt is retried once from the decision the refusal shows, so the retries
 collide again.
 
-On PostgreSQL the requests race for real (a row lock on the cable's status, the
-one-successor constraint on decisions, the audit trail's advisory lock).  On SQLite
-write transactions queue on the file lock (``BEGIN IMMEDIATE``); what this still
-proves there is that stale decisions are refused and no request fails on the lock.
+The requests race for real in PostgreSQL (a row lock on the cable's status, the
+one-successor constraint on decisions, the audit trail's advisory lock).
 """
 
 from __future__ import annotations
@@ -28,11 +26,12 @@ from http.cookiejar import CookieJar
 import pytest
 from django.contrib.auth import get_user_model
 
+from audit.models import AuditEvent
+from audit.trail import verify_chain
 from cables.markings import Level
 from tests.factories import CableFactory, ParagraphFactory
 from workflow import permissions
-from workflow.audit import verify_chain
-from workflow.models import AuditEvent, Clearance, Decision
+from workflow.models import Clearance, Decision
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

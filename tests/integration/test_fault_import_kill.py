@@ -2,10 +2,10 @@
 rest with nothing duplicated and nothing half-written.
 
 ``manage.py import_cables`` runs as a real child process against the suite's database
-(SQLite, or PostgreSQL with COPY) and is killed with SIGKILL, its parser processes
-with it.  On PostgreSQL the kill lands inside a batch's transaction for certain: the
-test holds a lock on the tag table, so the next batch stops in its COPY of tags, after
-its cables and paragraphs were written, and is killed there.
+(PostgreSQL, written with COPY) and is killed with SIGKILL, its parser processes with
+it.  The kill lands inside a batch's transaction for certain: the test holds a lock on
+the tag table, so the next batch stops in its COPY of tags, after its cables and
+paragraphs were written, and is killed there.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Count
 
-from cables.models import Cable, CableStatus, CableTag, Paragraph
+from cables.models import Cable, CableTag, Paragraph
 from cables.parsing import parse_cable
 from tests.integration import services
+from workflow.models import CableStatus
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -102,13 +103,10 @@ def holds_write_lock_on(table: str) -> bool:
 
 
 def kill_in_flight(importer: services.Service) -> None:
-    """Kill the importer once two batches are in; on PostgreSQL, inside the next one."""
+    """Kill the importer once two batches are in, inside the next one."""
     assert services.wait_until(lambda: Cable.objects.count() >= 2 * BATCH, timeout=60), (
         importer.output()[-3000:]
     )
-    if connection.vendor != "postgresql":
-        importer.kill()
-        return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE cables_cabletag IN SHARE MODE")

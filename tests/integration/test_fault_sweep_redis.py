@@ -27,11 +27,12 @@ from django.db.models import F
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cables.models import Cable, CableStatus, ReviewState
+from audit.models import AuditEvent
+from cables.models import Cable
 from tests.factories import CableFactory, UserFactory
 from tests.integration import services
 from workflow import permissions
-from workflow.models import AuditEvent, Notification, SweepRun
+from workflow.models import CableStatus, Notification, ReviewState, SweepRun
 
 pytestmark = [
     pytest.mark.integration,

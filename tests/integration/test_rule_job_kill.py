@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from redaction import rule_services
+from redaction.engine import compile_rules, propose
+from redaction.models import ProposedRedaction, RedactionRule, RuleJobChunk
+from redaction.rule_services import rule_activate, rule_jobs_resume, rule_save
+from redaction.rule_specs import rule_definition, rule_spec
 from tests.factories import CableFactory, ParagraphFactory
 from tests.integration import services
-from workflow import rule_services
-from workflow.models import ProposedRedaction, RedactionRule, RuleJobChunk
-from workflow.redaction import compile_rules, propose
-from workflow.rule_services import rule_activate, rule_jobs_resume, rule_save
-from workflow.rule_specs import rule_definition, rule_spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,8 @@
 """A real Celery worker and beat run the due sweep from its schedule.
 
-Runs on whatever broker and database the suite uses: the file-system broker
-and SQLite by default, Redis and PostgreSQL when CELERY_BROKER_URL and
-DATABASE_URL are set (as in CI).
+Runs on whatever broker and database the suite uses: the file-system broker and
+the embedded PostgreSQL by default, Redis and the PostgreSQL that DATABASE_URL names
+when CELERY_BROKER_URL and DATABASE_URL are set (as in CI).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from cables.models import Cable, CableStatus, ReviewState
+from cables.models import Cable
 from tests.factories import CableFactory, UserFactory
 from tests.integration import services
 from workflow import permissions
-from workflow.models import Notification, SweepRun
+from workflow.models import CableStatus, Notification, ReviewState, SweepRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

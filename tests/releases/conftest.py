@@ -10,12 +10,12 @@ import pytest
 
 from cables.ingest import CableSource, cables_import
 from cables.markings import Level
-from cables.models import Cable, ReviewState
+from cables.models import Cable
 from releases.models import Release
 from releases.services import release_request
 from tests.factories import UserFactory
 from workflow import permissions
-from workflow.models import Clearance
+from workflow.models import Clearance, ReviewState
 from workflow.review import cable_transition, current_decisions, decision_record
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cables.models import ReviewState
+from audit.models import AuditEvent
 from releases.models import Release
 from tests.factories import CableFactory, ParagraphFactory
 from tests.releases.conftest import cleared, decide
 from workflow import permissions
-from workflow.models import AuditEvent
+from workflow.models import ReviewState
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,13 @@ def approve(client, cable, **data):
 
 
 def page_after(client, cable):
-    return client.get(reverse("workflow:approval", args=[cable.pk])).content.decode()
+    return client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
 
 
 def test_approving_on_the_page_publishes_the_release(
     as_authority, reviewed, django_capture_on_commit_callbacks
 ):
-    page = as_authority.get(reverse("workflow:approval", args=[reviewed.pk])).content.decode()
+    page = as_authority.get(reverse("releases:approval", args=[reviewed.pk])).content.decode()
     assert reverse("releases:approve", args=[reviewed.pk]) in page
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -103,13 +103,13 @@ def test_conflicts_block_the_release_until_acknowledged_and_the_audit_records_th
     a, b = conflicting
     permissions.grant(permissions.RELEASE, authority, b)
     client.force_login(authority)
-    page = client.get(reverse("workflow:approval", args=[b.pk]))
+    page = client.get(reverse("releases:approval", args=[b.pk]))
     body = page.content.decode()
     # Cable A is not the authority's: the conflict shows, A's name does not.
     assert "Consistency with other cables" in body and a.reference_id not in body
     assert "another cable (not yours to view)" in body
     permissions.grant(permissions.VIEW, authority, a)
-    page = client.get(reverse("workflow:approval", args=[b.pk]))
+    page = client.get(reverse("releases:approval", args=[b.pk]))
     body = page.content.decode()
     assert a.reference_id in body
     assert 'name="acknowledge_conflicts"' in body

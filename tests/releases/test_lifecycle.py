@@ -8,14 +8,14 @@ import json
 import pytest
 from django.http import Http404
 
+from audit.models import AuditEvent
 from cables.markings import Level
-from cables.models import ReviewState
 from releases.models import Release, ReleaseFile
 from releases.services import ReleaseError, release_request
 from releases.tasks import release_generate_task
 from tests.releases.conftest import MINISTER, P1, P2, cleared, decide, files_of, standard_plan
 from workflow import permissions
-from workflow.models import AuditEvent
+from workflow.models import ReviewState
 from workflow.review import cable_transition
 from workflow.states import TransitionError
 
@@ -257,7 +257,7 @@ def test_the_approval_page_runs_a_fixed_number_of_queries(
     client.force_login(authority)
 
     with django_assert_max_num_queries(20):
-        response = client.get(reverse("workflow:approval", args=[cable.pk]))
+        response = client.get(reverse("releases:approval", args=[cable.pk]))
 
     assert response.status_code == 200
     assert response.content.decode().count("[withheld (b)(6)]") == 20

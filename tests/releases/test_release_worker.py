@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from cables.models import CableStatus, ReviewState
+from audit.models import AuditEvent
 from releases.models import Release, ReleaseFile
 from releases.services import release_request
 from releases.tasks import release_generate_task
 from tests.integration import services
 from workflow import permissions
-from workflow.models import AuditEvent
+from workflow.models import CableStatus, ReviewState
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -343,11 +343,10 @@ def test_a_decision_recorded_while_the_release_is_made_blocks_it(reviewed, autho
     assert not ReleaseFile.objects.exists()
 
 
-# -- 6. on PostgreSQL, files only for a pending release -----------------------------------
+# -- 6. files only for a pending release (a database trigger) ----------------------------
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
 def test_the_database_refuses_files_for_a_release_that_is_not_pending(published, authority):
     extra = ReleaseFile(
         release=published, name="extra.txt", content_type="text/plain", content=b"x", size=1,

@@ -38,9 +38,7 @@ def test_permissions_are_djangos_for_every_kind_of_user(django_assert_num_querie
         assert got == expected, user
         if user.is_active:
             assert ClearanceModelBackend().get_all_permissions(loaded) is got  # cached
-    assert ClearanceModelBackend().get_all_permissions(fresh(member)) == {
-        "workflow.view_auditevent"
-    }
+    assert ClearanceModelBackend().get_all_permissions(fresh(member)) == {"audit.view_auditevent"}
 
 
 def test_the_user_comes_with_their_clearance(django_assert_num_queries):

@@ -7,12 +7,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cables.markings import Level
-from cables.models import ReviewState
 from cables.similarity import store
 from tests.cables.test_near_duplicates import HARVEST, TALKS, edited
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow.consistency import Conflict, release_conflicts
-from workflow.models import Decision
+from workflow.models import Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cables.markings import Level
-from cables.models import Cable, ReviewState
+from cables.models import Cable
 from tests.factories import CableFactory, UserFactory
 from workflow import permissions
+from workflow.models import ReviewState
 from workflow.selectors import CableFilters, declass_forecast
 
 pytestmark = pytest.mark.django_db

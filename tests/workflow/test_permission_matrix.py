@@ -11,9 +11,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cables.models import CableStatus, ReviewState
 from tests.factories import CableFactory, persona_world
-from workflow.models import Decision
+from workflow.models import CableStatus, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def request(client, world, view, method):
     urls = {
         "cable page": reverse("cables:detail", args=[cable.pk]),
         "review page": reverse("workflow:review", args=[cable.pk]),
-        "approval page": reverse("workflow:approval", args=[cable.pk]),
+        "approval page": reverse("releases:approval", args=[cable.pk]),
         "queue": reverse("workflow:queue"),
         "forecast": reverse("workflow:forecast"),
         "audit": reverse("workflow:audit"),

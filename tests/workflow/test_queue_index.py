@@ -11,13 +11,17 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from cables.markings import Level
-from cables.models import CableStatus, ReviewState
 from tests.factories import CableFactory, UserFactory
 from workflow import permissions
-from workflow.models import CableGroupObjectPermission, CableUserObjectPermission, QueueEntry
+from workflow.models import (
+    CableGroupObjectPermission,
+    CableStatus,
+    CableUserObjectPermission,
+    QueueEntry,
+    ReviewState,
+)
 from workflow.selectors import (
     CableFilters,
     _queue_index_page,
@@ -26,12 +30,8 @@ from workflow.selectors import (
     review_queue,
 )
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the queue index is kept by PostgreSQL triggers"
-    ),
-]
+# The queue index is kept by database triggers.
+pytestmark = pytest.mark.django_db
 
 FILTERS = [
     CableFilters(),

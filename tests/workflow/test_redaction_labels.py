@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.redaction.labels import (
+from redaction.engine.labels import (
     Basis,
     Exemption,
     ExemptionLabel,

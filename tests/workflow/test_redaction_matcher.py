@@ -13,20 +13,20 @@ from pathlib import Path
 
 import pytest
 
-import workflow.redaction.matcher as matcher_module
-from workflow.redaction.hit import Hit
-from workflow.redaction.labels import parse_label
-from workflow.redaction.matcher import compile_rules
-from workflow.redaction.oracle import Oracle
-from workflow.redaction.prefilter import Untranslatable, encode_for_scan
-from workflow.redaction.rules import (
+import redaction.engine.matcher as matcher_module
+from redaction.engine.hit import Hit
+from redaction.engine.labels import parse_label
+from redaction.engine.matcher import compile_rules
+from redaction.engine.oracle import Oracle
+from redaction.engine.prefilter import Untranslatable, encode_for_scan
+from redaction.engine.rules import (
     MarkingRule,
     PersonalDataRule,
     RegexRule,
     RuleError,
     TermListRule,
 )
-from workflow.redaction.spans import MergedSpan, merge_spans, propose
+from redaction.engine.spans import MergedSpan, merge_spans, propose
 
 B6 = parse_label("(b)(6)")
 B1 = parse_label("(b)(1) 1.4(d)")

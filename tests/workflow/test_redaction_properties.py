@@ -13,13 +13,13 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from workflow.redaction.labels import parse_label
-from workflow.redaction.matcher import compile_rules
-from workflow.redaction.oracle import Oracle
-from workflow.redaction.regex_safety import regex_problems
-from workflow.redaction.rules import RegexRule, TermListRule
-from workflow.redaction.spans import merge_spans
-from workflow.redaction.terms import normalize_term
+from redaction.engine.labels import parse_label
+from redaction.engine.matcher import compile_rules
+from redaction.engine.oracle import Oracle
+from redaction.engine.regex_safety import regex_problems
+from redaction.engine.rules import RegexRule, TermListRule
+from redaction.engine.spans import merge_spans
+from redaction.engine.terms import normalize_term
 
 # Few distinct letters, so that terms overlap and texts contain them; plus the characters
 # whose handling differs between ASCII and Unicode, or between bytes and characters.

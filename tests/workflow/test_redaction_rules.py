@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from workflow.redaction.labels import parse_label
-from workflow.redaction.personal_data import PERSONAL_DATA_PATTERNS, personal_data_pattern
-from workflow.redaction.regex_safety import regex_problems
-from workflow.redaction.rules import (
+from redaction.engine.labels import parse_label
+from redaction.engine.personal_data import PERSONAL_DATA_PATTERNS, personal_data_pattern
+from redaction.engine.regex_safety import regex_problems
+from redaction.engine.rules import (
     MarkingRule,
     PersonalDataRule,
     RegexRule,

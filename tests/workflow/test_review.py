@@ -7,11 +7,11 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from cables.markings import Level
-from cables.models import CableStatus, ReviewState
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
-from workflow.models import AuditEvent, Clearance, Decision
+from workflow.models import CableStatus, Clearance, Decision, ReviewState
 from workflow.review import (
     ConcurrentDecision,
     ReviewError,

@@ -7,10 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cables.markings import Level
-from cables.models import ReviewState
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
-from workflow.models import Clearance, Decision
+from workflow.models import Clearance, Decision, ReviewState
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +77,7 @@ def test_another_cables_id_gives_404_everywhere(client, rita, cable):
         ).status_code
         == 404
     )
-    assert client.get(reverse("workflow:approval", args=[cable.pk])).status_code == 404
+    assert client.get(reverse("releases:approval", args=[cable.pk])).status_code == 404
     assert not Decision.objects.exists()
 
 

@@ -7,17 +7,17 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cables.markings import Level
-from tests.factories import CableFactory, ParagraphFactory, UserFactory
-from workflow.dry_run import rule_dry_run
-from workflow.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
-from workflow.proposals import proposals_apply
-from workflow.rule_services import (
+from redaction.dry_run import rule_dry_run
+from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
+from redaction.proposals import proposals_apply
+from redaction.rule_services import (
     RuleChanged,
     job_progress,
     rule_activate,
     rule_deactivate,
     rule_save,
 )
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +225,7 @@ def test_dry_run_counts_hits_and_what_an_edit_adds_or_removes(cable):
 
 def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
     response = admin_client.post(
-        reverse("admin:workflow_redactionrule_add"),
+        reverse("admin:redaction_redactionrule_add"),
         {
             "name": "bad",
             "kind": "regex",
@@ -253,9 +253,9 @@ def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
 def test_admin_dry_run_and_activation_pages(admin_client, cable):
     rule = make_rule(activate=False)
 
-    dry = admin_client.get(reverse("admin:workflow_rule_dry_run", args=[rule.pk]))
-    activated = admin_client.post(reverse("admin:workflow_rule_activate", args=[rule.pk]))
-    page = admin_client.get(reverse("admin:workflow_redactionrule_change", args=[rule.pk]))
+    dry = admin_client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+    activated = admin_client.post(reverse("admin:redaction_rule_activate", args=[rule.pk]))
+    page = admin_client.get(reverse("admin:redaction_redactionrule_change", args=[rule.pk]))
 
     assert dry.status_code == 200
     assert "<mark>Jane Doe</mark>" in dry.content.decode()

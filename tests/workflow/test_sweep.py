@@ -6,12 +6,11 @@ from datetime import date
 
 import pytest
 from django.core import mail
-from django.db import connection  # noqa: F401  (used by skipif)
 
-from cables.models import Cable, CableStatus, ReviewState
+from cables.models import Cable
 from tests.factories import CableFactory, UserFactory
 from workflow import permissions
-from workflow.models import Notification, SweepRun
+from workflow.models import CableStatus, Notification, ReviewState, SweepRun
 from workflow.sweep import declass_due_sweep
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +134,6 @@ def test_a_user_sees_and_clears_only_their_own_notifications(client):
     assert Notification.objects.get(user=bob).read_at is None
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL-only statement")
 def test_the_postgresql_statement_flags_what_the_queryset_selects():
     from datetime import timedelta
 

@@ -1,0 +1,192 @@
+"""Saving, activating and re-applying redaction rules; every change is versioned."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.trail import audit_record
+from cables.models import Cable
+from config.celery import queue_task
+from redaction.models import RedactionRule, RuleJob, RuleJobChunk, RuleVersion
+from redaction.proposals import proposals_apply
+from redaction.rule_specs import Scope, rule_definition, rule_problems
+
+CHUNK_SIZE = 500  # cables per task: a few seconds of work, so a killed worker loses little
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+    if before is None:
+        return {k: [None, v] for k, v in after.items() if v not in (None, "", [], 0)}
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+class RuleChanged(ValidationError):
+    """Someone saved the rule since it was loaded: saving again would silently drop
+    their version (the message says to reload)."""
+
+
+def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
+    """Validate and save the rule as a new version; the live version does not change.
+
+    Raises ``ValidationError`` listing every problem (bad regex, empty term
+    list, unknown exemption label...); nothing is saved then.
+    """
+    problems = rule_problems(rule)
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        if rule.pk:
+            stored = (
+                RedactionRule.objects.select_for_update()
+                .filter(pk=rule.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if stored is not None and stored != rule.version:
+                raise RuleChanged(
+                    f"Rule {rule.pk} was saved by someone else meanwhile (now version "
+                    f"{stored}, you loaded version {rule.version}): reload it and apply "
+                    "your change again."
+                )
+        previous = (
+            RuleVersion.objects.filter(rule=rule).order_by("-version").first() if rule.pk else None
+        )
+        rule.version += 1
+        rule.updated_at = timezone.now()
+        rule.updated_by = user if getattr(user, "pk", None) else None
+        rule.save()
+        definition = rule_definition(rule)
+        version = RuleVersion.objects.create(
+            rule=rule,
+            version=rule.version,
+            definition=definition,
+            changed_by=rule.updated_by,
+            changed_at=rule.updated_at,
+            changes=_changes(previous.definition if previous else None, definition),
+        )
+        audit_record(
+            actor=user,
+            action="rule.saved",
+            obj=rule,
+            before=previous.definition if previous else None,
+            after={**definition, "version": rule.version},
+        )
+        return version
+
+
+def _definition(rule: RedactionRule, version: int | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return RuleVersion.objects.get(rule=rule, version=version).definition
+
+
+def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
+    """Make the latest version live and re-apply rules where either version reaches."""
+    if rule.version < 1:
+        raise ValidationError("save the rule before activating it")
+    before = _definition(rule, rule.active_version) if rule.active else None
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="rule.activated",
+            obj=rule,
+            before={"active": rule.active, "version": rule.active_version},
+            after={"active": True, "version": rule.version},
+        )
+        rule.active = True
+        rule.active_version = rule.version
+        rule.save(update_fields=["active", "active_version"])
+    return rule_reapply(rule, [before, _definition(rule, rule.version)], "activated")
+
+
+def rule_deactivate(*, rule: RedactionRule, user: Any) -> RuleJob:
+    """Stop the rule and remove its proposals by re-applying the others."""
+    before = _definition(rule, rule.active_version)
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="rule.deactivated",
+            obj=rule,
+            before={"active": True, "version": rule.active_version},
+            after={"active": False},
+        )
+        rule.active = False
+        rule.save(update_fields=["active"])
+    return rule_reapply(rule, [before], "deactivated")
+
+
+def rule_reapply(
+    rule: RedactionRule, definitions: list[dict[str, Any] | None], reason: str
+) -> RuleJob:
+    """Queue chunked tasks that re-apply all active rules to the cables these
+    definitions can affect (the union of their scopes)."""
+    scopes = [Scope.of(d) for d in definitions if d is not None]
+    if any(s.everything for s in scopes):
+        affected = Q()
+    else:
+        affected = Q(pk__in=[])
+        for scope in scopes:
+            affected |= scope.cables()
+    ids = list(Cable.objects.filter(affected).order_by("pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        job = RuleJob.objects.create(
+            rule=rule,
+            rule_version=rule.version,
+            reason=f"{rule.name} v{rule.version} {reason}",
+            created_at=timezone.now(),
+            total_cables=len(ids),
+        )
+        chunks = RuleJobChunk.objects.bulk_create(
+            RuleJobChunk(job=job, number=n, cable_ids=ids[i : i + CHUNK_SIZE])
+            for n, i in enumerate(range(0, len(ids), CHUNK_SIZE))
+        )
+        job.total_chunks = len(chunks)
+        job.save(update_fields=["total_chunks"])
+        chunk_ids = list(
+            RuleJobChunk.objects.filter(job=job).order_by("number").values_list("pk", flat=True)
+        )
+    # robust: with the broker down the job stays recorded; resume_rule_jobs queues it.
+    transaction.on_commit(
+        lambda: [queue_task("redaction.proposals_apply_chunk", c) for c in chunk_ids],
+        robust=True,
+    )
+    return job
+
+
+def job_progress(job: RuleJob) -> tuple[int, int]:
+    """(chunks done, chunks in all)."""
+    return job.chunks.filter(done_at__isnull=False).count(), job.total_chunks
+
+
+def chunk_apply(chunk_id: int) -> bool:
+    """Apply rules to one chunk and mark it done; True if there was a chunk to do.
+
+    Safe to run twice (acks_late redelivery after a killed worker): applying
+    replaces the chunk's proposals, and the done mark is set once.
+    """
+    chunk = RuleJobChunk.objects.filter(pk=chunk_id).first()
+    if chunk is None:
+        return False
+    proposals_apply(chunk.cable_ids)
+    RuleJobChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(done_at=timezone.now())
+    return True
+
+
+def rule_jobs_resume() -> int:
+    """Queue again every chunk not yet done (after a worker or broker was lost).
+
+    Running a chunk twice is harmless, so this is safe to call at any time.
+    """
+    pending = list(
+        RuleJobChunk.objects.filter(done_at__isnull=True)
+        .order_by("job_id", "number")
+        .values_list("pk", flat=True)
+    )
+    for chunk_id in pending:
+        queue_task("redaction.proposals_apply_chunk", chunk_id)
+    return len(pending)

@@ -1,0 +1,19 @@
+"""Celery tasks for redaction rules: thin, take ids, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from redaction import proposals, rule_services
+
+
+@shared_task(name="redaction.proposals_apply_chunk", ignore_result=True)
+def proposals_apply_chunk_task(chunk_id: int) -> None:
+    """Re-apply the active rules to one chunk of cables (idempotent)."""
+    rule_services.chunk_apply(chunk_id)
+
+
+@shared_task(name="redaction.proposals_apply", ignore_result=True)
+def proposals_apply_task(cable_ids: list[int]) -> None:
+    """Apply the active rules to newly imported cables (idempotent)."""
+    proposals.proposals_apply(cable_ids)
