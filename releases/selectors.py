@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import BooleanField, Exists, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -32,31 +31,27 @@ def published() -> QuerySet[Release]:
 
 def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:
     """Full-text search over the released text: PostgreSQL's tsvector column (GIN index),
-    ranked; elsewhere every word must appear (a plain contains filter)."""
-    if connection.vendor == "postgresql":
-        tsquery = "websearch_to_tsquery('english', %s)"
-        return (
-            releases.filter(
-                # Constant SQL; the query is a bound parameter.
-                RawSQL(  # nosec B611
-                    f'"releases_release"."search_vector" @@ {tsquery}',
-                    [query],
-                    output_field=BooleanField(),
-                )
+    ranked."""
+    tsquery = "websearch_to_tsquery('english', %s)"
+    return (
+        releases.filter(
+            # Constant SQL; the query is a bound parameter.
+            RawSQL(  # nosec B611
+                f'"releases_release"."search_vector" @@ {tsquery}',
+                [query],
+                output_field=BooleanField(),
             )
-            .annotate(
-                # Constant SQL; the query is a bound parameter.
-                rank=RawSQL(  # nosec B611
-                    f'ts_rank("releases_release"."search_vector", {tsquery})',
-                    [query],
-                    output_field=FloatField(),
-                )
-            )
-            .order_by("-rank", "-published_at", "-id")
         )
-    for word in query.split():
-        releases = releases.filter(search_text__icontains=word)
-    return releases
+        .annotate(
+            # Constant SQL; the query is a bound parameter.
+            rank=RawSQL(  # nosec B611
+                f'ts_rank("releases_release"."search_vector", {tsquery})',
+                [query],
+                output_field=FloatField(),
+            )
+        )
+        .order_by("-rank", "-published_at", "-id")
+    )
 
 
 def reading_room(*, query: str = "") -> QuerySet[Release]:

@@ -167,7 +167,7 @@ class _EqualsAny(Expression):
 def only_permitted(rows: QuerySet, column: str, user: object, *codenames: str) -> QuerySet:
     """Keep the rows whose ``column`` holds a cable the user has any of ``codenames`` on.
 
-    On PostgreSQL the permitted ids go in as ``column = ANY(ARRAY(...))``, which the
+    The permitted ids go in as ``column = ANY(ARRAY(...))``, which the
     planner cannot turn into a join: it probes the rows' primary key once per
     permitted cable, so the cost follows the user's own cables.  With the
     ``IN (subquery)`` form it switched to reading the whole table once the
@@ -177,9 +177,7 @@ def only_permitted(rows: QuerySet, column: str, user: object, *codenames: str) -
     ids = permitted_cable_ids(user, *codenames)
     if ids is None:
         return rows
-    if connection.vendor == "postgresql":
-        return rows.filter(_EqualsAny(column, ids))
-    return rows.filter(**{f"{column}__in": ids})
+    return rows.filter(_EqualsAny(column, ids))
 
 
 def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:

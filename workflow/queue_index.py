@@ -63,11 +63,7 @@ _UPDATE_CHANGED = """
 def queue_index_repair() -> int:
     """Put right every row of the queue index that disagrees with the permissions
     and statuses; return how many rows changed (0 when all was in step).
-
-    PostgreSQL only (elsewhere the index is not used, and this returns 0).
     """
-    if connection.vendor != "postgresql":
-        return 0
     changed = 0
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in (_DELETE_STALE, _INSERT_MISSING, _UPDATE_CHANGED):

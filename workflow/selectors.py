@@ -138,8 +138,7 @@ def queue_page(
 
 def _queue_index_serves(user: object, state: str) -> bool:
     return (
-        connection.vendor == "postgresql"
-        and state not in QUEUE_STATES
+        state not in QUEUE_STATES
         and getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
         and not getattr(user, "is_superuser", False)

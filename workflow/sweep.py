@@ -51,8 +51,7 @@ def declass_due_sweep(*, as_of: date | None = None, horizon: int | None = None) 
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "finished_at"])
             return run
-        flag = _flag_postgresql if connection.vendor == "postgresql" else _flag_generic
-        run.flagged, counts = flag(run, cutoff=as_of + timedelta(days=horizon))
+        run.flagged, counts = _flag(run, cutoff=as_of + timedelta(days=horizon))
         run.notified_users = _notify(run, counts)
         run.status = SweepRun.Status.FINISHED
         run.finished_at = timezone.now()
@@ -98,29 +97,13 @@ def _queue_emails() -> None:
 
 
 def _try_lock() -> bool:
-    """A transaction-scoped advisory lock on PostgreSQL.
-
-    SQLite needs none: its write transactions (``IMMEDIATE``) already run one at a time.
-    """
-    if connection.vendor != "postgresql":
-        return True
+    """A transaction-scoped advisory lock: one sweep at a time."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
         return bool(cursor.fetchone()[0])
 
 
-def _flag_generic(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int]]:
-    """Flag with the ORM, then count each reviewer's flagged cables (two statements)."""
-    flagged = due_queryset(cutoff=cutoff).update(
-        review_state=ReviewState.DUE, due_for_date=F("declass_date"), due_run=run
-    )
-    if not flagged:
-        return 0, {}
-    ids = CableStatus.objects.filter(due_run=run).values("cable_id")
-    return flagged, permissions.reviewer_counts(ids)
-
-
-def _flag_postgresql(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int]]:
+def _flag(run: SweepRun, *, cutoff: date) -> tuple[int, dict[int, int]]:
     """Flag and count each reviewer's flagged cables in one statement.
 
     The UPDATE's RETURNING set feeds the count directly: no second scan for

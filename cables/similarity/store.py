@@ -90,21 +90,18 @@ def candidate_ids(keys: Iterable[int]) -> QuerySet[ParagraphBand]:
 
 def candidates_elsewhere(keys: Iterable[int], *, exclude_cable_id: int) -> list[int]:
     """Ids of the paragraphs of other cables sharing any of these band keys (one
-    query; on PostgreSQL the keys travel as one array parameter)."""
+    query; the keys travel as one array parameter)."""
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    if connection.vendor == "postgresql":
-        table = ParagraphBand._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT DISTINCT paragraph_id FROM {table}"  # nosec B608
-                " WHERE key = ANY(%s) AND cable_id <> %s",
-                [wanted, exclude_cable_id],
-            )
-            return [row[0] for row in cursor.fetchall()]
-    rows = ParagraphBand.objects.filter(key__in=wanted).exclude(cable_id=exclude_cable_id)
-    return list(rows.values_list("paragraph_id", flat=True).distinct())
+    table = ParagraphBand._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT paragraph_id FROM {table}"  # nosec B608
+            " WHERE key = ANY(%s) AND cable_id <> %s",
+            [wanted, exclude_cable_id],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,17 +169,8 @@ def _copy_into(cursor: object, data: Iterable[bytes]) -> None:
 def _write(rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     if not len(rows[0]):
         return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            _copy_into(cursor, [_copy_binary(rows)])
-        return
-    ParagraphBand.objects.bulk_create(
-        [
-            ParagraphBand(key=k, paragraph_id=p, cable_id=c)
-            for k, p, c in zip(*(r.tolist() for r in rows), strict=True)
-        ],
-        batch_size=2_000,
-    )
+    with connection.cursor() as cursor:
+        _copy_into(cursor, [_copy_binary(rows)])
 
 
 def index_cables(cable_ids: Sequence[int]) -> int:
@@ -271,23 +259,7 @@ def index_rebuild(
     minimum = min_words()
     workers = workers if workers is not None else min(os.cpu_count() or 1, 2)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            return _rebuild_postgresql(minimum, workers, on_progress)
-        return _rebuild_generic(minimum, on_progress)
-
-
-def _rebuild_generic(minimum: int, on_progress: Callable[[int], None] | None) -> RebuildReport:
-    ParagraphBand.objects.all().delete()
-    paragraphs = indexed = written = 0
-    for ids, cables, texts, _ in _chunks(minimum):
-        rows = _band_rows(ids, cables, texts, minimum)
-        _write(rows)
-        paragraphs += len(ids)
-        indexed += len(rows[0]) // BANDS
-        written += len(rows[0])
-        if on_progress:
-            on_progress(len(ids))
-    return RebuildReport(paragraphs, indexed, written)
+        return _rebuild_postgresql(minimum, workers, on_progress)
 
 
 def _rebuild_postgresql(

@@ -139,7 +139,7 @@ def test_the_postgresql_statement_flags_what_the_queryset_selects():
 
     from django.utils import timezone
 
-    from workflow.sweep import _flag_postgresql, due_queryset
+    from workflow.sweep import _flag, due_queryset
 
     reviewer = UserFactory()
     for days in (-4000, -10, 0, 30, 89, 91, 400):
@@ -152,7 +152,7 @@ def test_the_postgresql_statement_flags_what_the_queryset_selects():
     expected = set(due_queryset(cutoff=cutoff).values_list("cable_id", flat=True))
     run = SweepRun.objects.create(started_at=timezone.now(), as_of=AS_OF, horizon_days=90)
 
-    flagged, counts = _flag_postgresql(run, cutoff=cutoff)
+    flagged, counts = _flag(run, cutoff=cutoff)
 
     got = set(CableStatus.objects.filter(due_run=run).values_list("cable_id", flat=True))
     assert got == expected and flagged == len(expected) == 5
