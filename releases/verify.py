@@ -32,6 +32,7 @@ Problems name the output, the check and the paragraph, never the withheld text.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -427,8 +428,6 @@ def verify_outputs(
 
 def verify_checksums(manifest: Mapping[str, Any], files: Mapping[str, bytes]) -> list[str]:
     """Each stored file against the checksum and size the manifest recorded for it."""
-    import hashlib
-
     problems = []
     listed = {f["name"]: f for f in manifest.get("files", [])}
     for name in sorted(set(listed) | (set(files) - {"manifest.json"})):

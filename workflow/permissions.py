@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -35,8 +35,6 @@ def grant(
     actor: object = None,
 ) -> None:
     """Grant one permission on one cable or many (many: one bulk insert), and audit it."""
-    from django.db import transaction
-
     with transaction.atomic():
         assign_perm(f"cables.{codename}", who, cables)
         ids = [cables.pk] if isinstance(cables, Cable) else [c.pk for c in cables]

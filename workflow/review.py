@@ -20,6 +20,7 @@ from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
 from workflow import permissions
 from workflow.models import CableStatus, Decision, ReviewState
+from workflow.permissions import clearance_level
 from workflow.states import TransitionError, allowed
 
 
@@ -201,8 +202,6 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
         referred = [d for d in decided.values() if d.kind == Decision.Kind.REFER]
         if referred and target != ReviewState.REVIEWED:
             # Agencies named only where the user may read the paragraph referred.
-            from workflow.permissions import clearance_level
-
             cleared = set(
                 cable.paragraphs.filter(
                     pk__in=[d.paragraph_id for d in referred], level__lte=clearance_level(user)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from cables.models import Paragraph
 from cables.similarity import store
+from cables.tasks import similarity_rebuild_task
 
 
 class Command(BaseCommand):
@@ -38,8 +39,6 @@ class Command(BaseCommand):
             if not options["rebuild"]:
                 self.stderr.write("--queue goes with --rebuild")
                 sys.exit(2)
-            from cables.tasks import similarity_rebuild_task
-
             similarity_rebuild_task.delay()
             self.stdout.write("queued=rebuild")
             return
