@@ -12,14 +12,15 @@ export DJANGO_DEBUG ?= 1
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt points to requirements/dev.txt: the runtime set, the embedded PostgreSQL,
+# tests and tooling, every package (pip included) locked with its hashes.
+$(VENV)/.installed: requirements.txt requirements/dev.txt requirements/runtime.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed ## Create .venv and install the pinned requirements
+setup: $(VENV)/.installed ## Create .venv and install the locked requirements (hashes checked)
 
 migrate: setup ## Apply database migrations
 	$(PY) manage.py migrate --noinput
