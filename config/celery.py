@@ -3,7 +3,7 @@
 import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,6 +25,14 @@ def _use_project_logging(loglevel: object = None, **_kwargs: object) -> None:
     dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger().setLevel(loglevel)
+
+
+def project_tasks() -> dict[str, Task]:
+    """Every task of the project (not Celery's built-in ones), by name, all loaded.
+    Their queues: ``CELERY_TASK_ROUTES``; their retries and time limits:
+    ``config.task_policy``."""
+    app.loader.import_default_modules()
+    return {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
 
 
 _tasks_loaded = False

@@ -197,6 +197,42 @@ EMAIL_HOST_PASSWORD = env_secret("DJANGO_EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 
 # Celery.  Only JSON travels: tasks take ids, never cable text.
+#
+# Queues: "default" for the short tasks, "heavy" for PDF rendering and the
+# near-duplicate rebuild (an hour), "beat" for what beat schedules (the due sweep), so
+# that neither a long task nor a backlog holds up another kind.  Tasks are routed here
+# by name (config may not import the apps); a task not named goes to "default".  A
+# new periodic task goes to "beat", a new long one to "heavy".  Every worker command
+# in deploy/ names the queues it consumes (-Q); tests/test_celery_routing.py and
+# tests/deploy/test_manifests.py hold them together.
+TASK_QUEUES = ("default", "heavy", "beat")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "releases.release_generate": {"queue": "heavy"},
+    "cables.similarity_rebuild": {"queue": "heavy"},
+    "workflow.declass_due_sweep": {"queue": "beat"},
+    # Celery's own, which beat schedules daily (results expire).
+    "celery.backend_cleanup": {"queue": "beat"},
+}
+# Time limits in seconds: every task has the default ones except those whose policy
+# (config.task_policy.LONG: the near-duplicate rebuild) names the long ones.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
+TASK_LONG_SOFT_TIME_LIMIT = env_int("CELERY_LONG_TASK_SOFT_TIME_LIMIT", 3600)
+TASK_LONG_TIME_LIMIT = env_int("CELERY_LONG_TASK_TIME_LIMIT", 3900)
+# Redis hands a task that is not acknowledged within the visibility timeout to another
+# worker, and tasks are acknowledged when they end (acks_late): below a task's time
+# limit, a running task would run twice.  So it is derived from the longest limit,
+# and a configured one that is not above it is refused.
+# (Retries wait at most config.task_policy's retry_backoff_max, well below it.)
+_longest_time_limit = max(CELERY_TASK_TIME_LIMIT, TASK_LONG_TIME_LIMIT)
+BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", _longest_time_limit + 300)
+if BROKER_VISIBILITY_TIMEOUT <= _longest_time_limit:
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT ({BROKER_VISIBILITY_TIMEOUT} s) must be above the longest "
+        f"task time limit ({_longest_time_limit} s), or Redis hands a running task to a "
+        "second worker; leave it unset to derive it."
+    )
 _broker_dir = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -214,18 +250,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "global_keyprefix": env_str("CELERY_KEY_PREFIX", "declass:"),
-        # Above the slowest task, so that acks_late tasks are not redelivered early.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledged when done, and given back when the worker dies: a task interrupted by a
+# lost worker runs again (tasks are idempotent).  Retries: config.task_policy.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

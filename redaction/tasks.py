@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config import task_policy
 from redaction import proposals, rule_services
 
 
-@shared_task(name="redaction.proposals_apply_chunk", ignore_result=True)
+@shared_task(name="redaction.proposals_apply_chunk", **task_policy.DEFAULT)
 def proposals_apply_chunk_task(chunk_id: int) -> None:
     """Re-apply the active rules to one chunk of cables (idempotent)."""
     rule_services.chunk_apply(chunk_id)
 
 
-@shared_task(name="redaction.proposals_apply", ignore_result=True)
+@shared_task(name="redaction.proposals_apply", **task_policy.DEFAULT)
 def proposals_apply_task(cable_ids: list[int]) -> None:
     """Apply the active rules to newly imported cables (idempotent)."""
     proposals.proposals_apply(cable_ids)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config import task_policy
 from releases import services
 
 
-@shared_task(name="releases.release_generate", ignore_result=True)
+@shared_task(name="releases.release_generate", **task_policy.DEFAULT)
 def release_generate_task(release_id: int) -> None:
     """Generate, verify and publish one approved release (a no-op once it is not pending)."""
     services.release_generate(release_id=release_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config import task_policy
 from workflow import notify, queue_index, sweep
 
 
-@shared_task(name="workflow.declass_due_sweep", ignore_result=True)
+@shared_task(name="workflow.declass_due_sweep", **task_policy.DEFAULT)
 def declass_due_sweep_task() -> None:
     """The periodic sweep (run by beat); flags nothing twice.  Then the queue index is
     checked against the permissions and statuses (workflow.queue_index)."""
@@ -15,7 +16,7 @@ def declass_due_sweep_task() -> None:
     queue_index.queue_index_repair()
 
 
-@shared_task(name="workflow.notifications_email", ignore_result=True)
+@shared_task(name="workflow.notifications_email", **task_policy.DEFAULT)
 def notifications_email_task(sweep_run_id: int) -> None:
     """E-mail the notifications of one sweep run that have not been e-mailed yet."""
     notify.notifications_email(sweep_run_id=sweep_run_id)
