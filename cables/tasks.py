@@ -23,5 +23,9 @@ def similarity_index_task(cable_ids: list[int]) -> None:
 
 @shared_task(name="cables.similarity_rebuild", **task_policy.LONG)
 def similarity_rebuild_task() -> None:
-    """Rebuild the whole near-duplicate index (after its settings changed); idempotent."""
-    similarity.index_rebuild()
+    """Rebuild the whole near-duplicate index (after its settings changed); idempotent.
+
+    In this process: a worker's pool process is daemonic, and multiprocessing refuses
+    to start children of one (``manage.py similarity_index --rebuild`` hashes in
+    parallel)."""
+    similarity.index_rebuild(workers=1)

@@ -24,6 +24,9 @@ def _commands(python: str, host: str, port: str) -> dict[str, list[str]]:
             "-A",
             "config",
             "worker",
+            # Every queue (config.settings.TASK_QUEUES): one worker does it all here;
+            # deployments run the heavy queue apart (deploy/README.md).
+            "--queues=default,heavy,beat",
             "--loglevel=INFO",
             "--concurrency=2",
         ],

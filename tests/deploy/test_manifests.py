@@ -103,6 +103,9 @@ def test_compose_runs_every_process_and_exactly_one_beat():
     worker = command_of(services["worker"]["command"])
     assert worker[:4] == ["celery", "-A", "config", "worker"]
     assert services["worker"]["deploy"]["replicas"] >= 2
+    heavy = command_of(services["heavy-worker"]["command"])
+    assert heavy[:4] == ["celery", "-A", "config", "worker"]
+    assert services["heavy-worker"]["deploy"]["replicas"] >= 1
 
     beats = [n for n, s in services.items() if "beat" in command_of(s.get("command", []))]
     assert beats == ["beat"]
@@ -110,7 +113,7 @@ def test_compose_runs_every_process_and_exactly_one_beat():
     assert services["beat"]["container_name"]
     assert "deploy" not in services["beat"]
 
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "heavy-worker", "beat"):
         assert_real_command(command_of(services[name]["command"]))
     for argv in manage_commands(services["migrate"]["command"][2]):
         assert_real_command(argv)
@@ -121,7 +124,7 @@ def test_compose_migrates_once_before_the_app_starts_and_checks_the_config_first
     steps = manage_commands(services["migrate"]["command"][2])
     assert [s[2] for s in steps] == ["check", "migrate"]
     assert "--deploy" in steps[0]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "heavy-worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -180,7 +183,12 @@ def test_kubernetes_manifests_match_the_api_schemas(version):
 
 def test_kubernetes_runs_exactly_one_beat_and_scales_web_and_workers():
     deployments = {o["metadata"]["name"]: o for o in k8s_objects() if o["kind"] == "Deployment"}
-    assert set(deployments) == {"declass-web", "declass-worker", "declass-beat"}
+    assert set(deployments) == {
+        "declass-web",
+        "declass-worker",
+        "declass-heavy-worker",
+        "declass-beat",
+    }
 
     beat = deployments["declass-beat"]["spec"]
     assert beat["replicas"] == 1
@@ -196,6 +204,8 @@ def test_kubernetes_runs_exactly_one_beat_and_scales_web_and_workers():
         assert 2 <= hpa["minReplicas"] < hpa["maxReplicas"]
         # The autoscaler owns the count; a fixed one would be reset on every apply.
         assert "replicas" not in deployments[name]["spec"]
+    # Heavy workers: a fixed count, one task at a time each.
+    assert deployments["declass-heavy-worker"]["spec"]["replicas"] >= 1
 
     for dep in deployments.values():
         [container] = dep["spec"]["template"]["spec"]["containers"]
@@ -266,7 +276,7 @@ def test_kustomize_renders_every_object_with_the_image():
         assert proc.returncode == 0, proc.stderr
         rendered += [d for d in yaml.safe_load_all(proc.stdout) if d]
     kinds = sorted(d["kind"] for d in rendered)
-    assert kinds.count("Deployment") == 3 and kinds.count("Job") == 1
+    assert kinds.count("Deployment") == 4 and kinds.count("Job") == 1
     assert all(
         d["metadata"].get("namespace") == "declass" for d in rendered if d["kind"] != "Namespace"
     )
@@ -299,6 +309,7 @@ def test_systemd_units_run_real_commands_and_one_beat():
         "declass-migrate.service",
         "declass-web.service",
         "declass-worker@.service",
+        "declass-heavy-worker@.service",
         "declass-beat.service",
     }
     for name, values in units.items():
@@ -315,12 +326,13 @@ def test_systemd_units_run_real_commands_and_one_beat():
     # on several machines, migrations run on one, when releasing.
     assert "declass-migrate.service" in units["declass-web.service"]["After"][0].split()
     assert "Requires" not in units["declass-web.service"]
-    # The one-machine target: migrate, web, a worker and the one beat.
+    # The one-machine target: migrate, web, a worker, a heavy worker and the one beat.
     wants = units["declass.target"]["Wants"][0].split()
     assert wants == [
         "declass-migrate.service",
         "declass-web.service",
         "declass-worker@1.service",
+        "declass-heavy-worker@1.service",
         "declass-beat.service",
     ]
     # The worker is a template (as many as wanted); beat is a single unit.
@@ -349,6 +361,108 @@ def test_systemd_accepts_the_units(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+
+
+# Celery queues: every place that starts a worker consumes known queues, together all
+# of them, the heavy one apart and one task at a time, and lets a running task finish.
+
+
+def worker_queues(argv: list[str]) -> set[str]:
+    """The queues a ``celery worker`` command consumes (the default one without -Q)."""
+    for n, arg in enumerate(argv):
+        if arg.startswith("--queues="):
+            return set(arg.partition("=")[2].split(","))
+        if arg in {"-Q", "--queues"}:
+            return set(argv[n + 1].split(","))
+    return {settings.CELERY_TASK_DEFAULT_QUEUE}
+
+
+def worker_concurrency(argv: list[str]) -> str | None:
+    for arg in argv:
+        if arg.startswith("--concurrency="):
+            return arg.partition("=")[2]
+    return None
+
+
+def seconds(duration: str | int) -> int:
+    """Compose's "16m", systemd's "16min", Kubernetes' 960."""
+    match = re.fullmatch(r"(\d+)\s*(s|m|min|h)?", str(duration).strip())
+    assert match, duration
+    return int(match.group(1)) * {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}[match.group(2)]
+
+
+def workers_of(deployment: str) -> dict[str, tuple[list[str], int]]:
+    """Each worker of a deployment: its command and how long a stop waits for it."""
+    workers = {}
+    if deployment == "compose":
+        for name, service in compose()["services"].items():
+            argv = command_of(service.get("command", []))
+            if argv[:4] == ["celery", "-A", "config", "worker"]:
+                workers[name] = (argv, seconds(service["stop_grace_period"]))
+    elif deployment == "kubernetes":
+        for obj in k8s_objects():
+            if obj["kind"] != "Deployment":
+                continue
+            pod = obj["spec"]["template"]["spec"]
+            [container] = pod["containers"]
+            argv = [a for a in command_of(container["command"]) if a != "exec"]
+            if argv[:4] == ["celery", "-A", "config", "worker"]:
+                workers[obj["metadata"]["name"]] = (argv, pod["terminationGracePeriodSeconds"])
+    else:
+        for path in SYSTEMD.glob("declass*.service"):
+            values = unit(path)
+            for line in values.get("ExecStart", []):
+                argv = shlex.split(line)
+                if Path(argv[0]).name == "celery" and argv[1:4] == ["-A", "config", "worker"]:
+                    workers[path.name] = (argv, seconds(values["TimeoutStopSec"][0]))
+    return workers
+
+
+@pytest.mark.parametrize("deployment", ["compose", "kubernetes", "systemd"])
+def test_workers_consume_every_queue_with_the_heavy_one_apart(deployment):
+    from config.celery import app, project_tasks
+
+    known = set(settings.TASK_QUEUES)
+    workers = workers_of(deployment)
+    assert len(workers) >= 2, workers
+    consumed = set()
+    for name, (argv, stop_wait) in workers.items():
+        queues = worker_queues(argv)
+        assert queues <= known, (name, queues)
+        consumed |= queues
+        if "heavy" in queues:
+            # Heavy tasks only, one at a time: never behind them, never two side by side.
+            assert queues == {"heavy"}, name
+            assert worker_concurrency(argv) == "1", name
+        # A stop waits for the longest task this worker may be running.
+        longest = max(
+            task.time_limit
+            for task_name, task in project_tasks().items()
+            if app.amqp.router.route({}, task_name)["queue"].name in queues
+        )
+        assert stop_wait > longest, (name, stop_wait, longest)
+    assert consumed == known
+
+
+def test_make_run_and_the_test_workers_consume_every_queue():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_local", DEPLOY / "run_local.py")
+    run_local = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_local)
+    worker = run_local._commands(sys.executable, "127.0.0.1", "8000")["worker"]
+    assert worker_queues(worker) == set(settings.TASK_QUEUES)
+
+    from tests.integration import services
+
+    assert inspect_default(services.worker, "queues") == ()  # () means every queue
+    assert "settings.TASK_QUEUES" in Path(services.__file__).read_text()
+
+
+def inspect_default(function: object, name: str) -> object:
+    import inspect
+
+    return inspect.signature(getattr(function, "__wrapped__", function)).parameters[name].default
 
 
 # nginx, gunicorn and the image

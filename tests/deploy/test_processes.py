@@ -140,3 +140,25 @@ def test_a_celery_worker_writes_task_logs_as_json_lines(tmp_path):
     assert done["task_id"] == result.id
     assert done["task_name"] == "workflow.declass_due_sweep"
     assert any(r["message"].endswith("ready.") for r in records)
+
+
+def test_heavy_tasks_go_to_the_heavy_worker_and_the_sweep_to_the_others(tmp_path):
+    """Two workers as deployed: one on "default" and "beat", one on "heavy" alone."""
+    from config.celery import app
+
+    with (
+        services.worker(tmp_path, name="default", queues=("default", "beat")) as default,
+        services.worker(tmp_path, name="heavy", queues=("heavy",)) as heavy,
+        services.publishing(),
+    ):
+        rebuild = app.send_task("cables.similarity_rebuild")
+        sweep = app.send_task("workflow.declass_due_sweep")
+        assert services.wait_until(lambda: f"{sweep.id}] succeeded" in default.output(), 60)
+        assert services.wait_until(lambda: f"{rebuild.id}] succeeded" in heavy.output(), 120), (
+            heavy.output()[-3000:]
+        )
+        default_log, heavy_log = default.output(), heavy.output()
+
+    assert rebuild.id not in default_log
+    assert sweep.id not in heavy_log
+    assert "heavy" in heavy_log and "exchange=heavy(direct) key=heavy" in heavy_log
