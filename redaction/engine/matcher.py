@@ -21,12 +21,15 @@ How the results stay *exactly* those of :mod:`.oracle`:
   hyperscan says it may occur.  Per rule, matches are chosen leftmost-longest without overlap,
   as the oracle's longest-first alternation does (skipped for the usual one-word rule, whose
   matches cannot overlap).
-* **Regexes** are prefilters (:func:`.prefilter.regex_prefilter`): hyperscan reports every
-  offset at which the Python pattern *could* end a match, and the rule's own Python pattern
-  then finds the real matches near those offsets (:func:`_regex_matches` explains why each
-  shortcut cannot change the answer).  A regex of unbounded width that begins with a part of
-  bounded width is looked for by that part instead, which bounds where its matches start
-  (:func:`_regex_expression`, :func:`_lead_matches`).  The answer is Python's ``re`` answer.
+* **Regexes** (admins' rule regexes and the built-in personal-data patterns) are never run
+  by a backtracking engine (see :mod:`.rule_regex`).  Hyperscan looks for their prefilters
+  (:func:`.prefilter.regex_prefilter`): it reports every offset at which the rule *could* end
+  a match, and RE2 then finds the real matches near those offsets (:func:`_regex_matches`
+  explains why each shortcut cannot change the answer).  A regex of unbounded width that
+  begins with a part of bounded width is looked for by that part instead, which bounds where
+  its matches start (:func:`_regex_expression`, :func:`_lead_matches`).  The answer is RE2's
+  answer, in linear time.  Python's ``re`` only runs the term patterns written here (see
+  :mod:`.terms`), never a rule regex.
 
 A :class:`Matcher` can be shared between threads: each thread gets its own hyperscan scratch.
 """
@@ -38,8 +41,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from re import _parser
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import hyperscan
 
@@ -51,7 +53,7 @@ from .prefilter import (
     leading_prefilter,
     regex_prefilter,
 )
-from .regex_safety import RULE_REGEX_FLAGS
+from .rule_regex import RULE_REGEX_FLAGS, compile_rule_regex, parse_rule_regex
 from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
 from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
 
@@ -86,9 +88,8 @@ class _TermExpr(NamedTuple):
 
 class _RegexRule(NamedTuple):
     rule: int  # index into Matcher._rules
-    pattern: re.Pattern[str]
+    pattern: Any  # compiled by RE2 (compile_rule_regex): never by Python's re
     width: int  # longest possible match, in characters (or _UNBOUNDED_WIDTH)
-    after_boundary: re.Pattern[str] | None  # the pattern without its leading \b, see _search
     # When hyperscan looks for the part every match begins with (see _regex_expression), the
     # shortest and longest width of that part; 0 when it looks for whole matches.
     lead_shortest: int = 0
@@ -176,12 +177,7 @@ class Matcher:
             if isinstance(spec, TermListRule):
                 continue
             source = rule_regex(spec)
-            regex = _RegexRule(
-                index,
-                re.compile(source, RULE_REGEX_FLAGS),
-                _max_width(source),
-                _without_leading_boundary(source),
-            )
+            regex = _RegexRule(index, compile_rule_regex(source), _max_width(source))
             regex, expression = _regex_expression(regex, source)
             if expression is None:
                 self._unfiltered.append(regex)
@@ -205,12 +201,12 @@ class Matcher:
         """
         database = self._database
         hits: list[Hit] = []
+        is_ascii = text.isascii()
         if database is None:
             if self._unfiltered:
-                self._add_regex_hits(text, {}, hits)
+                self._add_regex_hits(text.encode("ascii") if is_ascii else text, {}, hits)
                 hits.sort()
             return hits
-        is_ascii = text.isascii()
         data = text.encode("ascii") if is_ascii else encode_for_scan(text)
         around_byte = (b" " + data + b" ").translate(_NEIGHBOUR)  # see _NEIGHBOUR
         add_hit = hits.append
@@ -308,7 +304,8 @@ class Matcher:
         if contested:
             hits += _leftmost_longest(contested, self._rules)
         if regex_ends or self._unfiltered:
-            self._add_regex_hits(text, regex_ends, hits)
+            # RE2 searches the ASCII bytes (offsets are the same) or else the str itself.
+            self._add_regex_hits(data if is_ascii else text, regex_ends, hits)
 
     def _every_occurrence(
         self, expr: int, text: str, hits: list[Hit], contested: list[tuple[int, int, int]]
@@ -336,7 +333,9 @@ class Matcher:
             term = self._terms[expr] = term._replace(confirm=re.compile(term.confirm))
         return term.confirm
 
-    def _add_regex_hits(self, text: str, regex_ends: dict[int, list[int]], hits: list[Hit]) -> None:
+    def _add_regex_hits(
+        self, text: str | bytes, regex_ends: dict[int, list[int]], hits: list[Hit]
+    ) -> None:
         info = self._rules
         offset = len(self._terms)
         regexes = self._regexes
@@ -371,7 +370,7 @@ def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]
     return hits
 
 
-def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[int, int]]:
+def _regex_matches(regex: _RegexRule, text: str | bytes, ends: list[int]) -> list[tuple[int, int]]:
     """Exactly ``regex.pattern.finditer(text)``, given every offset where a match could end.
 
     Rule regexes never match the empty string, so each match ends after it starts and the next
@@ -381,22 +380,20 @@ def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[
     * a match ending at ``e`` starts at ``e - width`` or later, so no match starts before
       ``ends[k] - width`` when ``ends[k]`` is the first end after the current position;
     * when no end is left after the current position, there is no further match;
-    * a search may stop at ``endpos = last end + 2``: up to the last possible end, with one
-      character beyond for ``\\b`` and ``$``, the pattern sees the same text (lookarounds are
-      refused by validation).  A match that the window makes up at its edge ends after the
-      last possible end; the search is then repeated on the whole text.
+    * a search may stop at ``endpos = last end``.  RE2 searches a window but sees the text
+      around it (``\\b`` and ``$`` at the window's edge look beyond it), so every match it
+      finds in the window is a match in the whole text; and the whole text's leftmost-first
+      match, which ends at a possible end, lies inside the window and is preferred there too.
     """
     if len(ends) > 1:
         ends.sort()
-    last = ends[-1]
-    endpos = last + 2  # search() takes an endpos beyond the text as its end
+    endpos = ends[-1]
     width = regex.width
     position = max(0, ends[0] - width)
+    search = regex.pattern.search
     out = []
     while True:
-        match = _search(regex, text, position, endpos)
-        if match is not None and match.end() > last:
-            match = _search(regex, text, position, len(text))
+        match = search(text, position, endpos)
         if match is None:
             return out
         span = match.span()
@@ -407,7 +404,7 @@ def _regex_matches(regex: _RegexRule, text: str, ends: list[int]) -> list[tuple[
         position = max(span[1], ends[k] - width)
 
 
-def _lead_matches(regex: _RegexRule, text: str, leads: list[int]) -> list[tuple[int, int]]:
+def _lead_matches(regex: _RegexRule, text: str | bytes, leads: list[int]) -> list[tuple[int, int]]:
     """Exactly ``regex.pattern.finditer(text)``, given every end of the regex's leading part.
 
     A match starting at ``s`` begins with its leading part, which hyperscan reported ending
@@ -425,33 +422,12 @@ def _lead_matches(regex: _RegexRule, text: str, leads: list[int]) -> list[tuple[
         j = bisect.bisect_left(leads, position + shortest)
         if j == len(leads):
             return out
-        match = _search(regex, text, max(position, leads[j] - longest), len(text))
+        match = regex.pattern.search(text, max(position, leads[j] - longest))
         if match is None:
             return out
         span = match.span()
         out.append(span)
         position = span[1]
-
-
-def _search(regex: _RegexRule, text: str, position: int, endpos: int) -> re.Match[str] | None:
-    """``regex.pattern.search``, faster when the pattern starts with ``\\b``.
-
-    ``re`` skips ahead quickly only when it can see how a match begins, and a leading ``\\b``
-    hides that.  When the whole pattern is ``\\b`` followed by P, it matches at a position
-    exactly when P matches there and a word boundary is there, with the same span: so search
-    with P and skip the places that are not at a boundary.
-    """
-    after = regex.after_boundary
-    if after is None:
-        return regex.pattern.search(text, position, endpos)
-    while True:
-        match = after.search(text, position, endpos)
-        if match is None:
-            return None
-        index = match.start()  # a match is not empty, so text[index] exists
-        if (index > 0 and text[index - 1] in _ASCII_WORD) != (text[index] in _ASCII_WORD):
-            return match  # \b under re.ASCII: a word character on exactly one side
-        position = index + 1
 
 
 # --- building expressions ----------------------------------------------------------------
@@ -558,32 +534,8 @@ def _compilable(pattern: bytes) -> _Expression | None:
 
 def _max_width(source: str) -> int:
     """The longest match a rule regex can produce, in characters (or a huge number)."""
-    high = _parser.parse(source, RULE_REGEX_FLAGS).getwidth()[1]
+    high = parse_rule_regex(source).getwidth()[1]
     return min(high, _UNBOUNDED_WIDTH)
-
-
-def _without_leading_boundary(source: str) -> re.Pattern[str] | None:
-    r"""The pattern after a leading ``\b`` that applies to the whole pattern, if there is one."""
-    if not source.startswith(r"\b"):
-        return None
-    tree = list(_parser.parse(source, RULE_REGEX_FLAGS))
-    rest = source[2:]
-    try:
-        rest_tree = list(_parser.parse(rest, RULE_REGEX_FLAGS))
-    except re.error:
-        return None
-    if not tree or tree[0] != (_parser.AT, _parser.AT_BOUNDARY):
-        return None
-    if _frozen(rest_tree) != _frozen(tree[1:]):
-        return None
-    return re.compile(rest, RULE_REGEX_FLAGS)
-
-
-def _frozen(node: object) -> object:
-    """A parse tree as nested tuples, so that two trees compare by value."""
-    if isinstance(node, list | tuple | _parser.SubPattern):
-        return tuple(_frozen(item) for item in node)
-    return node
 
 
 def _compile_database(expressions: list[tuple[int, _Expression]]) -> hyperscan.Database:

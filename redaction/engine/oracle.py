@@ -1,16 +1,18 @@
-"""The correctness reference: one plain ``re`` pattern per rule, ``re.finditer``, nothing clever.
+"""The correctness reference: one pattern per rule, ``finditer`` over the text, nothing clever.
 
 It defines the matching semantics the fast engine must reproduce exactly (same hits, same
-order): per rule, Python's leftmost-first non-overlapping matches; term lists are written as a
+order): per rule, leftmost-first non-overlapping matches.  Rule regexes and personal-data
+patterns run on RE2, as in the engine (a backtracking engine never runs an admin's pattern,
+not even here: see :mod:`.rule_regex`); term lists are our own Python ``re`` patterns, a
 longest-first alternation so that leftmost-first is also leftmost-longest (see :mod:`.terms`).
 It is far too slow for production (every rule walks the whole text) and that is the point:
-there is nothing in it to get wrong.
+there is nothing in it to get wrong.  Only the tests and ``bench/redaction.py`` use it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+from typing import Any
 
 from .hit import Hit
 from .rules import MarkingRule, RuleSpec, TextRule, compile_reference_pattern, validate_rule
@@ -19,10 +21,10 @@ __all__ = ["Oracle"]
 
 
 class Oracle:
-    """Scans with one compiled ``re`` pattern per text rule."""
+    """Scans with one compiled pattern per text rule (``re`` for term lists, else RE2)."""
 
     def __init__(self, specs: Iterable[RuleSpec]) -> None:
-        self.rules: list[tuple[TextRule, re.Pattern[str]]] = []
+        self.rules: list[tuple[TextRule, Any]] = []
         for spec in specs:
             validate_rule(spec)
             if not isinstance(spec, MarkingRule):

@@ -1,6 +1,6 @@
 """Built-in (b)(6) patterns: personal data that shows up in cables without anyone listing it.
 
-Each pattern is a rule regex like any other (ASCII semantics, validated, RE2-compatible), chosen
+Each pattern is a rule regex like any other (RE2 runs it, see :mod:`.rule_regex`), chosen
 to catch the usual shapes while staying quiet on the rest of a cable: cable serials
 (``STATE 083673``), date-time groups (``101530Z``), TAGS and section counts never match.
 

@@ -21,8 +21,14 @@ wherever the Python pattern can match, ending at the same offsets:
   ``0x80`` for hyperscan; other anchors and lookarounds are dropped (dropping a condition only
   allows more).
 
-Patterns this cannot rewrite raise :class:`Untranslatable`; the engine then runs that rule's
-Python pattern over every paragraph, which is slower but still exact.
+The rewrite follows what **RE2** matches (RE2 defines rule regexes, see :mod:`.rule_regex`),
+read from Python's parse tree of the same pattern (the two read every form that validation
+lets through alike): RE2's ``\\s`` is ``[\\t\\n\\f\\r ]``, and under ``(?i)`` RE2 folds
+case as Unicode does, so ``k``/``K`` also match the Kelvin sign and ``s``/``S`` the long s
+(placeholders here), and those two characters in a pattern also match the ASCII letters.
+
+Patterns this cannot rewrite raise :class:`Untranslatable`; validation refuses them, and an
+engine given one anyway runs that rule's RE2 pattern over every paragraph (slower, still exact).
 """
 
 from __future__ import annotations
@@ -35,18 +41,27 @@ from typing import Any
 
 __all__ = [
     "PLACEHOLDER",
+    "RULE_REGEX_FLAGS",
     "Untranslatable",
     "encode_for_scan",
     "leading_prefilter",
+    "parse_rule_regex",
     "regex_prefilter",
 ]
 
 PLACEHOLDER = 0x80
+# The flags Python's parser reads a rule regex with (for prefilters and widths): \w \d \s \b
+# ASCII, as in RE2.
+RULE_REGEX_FLAGS = re.ASCII
 _ERRORS = "declass-redaction-placeholder"
 _ALPHABET = frozenset(range(128)) | {PLACEHOLDER}
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
 _DIGITS = frozenset(range(48, 58))
-_SPACES = frozenset(b" \t\n\r\f\v")
+_SPACES = frozenset(b" \t\n\r\f")  # RE2's \s (Python's ASCII \s also has \v)
+# Under (?i), RE2 folds these ASCII letters with a non-ASCII character (Kelvin sign, long s),
+# and those characters with the letters.
+_FOLDS_OUT = frozenset(b"kKsS")
+_FOLDS_IN = {0x212A: frozenset(b"kK"), 0x17F: frozenset(b"sS")}
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _CATEGORIES = {
     C.CATEGORY_DIGIT: _DIGITS,
@@ -81,19 +96,48 @@ def encode_for_scan(text: str) -> bytes:
     return text.encode("latin-1", _ERRORS).translate(_LATIN1_TO_PLACEHOLDER)
 
 
+def parse_rule_regex(pattern: str) -> _parser.SubPattern:
+    """Python's parse tree of a rule regex: read, never compiled or run (see the docstring).
+
+    RE2 writes the end of the text ``\\z``, Python (before 3.14) ``\\Z``: the one spelling
+    that differs, so it is swapped before Python reads the pattern.
+    """
+    return _parser.parse(_python_spelling(pattern), RULE_REGEX_FLAGS)
+
+
+def _python_spelling(pattern: str) -> str:
+    if "\\z" not in pattern:
+        return pattern
+    out, i, n, in_class = [], 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            pair = pattern[i : i + 2]
+            out.append("\\Z" if pair == "\\z" and not in_class else pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 class Untranslatable(ValueError):
     """A regex the prefilter cannot express; the engine falls back to plain ``re`` for it."""
 
 
-def regex_prefilter(pattern: str, flags: int = re.ASCII) -> bytes:
+def regex_prefilter(pattern: str, flags: int = RULE_REGEX_FLAGS) -> bytes:
     """A hyperscan pattern matching at least where ``pattern`` does, at the same end offsets."""
-    tree = _parser.parse(pattern, flags)
+    tree = _parse(pattern, flags)
     if not tree.state.flags & re.ASCII:
         raise Untranslatable("only re.ASCII patterns are translated")
     return _Translator().sequence(list(tree), tree.state.flags).encode("ascii")
 
 
-def leading_prefilter(pattern: str, flags: int = re.ASCII) -> tuple[bytes, int, int] | None:
+def leading_prefilter(pattern: str, flags: int = RULE_REGEX_FLAGS) -> tuple[bytes, int, int] | None:
     """A hyperscan pattern for the longest leading part of ``pattern`` of bounded width.
 
     Returns (hyperscan pattern, shortest, longest match of that part in characters), or None
@@ -103,7 +147,7 @@ def leading_prefilter(pattern: str, flags: int = re.ASCII) -> tuple[bytes, int, 
     report an end between ``s + shortest`` and ``s + longest``.  That bounds where matches
     start, which the rule's own end offsets cannot do when its width is unbounded.
     """
-    tree = _parser.parse(pattern, flags)
+    tree = _parse(pattern, flags)
     if not tree.state.flags & re.ASCII:
         raise Untranslatable("only re.ASCII patterns are translated")
     items = list(tree)
@@ -117,6 +161,12 @@ def leading_prefilter(pattern: str, flags: int = re.ASCII) -> tuple[bytes, int, 
         return None
     translated = _Translator().sequence(items[:count], tree.state.flags)
     return translated.encode("ascii"), shortest, longest
+
+
+def _parse(pattern: str, flags: int) -> _parser.SubPattern:
+    if flags == RULE_REGEX_FLAGS:
+        return parse_rule_regex(pattern)
+    return _parser.parse(pattern, flags)
 
 
 class _Translator:
@@ -171,11 +221,13 @@ def _item_bytes(op: Any, av: Any, flags: int) -> frozenset[int]:
 
 
 def _literal_bytes(code: int, flags: int) -> frozenset[int]:
+    caseless = flags & re.IGNORECASE
     if code >= 128:
-        return frozenset({PLACEHOLDER})
+        return frozenset({PLACEHOLDER}) | (_FOLDS_IN.get(code, frozenset()) if caseless else set())
     ch = chr(code)
-    if flags & re.IGNORECASE and ch.isalpha():
-        return frozenset({ord(ch.lower()), ord(ch.upper())})
+    if caseless and ch.isalpha():
+        both = frozenset({ord(ch.lower()), ord(ch.upper())})
+        return both | {PLACEHOLDER} if code in _FOLDS_OUT else both
     return frozenset({code})
 
 
@@ -207,6 +259,10 @@ def _range_bytes(low: int, high: int, flags: int) -> set[int]:
         out |= _literal_bytes(code, flags)
     if high >= 128:
         out.add(PLACEHOLDER)
+        if flags & re.IGNORECASE:
+            for code, letters in _FOLDS_IN.items():
+                if low <= code <= high:
+                    out |= letters
     return out
 
 

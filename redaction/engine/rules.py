@@ -5,12 +5,13 @@ Four kinds, all frozen dataclasses sharing ``id``, ``version``, ``label``, ``act
 
 * :class:`TermListRule`: whole-word, case-insensitive terms (see :mod:`.terms` for exactly
   what matches); thousands per rule are fine.
-* :class:`RegexRule`: a Python-syntax regex, compiled with ``re.ASCII``: ``\\w``, ``\\d``,
-  ``\\s``, ``\\b`` and ``(?i)`` only know ASCII letters and digits.  Rule regexes describe
-  identifiers (reference ids, date-time groups, phone numbers), where ASCII is what is meant,
-  and it keeps the fast engine exact.  Non-ASCII characters written in the pattern still match
-  themselves.
-* :class:`PersonalDataRule`: the built-in (b)(6) patterns of :mod:`.personal_data`.
+* :class:`RegexRule`: a regex that RE2 runs, never a backtracking engine, so no pattern can
+  take more than linear time (:mod:`.rule_regex` says which syntax and what it means):
+  ``\\w``, ``\\d``, ``\\s`` and ``\\b`` only know ASCII letters, digits and spaces.  Rule
+  regexes describe identifiers (reference ids, date-time groups, phone numbers), where ASCII
+  is what is meant.  Non-ASCII characters written in the pattern still match themselves.
+* :class:`PersonalDataRule`: the built-in (b)(6) patterns of :mod:`.personal_data`, run by
+  RE2 like any rule regex.
 * :class:`MarkingRule`: no text matching; withholds (or flags) whole paragraphs at or above a
   classification level or carrying a control such as NOFORN.
 
@@ -25,11 +26,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .labels import ExemptionLabel, LabelError, parse_label
 from .personal_data import PERSONAL_DATA_KINDS, personal_data_pattern
-from .regex_safety import RULE_REGEX_FLAGS, regex_problems
+from .rule_regex import compile_rule_regex, regex_problems
 from .terms import normalize_term, rule_pattern
 
 __all__ = [
@@ -158,17 +159,23 @@ def normalize_control(control: str) -> str:
 
 
 def rule_regex(spec: TextRule) -> str:
-    """The Python ``re`` source that defines what a text rule matches."""
+    """The source that defines what a text rule matches.
+
+    For a term list, a Python ``re`` pattern written here (:func:`.terms.rule_pattern`: its
+    lookarounds keep it off RE2, and it cannot backtrack badly: alternatives of fixed words);
+    for a regex or personal-data rule, the RE2 pattern (:mod:`.rule_regex`).
+    """
     if isinstance(spec, TermListRule):
         return rule_pattern(spec.terms)
     return spec.pattern
 
 
-def compile_reference_pattern(spec: TextRule) -> re.Pattern[str]:
-    """The rule's reference pattern: terms in Unicode mode, rule regexes with ``re.ASCII``."""
+def compile_reference_pattern(spec: TextRule) -> re.Pattern[str] | Any:
+    """The rule's reference pattern: Python's ``re`` for term lists (our own pattern, Unicode
+    mode), RE2 for rule regexes and personal data (never a backtracking engine)."""
     if isinstance(spec, TermListRule):
         return re.compile(rule_pattern(spec.terms))
-    return re.compile(spec.pattern, RULE_REGEX_FLAGS)
+    return compile_rule_regex(spec.pattern)
 
 
 def validate_rule(spec: RuleSpec) -> None:

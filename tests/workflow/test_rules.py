@@ -69,10 +69,10 @@ def cable():
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"kind": "regex", "pattern": "([a-z"}, "compile"),
-        ({"kind": "regex", "pattern": "(a+)+$"}, "catastroph"),
-        ({"kind": "regex", "pattern": "a{99999999999}"}, "compile"),
-        ({"kind": "regex", "pattern": "(" * 1000 + "a" + ")" * 1000}, "compile"),
+        ({"kind": "regex", "pattern": "([a-z"}, "not valid re2 syntax (missing ]"),
+        ({"kind": "regex", "pattern": r"(a)\1"}, "backreferences are not supported"),
+        ({"kind": "regex", "pattern": "a{99999999999}"}, "repetition number is too large"),
+        ({"kind": "regex", "pattern": "(" * 1000 + "a" + ")" * 1000}, "nested too deeply"),
         ({"kind": "terms", "terms": "  \n \n"}, "empty"),
         ({"label": "(b)(12)"}, "label"),
         ({"kind": "marking", "min_level": None, "controls": []}, "marking rule needs"),
@@ -229,7 +229,7 @@ def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
         {
             "name": "bad",
             "kind": "regex",
-            "pattern": "(x+)+y",
+            "pattern": r"(?<!Mr\. )Doe",
             "label": "(b)(6)",
             "action": "redact",
             "priority": 0,
@@ -246,7 +246,7 @@ def test_the_admin_form_refuses_a_bad_regex_and_saves_nothing(admin_client):
     )
 
     assert response.status_code == 200
-    assert "catastroph" in response.content.decode().lower()
+    assert "lookbehinds are not supported" in response.content.decode()
     assert not RedactionRule.objects.exists()
 
 
