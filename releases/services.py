@@ -42,7 +42,7 @@ from releases.withheld import repeated_in_released, withholding_index
 from workflow import permissions
 from workflow.consistency import release_conflicts
 from workflow.models import CableStatus, Decision, ReviewState
-from workflow.review import cable_transition, current_decisions
+from workflow.review import cable_transition, current_decisions, reviewed_by
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def clean_case_number(text: str) -> str:
 
 
 def _require_cleared(user: Any, cable: Cable) -> None:
-    above = cable.paragraphs.filter(level__gt=permissions.clearance_level(user)).count()
+    above = permissions.paragraphs_above_clearance(user, cable)
     if above:
         raise ReleaseError(
             f"{above} paragraph(s) of this cable are above your clearance: a release "
@@ -157,10 +157,10 @@ def _approved_decisions(cable: Cable, user: Any) -> dict[int, Decision]:
         raise ReleaseError(f"{undecided} paragraph(s) have no decision yet")
     if any(d.kind == Decision.Kind.REFER for d in decisions.values()):
         raise ReleaseError("a referral is not answered yet")
-    if Decision.objects.filter(cable=cable, decided_by=user).exists():
+    part = reviewed_by(user, cable)
+    if part:
         raise ReleaseError(
-            "two-person rule: you decided paragraphs of this cable, so another release "
-            "authority must approve its release"
+            f"two-person rule: {part}, so another release authority must approve its release"
         )
     repeats = repeated_in_released(
         [paragraph_in(p) for p in cable.paragraphs.all()],

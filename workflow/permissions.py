@@ -221,6 +221,15 @@ def require_cable_perm(user: object, codename: str, cable: Cable) -> None:
         raise Http404("No cable matches the given query.")
 
 
+def paragraphs_above_clearance(user: object, cable: Cable) -> int:
+    """How many of the cable's paragraphs the user is not cleared to read (one query).
+
+    Whoever finishes, approves or releases a cable vouches for every paragraph of it,
+    so each of those moves needs this to be 0.
+    """
+    return cable.paragraphs.filter(level__gt=clearance_level(user)).count()
+
+
 def clearance_level(user: object) -> int:
     """The highest paragraph level the user may see (superusers: all; no clearance: U)."""
 

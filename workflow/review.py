@@ -15,12 +15,13 @@ from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
 from workflow import permissions
 from workflow.models import CableStatus, Decision, ReviewState
-from workflow.permissions import clearance_level
+from workflow.permissions import clearance_level, paragraphs_above_clearance
 from workflow.states import TransitionError, allowed
 
 
@@ -184,7 +185,34 @@ _NEEDS = {
 }
 
 
+# Moves by which a user vouches for every paragraph of the cable.
+_VOUCHING = (ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.RELEASED)
+
+
+def reviewed_by(user: Any, cable: Cable) -> str | None:
+    """How the user took part in the cable's review, if they did (None otherwise).
+
+    The two-person rule: whoever decided a paragraph, or moved the cable to
+    *reviewed*, may not approve its release.
+    """
+    if Decision.objects.filter(cable=cable, decided_by=user).exists():
+        return "you decided paragraphs of this cable"
+    finished = AuditEvent.objects.filter(
+        cable_id=cable.pk, action="state.changed", actor=user, after__state=ReviewState.REVIEWED
+    )
+    if finished.exists():
+        return "you finished this cable's review"
+    return None
+
+
 def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: Any) -> None:
+    if target in _VOUCHING:
+        above = paragraphs_above_clearance(user, cable)
+        if above:
+            raise TransitionError(
+                f"{above} paragraph(s) of this cable are above your clearance: only a user "
+                f"cleared for every paragraph may move it to {ReviewState(target).label.lower()}"
+            )
     if target == ReviewState.RELEASED and not (
         release is not None and release.cable_id == cable.pk and release.published
     ):
@@ -213,20 +241,22 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
             if others:
                 named.append(f"{others} on paragraph(s) above your clearance")
             raise TransitionError(f"referral {' and '.join(named)} is not answered yet")
-    if (
-        target == ReviewState.APPROVED
-        and Decision.objects.filter(cable=cable, decided_by=user).exists()
-    ):
+    part = reviewed_by(user, cable) if target == ReviewState.APPROVED else None
+    if part:
         raise TransitionError(
-            "two-person rule: you decided paragraphs of this cable, so "
-            "another release authority must approve it"
+            f"two-person rule: {part}, so another release authority must approve it"
         )
 
 
 def _move(status: CableStatus, target: str, user: Any, cable: Cable, note: str) -> None:
     before = status.review_state
     status.review_state = target
-    status.save(update_fields=["review_state"])
+    fields = ["review_state"]
+    if target == ReviewState.RELEASED:
+        # The date it was released under is handled: only a new date brings it back.
+        status.due_for_date = status.declass_date
+        fields.append("due_for_date")
+    status.save(update_fields=fields)
     audit_record(
         actor=user,
         action="state.changed",

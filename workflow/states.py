@@ -13,10 +13,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.INGESTED: frozenset({S.DUE, S.IN_REVIEW}),
     S.DUE: frozenset({S.IN_REVIEW}),
     S.IN_REVIEW: frozenset({S.REVIEWED}),
-    S.REVIEWED: frozenset({S.APPROVED, S.RETURNED, S.DUE}),
-    S.APPROVED: frozenset({S.RELEASED, S.RETURNED, S.DUE}),
+    S.REVIEWED: frozenset({S.APPROVED, S.RETURNED}),
+    S.APPROVED: frozenset({S.RELEASED, S.RETURNED}),
     S.RETURNED: frozenset({S.IN_REVIEW, S.DUE}),
-    # A released cable comes back when an exemption that dated it runs out.
+    # A released cable comes back only when a new date is due for it (an exemption
+    # that dated it runs out): publishing marks its current date as handled.
+    # Reviewed and approved cables are in front of a person: the sweep leaves them.
     S.RELEASED: frozenset({S.DUE}),
 }
 

@@ -261,3 +261,24 @@ def test_the_approval_page_runs_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert response.content.decode().count("[withheld (b)(6)]") == 20
+
+
+def test_the_sweep_does_not_reopen_a_cable_released_before_it_ran(reviewed, authority, publish):
+    """A cable whose date had passed is released before any sweep flagged it: the
+    sweep leaves it released (it comes back only when a new date is due)."""
+    from datetime import date, timedelta
+
+    from workflow.sweep import declass_due_sweep
+
+    reviewed.declass_date = date.today() - timedelta(days=30)
+    reviewed.save(update_fields=["declass_date"])
+    publish(reviewed, authority)
+
+    assert declass_due_sweep().flagged == 0
+    assert state(reviewed) == ReviewState.RELEASED
+
+    # A new date (an exemption ran out) does bring it back.
+    reviewed.declass_date = date.today() - timedelta(days=1)
+    reviewed.save(update_fields=["declass_date"])
+    assert declass_due_sweep().flagged == 1
+    assert state(reviewed) == ReviewState.DUE
