@@ -123,6 +123,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The rows the busiest pages repeat (config/jinja2.py): the review queue's rows
+        # and the review page's paragraphs, rendered into the Django templates above.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates/jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment", "autoescape": True},
+    },
 ]
 
 # Database: PostgreSQL, always.  DATABASE_URL names it; without it, in debug only, an

@@ -54,7 +54,7 @@ def test_review_page_escapes_text_and_never_sends_paragraphs_above_clearance(cli
 
     body = client.get(reverse("workflow:review", args=[cable.pk])).content.decode()
 
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in body  # escaped by Jinja2
     assert "<script>alert" not in body
     assert "TOPSECRETSOURCE" not in body
     assert "1 paragraph above your clearance" in body
