@@ -2,9 +2,12 @@
 
 import logging
 import os
+from pathlib import Path
 
 from celery import Celery, Task
 from celery.signals import setup_logging
+from django.apps import apps
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -28,11 +31,16 @@ def _use_project_logging(loglevel: object = None, **_kwargs: object) -> None:
 
 
 def project_tasks() -> dict[str, Task]:
-    """Every task of the project (not Celery's built-in ones), by name, all loaded.
-    Their queues: ``CELERY_TASK_ROUTES``; their retries and time limits:
-    ``config.task_policy``."""
+    """Every task of the project's apps (their ``tasks`` modules; not Celery's own, nor
+    a test's), by name, all loaded.  Their queues: ``CELERY_TASK_ROUTES``; their
+    retries and time limits: ``config.task_policy``."""
     app.loader.import_default_modules()
-    return {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    modules = {
+        f"{app_config.name}.tasks"
+        for app_config in apps.get_app_configs()
+        if Path(app_config.path).parent == settings.BASE_DIR
+    }
+    return {name: task for name, task in app.tasks.items() if task.__module__ in modules}
 
 
 _tasks_loaded = False
