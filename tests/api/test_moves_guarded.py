@@ -39,7 +39,8 @@ def state_of(cable) -> str:
 def test_a_release_authority_below_the_cables_paragraphs_cannot_approve_it(world):
     """Item 8: a C-cleared release authority moved a SECRET cable to approved."""
     decide_all(world, world["users"]["reviewer"])
-    assert move(token_client(world["users"]["reviewer"]), world["cable"], "reviewed").status_code == 200
+    finished = move(token_client(world["users"]["reviewer"]), world["cable"], "reviewed")
+    assert finished.status_code == 200
     low_authority = UserFactory(username="c_authority")
     Clearance.objects.create(user=low_authority, level=int(Level.C))
     permissions.grant(permissions.RELEASE, low_authority, world["cable"])
