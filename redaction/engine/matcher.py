@@ -40,10 +40,12 @@ import bisect
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, NamedTuple
 
 import hyperscan
+from re2 import _re2
 
 from .hit import Hit
 from .prefilter import (
@@ -53,7 +55,12 @@ from .prefilter import (
     leading_prefilter,
     regex_prefilter,
 )
-from .rule_regex import RULE_REGEX_FLAGS, compile_rule_regex, parse_rule_regex
+from .rule_regex import (
+    RULE_REGEX_FLAGS,
+    compile_rule_regex,
+    compile_rule_regex_latin1,
+    parse_rule_regex,
+)
 from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
 from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
 
@@ -88,7 +95,8 @@ class _TermExpr(NamedTuple):
 
 class _RegexRule(NamedTuple):
     rule: int  # index into Matcher._rules
-    pattern: Any  # compiled by RE2 (compile_rule_regex): never by Python's re
+    pattern: Any  # the RE2 object of compile_rule_regex (never Python's re), see _Subjects
+    latin1: Any  # compile_rule_regex_latin1's, for Latin-1 text (or None)
     width: int  # longest possible match, in characters (or _UNBOUNDED_WIDTH)
     # When hyperscan looks for the part every match begins with (see _regex_expression), the
     # shortest and longest width of that part; 0 when it looks for whole matches.
@@ -177,7 +185,13 @@ class Matcher:
             if isinstance(spec, TermListRule):
                 continue
             source = rule_regex(spec)
-            regex = _RegexRule(index, compile_rule_regex(source), _max_width(source))
+            latin1 = compile_rule_regex_latin1(source)
+            regex = _RegexRule(
+                index,
+                compile_rule_regex(source)._regexp,
+                None if latin1 is None else latin1._regexp,
+                _max_width(source),
+            )
             regex, expression = _regex_expression(regex, source)
             if expression is None:
                 self._unfiltered.append(regex)
@@ -204,7 +218,8 @@ class Matcher:
         is_ascii = text.isascii()
         if database is None:
             if self._unfiltered:
-                self._add_regex_hits(text.encode("ascii") if is_ascii else text, {}, hits)
+                data = text.encode("ascii") if is_ascii else None
+                self._add_regex_hits(text, data, {}, hits)
                 hits.sort()
             return hits
         data = text.encode("ascii") if is_ascii else encode_for_scan(text)
@@ -304,8 +319,7 @@ class Matcher:
         if contested:
             hits += _leftmost_longest(contested, self._rules)
         if regex_ends or self._unfiltered:
-            # RE2 searches the ASCII bytes (offsets are the same) or else the str itself.
-            self._add_regex_hits(data if is_ascii else text, regex_ends, hits)
+            self._add_regex_hits(text, data if is_ascii else None, regex_ends, hits)
 
     def _every_occurrence(
         self, expr: int, text: str, hits: list[Hit], contested: list[tuple[int, int, int]]
@@ -334,24 +348,95 @@ class Matcher:
         return term.confirm
 
     def _add_regex_hits(
-        self, text: str | bytes, regex_ends: dict[int, list[int]], hits: list[Hit]
+        self,
+        text: str,
+        ascii_data: bytes | None,
+        regex_ends: dict[int, list[int]],
+        hits: list[Hit],
     ) -> None:
+        """RE2 finds each regex's matches (see :class:`_Subjects`)."""
         info = self._rules
         offset = len(self._terms)
         regexes = self._regexes
         add_hit = hits.append
+        subjects = _Subjects(text, ascii_data)
         for expr, ends in regex_ends.items():
             regex = regexes[expr - offset]
             rule = info[regex.rule]
-            find = _lead_matches if regex.lead_longest else _regex_matches
-            for span in find(regex, text, ends):
+            search = subjects.search_for(regex)
+            if regex.lead_longest:
+                spans = _lead_matches(regex, search, ends, len(text))
+            else:
+                spans = _regex_matches(regex.width, search, ends)
+            for span in spans:
                 add_hit(_new_hit(Hit, span + rule))
         for regex in self._unfiltered:
             rule = info[regex.rule]
-            hits.extend(_new_hit(Hit, m.span() + rule) for m in regex.pattern.finditer(text))
+            search = subjects.search_for(regex)
+            position = 0
+            while True:
+                span = search(position, len(text))[0]
+                if span[0] < 0:
+                    break
+                add_hit(_new_hit(Hit, span + rule))
+                position = span[1]  # rule regexes never match the empty string
 
 
 _new_hit = tuple.__new__  # Hit._make without its length check: the tuples are built right here
+
+# search(pos, endpos) -> [(start, end)] of RE2's first match in text[pos:endpos], in
+# characters; [(-1, -1)] when there is none.
+_Search = Callable[[int, int], list[tuple[int, int]]]
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+
+
+class _Subjects:
+    """RE2's search over one paragraph, by character offsets (see :meth:`search_for`).
+
+    The RE2 objects are called directly: the ``re2`` module's ``search`` builds a match object
+    and, for a ``str``, encodes the whole text again on every call.  RE2 searches
+    ``[pos, endpos)`` but sees the whole text, so ``\\b`` and ``$`` at a window's edges look
+    beyond it.
+    """
+
+    __slots__ = ("_latin1", "_text", "_utf8", "ascii")
+
+    def __init__(self, text: str, ascii_data: bytes | None) -> None:
+        self._text = text
+        self.ascii = ascii_data
+        self._latin1: bytes | None = None
+        if ascii_data is None:
+            try:
+                self._latin1 = text.encode("latin-1")
+            except UnicodeEncodeError:
+                pass
+        self._utf8: bytes | None = None
+
+    def search_for(self, regex: _RegexRule) -> _Search:
+        """Bytes whose offsets are the characters' where possible: ASCII text as its bytes,
+        Latin-1 text (most cables with a non-ASCII character carry only ``¶`` or accents)
+        with the rule's Latin-1 program; other text, or a rule without a Latin-1 program,
+        as UTF-8 with offsets converted each way."""
+        if self.ascii is not None:
+            return partial(regex.pattern.Match, _UNANCHORED, self.ascii)
+        if self._latin1 is not None and regex.latin1 is not None:
+            return partial(regex.latin1.Match, _UNANCHORED, self._latin1)
+        if self._utf8 is None:
+            self._utf8 = self._text.encode("utf-8")
+        return partial(_search_utf8, regex.pattern, self._text, self._utf8)
+
+
+def _search_utf8(
+    program: Any, text: str, utf8: bytes, pos: int, endpos: int
+) -> list[tuple[int, int]]:
+    # Slicing and encoding (or decoding) is C work, and faster than re2's offset helpers.
+    start_byte = len(text[:pos].encode("utf-8"))
+    end_byte = start_byte + len(text[pos:endpos].encode("utf-8"))
+    first, last = program.Match(_UNANCHORED, utf8, start_byte, end_byte)[0]
+    if first < 0:
+        return [(-1, -1)]
+    start = pos + len(utf8[start_byte:first].decode("utf-8"))
+    return [(start, start + len(utf8[first:last].decode("utf-8")))]
 
 
 def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]) -> list[Hit]:
@@ -370,8 +455,8 @@ def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]
     return hits
 
 
-def _regex_matches(regex: _RegexRule, text: str | bytes, ends: list[int]) -> list[tuple[int, int]]:
-    """Exactly ``regex.pattern.finditer(text)``, given every offset where a match could end.
+def _regex_matches(width: int, search: _Search, ends: list[int]) -> list[tuple[int, int]]:
+    """Exactly RE2's ``finditer`` over the text, given every offset where a match could end.
 
     Rule regexes never match the empty string, so each match ends after it starts and the next
     search starts at its end.  ``ends`` holds every end offset any match could have (the
@@ -388,15 +473,12 @@ def _regex_matches(regex: _RegexRule, text: str | bytes, ends: list[int]) -> lis
     if len(ends) > 1:
         ends.sort()
     endpos = ends[-1]
-    width = regex.width
     position = max(0, ends[0] - width)
-    search = regex.pattern.search
     out = []
     while True:
-        match = search(text, position, endpos)
-        if match is None:
+        span = search(position, endpos)[0]
+        if span[0] < 0:
             return out
-        span = match.span()
         out.append(span)
         k = bisect.bisect_right(ends, span[1])
         if k == len(ends):
@@ -404,8 +486,10 @@ def _regex_matches(regex: _RegexRule, text: str | bytes, ends: list[int]) -> lis
         position = max(span[1], ends[k] - width)
 
 
-def _lead_matches(regex: _RegexRule, text: str | bytes, leads: list[int]) -> list[tuple[int, int]]:
-    """Exactly ``regex.pattern.finditer(text)``, given every end of the regex's leading part.
+def _lead_matches(
+    regex: _RegexRule, search: _Search, leads: list[int], length: int
+) -> list[tuple[int, int]]:
+    """Exactly RE2's ``finditer`` over the text, given every end of the regex's leading part.
 
     A match starting at ``s`` begins with its leading part, which hyperscan reported ending
     between ``s + lead_shortest`` and ``s + lead_longest``.  So from the current position,
@@ -422,10 +506,9 @@ def _lead_matches(regex: _RegexRule, text: str | bytes, leads: list[int]) -> lis
         j = bisect.bisect_left(leads, position + shortest)
         if j == len(leads):
             return out
-        match = regex.pattern.search(text, max(position, leads[j] - longest))
-        if match is None:
+        span = search(max(position, leads[j] - longest), length)[0]
+        if span[0] < 0:
             return out
-        span = match.span()
         out.append(span)
         position = span[1]
 

@@ -232,6 +232,15 @@ def _literal_bytes(code: int, flags: int) -> frozenset[int]:
 
 
 def _class_bytes(items: list, flags: int) -> frozenset[int]:
+    chosen = _class_bytes_as_listed(items, flags)
+    if flags & re.IGNORECASE and chosen & _FOLDS_OUT:
+        # RE2 closes a class under case folding, so \\w and [^\\W] also take the Kelvin
+        # sign and the long s.
+        return chosen | {PLACEHOLDER}
+    return chosen
+
+
+def _class_bytes_as_listed(items: list, flags: int) -> frozenset[int]:
     negate = bool(items) and items[0][0] is C.NEGATE
     if negate:
         flags &= ~re.IGNORECASE  # see below

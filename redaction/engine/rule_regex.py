@@ -38,7 +38,13 @@ from re import _parser
 
 from .prefilter import RULE_REGEX_FLAGS, Untranslatable, parse_rule_regex, regex_prefilter
 
-__all__ = ["RULE_REGEX_FLAGS", "compile_rule_regex", "parse_rule_regex", "regex_problems"]
+__all__ = [
+    "RULE_REGEX_FLAGS",
+    "compile_rule_regex",
+    "compile_rule_regex_latin1",
+    "parse_rule_regex",
+    "regex_problems",
+]
 
 
 # RE2 refusals, explained in the admin's terms (matched against RE2's message).
@@ -66,7 +72,53 @@ def _options():  # type: ignore[no-untyped-def]
 
     options = re2.Options()
     options.log_errors = False  # a DFA out of memory falls back to the NFA, silently
+    options.never_capture = True  # only whole matches count: RE2 then needs no submatch engine
     return options
+
+
+@functools.cache
+def _latin1_options():  # type: ignore[no-untyped-def]
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.never_capture = True
+    options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
+def compile_rule_regex_latin1(pattern: str):  # type: ignore[no-untyped-def]
+    """The same regex for text searched as Latin-1 bytes (one byte per character), or None.
+
+    On text whose characters are all below U+0100 it finds what :func:`compile_rule_regex`
+    finds on the UTF-8 text, without offset conversions.  None when that cannot be promised:
+    a pattern beyond Latin-1, or one with ``(?i)`` (RE2 folds only ASCII case in Latin-1).
+    """
+    import re2
+
+    if _may_ignore_case(pattern):
+        return None
+    try:
+        encoded = pattern.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    try:
+        return re2.compile(encoded, _latin1_options())
+    except re2.error:
+        return None
+
+
+def _may_ignore_case(pattern: str) -> bool:
+    """Whether some ``(?flags)`` or ``(?flags:...)`` group of the pattern turns on ``i``."""
+    start = pattern.find("(?")
+    while start >= 0:
+        end = start + 2
+        while end < len(pattern) and pattern[end].isalpha():
+            if pattern[end] == "i":
+                return True
+            end += 1
+        start = pattern.find("(?", start + 2)
+    return False
 
 
 def compile_rule_regex(pattern: str):  # type: ignore[no-untyped-def]

@@ -211,6 +211,8 @@ def test_regex_semantics_are_re2s():
     """Where RE2 and Python's re differ, the rule means what RE2 runs."""
     assert spans([regex(r"(?i)k")], "\u212a k") == ["\u212a", "k"]  # Kelvin sign folds to k
     assert spans([regex("(?i)\u017f")], "s S \u017f") == ["s", "S", "\u017f"]  # long s
+    assert spans([regex(r"(?i)\w"), regex(r"(?i)[^\W]", 51)], "\u017f") == ["\u017f"] * 2
+    assert spans([regex(r"(?i)CAF[É]")], "Café CAFÉ caf\u00e9") == ["Café", "CAFÉ", "café"]
     assert spans([regex(r"x$")], "x\n") == []  # $ is the end of the text, not before a \n
     assert spans([regex(r"(?m)x$")], "x\nx") == ["x", "x"]
     assert spans([regex(r"x\z")], "x x") == ["x"]
