@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import cables, imports, releases, rules
+from api import cables, imports, releases, rules, tokens
 
 
 class IdConverter:
@@ -72,6 +72,9 @@ urlpatterns = [
         releases.ReleaseFileDownload.as_view(),
         name="release-file",
     ),
+    path("auth/login/", tokens.TokenLogin.as_view(), name="auth-login"),
+    path("auth/logout/", tokens.TokenLogout.as_view(), name="auth-logout"),
+    path("auth/logoutall/", tokens.TokenLogoutAll.as_view(), name="auth-logout-all"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -11,6 +11,7 @@ installed.  ``CELERY_BROKER_URL`` switches to Redis.  With ``DJANGO_DEBUG`` off,
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -82,7 +83,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # The project's apps, each importing only those listed before it (tests/test_layers.py).
@@ -278,13 +279,25 @@ CELERY_TIMEZONE = TIME_ZONE
 # object permissions and clearance filtering as the web UI (see api/).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# API tokens (knox): the database keeps only a digest of each token, and a token expires
+# this many hours after it is issued (manage.py api_token, POST /api/auth/login/).
+# Clients still send "Authorization: Token <key>".
+API_TOKEN_TTL_HOURS = env_int("DECLASS_API_TOKEN_TTL_HOURS", 720)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured(
+        f"DECLASS_API_TOKEN_TTL_HOURS must be at least 1, got {API_TOKEN_TTL_HOURS}"
+    )
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Declass API",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 PERSONAS = ["anonymous", "no_permission", "view_only", "reviewer", "releaser", "low_clearance"]
@@ -13,8 +13,8 @@ def token_client(user=None) -> APIClient:
     """A client that authenticates as a script would: with the user's token."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 
 from cables.ingest import cables_import, expand_paths, sources_from_paths
@@ -69,11 +69,11 @@ def real_data(db, same_connection):
     rule_save(rule=rule, user=user)
     rule_activate(rule=rule, user=user)
     proposals_apply(report.imported_ids)
-    token, _ = Token.objects.get_or_create(user=user)
+    _, token = AuthToken.objects.create(user)
     paragraph = Paragraph.objects.filter(cable_id__in=report.imported_ids, level__lte=2).first()
     release = published_release(cables.first(), user)
     return {
-        "headers": {"Authorization": f"Token {token.key}"},
+        "headers": {"Authorization": f"Token {token}"},
         "ids": {
             "cables": report.imported_ids[0],
             "paragraphs": paragraph.pk,
