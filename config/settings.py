@@ -331,6 +331,7 @@ DECLASS_DUE_HORIZON_DAYS = env_int("DECLASS_DUE_HORIZON_DAYS", 90)
 # similarity, in percent.
 DECLASS_SIMILARITY_MIN_WORDS = env_int("DECLASS_SIMILARITY_MIN_WORDS", 8)
 DECLASS_SIMILARITY_THRESHOLD_PCT = env_int("DECLASS_SIMILARITY_THRESHOLD_PCT", 70)
+DECLASS_RULE_TIME_BUDGET_S = env_int("DECLASS_RULE_TIME_BUDGET_S", 5)  # a dry run; an apply task
 
 # Logs: JSON lines (one object per record, with request and task ids) unless in
 # debug, where a terminal reads plain text better.  The same config serves gunicorn
