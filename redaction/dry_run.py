@@ -2,14 +2,19 @@
 
 Runs the latest saved version and the live version (if any) over the
 paragraphs of the cables either can reach, with the same engine the workers
-use, and stores nothing.
+use, and stores nothing.  A dry run answers a request, so it has a time budget
+(``DECLASS_RULE_TIME_BUDGET_S``) and a paragraph limit: when either stops it,
+the result says so (``stopped after N of M paragraphs: time budget reached``)
+and its counts cover the paragraphs scanned.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from cables.models import Cable, Paragraph
@@ -40,12 +45,24 @@ class DryRunResult:
     flagged_paragraphs: int = 0
     scanned: int = 0
     truncated: bool = False
+    stopped_by: str = ""  # why it stopped before the end: "time budget", "paragraph limit"
+    reachable: int | None = None  # paragraphs in reach (counted when it stopped early)
     samples: list[Sample] = field(default_factory=list)
     added: list[Sample] = field(default_factory=list)
     removed: list[Sample] = field(default_factory=list)
     added_count: int = 0
     removed_count: int = 0
     compared_with: int | None = None  # the live version compared against
+
+    @property
+    def incomplete(self) -> str:
+        """What did not finish, for the reader ('' when every paragraph was scanned)."""
+        if not self.truncated:
+            return ""
+        return (
+            f"stopped after {self.scanned:,} of {self.reachable:,} paragraphs: "
+            f"{self.stopped_by} reached"
+        )
 
 
 def _version(rule: RedactionRule, number: int | None) -> tuple[Matcher, Scope] | None:
@@ -87,8 +104,16 @@ def _sample(ref: str, number: str, text: str, mark: tuple[int, int, str]) -> Sam
     )
 
 
-def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
-    """Counts, samples in context, and what the latest version adds or removes."""
+def rule_dry_run(
+    rule: RedactionRule, *, sample_size: int = 20, budget_s: float | None = None
+) -> DryRunResult:
+    """Counts, samples in context, and what the latest version adds or removes.
+
+    Stops at the first paragraph boundary after ``budget_s`` seconds (by default
+    ``DECLASS_RULE_TIME_BUDGET_S``) or ``MAX_PARAGRAPHS`` paragraphs, and says so.
+    """
+    budget = settings.DECLASS_RULE_TIME_BUDGET_S if budget_s is None else budget_s
+    deadline = time.monotonic() + budget
     draft = _version(rule, rule.version or None)
     live = _version(rule, rule.active_version) if rule.active else None
     result = DryRunResult(compared_with=rule.active_version if live else None)
@@ -99,7 +124,8 @@ def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
     for scope in scopes:
         if not scope.everything:
             reach |= scope.cables()
-    rows = Paragraph.objects.filter(cable__in=_cables(reach)).values_list(
+    in_reach = Paragraph.objects.filter(cable__in=_cables(reach))
+    rows = in_reach.values_list(
         "cable_id",
         "cable__reference_id",
         "cable__origin",
@@ -114,8 +140,11 @@ def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
     cables: set[int] = set()
     for row in rows.iterator(chunk_size=2000):
         cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = row
-        if result.scanned >= MAX_PARAGRAPHS:
+        if result.scanned >= MAX_PARAGRAPHS or time.monotonic() > deadline:
             result.truncated = True
+            result.stopped_by = (
+                "paragraph limit" if result.scanned >= MAX_PARAGRAPHS else "time budget"
+            )
             break
         result.scanned += 1
         header = {"origin": origin, "tags": tags, "level": cable_level, "sent_at": sent_at}
@@ -139,6 +168,8 @@ def rule_dry_run(rule: RedactionRule, *, sample_size: int = 20) -> DryRunResult:
                 for mark in sorted(marks)[: max(0, sample_size - len(kept))]:
                     kept.append(_sample(ref, number, text, mark))
     result.cables_hit = len(cables)
+    if result.truncated:
+        result.reachable = in_reach.count()
     return result
 
 

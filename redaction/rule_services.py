@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from audit.trail import audit_record
 from cables.models import Cable
 from config.celery import queue_task
 from redaction.models import RedactionRule, RuleJob, RuleJobChunk, RuleVersion
-from redaction.proposals import proposals_apply
+from redaction.proposals import proposals_apply_within
 from redaction.rule_specs import Scope, rule_definition, rule_problems
 
 CHUNK_SIZE = 500  # cables per task: a few seconds of work, so a killed worker loses little
+
+log = logging.getLogger(__name__)
 
 
 def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -167,14 +170,43 @@ def chunk_apply(chunk_id: int) -> bool:
     """Apply rules to one chunk and mark it done; True if there was a chunk to do.
 
     Safe to run twice (acks_late redelivery after a killed worker): applying
-    replaces the chunk's proposals, and the done mark is set once.
+    replaces the chunk's proposals, and the done mark is set once.  When the time
+    budget (``DECLASS_RULE_TIME_BUDGET_S``) stops the apply, the cables it did not
+    reach become a new chunk of the same job, queued at once: the job's page counts
+    it, and the log says what did not finish.
     """
     chunk = RuleJobChunk.objects.filter(pk=chunk_id).first()
     if chunk is None:
         return False
-    proposals_apply(chunk.cable_ids)
-    RuleJobChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(done_at=timezone.now())
+    outcome = proposals_apply_within(chunk.cable_ids)
+    with transaction.atomic():
+        rest = _continue_chunk(chunk, list(outcome.left)) if outcome.left else None
+        RuleJobChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(
+            done_at=timezone.now()
+        )
+    if rest is not None:
+        log.warning(
+            "rule job %s chunk %s %s; the other %s cable(s) continue in chunk %s",
+            chunk.job_id,
+            chunk.number,
+            outcome.incomplete,
+            len(outcome.left),
+            rest.number,
+        )
+        transaction.on_commit(
+            lambda: queue_task("redaction.proposals_apply_chunk", rest.pk), robust=True
+        )
     return True
+
+
+def _continue_chunk(chunk: RuleJobChunk, cable_ids: list[int]) -> RuleJobChunk:
+    """A new chunk of the same job for the cables a chunk left; the job counts it."""
+    job = RuleJob.objects.select_for_update().get(pk=chunk.job_id)
+    last = job.chunks.aggregate(last=Max("number"))["last"] or 0
+    rest = RuleJobChunk.objects.create(job=job, number=last + 1, cable_ids=cable_ids)
+    job.total_chunks = job.chunks.count()
+    job.save(update_fields=["total_chunks"])
+    return rest
 
 
 def rule_jobs_resume() -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -9,7 +11,7 @@ from django.urls import reverse
 from cables.markings import Level
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
-from redaction.proposals import proposals_apply
+from redaction.proposals import proposals_apply, proposals_apply_within
 from redaction.rule_services import (
     RuleChanged,
     job_progress,
@@ -263,3 +265,173 @@ def test_admin_dry_run_and_activation_pages(admin_client, cable):
     assert "Version 1 is live" in page.content.decode()
     assert "1/1 chunks" in page.content.decode()
     assert len(proposals(cable)) == 1
+
+
+# --- no backtracking engine runs an admin's regex --------------------------------------
+
+SLOW_IN_PYTHON = [  # polynomial backtracking in Python's re: seconds to minutes on these texts
+    (r"[a-z]*y[a-z]*y[a-z]*z", " yyz."),
+    (r"\w{1,1000}\w{1,1000}\w{1,1000}!", " yyy!"),
+]
+
+
+def _admin_add_regex(admin_client, pattern: str, **fields) -> RedactionRule:
+    response = admin_client.post(
+        reverse("admin:redaction_redactionrule_add"),
+        {
+            "name": "regex",
+            "kind": "regex",
+            "pattern": pattern,
+            "label": "(b)(6)",
+            "action": "redact",
+            "priority": 0,
+            "personal_kinds": "[]",
+            "controls": "[]",
+            "scope_posts": "[]",
+            "scope_tags": "[]",
+            "scope_levels": "[]",
+            "rule_versions-TOTAL_FORMS": 0,
+            "rule_versions-INITIAL_FORMS": 0,
+            "versions-TOTAL_FORMS": 0,
+            "versions-INITIAL_FORMS": 0,
+            **fields,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return RedactionRule.objects.get(pattern=pattern)
+
+
+def _re2_hits(pattern: str, text: str) -> list[str]:
+    import re2
+
+    return [m.group() for m in re2.finditer(pattern, text)]
+
+
+@pytest.mark.parametrize("run", [700, 5000])
+@pytest.mark.parametrize(("pattern", "after"), SLOW_IN_PYTHON)
+def test_a_backtracking_shape_saves_and_dry_runs_fast_with_the_right_hits(
+    admin_client, pattern, after, run
+):
+    """The issue: these saved, then a dry run over one paragraph of 700 y took 28 s."""
+    text = "y" * run + after
+    ParagraphFactory(cable=CableFactory(), ordinal=1, text=text)
+    rule = _admin_add_regex(admin_client, pattern)
+
+    started = time.monotonic()
+    page = admin_client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2, f"dry run took {elapsed:.1f} s"
+    result = page.context["result"]
+    assert not result.truncated
+    assert [s.hit for s in result.samples] == _re2_hits(pattern, text) == [after.strip(" .")]
+    assert f"<mark>{after.strip(' .')}</mark>" in page.content.decode()
+
+
+@pytest.mark.parametrize(("pattern", "after"), SLOW_IN_PYTHON)
+def test_a_backtracking_shape_applies_fast_with_the_right_hits(admin_client, pattern, after):
+    text = "y" * 5000 + after
+    cable = CableFactory()
+    ParagraphFactory(cable=cable, ordinal=1, text=text)
+    rule = _admin_add_regex(admin_client, pattern)
+
+    started = time.monotonic()
+    admin_client.post(reverse("admin:redaction_rule_activate", args=[rule.pk]))
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2, f"activation took {elapsed:.1f} s"
+    assert [hit for hit, _action, _labels in proposals(cable)] == _re2_hits(pattern, text)
+
+
+RULE_REGEX = r"(?i)\bref[- ]?\d{3}\b|[a-z]*y[a-z]*y[a-z]*z"
+
+
+@pytest.fixture
+def python_re_refuses_the_rule_regex(monkeypatch):
+    """Every way into Python's re (compile, search, finditer... all go through
+    re._compile; the compiler too) fails the test if given the rule's regex."""
+    import re
+    from re import _compiler
+
+    calls: list[object] = []
+
+    def guard(original):
+        def guarded(pattern, *args, **kwargs):
+            source = getattr(pattern, "pattern", pattern)
+            if isinstance(source, str | bytes) and RULE_REGEX in str(source):
+                calls.append(source)
+                raise AssertionError(f"Python's re was given the rule's regex {source!r}")
+            return original(pattern, *args, **kwargs)
+
+        return guarded
+
+    monkeypatch.setattr(re, "_compile", guard(re._compile))
+    monkeypatch.setattr(_compiler, "compile", guard(_compiler.compile))
+    return calls
+
+
+def test_python_re_never_runs_a_rule_regex_when_saving_dry_running_or_applying(
+    admin_client, python_re_refuses_the_rule_regex
+):
+    text = "See REF-123 and ref 456; " + "y" * 700 + " yyz."
+    cable = CableFactory()
+    ParagraphFactory(cable=cable, ordinal=1, text=text)
+
+    rule = _admin_add_regex(admin_client, RULE_REGEX)
+    dry = admin_client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+    admin_client.post(reverse("admin:redaction_rule_activate", args=[rule.pk]))
+    proposals_apply([cable.pk])
+
+    expected = ["REF-123", "ref 456", "yyz"]
+    assert _re2_hits(RULE_REGEX, text) == expected
+    assert [s.hit for s in dry.context["result"].samples] == expected
+    assert [hit for hit, _action, _labels in proposals(cable)] == sorted(expected)
+    assert python_re_refuses_the_rule_regex == []
+
+
+def test_the_guard_would_see_python_re_given_the_rule_regex(python_re_refuses_the_rule_regex):
+    import re
+
+    with pytest.raises(AssertionError, match="Python's re was given the rule's regex"):
+        re.finditer(RULE_REGEX, "REF-123")
+    assert python_re_refuses_the_rule_regex == [RULE_REGEX]
+
+
+# --- time budgets ------------------------------------------------------------------------
+
+
+def test_a_dry_run_out_of_time_says_how_far_it_got(admin_client, cable, settings):
+    ParagraphFactory(cable=CableFactory(), ordinal=1, text="Jane Doe again.")
+    rule = make_rule(activate=False)
+    settings.DECLASS_RULE_TIME_BUDGET_S = 0
+
+    page = admin_client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+
+    result = page.context["result"]
+    assert result.truncated and result.stopped_by == "time budget"
+    assert result.incomplete == "stopped after 0 of 3 paragraphs: time budget reached"
+    assert "stopped after 0 of 3 paragraphs: time budget reached" in page.content.decode()
+    assert rule_dry_run(rule, budget_s=60).incomplete == ""
+
+
+def test_an_apply_out_of_time_stores_what_it_finished_and_continues_the_rest(
+    admin_client, settings, caplog
+):
+    cables = [CableFactory() for _ in range(3)]
+    for cable in cables:
+        ParagraphFactory(cable=cable, ordinal=1, text=TEXT)
+    rule = make_rule(activate=False)
+    settings.DECLASS_RULE_TIME_BUDGET_S = 0  # each task finishes one cable, then stops
+
+    with caplog.at_level("WARNING", logger="redaction.rule_services"):
+        admin_client.post(reverse("admin:redaction_rule_activate", args=[rule.pk]))
+
+    job = RuleJob.objects.get(rule=rule)
+    assert job_progress(job) == (3, 3)  # one chunk, then two continuations
+    assert all(proposals(cable) == [("Jane Doe", "redact", ("(b)(6)",))] for cable in cables)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert any("stopped after 1 of 3 cables: time budget reached" in m for m in warnings)
+    assert any("stopped after 1 of 2 cables: time budget reached" in m for m in warnings)
+    outcome = proposals_apply_within([c.pk for c in cables], budget_s=0)
+    assert (len(outcome.done), len(outcome.left)) == (1, 2)
+    assert outcome.incomplete == "stopped after 1 of 3 cables: time budget reached"
