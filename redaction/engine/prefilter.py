@@ -9,15 +9,16 @@ C-level work (an error handler runs only for runs of characters beyond Latin-1).
 The price is that ``0x80`` stands for *any* non-ASCII character, so whatever hyperscan reports
 next to or over a placeholder is only a candidate: the engine confirms it on the real text.
 
-**Rule regexes as prefilters.**  A rule regex (Python syntax, ``re.ASCII``) is rewritten from
-Python's own parse tree into a hyperscan pattern over this alphabet that matches *at least*
-wherever the Python pattern can match, ending at the same offsets:
+**Rule regexes as prefilters.**  A rule regex is rewritten from Python's parse tree of it
+(read with ``re.ASCII``, never compiled: :func:`parse_rule_regex`) into a hyperscan pattern
+over this alphabet that matches *at least* wherever the rule (as RE2 runs it) can match,
+ending at the same offsets:
 
 * each character, class, ``.`` or category becomes an explicit byte class; a class that can
   take some non-ASCII character also takes ``0x80``; ``(?i)`` adds the other ASCII case;
 * repeats, groups and alternatives keep their shape (lazy, possessive and atomic forms become
   plain repeats and groups, which only allow more);
-* ``\\b`` is kept: under ``re.ASCII`` a non-ASCII character is a non-word character, and so is
+* ``\\b`` is kept: for RE2 a non-ASCII character is a non-word character, and so is
   ``0x80`` for hyperscan; other anchors and lookarounds are dropped (dropping a condition only
   allows more).
 

@@ -91,3 +91,15 @@ def test_reading_rules_needs_the_view_permission_and_editing_the_change_one():
 def test_a_missing_rule_is_404(editor):
     assert editor.get("/api/rules/999/").status_code == 404
     assert editor.post("/api/rules/999/activate/").status_code == 404
+
+
+def test_a_regex_python_would_backtrack_on_is_saved_and_runs_in_linear_time(editor):
+    """Nothing backtracks (RE2 and hyperscan), so no shape is refused for its speed."""
+    response = editor.post(
+        "/api/rules/",
+        {**TERMS_RULE, "kind": "regex", "pattern": r"[a-z]*y[a-z]*y[a-z]*z"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["pattern"] == r"[a-z]*y[a-z]*y[a-z]*z"
