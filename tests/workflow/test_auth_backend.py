@@ -38,6 +38,7 @@ def test_permissions_are_djangos_for_every_kind_of_user(django_assert_num_querie
         assert got == expected, user
         if user.is_active:
             assert ClearanceModelBackend().get_all_permissions(loaded) is got  # cached
+            assert not hasattr(loaded, "_perm_cache")  # ModelBackend's own is left alone
     assert ClearanceModelBackend().get_all_permissions(fresh(member)) == {"audit.view_auditevent"}
 
 
