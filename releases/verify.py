@@ -18,9 +18,11 @@ paragraphs' original text and the decisions rather than taken from the renderers
    released, which is checked) are held to a stricter rule, on whole words: no
    redaction, no run of four words of a withheld paragraph and no single withheld
    word unless the released paragraphs show the same words (``header_fragments``).
-   And no released paragraph may repeat a redaction or four words running of a
-   withheld paragraph of the same cable (``repeated_in_released``): that is no fault
-   of the outputs but of the decisions, which the reviewers must correct.
+   And no released paragraph may repeat a redaction or eight words running of a
+   withheld paragraph of the same cable, nor (given the corpus's common words) a
+   distinctive word of a redaction or proper name of a withheld paragraph in any
+   order or case (``repeated_in_released``): that is no fault of the outputs but of
+   the decisions, which the reviewers must correct.
 2. *The output is exactly the approved release.*  After removing whitespace, the plain
    text, the HTML page's text and the PDF's text layer (less the page line and banner
    each page carries) must equal the release's strings in reading order, with each
@@ -36,7 +38,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -391,8 +393,12 @@ def verify_outputs(
     paragraphs: Sequence[ParagraphIn],
     decisions: Mapping[int, DecisionIn],
     outputs: Mapping[str, bytes],
+    common_words: Collection[str] | None = None,
 ) -> Report:
-    """Check every output of a release against the approved decisions (see module doc)."""
+    """Check every output of a release against the approved decisions (see module doc).
+
+    ``common_words`` (the words common in the corpus) turns on the word check of
+    ``repeated_in_released``; without it only runs of words are compared."""
     report = Report(channels=sorted(outputs))
     missing = {"text", "html", "pdf"} - set(outputs)
     if missing:
@@ -408,7 +414,7 @@ def verify_outputs(
     checkable = [f for f in fragments if f.key not in allowed]
     report.fragments_checked = len(checkable)
     report.fragments_common = len(fragments) - len(checkable)
-    report.problems.extend(repeated_in_released(paragraphs, decisions))
+    report.problems.extend(repeated_in_released(paragraphs, decisions, common_words))
     _check_header(doc, header_fragments(paragraphs, decisions), report)
     _check_fields(doc, checkable, report)
     if "text" in outputs:

@@ -7,8 +7,10 @@ output against them independently of the code that produced the outputs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -391,30 +393,298 @@ def header_leak(value: str, fragments: Sequence[HeaderFragment]) -> HeaderFragme
 
 
 def repeated_in_released(
-    paragraphs: Sequence[_Paragraph], decisions: Mapping[int, _Decision]
+    paragraphs: Sequence[_Paragraph],
+    decisions: Mapping[int, _Decision],
+    common: Collection[str] | None = None,
 ) -> list[str]:
     """Released paragraphs that repeat withheld text of the same cable, as problems
     naming where (paragraph and characters), never the text.
 
     A redaction whose words a released paragraph shows whole and in order, or a run
     of ``REPEAT_WORDS`` words of a withheld paragraph that one shows, publishes what
-    the reviewers withheld.  The outputs cannot be faulted for it (it is what the
-    decisions release), so the decisions themselves have to change.
+    the reviewers withheld; so does a distinctive word of a redaction, or a
+    distinctive proper name of a withheld paragraph, shown in any order or case
+    (``repeats``; the word check needs ``common``, the corpus's common words).  The
+    outputs cannot be faulted for it (it is what the decisions release), so the
+    decisions themselves have to change.
+    """
+    return place_problems(repeat_places(paragraphs, repeats(paragraphs, decisions, common)))
+
+
+def place_problems(places: Iterable[tuple[str, int, str, list[tuple[int, int]]]]) -> list[str]:
+    """``repeat_places`` as problems: where, and what it repeats, never the text."""
+    return [
+        f"paragraph {paragraph}, characters {', '.join(f'{s}-{e}' for s, e in ranges)}, "
+        f"repeats {what}: the reviewers must redact it there too"
+        for paragraph, _, what, ranges in places
+    ]
+
+
+# -- distinctive words: a redacted name may not be released in another form ---------------
+
+# English function words (the usual stop-word lists: articles, pronouns, auxiliaries,
+# prepositions, conjunctions, quantifiers), with the months and days of the week,
+# which a redacted date shares with any other date.  A word of one character, or
+# of digits only, is never distinctive either: an initial or a number says nothing
+# alone.  Everything else is decided by the corpus (``common_words``).
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all almost along already also although always am
+    among an and another any anyone anything are around as at away back be because been
+    before being below between both but by can cannot could did do does doing done down
+    during each either else enough etc even ever every few for from further get gets got
+    had has have having he her here hers herself him himself his how however i if in into
+    is it its itself just least less let like made make many may me might mine more most
+    much must my myself neither never next no nor not now of off often on once one only
+    onto or other others otherwise our ours ourselves out over own per perhaps quite
+    rather said same say says shall she should since so some still such than that the
+    their theirs them themselves then there these they this those though through thus to
+    too toward towards under until up upon us very via was we well were what whatever when
+    where whether which while who whom whose why will with within without would yet you
+    your yours yourself yourselves mr mrs ms dr
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
+# "Common in the corpus": a word in more than this share of the stored paragraphs.
+# On the 250 dev cables (2,567 paragraphs), 5% keeps 211 words common: the stock
+# vocabulary of cables (embassy, ambassador, minister, government, security,
+# meeting, party...), while names and places stay distinctive (Mugabe is in 8
+# paragraphs, Moscow in 30, Russia in 112).  1% would also make "Moscow" common.
+COMMON_PARAGRAPH_PCT = 5.0
+# Below this many paragraphs a share says nothing (in a corpus of three paragraphs
+# every word is "common"): only the stop words are common then.
+MIN_CORPUS_PARAGRAPHS = 200
+_WORD_CHARS = re.compile("[A-Za-z0-9\u0080-\u009f\u00c0-\u1fff\u2070-\U0010ffff]+")
+
+
+def paragraph_words(text: str) -> set[str]:
+    """The distinct word keys of ``text`` (as ``word_keys`` reads them, without offsets)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
+    return {unicodedata.normalize("NFC", w) for w in _WORD_CHARS.findall(folded)}
+
+
+def common_words(
+    texts: Iterable[str],
+    *,
+    pct: float = COMMON_PARAGRAPH_PCT,
+    min_paragraphs: int = MIN_CORPUS_PARAGRAPHS,
+) -> frozenset[str]:
+    """The words in more than ``pct`` percent of ``texts`` (a document frequency).
+
+    Why a document frequency over the stored paragraphs, and not a shipped
+    frequency list of general English: what is common in cables is not what is
+    common in English.  "Embassy", "ambassador", "démarche" or "MFA" are rare in
+    English and in most cable paragraphs; "Rosa" or "Smith" are common English
+    words (a name list, a frequency list) but name one person in a cable.  The
+    stored paragraphs say which words cables use everywhere.  A paragraph counts
+    a word once, so one long paragraph repeating a name does not make it common.
+    ``releases.services.corpus_common_words`` reads the texts (a seeded sample of
+    at most 20,000 paragraphs, one query) and caches the result per process until
+    the table grows by a tenth.
+    """
+    counts: Counter[str] = Counter()
+    total = 0
+    for text in texts:
+        total += 1
+        counts.update(paragraph_words(text))
+    if total < min_paragraphs:
+        return frozenset()
+    limit = total * pct / 100
+    return frozenset(w for w, n in counts.items() if n > limit)
+
+
+def distinctive(word: str, common: Collection[str]) -> bool:
+    """A word that can name someone or something: not a stop word, not common in the
+    corpus, not a single character, not a number."""
+    return (
+        len(word) > 1
+        and not word.isdigit()
+        and word not in STOP_WORDS
+        and word not in common
+    )  # fmt: skip
+
+
+_SENTENCE_END = frozenset(".!?:;")
+_OPENERS = frozenset("\"'([\u2018\u201c\u00ab-\u2013\u2014")
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence (or the paragraph)."""
+    i = start - 1
+    while i >= 0 and (text[i].isspace() or text[i] in _OPENERS):
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END
+
+
+def proper_names(text: str, keyed: Keyed) -> Keyed:
+    """The words of a withheld paragraph that are written as names.
+
+    In ordinary mixed-case text: a capitalised word that does not open a sentence,
+    a word written in capitals ("QUINT", as cables write surnames), and a
+    capitalised word that opens a sentence but stands capitalised inside one too.
+    In a paragraph with no lower-case letter at all (older telegrams are all
+    capitals), case tells nothing, so every word is a candidate: the distinctive
+    ones (``distinctive``) are then checked, which errs towards blocking.
+    """
+    if not any(c.islower() for c in text):
+        return list(keyed)
+    names: Keyed = []
+    inside: set[str] = set()
+    openers: Keyed = []
+    for key, start, end in keyed:
+        surface = text[start:end]
+        if not surface[:1].isupper():
+            continue
+        letters = [c for c in surface if c.isalpha()]
+        if len(letters) > 1 and all(c.isupper() for c in letters):
+            names.append((key, start, end))
+        elif _sentence_start(text, start):
+            openers.append((key, start, end))
+        else:
+            names.append((key, start, end))
+            inside.add(key)
+    names += [w for w in openers if w[0] in inside]
+    return sorted(names, key=lambda w: w[1])
+
+
+def _mixed_case(text: str) -> bool:
+    return any(c.islower() for c in text) and any(c.isupper() for c in text)
+
+
+def _lower_case(surface: str) -> bool:
+    """A word written in small letters only (a number is not)."""
+    letters = [c for c in surface if c.isalpha()]
+    return bool(letters) and all(c.islower() for c in letters)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Released text that repeats what the decisions withhold elsewhere in the cable."""
+
+    paragraph: str  # the released paragraph's number (or position)
+    ordinal: int
+    start: int
+    end: int
+    what: str  # the withheld text it repeats, named by place and exemption (never the text)
+    how: str  # "run" (the same words in order) | "word" (a distinctive word, any order)
+
+
+def secret_words(
+    paragraphs: Sequence[_Paragraph],
+    decisions: Mapping[int, _Decision],
+    common: Collection[str],
+    *,
+    by_case: bool = True,
+) -> dict[str, list[str]]:
+    """Each distinctive word the decisions withhold, with the places that withhold it
+    (``Secret.where``): every distinctive word a redaction touches, and the
+    distinctive proper names of withheld paragraphs (``proper_names``).
+
+    ``by_case``: in mixed-case text, a word a redaction touches that is written in
+    small letters ("the station" of "the station BLUEHERON") is ordinary
+    vocabulary there, not a name, place or codename, so not distinctive."""
+    found: dict[str, list[str]] = {}
+
+    def add(key: str, where: str) -> None:
+        places = found.setdefault(key, [])
+        if where not in places:
+            places.append(where)
+
+    for p in sorted(paragraphs, key=lambda p: p.ordinal):
+        d = decisions.get(p.id)
+        if d is None or d.kind not in ("redact", "withhold"):
+            continue
+        number = p.number or str(p.ordinal)
+        keyed = word_keys(p.text)
+        if d.kind == "redact":
+            cased = by_case and _mixed_case(p.text)
+            for s, e, label in merged_spans(d.spans):
+                where = f"text redacted from paragraph {number} ({label})"
+                for key, start, end in keyed:
+                    touched = s < end and start < e
+                    named = not (cased and _lower_case(p.text[start:end]))
+                    if touched and named and distinctive(key, common):
+                        add(key, where)
+        else:
+            label = str(parse_label(d.label))
+            where = f"text of paragraph {number}, withheld in full ({label})"
+            for key, _, _ in proper_names(p.text, keyed):
+                if distinctive(key, common):
+                    add(key, where)
+    return found
+
+
+def repeats(
+    paragraphs: Sequence[_Paragraph],
+    decisions: Mapping[int, _Decision],
+    common: Collection[str] | None = None,
+    *,
+    by_case: bool = True,
+) -> list[Repeat]:
+    """Every place a released paragraph repeats withheld text of the same cable.
+
+    Two checks.  By runs (always): a redaction's words whole and in order, or a
+    run of ``REPEAT_WORDS`` words of a withheld paragraph.  By words (when
+    ``common`` is given, the words common in the corpus): each distinctive word of
+    a redaction, and each distinctive proper name of a withheld paragraph, wherever
+    a released paragraph shows it, in any order or case ("Rosa Quint" redacted
+    is repeated by "QUINT, Rosa" and by "Rosa M. Quint").  ``common=None`` skips
+    the word check (a pure check of outputs, with no corpus to say what is common).
+
+    ``by_case`` (the default): where the text has both small and capital letters, a
+    word written in small letters is ordinary vocabulary, neither a name withheld
+    nor a name released: "the station" does not repeat a redacted "CIA STATION
+    BLUEHERON", though "Station Chief" would.  Words are still compared whatever
+    their case ("QUINT" is "Quint"); in all-capital text every word counts.
+    ``bench/false_blocks.py`` measures how many false blocks this saves.
     """
     released, secrets = word_view(paragraphs, decisions)
     shown = _Shown(released)
-    found: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
+    found: list[Repeat] = []
     for secret in secrets:
         for run in _windows(secret):
             if shown.shows(run):
                 for where, start, end in shown.places(run):
-                    key = (where.ordinal, where.paragraph, secret.where)
-                    found.setdefault(key, []).append((start, end))
-    problems = []
-    for (_, paragraph, what), ranges in sorted(found.items()):
-        at = ", ".join(f"{s}-{e}" for s, e in merged_ranges(ranges))
-        problems.append(
-            f"paragraph {paragraph}, characters {at}, repeats {what}: "
-            "the reviewers must redact it there too"
-        )
-    return problems
+                    found.append(Repeat(where.paragraph, where.ordinal, start, end,
+                                        secret.where, "run"))  # fmt: skip
+    if common is not None:
+        withheld = secret_words(paragraphs, decisions, common, by_case=by_case)
+        texts = {p.ordinal: p.text for p in paragraphs}
+        for run in released:
+            text = texts.get(run.ordinal, "")
+            cased = by_case and _mixed_case(text)
+            for key, (start, end) in zip(run.words, run.ranges, strict=True):
+                if key not in withheld or (cased and _lower_case(text[start:end])):
+                    continue
+                for what in withheld[key]:
+                    found.append(Repeat(run.paragraph, run.ordinal, start, end, what, "word"))
+    return found
+
+
+NAME_GAP = 4  # characters between two hits read as one name ("QUINT, Rosa", "Rosa M. Quint")
+
+
+def repeat_places(
+    paragraphs: Sequence[_Paragraph], found: Iterable[Repeat]
+) -> list[tuple[str, int, str, list[tuple[int, int]]]]:
+    """The repeats grouped by released paragraph and withheld text, as
+    ``(paragraph, ordinal, what, character ranges)`` in paragraph order; hits no
+    more than ``NAME_GAP`` characters apart read as one passage."""
+    texts = {p.ordinal: p.text for p in paragraphs}
+    grouped: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
+    for r in found:
+        grouped.setdefault((r.ordinal, r.paragraph, r.what), []).append((r.start, r.end))
+    out = []
+    for (ordinal, paragraph, what), ranges in sorted(grouped.items()):
+        joined: list[tuple[int, int]] = []
+        text = texts.get(ordinal, "")
+        for start, end in merged_ranges(ranges):
+            gap = text[joined[-1][1] : start] if joined else None
+            if gap is not None and len(gap) <= NAME_GAP and not any(c.isdigit() for c in gap):
+                joined[-1] = (joined[-1][0], end)
+            else:
+                joined.append((start, end))
+        out.append((paragraph, ordinal, what, joined))
+    return out

@@ -20,8 +20,10 @@ How the check works (``assert_nothing_withheld_in``), independently of the relea
   pass because extraction returned nothing).
 - The random plans are made self-consistent first (``consistent``): a paragraph that
   would release a redaction's words or four words running of a withheld paragraph of
-  the same cable is withheld too, as a reviewer would have to, since such a release
-  is refused (``tests/releases/test_repeated_withheld_text.py``).
+  the same cable is withheld too, and so is one that would release a distinctive
+  word of a redaction or name of a withheld paragraph, as a reviewer would have to,
+  since such a release is refused (``test_withheld_text_stays_withheld.py``,
+  ``test_redacted_names_by_word.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pypdf import PdfReader
 
 from cables.ingest import cables_import, sources_from_paths
 from cables.models import Cable
+from releases.document import DecisionIn
 from releases.models import Release
 from tests.releases.conftest import SAMPLES, Plan, decide, import_files
 
@@ -82,6 +85,40 @@ def words_of(text: str) -> list[tuple[str, int, int]]:
 
 
 def consistent(cable: Cable, plan: Plan) -> Plan:
+    """``plan`` as reviewers would have to make it for the approval to go through: every
+    paragraph that would repeat a run of text it withholds elsewhere in the cable
+    withheld as well, and every distinctive word of a redaction or name of a withheld
+    paragraph (``releases.withheld.repeats``, words of the corpus) that a paragraph
+    would release withheld too (again, until nothing is repeated)."""
+    from releases.services import corpus_common_words, paragraph_in
+    from releases.withheld import repeats
+
+    plan = consistent_runs(cable, plan)
+    paragraphs = list(cable.paragraphs.order_by("ordinal"))
+    while True:
+        decisions = {}
+        for p in paragraphs:
+            kind, arg = plan[p.ordinal]
+            spans = (
+                tuple((s["start"], s["end"], s["label"]) for s in arg) if kind == "redact" else ()
+            )
+            label = arg if kind == "withhold" else ""
+            decisions[p.pk] = DecisionIn(p.pk, p.pk, kind, spans, label)  # type: ignore[arg-type]
+        found = [
+            r
+            for r in repeats(
+                [paragraph_in(p) for p in paragraphs], decisions, corpus_common_words()
+            )
+            if r.how == "word"
+        ]
+        if not found:
+            return plan
+        for r in found:
+            plan[r.ordinal] = ("withhold", LABELS[r.ordinal % len(LABELS)])
+        plan = consistent_runs(cable, plan)
+
+
+def consistent_runs(cable: Cable, plan: Plan) -> Plan:
     """``plan`` with every paragraph that would repeat text it withholds elsewhere in the
     cable withheld as well (again, until none does)."""
     paragraphs = [(p.ordinal, words_of(p.text)) for p in cable.paragraphs.order_by("ordinal")]
