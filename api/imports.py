@@ -2,7 +2,8 @@
 
 All or nothing: the upload is imported in one transaction, and if any file
 cannot be imported (it does not parse, or its reference id is stored with other
-text) nothing is kept and the answer names every file, line and problem.
+text) nothing is kept and the answer names every file, line and problem.  A file
+over ``DECLASS_MAX_CABLE_BYTES`` refuses the upload before any file is parsed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from api.permissions import ImportPermission
 from cables.ingest import cables_import
 from cables.models import Cable
-from cables.uploads import upload_source
+from cables.uploads import upload_refusal, upload_source
 
 MAX_FILES = 500
 
@@ -66,7 +67,8 @@ class CableImport(generics.GenericAPIView):
         responses={
             201: ImportResultSerializer,
             400: OpenApiResponse(
-                ImportRefusalSerializer, description="A file cannot be imported; none was."
+                ImportRefusalSerializer,
+                description="A file cannot be imported (or is over the size limit); none was.",
             ),
             409: OpenApiResponse(
                 ImportRefusalSerializer,
@@ -77,19 +79,24 @@ class CableImport(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sources = [upload_source(f) for f in data.validated_data["files"]]
+        files = data.validated_data["files"]
+        oversized = [
+            {"file": refusal.source, "error": str(refusal)}
+            for f in files
+            if (refusal := upload_refusal(f))
+        ]
+        if oversized:  # refused unread, before any file is parsed
+            return self._refused(oversized, status.HTTP_400_BAD_REQUEST)
+        sources = [upload_source(f) for f in files]
         with transaction.atomic():
             report = cables_import(sources, workers=1)
             problems = report.failed or report.conflicts
             if problems:
                 transaction.set_rollback(True)
         if problems:
-            return Response(
-                {
-                    "detail": f"{len(problems)} file(s) cannot be imported; nothing was imported.",
-                    "errors": [{"file": p["source"], "error": p["error"]} for p in problems],
-                },
-                status=status.HTTP_400_BAD_REQUEST if report.failed else status.HTTP_409_CONFLICT,
+            return self._refused(
+                [{"file": p["source"], "error": p["error"]} for p in problems],
+                status.HTTP_400_BAD_REQUEST if report.failed else status.HTTP_409_CONFLICT,
             )
         cables = Cable.objects.filter(pk__in=report.imported_ids).order_by("pk")
         return Response(
@@ -100,4 +107,14 @@ class CableImport(generics.GenericAPIView):
                 "cables": list(cables.values("id", "reference_id")),
             },
             status=status.HTTP_201_CREATED,
+        )
+
+    @staticmethod
+    def _refused(errors: list[dict[str, str]], status_code: int) -> Response:
+        return Response(
+            {
+                "detail": f"{len(errors)} file(s) cannot be imported; nothing was imported.",
+                "errors": errors,
+            },
+            status=status_code,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -19,8 +20,10 @@ from knox import views as knox_views
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from knox.settings import knox_settings
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+
+from api.throttling import LoginRateThrottle
 
 
 def token_issue(*, user: AbstractBaseUser, ttl: timedelta | None = None) -> tuple[AuthToken, str]:
@@ -50,6 +53,29 @@ class TokenScheme(OpenApiAuthenticationExtension):
 class TokenLogin(knox_views.LoginView):
     # A password or a session, never a token (a token would renew itself for ever).
     authentication_classes = [BasicAuthentication, SessionAuthentication]
+    # Attempts by client address (rate "login"); failures by username and address are
+    # also counted by django-axes, which then refuses even the right password.
+    throttle_classes = [LoginRateThrottle]
+    _throttles_checked = False
+
+    def initial(self, request, *args, **kwargs):
+        # The throttle first: DRF checks it after authentication, which a wrong
+        # password ends with a 401, so that failures would never count.
+        self.check_throttles(request)
+        try:
+            super().initial(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):  # set by django-axes
+                raise exceptions.Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail="Too many failed logins for this user from this address.",
+                ) from None
+            raise
+
+    def check_throttles(self, request):
+        if not self._throttles_checked:  # once a request (initial() runs it again)
+            self._throttles_checked = True
+            super().check_throttles(request)
 
     @extend_schema(
         operation_id="auth_login",

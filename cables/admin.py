@@ -13,7 +13,7 @@ from django.urls import URLPattern, path
 
 from cables.ingest import cables_import
 from cables.models import Cable, Paragraph
-from cables.uploads import upload_source
+from cables.uploads import upload_refusal, upload_source
 
 MAX_UPLOAD_FILES = 500
 
@@ -51,6 +51,14 @@ class CableUploadForm(forms.Form):
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ".txt,.html,.htm,.md"}),
         help_text="Raw telegram text, archive HTML pages or Markdown scrapes.",
     )
+
+    def clean_files(self) -> list[object]:
+        """A file over the size limit refuses the upload, named, before any is read."""
+        files = self.cleaned_data["files"]
+        refusals = [str(refusal) for f in files if (refusal := upload_refusal(f))]
+        if refusals:
+            raise forms.ValidationError(refusals)
+        return files
 
 
 @admin.register(Cable)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
     "django_celery_beat",
     "django_htmx",
     "rest_framework",
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login that django-axes refused (too many failures) into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -162,6 +165,7 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
     "workflow.auth_backend.ClearanceModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -171,6 +175,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (django-axes, attempts kept in the database): after
+# DECLASS_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is
+# refused (429), the right password included, for DECLASS_LOGIN_COOLOFF_MINUTES; on the
+# login page, the admin and the API's password login alike.  A success clears the count.
+AXES_FAILURE_LIMIT = env_int("DECLASS_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DECLASS_LOGIN_COOLOFF_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured(
+        "DECLASS_LOGIN_FAILURE_LIMIT and DECLASS_LOGIN_COOLOFF_MINUTES must be at least 1"
+    )
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the API's throttles see it: behind DECLASS_PROXY_COUNT proxies
+# (below), the one the nearest proxy saw; never a header the client could forge.
+AXES_CLIENT_IP_CALLABLE = "api.throttling.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -196,6 +215,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_UPLOAD_MAX_BYTES", 20 * 1024 * 102
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # An upload (admin or API import) may carry up to 500 cable files (api.imports.MAX_FILES).
 DATA_UPLOAD_MAX_NUMBER_FILES = 510
+# The largest cable file accepted (admin upload, API import, manage.py import_cables), in
+# bytes; a larger one is refused by name before it is read.  Real cables are under 40 KB.
+DECLASS_MAX_CABLE_BYTES = env_int("DECLASS_MAX_CABLE_BYTES", 2 * 1024 * 1024)
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "declass@localhost")
@@ -286,6 +308,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error under /api/ is JSON, those Django raises while reading the body too.
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Requests a minute: anonymous by address, users by account; the password login
+    # (api/tokens.py) by address, counted before the password is checked.  Counts live
+    # in the cache (each process's own memory unless CACHES names a shared one).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("DECLASS_API_ANON_RATE", "60/minute"),
+        "user": env_str("DECLASS_API_USER_RATE", "1200/minute"),
+        "login": env_str("DECLASS_API_LOGIN_RATE", "10/minute"),
+    },
+    # Proxies in front of the service (nginx, an ingress): the client is the address
+    # the nearest one saw (X-Forwarded-For); none, REMOTE_ADDR.
+    "NUM_PROXIES": env_int("DECLASS_PROXY_COUNT", 1 if HTTPS else 0),
 }
 # API tokens (knox): the database keeps only a digest of each token, and a token expires
 # this many hours after it is issued (manage.py api_token, POST /api/auth/login/).

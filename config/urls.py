@@ -16,3 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("config.health")),
 ]
+
+# Errors: JSON under /api/, Django's own pages elsewhere (api/errors.py).
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -29,13 +29,24 @@ from workflow.states import TransitionError
 PAGE_SIZE = 25
 
 
+def _page(paginator: Paginator, raw: str | None) -> Page:
+    """The page ``?page=`` asks for (none: the first); past the last page, or not a
+    positive whole number, a 404."""
+    if raw is None or raw == "":
+        raw = "1"
+    if not (raw.isascii() and raw.isdigit()):
+        raise Http404("No such page.")
+    try:
+        return paginator.page(int(raw))
+    except InvalidPage:
+        raise Http404("No such page.") from None
+
+
 @login_required
 def reading_room(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.reading_room(query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = _page(Paginator(selectors.reading_room(query=query), PAGE_SIZE), request.GET.get("page"))
     return render(request, "releases/reading_room.html", {"form": form, "page": page, "q": query})
 
 

@@ -12,6 +12,15 @@ SHARED = Path(os.environ.get("DECLASS_SHARED_DIR", REPO.parent / "shared"))
 CORPUS = SHARED / "cables" / "dev"
 
 
+@pytest.fixture(autouse=True)
+def _no_requests_counted():
+    """Each test starts with no request counted by the API's throttles (in the cache);
+    failed logins counted by django-axes are in the test's database and go with it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def corpus_dir() -> Path:
     """The shared dev corpus; tests that need it skip plainly when it is absent."""

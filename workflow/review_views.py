@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
@@ -36,6 +36,7 @@ from workflow.review import (
     decision_record,
 )
 from workflow.selectors import (
+    MAX_OFFSET,
     QUEUE_STATES,
     paragraph_after_decision,
     queue_cables,
@@ -85,18 +86,38 @@ def queue(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-def _queue_page(fetch: Callable[[int, int], tuple[list[int], int]], number: str | None) -> Page:
-    """A Paginator page whose count and ids came from one query (see queue_page)."""
+def page_number(raw: str | None) -> int:
+    """The page a ``?page=`` asks for: none is the first; anything but a positive
+    whole number (in ASCII digits) is a 404."""
+    if raw is None or raw == "":
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise Http404("No such page.")
+    return int(raw)
+
+
+def paginated(objects: Any, per_page: int, raw: str | None) -> Page:
+    """The page ``?page=`` asks for; past the last page, or not a page number, a 404
+    (the first page of nothing is an empty page)."""
     try:
-        wanted = max(1, int(number or 1))
-    except ValueError:
-        wanted = 1
-    ids, total = fetch((wanted - 1) * PAGE_SIZE, PAGE_SIZE)
+        return Paginator(objects, per_page).page(page_number(raw))
+    except InvalidPage:
+        raise Http404("No such page.") from None
+
+
+def _queue_page(fetch: Callable[[int, int], tuple[list[int], int]], number: str | None) -> Page:
+    """A Paginator page whose count and ids came from one query (see queue_page); past
+    the last page, or not a page number, a 404."""
+    wanted = page_number(number)
+    offset = (wanted - 1) * PAGE_SIZE
+    if offset > MAX_OFFSET:  # past the end of any queue (OFFSET is a bigint)
+        raise Http404("No such page.")
+    ids, total = fetch(offset, PAGE_SIZE)
     paginator = Paginator(range(total), PAGE_SIZE)
-    if not ids and wanted > paginator.num_pages:  # past the end: show the last page
-        wanted = paginator.num_pages
-        ids, _ = fetch((wanted - 1) * PAGE_SIZE, PAGE_SIZE)
-    page = paginator.page(wanted)
+    try:
+        page = paginator.page(wanted)
+    except InvalidPage:
+        raise Http404("No such page.") from None
     page.object_list = queue_cables(ids)
     return page
 
@@ -291,7 +312,7 @@ def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
 @permission_required("audit.view_auditevent", raise_exception=True)
 def audit(request: HttpRequest) -> HttpResponse:
     form, events = _audit_events(request)
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page = paginated(events, 100, request.GET.get("page"))
     return render(request, "workflow/audit.html", {"form": form, "page": page})
 
 

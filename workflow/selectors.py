@@ -118,6 +118,10 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
     )
 
 
+# PostgreSQL's OFFSET is a bigint: a larger one is an error, not an empty page.
+MAX_OFFSET = 2**63 - 1
+
+
 def queue_page(
     *, user: object, filters: CableFilters, state: str, offset: int, limit: int
 ) -> tuple[list[int], int]:
@@ -128,8 +132,11 @@ def queue_page(
     index (``QueueEntry``): the user's rows and their groups', in date order.
     A filter on one state, superusers and other databases read the status table
     (``review_queue``), which gives the same answer at a cost that grows with the
-    number of cables the user holds.
+    number of cables the user holds.  An offset past any possible queue finds no ids.
     """
+    if not 0 <= offset <= MAX_OFFSET:
+        _, total = queue_page(user=user, filters=filters, state=state, offset=0, limit=1)
+        return [], total
     if _queue_index_serves(user, state):
         return _queue_index_page(user, filters, offset=offset, limit=limit)
     statuses = review_queue(user=user, filters=filters, state=state)

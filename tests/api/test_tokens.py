@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -70,7 +71,7 @@ def test_a_token_from_the_login_authenticates(alice):
 
 def test_a_logged_in_session_may_ask_for_a_token(alice):
     browser = APIClient(enforce_csrf_checks=True)
-    assert browser.login(username="alice", password=PASSWORD)
+    assert browser.login(username="alice", password=PASSWORD, request=RequestFactory().post("/"))
     browser.get("/login/")  # sets the CSRF cookie, as the page would
     csrf = browser.cookies["csrftoken"].value
 
@@ -150,7 +151,7 @@ def test_logout_all_revokes_every_token_of_the_user_and_no_one_elses(alice):
 def test_a_lost_token_is_revoked_from_a_logged_in_session(alice):
     lost = login()
     browser = APIClient()
-    assert browser.login(username="alice", password=PASSWORD)
+    assert browser.login(username="alice", password=PASSWORD, request=RequestFactory().post("/"))
 
     assert browser.post("/api/auth/logoutall/").status_code == 204
 

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from cables.ingest import DEFAULT_BATCH_SIZE, cables_import, expand_paths, sources_from_paths
+from cables.ingest import (
+    DEFAULT_BATCH_SIZE,
+    CableSource,
+    cables_import,
+    expand_paths,
+    sources_from_paths,
+)
+from cables.parsing import ParseError
+from cables.uploads import oversize
 
 
 class Command(BaseCommand):
@@ -36,7 +46,7 @@ class Command(BaseCommand):
         show_bar = not options["no_progress"] and sys.stderr.isatty()
         with tqdm(total=len(paths), unit="cable", disable=not show_bar, file=sys.stderr) as bar:
             report = cables_import(
-                sources_from_paths(paths),
+                _within_limit(paths),
                 batch_size=options["batch_size"],
                 workers=options["workers"],
                 on_progress=bar.update,
@@ -58,3 +68,17 @@ class Command(BaseCommand):
             self.stderr.write(f"conflict: {item['error']}")
         for item in summary["failed"]:
             self.stderr.write(f"failed: {item['error']}")
+
+
+def _within_limit(paths: Sequence[Path]) -> Iterator[CableSource | ParseError]:
+    """The files' sources, a file over DECLASS_MAX_CABLE_BYTES replaced, unread, by an
+    error naming it: it is reported as failed and the others are imported."""
+    for path in paths:
+        try:
+            problem = oversize(path.stat().st_size)
+        except OSError:
+            problem = None  # the worker reading it reports why it cannot
+        if problem:
+            yield ParseError(problem, source=str(path))
+        else:
+            yield from sources_from_paths([path])
