@@ -359,11 +359,14 @@ class Matcher:
         offset = len(self._terms)
         regexes = self._regexes
         add_hit = hits.append
-        subjects = _Subjects(text, ascii_data)
+        subjects = None if ascii_data is not None else _Subjects(text)
         for expr, ends in regex_ends.items():
             regex = regexes[expr - offset]
             rule = info[regex.rule]
-            search = subjects.search_for(regex)
+            if subjects is None:  # ASCII text: its bytes, whose offsets are the characters'
+                search = partial(regex.pattern.Match, _UNANCHORED, ascii_data)
+            else:
+                search = subjects.search_for(regex)
             if regex.lead_longest:
                 spans = _lead_matches(regex, search, ends, len(text))
             else:
@@ -372,7 +375,10 @@ class Matcher:
                 add_hit(_new_hit(Hit, span + rule))
         for regex in self._unfiltered:
             rule = info[regex.rule]
-            search = subjects.search_for(regex)
+            if subjects is None:
+                search = partial(regex.pattern.Match, _UNANCHORED, ascii_data)
+            else:
+                search = subjects.search_for(regex)
             position = 0
             while True:
                 span = search(position, len(text))[0]
@@ -391,7 +397,8 @@ _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 
 class _Subjects:
-    """RE2's search over one paragraph, by character offsets (see :meth:`search_for`).
+    """RE2's search over one non-ASCII paragraph, by character offsets (see :meth:`search_for`;
+    ASCII text is searched as its bytes, whose offsets are the characters').
 
     The RE2 objects are called directly: the ``re2`` module's ``search`` builds a match object
     and, for a ``str``, encodes the whole text again on every call.  RE2 searches
@@ -399,26 +406,22 @@ class _Subjects:
     beyond it.
     """
 
-    __slots__ = ("_latin1", "_text", "_utf8", "ascii")
+    __slots__ = ("_latin1", "_text", "_utf8")
 
-    def __init__(self, text: str, ascii_data: bytes | None) -> None:
+    def __init__(self, text: str) -> None:
         self._text = text
-        self.ascii = ascii_data
         self._latin1: bytes | None = None
-        if ascii_data is None:
-            try:
-                self._latin1 = text.encode("latin-1")
-            except UnicodeEncodeError:
-                pass
+        try:
+            self._latin1 = text.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
         self._utf8: bytes | None = None
 
     def search_for(self, regex: _RegexRule) -> _Search:
-        """Bytes whose offsets are the characters' where possible: ASCII text as its bytes,
-        Latin-1 text (most cables with a non-ASCII character carry only ``¶`` or accents)
-        with the rule's Latin-1 program; other text, or a rule without a Latin-1 program,
-        as UTF-8 with offsets converted each way."""
-        if self.ascii is not None:
-            return partial(regex.pattern.Match, _UNANCHORED, self.ascii)
+        """Bytes whose offsets are the characters' where possible: Latin-1 text (most cables
+        with a non-ASCII character carry only ``¶`` or accents) with the rule's Latin-1
+        program; other text, or a rule without a Latin-1 program, as UTF-8 with offsets
+        converted each way."""
         if self._latin1 is not None and regex.latin1 is not None:
             return partial(regex.latin1.Match, _UNANCHORED, self._latin1)
         if self._utf8 is None:
