@@ -256,11 +256,18 @@ def _session_for(user) -> str:  # type: ignore[no-untyped-def]
     """A logged-in session, as django.contrib.auth.login would store it."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.backends import ModelBackend
     from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.module_loading import import_string
 
     session = SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]  # the login backend
+    # The configured backend that logs users in (not a lockout check before it).
+    session[BACKEND_SESSION_KEY] = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if issubclass(import_string(path), ModelBackend)
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
