@@ -9,6 +9,8 @@ permission, checked here and again in the service.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import InvalidPage, Page, Paginator
@@ -20,7 +22,14 @@ from django.views.decorators.http import require_POST
 from releases import selectors
 from releases.forms import ReleaseRequestForm, SearchForm
 from releases.models import Release
-from releases.services import ReleaseError, release_request
+from releases.services import (
+    ApprovalShown,
+    ReleaseError,
+    RepeatsWithheld,
+    StaleApproval,
+    approval_shown,
+    release_request,
+)
 from workflow import consistency as workflow_consistency
 from workflow import permissions
 from workflow import selectors as workflow_selectors
@@ -78,16 +87,38 @@ def download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return response
 
 
+def _repeats_shown(cable: Any, exc: RepeatsWithheld) -> list[dict[str, Any]]:
+    """Where the decisions would release what they withhold, with the released text at
+    each place (the page shows these paragraphs' released text anyway, and only a
+    user cleared for every paragraph gets this far)."""
+    texts = dict(cable.paragraphs.values_list("ordinal", "text"))
+    return [
+        {"paragraph": paragraph, "what": what,
+         "quotes": [texts.get(ordinal, "")[s:e] for s, e in ranges]}
+        for paragraph, ordinal, what, ranges in exc.places
+    ]  # fmt: skip
+
+
 @require_POST
 @login_required
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve the cable's release (and queue it): the approval page's form posts here."""
+    """Approve the cable's release (and queue it): the approval page's form posts here.
+
+    The form carries a digest of what the page showed (header, paragraphs,
+    decisions): if the cable changed since, or its decisions release what they
+    withhold elsewhere, the answer is the page as the cable is now, status 409,
+    saying what changed or where, and nothing is approved."""
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
     form = ReleaseRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
         return redirect("releases:approval", cable.pk)
     data = form.cleaned_data
+    shown = ApprovalShown(
+        digest=data["approval_digest"],
+        decisions=data["decisions_shown"],
+        header=data["header_shown"],
+    )
     try:
         release = release_request(
             user=request.user,
@@ -95,7 +126,12 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             acknowledge_conflicts=data["acknowledge_conflicts"],
             conflicts_digest=data["conflicts_digest"],
             case_number=data["case_number"],
+            shown=shown,
         )
+    except StaleApproval as exc:
+        return _approval_page(request, cable, status=409, stale=exc.changes)
+    except RepeatsWithheld as exc:
+        return _approval_page(request, cable, status=409, repeats=_repeats_shown(cable, exc))
     except (ReleaseError, TransitionError) as exc:
         messages.error(request, str(exc))
         return redirect("releases:approval", cable.pk)
@@ -114,6 +150,14 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     """The release authority's page: every paragraph's decision, conflicts with other
     cables, the cable's releases; then approve the release (releases:approve) or return."""
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
+    return _approval_page(request, cable)
+
+
+def _approval_page(
+    request: HttpRequest, cable: Any, status: int = 200, **extra: Any
+) -> HttpResponse:
+    cable.status.refresh_from_db()
+    shown = approval_shown(cable)  # before reading the page: a change in between is caught
     data = workflow_selectors.review_page(user=request.user, cable=cable)
     release = selectors.approval_release(
         user=request.user, cable=cable, state=cable.status.review_state
@@ -121,4 +165,5 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "releases/approval.html", {
         "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
         "conflict_cables_shown": workflow_consistency.cables_shown(request.user, release.conflicts),
-    })  # fmt: skip
+        "shown": shown, **extra,
+    }, status=status)  # fmt: skip

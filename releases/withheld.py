@@ -497,13 +497,14 @@ def common_words(
 
 def distinctive(word: str, common: Collection[str]) -> bool:
     """A word that can name someone or something: not a stop word, not common in the
-    corpus, not a single character, not a number."""
-    return (
-        len(word) > 1
-        and not word.isdigit()
-        and word not in STOP_WORDS
-        and word not in common
-    )  # fmt: skip
+    corpus, not a single character; a number only from three digits on and when it is
+    no year (1900-2099): a day or a count says nothing alone, a telephone or passport
+    number does."""
+    if len(word) < 2 or word in STOP_WORDS or word in common:
+        return False
+    if word.isdigit():
+        return len(word) >= 3 and not (len(word) == 4 and 1900 <= int(word) <= 2099)
+    return True
 
 
 _SENTENCE_END = frozenset(".!?:;")
@@ -625,13 +626,16 @@ def repeats(
 ) -> list[Repeat]:
     """Every place a released paragraph repeats withheld text of the same cable.
 
-    Two checks.  By runs (always): a redaction's words whole and in order, or a
-    run of ``REPEAT_WORDS`` words of a withheld paragraph.  By words (when
-    ``common`` is given, the words common in the corpus): each distinctive word of
-    a redaction, and each distinctive proper name of a withheld paragraph, wherever
-    a released paragraph shows it, in any order or case ("Rosa Quint" redacted
-    is repeated by "QUINT, Rosa" and by "Rosa M. Quint").  ``common=None`` skips
-    the word check (a pure check of outputs, with no corpus to say what is common).
+    Given ``common`` (the words common in the corpus), by words: each distinctive
+    word of a redaction, and each distinctive proper name of a withheld paragraph,
+    wherever a released paragraph shows it, in any order or case ("Rosa Quint"
+    redacted is repeated by "QUINT, Rosa" and by "Rosa M. Quint"); and by runs for
+    withheld paragraphs: ``REPEAT_WORDS`` words of one running.  A redaction of
+    common words only ("the Embassy") then blocks nothing: its words are in
+    paragraphs everywhere, and a release showing "the Embassy" elsewhere tells
+    nothing of what was redacted.  Without ``common`` (a pure check of outputs,
+    with no corpus to say what is common), a redaction is checked by its words
+    whole and in order instead.
 
     ``by_case`` (the default): where the text has both small and capital letters, a
     word written in small letters is ordinary vocabulary, neither a name withheld
@@ -644,6 +648,8 @@ def repeats(
     shown = _Shown(released)
     found: list[Repeat] = []
     for secret in secrets:
+        if common is not None and secret.kind == "redaction":
+            continue  # checked by its distinctive words below
         for run in _windows(secret):
             if shown.shows(run):
                 for where, start, end in shown.places(run):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -28,9 +31,17 @@ def as_authority(client, authority, reviewed):
     return client
 
 
+def form_fields(client, cable):
+    """The hidden fields of the approval form, as the page serves them."""
+    page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
+    return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page))
+
+
 def approve(client, cable, **data):
-    """Post the approval, then load the page it redirects to (after any queued task ran)."""
-    response = client.post(reverse("releases:approve", args=[cable.pk]), data)
+    """Post the approval form as loaded from the page (``data`` on top), then load the page
+    it redirects to (after any queued task ran)."""
+    fields = {k: html.unescape(v) for k, v in form_fields(client, cable).items()}
+    response = client.post(reverse("releases:approve", args=[cable.pk]), {**fields, **data})
     assert response.status_code == 302
     return response
 
