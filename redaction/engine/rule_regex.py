@@ -150,12 +150,15 @@ def regex_problems(pattern: str) -> list[str]:
             f"uses {repeat}, which RE2 reads as plain text: write "
             f"{{0,{repeat[2:-1]}}} for a repeat, or \\{{ for the brace"
         ]
-    if tree.getwidth()[0] == 0:
-        return [
-            "can match the empty string, which would propose empty redactions; "
-            "make at least one character mandatory"
-        ]
-    return _hyperscan_problems(pattern)
+    try:
+        if tree.getwidth()[0] == 0:
+            return [
+                "can match the empty string, which would propose empty redactions; "
+                "make at least one character mandatory"
+            ]
+        return _hyperscan_problems(pattern)
+    except RecursionError:
+        return ["is nested too deeply"]
 
 
 def _re2_message(exc: Exception) -> str:

@@ -121,6 +121,11 @@ def test_end_of_text_is_written_as_re2_writes_it():
     validate_rule(regex_rule(r"SECRET\z"))
 
 
+@pytest.mark.parametrize("depth", [300, 500])
+def test_a_deeply_nested_regex_is_refused_not_crashed_on(depth):
+    assert "is nested too deeply" in refusal(regex_rule("(" * depth + "a" + ")" * depth))
+
+
 def test_a_regex_matching_the_empty_string_is_refused():
     assert "can match the empty string" in refusal(regex_rule(r"\d*"))
     assert "can match the empty string" in refusal(regex_rule(r"\b"))
