@@ -79,11 +79,11 @@ def database_settings(var_dir: Path, name: str = DATABASE) -> dict[str, Any]:
         raise RuntimeError(f"the embedded PostgreSQL in {data_dir(var_dir)} has no Unix socket")
     host, port = str(info.socket_dir), str(info.port or 5432)
     _ensure_database(host, port, name)
+    # No PASSWORD (Django's default, empty): trust authentication, on a Unix socket only.
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
         "USER": USER,
-        "PASSWORD": "",
         "HOST": host,
         "PORT": port,
     }
