@@ -55,21 +55,26 @@ def _byte_map() -> np.ndarray:
 
 
 _BYTE_MAP = _byte_map()
-_powers = np.ones(1, dtype=np.uint64)
-_inverse_powers = np.ones(1, dtype=np.uint64)
+_tables = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
 
 
 def _powers_upto(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """PRIME**i and PRIME**-i modulo 2**64 for i < n (grown on demand, kept)."""
-    global _powers, _inverse_powers
-    if len(_powers) < n:
-        size = max(n, 2 * len(_powers), 1 << 16)
+    """PRIME**i and PRIME**-i modulo 2**64 for i < n (grown on demand, kept).
+
+    Both tables are built apart and published together as one tuple: threads of a
+    web server read them while another may be growing them.
+    """
+    global _tables
+    tables = _tables
+    if len(tables[0]) < n:
+        size = max(n, 2 * len(tables[0]), 1 << 16)
         with np.errstate(over="ignore"):
-            _powers = np.ones(size, dtype=np.uint64)
-            np.cumprod(np.full(size - 1, _PRIME, dtype=np.uint64), out=_powers[1:])
-            _inverse_powers = np.ones(size, dtype=np.uint64)
-            np.cumprod(np.full(size - 1, _PRIME_INV, dtype=np.uint64), out=_inverse_powers[1:])
-    return _powers[:n], _inverse_powers[:n]
+            powers = np.ones(size, dtype=np.uint64)
+            np.cumprod(np.full(size - 1, _PRIME, dtype=np.uint64), out=powers[1:])
+            inverse = np.ones(size, dtype=np.uint64)
+            np.cumprod(np.full(size - 1, _PRIME_INV, dtype=np.uint64), out=inverse[1:])
+        tables = _tables = (powers, inverse)
+    return tables[0][:n], tables[1][:n]
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
