@@ -11,7 +11,7 @@ def test_threads_hashing_texts_of_growing_length_all_get_their_hashes(monkeypatc
     # Start from empty tables, so that every thread may find them too short and grow them.
     empty = (minhash._tables[0][:1].copy(), minhash._tables[1][:1].copy())
     monkeypatch.setattr(minhash, "_tables", empty)
-    texts = [("word%d " % i) * (200 * (i % 40 + 1)) for i in range(400)]
+    texts = [f"word{i} " * (200 * (i % 40 + 1)) for i in range(400)]
     expected = [len(t.split()) for t in texts]
 
     def words_of(text: str) -> int:
