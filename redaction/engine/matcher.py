@@ -95,8 +95,10 @@ class _TermExpr(NamedTuple):
 
 class _RegexRule(NamedTuple):
     rule: int  # index into Matcher._rules
-    pattern: Any  # the RE2 object of compile_rule_regex (never Python's re), see _Subjects
-    latin1: Any  # compile_rule_regex_latin1's, for Latin-1 text (or None)
+    # RE2's Match(anchor, bytes, pos, endpos) of compile_rule_regex's program (never Python's
+    # re), and of compile_rule_regex_latin1's for Latin-1 text (or None): see _Subjects.
+    match: Any
+    latin1: Any
     width: int  # longest possible match, in characters (or _UNBOUNDED_WIDTH)
     # When hyperscan looks for the part every match begins with (see _regex_expression), the
     # shortest and longest width of that part; 0 when it looks for whole matches.
@@ -188,8 +190,8 @@ class Matcher:
             latin1 = compile_rule_regex_latin1(source)
             regex = _RegexRule(
                 index,
-                compile_rule_regex(source)._regexp,
-                None if latin1 is None else latin1._regexp,
+                compile_rule_regex(source)._regexp.Match,
+                None if latin1 is None else latin1._regexp.Match,
                 _max_width(source),
             )
             regex, expression = _regex_expression(regex, source)
@@ -364,24 +366,24 @@ class Matcher:
             regex = regexes[expr - offset]
             rule = info[regex.rule]
             if subjects is None:  # ASCII text: its bytes, whose offsets are the characters'
-                search = partial(regex.pattern.Match, _UNANCHORED, ascii_data)
+                match, subject = regex.match, ascii_data
             else:
-                search = subjects.search_for(regex)
+                match, subject = subjects.search_for(regex)
             if regex.lead_longest:
-                spans = _lead_matches(regex, search, ends, len(text))
+                spans = _lead_matches(regex, match, subject, ends, len(text))
             else:
-                spans = _regex_matches(regex.width, search, ends)
+                spans = _regex_matches(regex.width, match, subject, ends)
             for span in spans:
                 add_hit(_new_hit(Hit, span + rule))
         for regex in self._unfiltered:
             rule = info[regex.rule]
             if subjects is None:
-                search = partial(regex.pattern.Match, _UNANCHORED, ascii_data)
+                match, subject = regex.match, ascii_data
             else:
-                search = subjects.search_for(regex)
+                match, subject = subjects.search_for(regex)
             position = 0
             while True:
-                span = search(position, len(text))[0]
+                span = match(_UNANCHORED, subject, position, len(text))[0]
                 if span[0] < 0:
                     break
                 add_hit(_new_hit(Hit, span + rule))
@@ -390,9 +392,10 @@ class Matcher:
 
 _new_hit = tuple.__new__  # Hit._make without its length check: the tuples are built right here
 
-# search(pos, endpos) -> [(start, end)] of RE2's first match in text[pos:endpos], in
-# characters; [(-1, -1)] when there is none.
-_Search = Callable[[int, int], list[tuple[int, int]]]
+# match(anchor, subject, pos, endpos) -> [(start, end)] of RE2's first match in
+# text[pos:endpos], in characters; [(-1, -1)] when there is none.  As RE2's own Match when the
+# subject's bytes are the text's characters (ASCII or Latin-1), see _Subjects.
+_Match = Callable[[Any, Any, int, int], list[tuple[int, int]]]
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 
@@ -417,25 +420,26 @@ class _Subjects:
             pass
         self._utf8: bytes | None = None
 
-    def search_for(self, regex: _RegexRule) -> _Search:
+    def search_for(self, regex: _RegexRule) -> tuple[_Match, Any]:
         """Bytes whose offsets are the characters' where possible: Latin-1 text (most cables
         with a non-ASCII character carry only ``¶`` or accents) with the rule's Latin-1
         program; other text, or a rule without a Latin-1 program, as UTF-8 with offsets
         converted each way."""
         if self._latin1 is not None and regex.latin1 is not None:
-            return partial(regex.latin1.Match, _UNANCHORED, self._latin1)
+            return regex.latin1, self._latin1
         if self._utf8 is None:
             self._utf8 = self._text.encode("utf-8")
-        return partial(_search_utf8, regex.pattern, self._text, self._utf8)
+        return partial(_match_utf8, regex.match, self._text), self._utf8
 
 
-def _search_utf8(
-    program: Any, text: str, utf8: bytes, pos: int, endpos: int
+def _match_utf8(
+    program: _Match, text: str, anchor: Any, utf8: bytes, pos: int, endpos: int
 ) -> list[tuple[int, int]]:
+    """RE2's Match on the UTF-8 text, by character offsets."""
     # Slicing and encoding (or decoding) is C work, and faster than re2's offset helpers.
     start_byte = len(text[:pos].encode("utf-8"))
     end_byte = start_byte + len(text[pos:endpos].encode("utf-8"))
-    first, last = program.Match(_UNANCHORED, utf8, start_byte, end_byte)[0]
+    first, last = program(anchor, utf8, start_byte, end_byte)[0]
     if first < 0:
         return [(-1, -1)]
     start = pos + len(utf8[start_byte:first].decode("utf-8"))
@@ -458,7 +462,9 @@ def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]
     return hits
 
 
-def _regex_matches(width: int, search: _Search, ends: list[int]) -> list[tuple[int, int]]:
+def _regex_matches(
+    width: int, match: _Match, subject: Any, ends: list[int]
+) -> list[tuple[int, int]]:
     """Exactly RE2's ``finditer`` over the text, given every offset where a match could end.
 
     Rule regexes never match the empty string, so each match ends after it starts and the next
@@ -479,7 +485,7 @@ def _regex_matches(width: int, search: _Search, ends: list[int]) -> list[tuple[i
     position = max(0, ends[0] - width)
     out = []
     while True:
-        span = search(position, endpos)[0]
+        span = match(_UNANCHORED, subject, position, endpos)[0]
         if span[0] < 0:
             return out
         out.append(span)
@@ -490,7 +496,7 @@ def _regex_matches(width: int, search: _Search, ends: list[int]) -> list[tuple[i
 
 
 def _lead_matches(
-    regex: _RegexRule, search: _Search, leads: list[int], length: int
+    regex: _RegexRule, match: _Match, subject: Any, leads: list[int], length: int
 ) -> list[tuple[int, int]]:
     """Exactly RE2's ``finditer`` over the text, given every end of the regex's leading part.
 
@@ -509,7 +515,7 @@ def _lead_matches(
         j = bisect.bisect_left(leads, position + shortest)
         if j == len(leads):
             return out
-        span = search(max(position, leads[j] - longest), length)[0]
+        span = match(_UNANCHORED, subject, max(position, leads[j] - longest), length)[0]
         if span[0] < 0:
             return out
         out.append(span)
