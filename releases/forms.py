@@ -19,7 +19,7 @@ class ReleaseRequestForm(forms.Form):
         max_length=64,
         error_messages={"required": "the approval form is out of date: load the page again"},
     )
-    decisions_shown = forms.CharField(max_length=20_000, required=False)
+    decisions_shown = forms.CharField(max_length=200_000, required=False)
     header_shown = forms.CharField(max_length=2_000, required=False)
 
 

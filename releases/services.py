@@ -282,13 +282,17 @@ def approval_changes(cable: Cable, shown: ApprovalShown) -> list[str]:
     if shown.digest == now.digest:
         return []
     changes: list[str] = []
-    before, after = _pairs(shown.decisions), _pairs(now.decisions)
-    ids = {int(v) for v in [*before.values(), *after.values()] if v.isdigit() and v != "0"}
+    before = {
+        k: int(v) if v.isascii() and v.isdigit() else 0
+        for k, v in _pairs(shown.decisions).items()
+    }  # fmt: skip
+    after = {k: int(v) for k, v in _pairs(now.decisions).items()}
+    ids = {v for v in [*before.values(), *after.values()] if v}
     rows = {d.pk: d for d in Decision.objects.filter(cable=cable, pk__in=ids)}
     paragraphs = {str(p.pk): p for p in cable.paragraphs.order_by("ordinal")}
     for pid, p in paragraphs.items():
-        old = rows.get(int(before.get(pid, "0") or 0)) if pid in before else None
-        new = rows.get(int(after.get(pid, "0") or 0))
+        old = rows.get(before[pid]) if pid in before else None
+        new = rows.get(after.get(pid, 0))
         if pid in before and _decision_view(old) == _decision_view(new):
             continue
         where = f"paragraph {p.number or p.ordinal}"

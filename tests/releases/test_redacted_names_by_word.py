@@ -131,6 +131,7 @@ def test_once_the_reviewers_redact_every_form_the_release_carries_the_name_nowhe
         assert "quint" not in text and "rosa" not in text, name
     # the subject's "QUINT, ROSA" is boxed; the reading room does not find the name
     assert "quint" not in release.title.casefold()
+
     def found(query: str) -> list[int]:
         page = client.get(reverse("releases:reading_room"), {"q": query}).context["page"]
         return [r.pk for r in page]
