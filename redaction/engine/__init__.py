@@ -7,8 +7,10 @@ Pure Python (no Django): the workflow app stores rule specs and calls in here.
     matcher = compile_rules([TermListRule(id=1, version=1, label="(b)(6)", terms=("Doe",))])
     proposal = propose("Ambassador Jane Doe said", 1, [], matcher)
 
-The matcher needs hyperscan (in requirements.txt); labels, rules and validation do not,
-so they are imported eagerly and the matcher only when first used.
+The matcher needs hyperscan and google-re2 (in requirements.txt); labels and rules do not,
+so they are imported eagerly and the matcher only when first used.  Validating a rule regex
+compiles it with RE2 and, where hyperscan is installed, with hyperscan: no backtracking
+engine ever runs an admin's regex (see :mod:`.rule_regex`).
 """
 
 from __future__ import annotations
