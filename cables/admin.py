@@ -1,37 +1,23 @@
-"""Admin for cables: list, search and read cables with their paragraphs; upload more."""
+"""The cable upload the admin offers: the form, and the view that imports the files.
+
+The cable admin itself (list, change page with paragraphs) shows cable text, so it
+is registered by the workflow (``workflow.cable_admin``), which knows who may read
+what; it takes the upload from here (``CableUploadMixin``).
+"""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from cables.ingest import cables_import
-from cables.models import Cable, Paragraph
 from cables.uploads import upload_refusal, upload_source
 
 MAX_UPLOAD_FILES = 500
-
-
-class ParagraphInline(admin.TabularInline):
-    model = Paragraph
-    fields = ("number", "marking_display", "explicit", "text")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    @admin.display(description="marking")
-    def marking_display(self, obj: Paragraph) -> str:
-        return str(obj.marking)
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,134 +47,20 @@ class CableUploadForm(forms.Form):
         return files
 
 
-@admin.register(Cable)
-class CableAdmin(admin.ModelAdmin):
-    list_display = (
-        "reference_id",
-        "sent_at",
-        "origin",
-        "classification_display",
-        "subject",
-        "paragraph_count",
-        "declass_date",
-        "review_state",
-    )
-    list_select_related = ("status",)
-    list_filter = ("level", "status__review_state", "source_format")
-    search_fields = ("reference_id", "subject", "origin")
-    date_hierarchy = "sent_at"
-    inlines = [ParagraphInline]
-    list_per_page = 50
-    show_full_result_count = False
-    readonly_fields = [
-        *(f.name for f in Cable._meta.concrete_fields if f.name != "id"),
-        "declass_date",
-        "review_state",
-    ]
-    fieldsets = (
-        (None, {"fields": ("reference_id", "subject", "review_state")}),
-        (
-            "Header",
-            {
-                "fields": (
-                    "dtg",
-                    "sent_at",
-                    "origin",
-                    "originator",
-                    "precedence",
-                    "to_addressees",
-                    "info_addressees",
-                    "level",
-                    "controls",
-                    "banner",
-                    "captions",
-                    "executive_order",
-                    "decl",
-                    "classified_by",
-                    "reasons",
-                    "tags",
-                    "references",
-                    "section_count",
-                    "signature",
-                )
-            },
-        ),
-        (
-            "Declassification",
-            {
-                "fields": (
-                    "declass_date",
-                    "declass_kind",
-                    "declass_rule",
-                    "declass_review_required",
-                    "declass_explanation",
-                    "declass_warnings",
-                    "declass_flags",
-                    "declass_computed_at",
-                )
-            },
-        ),
-        (
-            "Source",
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    "source_name",
-                    "source_format",
-                    "parse_warnings",
-                    "from_metadata",
-                    "sha256",
-                    "imported_at",
-                    "raw_text",
-                ),
-            },
-        ),
-    )
-
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        # A correlated subquery, counted only for the rows shown: a JOIN with GROUP BY
-        # would aggregate every paragraph of every cable before paging.
-        count = (
-            Paragraph.objects.filter(cable=OuterRef("pk"))
-            .order_by()
-            .values("cable")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super().get_queryset(request).annotate(_paragraphs=Coalesce(Subquery(count), Value(0)))
-        )
-
-    @admin.display(description="declassification date", ordering="status__declass_date")
-    def declass_date(self, obj: Cable) -> object:
-        return obj.status.declass_date if hasattr(obj, "status") else None
-
-    @admin.display(description="state", ordering="status__review_state")
-    def review_state(self, obj: Cable) -> str:
-        return obj.status.get_review_state_display() if hasattr(obj, "status") else "—"
-
-    @admin.display(description="classification", ordering="level")
-    def classification_display(self, obj: Cable) -> str:
-        return str(obj.classification)
-
-    @admin.display(description="¶", ordering="_paragraphs")
-    def paragraph_count(self, obj: Cable) -> int:
-        return obj._paragraphs  # type: ignore[attr-defined]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+class CableUploadMixin:
+    """For the cable ModelAdmin: an upload page (``admin:cables_cable_upload``)."""
 
     def get_urls(self) -> list[URLPattern]:
         upload = path(
             "upload/",
-            self.admin_site.admin_view(self.upload_view),
+            self.admin_site.admin_view(self.upload_view),  # type: ignore[attr-defined]
             name="cables_cable_upload",
         )
-        return [upload, *super().get_urls()]
+        return [upload, *super().get_urls()]  # type: ignore[misc]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         """Upload cable files; they go through the same import service as the command."""
-        if not self.has_change_permission(request):
+        if not self.has_change_permission(request):  # type: ignore[attr-defined]
             return redirect("admin:index")
         form = CableUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -198,9 +70,9 @@ class CableAdmin(admin.ModelAdmin):
             _report_messages(request, report.as_dict())
             return redirect("admin:cables_cable_changelist")
         context = {
-            **self.admin_site.each_context(request),
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "form": form,
-            "opts": self.model._meta,
+            "opts": self.model._meta,  # type: ignore[attr-defined]
             "title": "Upload cables",
         }
         return TemplateResponse(request, "admin/cables/cable/upload.html", context)

@@ -1,4 +1,10 @@
-"""Admin for redaction rules: versioned, dry-run before activation."""
+"""Admin for redaction rules: versioned, dry-run before activation.
+
+The dry run and the proposed redactions show cable text, and only the workflow
+knows who may read which paragraph: it registers these admins
+(``workflow.cable_admin``), filling in ``readable_paragraphs``.  Here that
+answers nothing (default deny), so a page registered without it shows no text.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from audit.admin import ReadOnlyAdmin
+from cables.models import Paragraph
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
 from redaction.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
@@ -54,7 +62,11 @@ class RuleVersionInline(admin.TabularInline):
         return False
 
 
-@admin.register(RedactionRule)
+def no_paragraphs(request: HttpRequest) -> QuerySet[Paragraph]:
+    """The paragraphs the requesting user may read, as far as this app knows: none."""
+    return Paragraph.objects.none()
+
+
 class RedactionRuleAdmin(admin.ModelAdmin):
     form = RuleForm
     list_display = (
@@ -72,6 +84,10 @@ class RedactionRuleAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "active", "active_version", "updated_at", "updated_by")
     inlines = [RuleVersionInline]
     change_form_template = "admin/redaction/redactionrule/change_form.html"
+
+    def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        """What the dry run may show the text of (the workflow's admin says)."""
+        return no_paragraphs(request)
 
     def save_model(self, request: HttpRequest, obj: RedactionRule, form: Any, change: bool) -> None:
         rule_save(rule=obj, user=request.user)
@@ -106,7 +122,7 @@ class RedactionRuleAdmin(admin.ModelAdmin):
     def dry_run_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """What the latest version would hit, and what it adds or removes against the live one."""
         rule = self._rule(request, pk)
-        result = rule_dry_run(rule)
+        result = rule_dry_run(rule, readable=self.readable_paragraphs(request))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -137,8 +153,15 @@ class RedactionRuleAdmin(admin.ModelAdmin):
         return redirect("admin:redaction_redactionrule_change", pk)
 
 
-@admin.register(ProposedRedaction)
 class ProposedRedactionAdmin(ReadOnlyAdmin):
     list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules")
     list_select_related = ("cable",)
     raw_id_fields = ("cable", "paragraph")
+
+    def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        """Proposals are listed only on these paragraphs (the workflow's admin says)."""
+        return no_paragraphs(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProposedRedaction]:
+        readable = self.readable_paragraphs(request).order_by().values("pk")
+        return super().get_queryset(request).filter(paragraph__in=readable)

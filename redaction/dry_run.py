@@ -6,6 +6,12 @@ use, and stores nothing.  A dry run answers a request, so it has a time budget
 (``DECLASS_RULE_TIME_BUDGET_S``) and a paragraph limit: when either stops it,
 the result says so (``stopped after N of M paragraphs: time budget reached``)
 and its counts cover the paragraphs scanned.
+
+Whoever runs it sees text only of the paragraphs they may read: the caller
+passes those (``readable``, a queryset of paragraphs; the workflow knows who
+may read what, this app does not).  The counts cover every paragraph in reach,
+and say how many hits fall in paragraphs the reader may not read, without
+their text or their cable.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cables.models import Cable, Paragraph
 from redaction.engine import Matcher, compile_rules, propose
@@ -53,6 +59,10 @@ class DryRunResult:
     added_count: int = 0
     removed_count: int = 0
     compared_with: int | None = None  # the live version compared against
+    # Hits in paragraphs the reader may not read: counted, never shown.
+    unreadable_paragraphs_hit: int = 0
+    unreadable_added: int = 0
+    unreadable_removed: int = 0
 
     @property
     def incomplete(self) -> str:
@@ -105,9 +115,16 @@ def _sample(ref: str, number: str, text: str, mark: tuple[int, int, str]) -> Sam
 
 
 def rule_dry_run(
-    rule: RedactionRule, *, sample_size: int = 20, budget_s: float | None = None
+    rule: RedactionRule,
+    *,
+    readable: QuerySet[Paragraph],
+    sample_size: int = 20,
+    budget_s: float | None = None,
 ) -> DryRunResult:
     """Counts, samples in context, and what the latest version adds or removes.
+
+    Samples (and the added and removed lists) come only from ``readable``, the
+    paragraphs whoever asked may read; the rest are counted apart.
 
     Stops at the first paragraph boundary after ``budget_s`` seconds (by default
     ``DECLASS_RULE_TIME_BUDGET_S``) or ``MAX_PARAGRAPHS`` paragraphs, and says so.
@@ -125,7 +142,10 @@ def rule_dry_run(
         if not scope.everything:
             reach |= scope.cables()
     in_reach = Paragraph.objects.filter(cable__in=_cables(reach))
-    rows = in_reach.values_list(
+    rows = in_reach.annotate(
+        readable=Exists(readable.order_by().filter(pk=OuterRef("pk")))
+    ).values_list(
+        "readable",
         "cable_id",
         "cable__reference_id",
         "cable__origin",
@@ -139,7 +159,9 @@ def rule_dry_run(
     )
     cables: set[int] = set()
     for row in rows.iterator(chunk_size=2000):
-        cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = row
+        shown, cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = (
+            row
+        )
         if result.scanned >= MAX_PARAGRAPHS or time.monotonic() > deadline:
             result.truncated = True
             result.stopped_by = (
@@ -156,14 +178,21 @@ def rule_dry_run(
             result.spans += sum(1 for m in new if m[2] == "redact")
             result.withheld_paragraphs += any(m[2] == "withhold" for m in new)
             result.flagged_paragraphs += any(m[2] == "flag" for m in new)
-            for mark in sorted(new)[: max(0, sample_size - len(result.samples))]:
-                result.samples.append(_sample(ref, number, text, mark))
+            if not shown:  # counted, but neither its text nor its cable is shown
+                result.unreadable_paragraphs_hit += 1
+            else:
+                for mark in sorted(new)[: max(0, sample_size - len(result.samples))]:
+                    result.samples.append(_sample(ref, number, text, mark))
         if live:
             for bucket, marks, counter in (
                 ("added", new - old, "added_count"),
                 ("removed", old - new, "removed_count"),
             ):
                 setattr(result, counter, getattr(result, counter) + len(marks))
+                if not shown:
+                    hidden = f"unreadable_{bucket}"
+                    setattr(result, hidden, getattr(result, hidden) + len(marks))
+                    continue
                 kept = getattr(result, bucket)
                 for mark in sorted(marks)[: max(0, sample_size - len(kept))]:
                     kept.append(_sample(ref, number, text, mark))

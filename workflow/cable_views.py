@@ -6,17 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from workflow import permissions
+from workflow import access, permissions
 
 
 @login_required
 def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A cable's header, declassification status and paragraphs (404 if not visible)."""
     cable = permissions.get_cable_for_user(request.user, pk)
-    clearance = permissions.clearance_level(request.user)
-    # Paragraphs above the user's clearance are never loaded, let alone sent.
-    paragraphs = cable.paragraphs.filter(level__lte=clearance).order_by("ordinal")
-    hidden = cable.paragraphs.filter(level__gt=clearance).count()
+    # Paragraphs the user may not read (above their clearance) are never loaded, let
+    # alone sent: workflow.access says which, in the query.
+    paragraphs = access.cleared_paragraphs(request.user, cable).order_by("ordinal")
+    hidden = access.paragraphs_hidden(request.user, cable)
     return render(
         request,
         "cables/cable_detail.html",

@@ -42,7 +42,7 @@ from cables.similarity.text import (
     shingles,
     words,
 )
-from workflow import permissions
+from workflow import access
 from workflow.models import Decision
 from workflow.review import current_decisions
 
@@ -266,12 +266,21 @@ class _Released:
 
 
 def cables_shown(user: object, conflicts: Sequence[Conflict]) -> set[int]:
-    """Which of the conflicts' other cables the user may view (one query, none when
-    there is no conflict): the others are named only as "another cable", so that
-    a conflict never reveals the reference, reviewer or date of a cable the user
-    holds no permission on."""
+    """Which of the conflicts' other cables may be named to the user (one query, none
+    when there is no conflict): those whose conflicting paragraphs the user may
+    read (``workflow.access``: a grant on the cable, and clearance for the
+    paragraph; for every such paragraph of that cable).  The others are named
+    only as "another cable", so that a conflict never reveals the reference,
+    reviewer or date of a cable, or of a paragraph, the user may not read."""
 
-    others = {c.other_cable.pk for c in conflicts}
-    if not others:
+    if not conflicts:
         return set()
-    return set(permissions.cables_for_user(user).filter(pk__in=others).values_list("pk", flat=True))
+    involved = {c.other_paragraph.pk for c in conflicts}
+    readable = set(
+        access.readable_paragraphs(user, Paragraph.objects.filter(pk__in=involved)).values_list(
+            "pk", flat=True
+        )
+    )
+    named = {c.other_cable.pk for c in conflicts}
+    unreadable = {c.other_cable.pk for c in conflicts if c.other_paragraph.pk not in readable}
+    return named - unreadable

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, QuerySet
 from django.http import Http404
@@ -34,7 +35,11 @@ def grant(
     *,
     actor: object = None,
 ) -> None:
-    """Grant one permission on one cable or many (many: one bulk insert), and audit it."""
+    """Grant one permission on one cable or many (many: one bulk insert), and audit it.
+
+    Nobody grants to themselves, nor to a group they belong to (``SelfChangeRefused``).
+    """
+    refuse_self_change(actor, who, "grants")
     with transaction.atomic():
         assign_perm(f"cables.{codename}", who, cables)
         ids = [cables.pk] if isinstance(cables, Cable) else [c.pk for c in cables]
@@ -44,6 +49,86 @@ def grant(
             cable=cables if isinstance(cables, Cable) else None,
             after={"permission": codename, "to": _grantee(who), "cables": ids},
         )
+
+
+class SelfChangeRefused(PermissionDenied):
+    """Separation of duties: nobody changes their own clearance, groups or grants."""
+
+
+def refuse_self_change(actor: object, who: object, what: str) -> None:
+    """Raise ``SelfChangeRefused`` when ``actor`` would change their own ``what``: ``who``
+    is the actor, or a group the actor belongs to."""
+    actor_pk = getattr(actor, "pk", None)
+    if actor_pk is None or who is None:
+        return
+    user_model = get_user_model()
+    if isinstance(who, user_model):
+        own = who.pk == actor_pk
+    else:
+        own = bool(getattr(who, "pk", None)) and (
+            user_model.groups.through.objects.filter(user_id=actor_pk, group_id=who.pk).exists()
+        )
+    if own:
+        raise SelfChangeRefused(
+            f"Separation of duties: nobody changes their own {what}; ask a security officer."
+        )
+
+
+def clearance_set(*, actor: object, user: object, level: int | None) -> Clearance | None:
+    """Set (``None``: remove) a user's clearance, audited with before and after.
+
+    Refused when the actor is the user.
+    """
+    refuse_self_change(actor, user, "clearance")
+    with transaction.atomic():
+        current = Clearance.objects.select_for_update().filter(user=user).first()
+        before = None if current is None else int(current.level)
+        after = None if level is None else int(level)
+        if level is None:
+            if current is not None:
+                current.delete()
+            clearance = None
+        else:
+            clearance, _ = Clearance.objects.update_or_create(user=user, defaults={"level": level})
+        if before != after:
+            audit_record(
+                actor=actor,
+                action="clearance.changed",
+                obj=clearance if clearance is not None else current,
+                before={"user": _username(user), "level": _level_name(before)},
+                after={"user": _username(user), "level": _level_name(after)},
+            )
+        return clearance
+
+
+def groups_set(*, actor: object, user: object, groups: Iterable[object]) -> None:
+    """Set a user's groups (their roles), audited with before and after.
+
+    Refused when the actor is the user.
+    """
+    refuse_self_change(actor, user, "groups")
+    wanted = list(groups)
+    with transaction.atomic():
+        before = sorted(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        user.groups.set(wanted)  # type: ignore[attr-defined]
+        after = sorted(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+        if before != after:
+            audit_record(
+                actor=actor,
+                action="groups.changed",
+                obj=user,
+                before={"user": _username(user), "groups": before},
+                after={"user": _username(user), "groups": after},
+            )
+
+
+def _username(user: object) -> str:
+    name = getattr(user, "get_username", None)
+    return name() if name else str(user)
+
+
+def _level_name(level: int | None) -> str | None:
+    return None if level is None else ClassificationLevel(level).label
 
 
 def _grantee(who: object) -> str:

@@ -277,11 +277,16 @@ def test_the_table_has_no_dead_ends():
     assert reachable == set(ReviewState.values)
 
 
-def test_the_five_roles_exist_with_their_permissions():
+def test_the_six_roles_exist_with_their_permissions():
     from django.contrib.auth.models import Group
 
     groups = {g.name: {p.codename for p in g.permissions.all()} for g in Group.objects.all()}
 
-    assert set(groups) >= {"admin", "rule editor", "reviewer", "release authority", "auditor"}
+    assert set(groups) >= {
+        "admin", "rule editor", "reviewer", "release authority", "auditor", "security officer",
+    }  # fmt: skip
     assert "change_redactionrule" in groups["rule editor"]
     assert groups["auditor"] == {"view_auditevent"}
+    # Separation of duties: clearances and roles are the security officer's to change.
+    assert {"add_clearance", "change_clearance", "change_user"} <= groups["security officer"]
+    assert not {"add_clearance", "change_clearance", "change_user"} & groups["admin"]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cables.markings import Level
+from cables.models import Paragraph
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
 from redaction.proposals import proposals_apply, proposals_apply_within
@@ -214,7 +215,7 @@ def test_dry_run_counts_hits_and_what_an_edit_adds_or_removes(cable):
     rule.terms = "minister"
     rule_save(rule=rule, user=None)
 
-    result = rule_dry_run(rule)
+    result = rule_dry_run(rule, readable=Paragraph.objects.all())
 
     assert (result.paragraphs_hit, result.cables_hit, result.spans) == (2, 2, 2)
     assert result.compared_with == 1
@@ -411,7 +412,7 @@ def test_a_dry_run_out_of_time_says_how_far_it_got(admin_client, cable, settings
     assert result.truncated and result.stopped_by == "time budget"
     assert result.incomplete == "stopped after 0 of 3 paragraphs: time budget reached"
     assert "stopped after 0 of 3 paragraphs: time budget reached" in page.content.decode()
-    assert rule_dry_run(rule, budget_s=60).incomplete == ""
+    assert rule_dry_run(rule, readable=Paragraph.objects.all(), budget_s=60).incomplete == ""
 
 
 def test_an_apply_out_of_time_stores_what_it_finished_and_continues_the_rest(

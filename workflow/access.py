@@ -1,0 +1,80 @@
+"""What a user may read: the one place that says so.
+
+A user reads a paragraph only when both hold:
+
+- they may view its cable: a view, review or release grant on it, held directly
+  or through a group (``workflow.permissions``); and
+- their clearance (``workflow.models.Clearance``; none means UNCLASSIFIED) is at
+  least the paragraph's level.
+
+A cable's raw text holds every paragraph (and the header), so it is readable
+only by whoever may view the cable and is cleared for the cable's level and for
+every one of its paragraphs.
+
+Default deny: anonymous and inactive users read nothing; superusers read all.
+Every page that shows cable text (the cable page, the review page, the admin,
+the rule dry run, the consistency panel) asks here, in the query, never by
+filtering rows already loaded.  Pages of the apps below the workflow
+(``cables``, ``redaction``) cannot import this: the workflow registers their
+admin pages (``workflow.cable_admin``) or hands them the readable paragraphs.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from cables.models import Cable, Paragraph
+from workflow import permissions
+from workflow.permissions import VIEW, clearance_level
+
+
+def _active(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def readable_cables(
+    user: object, *codenames: str, queryset: QuerySet[Cable] | None = None
+) -> QuerySet[Cable]:
+    """The cables (of ``queryset``, by default all) the user may view, or holds any
+    of ``codenames`` on, directly or through a group: one query."""
+    if queryset is None:
+        return permissions.cables_for_user(user, *(codenames or (VIEW,)))
+    if not _active(user):
+        return queryset.none()
+    return permissions.only_permitted(queryset, "pk", user, *(codenames or (VIEW,)))
+
+
+def readable_paragraphs(
+    user: object, queryset: QuerySet[Paragraph] | None = None
+) -> QuerySet[Paragraph]:
+    """The paragraphs (of ``queryset``, by default all) the user may read: grants and
+    clearance both in the query, so that nothing else leaves the database."""
+    paragraphs = Paragraph.objects.all() if queryset is None else queryset
+    if not _active(user):
+        return paragraphs.none()
+    paragraphs = paragraphs.filter(level__lte=clearance_level(user))
+    return permissions.only_permitted(paragraphs, "cable_id", user, VIEW)
+
+
+def cleared_paragraphs(user: object, cable: Cable) -> QuerySet[Paragraph]:
+    """The paragraphs of a cable the caller has already checked the user may view,
+    up to the user's clearance (the grant is checked again, in the same query)."""
+    return readable_paragraphs(user, cable.paragraphs.all())
+
+
+def paragraphs_hidden(user: object, cable: Cable) -> int:
+    """How many paragraphs of a cable the user may view are above their clearance."""
+    return permissions.paragraphs_above_clearance(user, cable)
+
+
+def may_read_raw_text(user: object, cable: Cable) -> bool:
+    """Whether the user may read the cable's raw text: they may view the cable and are
+    cleared for its level and for every one of its paragraphs."""
+    if not _active(user):
+        return False
+    if cable.level > clearance_level(user):
+        return False
+    return (
+        permissions.has_cable_perm(user, VIEW, cable)
+        and permissions.paragraphs_above_clearance(user, cable) == 0
+    )

@@ -1,0 +1,209 @@
+"""The admin pages that show cable text, registered here because here is where the
+workflow says who may read what (``workflow.access``).
+
+- Cables: the list and the change pages hold only the cables the user may view;
+  a change page lists the paragraphs up to the user's clearance, and the raw
+  text only to whoever is cleared for every paragraph of the cable.
+- Redaction rules: the dry run shows text only of paragraphs the user may read.
+- Proposed redactions: only those on paragraphs the user may read.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
+
+from cables.admin import CableUploadMixin
+from cables.models import Cable, Paragraph
+from redaction.admin import ProposedRedactionAdmin, RedactionRuleAdmin
+from redaction.models import ProposedRedaction, RedactionRule
+from workflow import access
+from workflow.permissions import clearance_level
+
+
+class ParagraphInline(admin.TabularInline):
+    model = Paragraph
+    fields = ("number", "marking_display", "explicit", "text")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        # Paragraphs above the user's clearance are never loaded, let alone shown.
+        return access.readable_paragraphs(request.user, super().get_queryset(request))
+
+    @admin.display(description="marking")
+    def marking_display(self, obj: Paragraph) -> str:
+        return str(obj.marking)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # read only: paragraphs change only by importing the cable again
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Whoever may see cables in the admin sees their paragraphs: the ones they may
+        # read (get_queryset), with no model permission of their own to hand out.
+        user = request.user
+        return user.has_perm("cables.view_cable") or user.has_perm("cables.change_cable")
+
+
+SOURCE_FIELDS = (
+    "source_name",
+    "source_format",
+    "parse_warnings",
+    "from_metadata",
+    "sha256",
+    "imported_at",
+)
+
+
+@admin.register(Cable)
+class CableAdmin(CableUploadMixin, admin.ModelAdmin):
+    list_display = (
+        "reference_id",
+        "sent_at",
+        "origin",
+        "classification_display",
+        "subject",
+        "paragraph_count",
+        "declass_date",
+        "review_state",
+    )
+    list_select_related = ("status",)
+    list_filter = ("level", "status__review_state", "source_format")
+    search_fields = ("reference_id", "subject", "origin")
+    date_hierarchy = "sent_at"
+    inlines = [ParagraphInline]
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = [
+        *(f.name for f in Cable._meta.concrete_fields if f.name != "id"),
+        "declass_date",
+        "review_state",
+        "not_shown",
+    ]
+    fieldsets = (
+        (None, {"fields": ("reference_id", "subject", "review_state", "not_shown")}),
+        (
+            "Header",
+            {
+                "fields": (
+                    "dtg",
+                    "sent_at",
+                    "origin",
+                    "originator",
+                    "precedence",
+                    "to_addressees",
+                    "info_addressees",
+                    "level",
+                    "controls",
+                    "banner",
+                    "captions",
+                    "executive_order",
+                    "decl",
+                    "classified_by",
+                    "reasons",
+                    "tags",
+                    "references",
+                    "section_count",
+                    "signature",
+                )
+            },
+        ),
+        (
+            "Declassification",
+            {
+                "fields": (
+                    "declass_date",
+                    "declass_kind",
+                    "declass_rule",
+                    "declass_review_required",
+                    "declass_explanation",
+                    "declass_warnings",
+                    "declass_flags",
+                    "declass_computed_at",
+                )
+            },
+        ),
+        ("Source", {"classes": ("collapse",), "fields": (*SOURCE_FIELDS, "raw_text")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cable]:
+        # Only the cables the user may view: the list, the change page (another
+        # cable's is "not found"), and every action start from here.
+        # Correlated subqueries, counted only for the rows shown: a JOIN with GROUP BY
+        # would aggregate every paragraph of every cable before paging.
+        paragraphs = Paragraph.objects.filter(cable=OuterRef("pk")).order_by().values("cable")
+        count = paragraphs.annotate(n=Count("pk")).values("n")
+        above = (
+            paragraphs.filter(level__gt=clearance_level(request.user))
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        cables = access.readable_cables(request.user, queryset=super().get_queryset(request))
+        return cables.annotate(
+            _paragraphs=Coalesce(Subquery(count), Value(0)),
+            _above_clearance=Coalesce(Subquery(above), Value(0)),
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Cable | None = None):  # type: ignore[no-untyped-def]
+        """The raw text holds every paragraph: shown only to whoever may read them all."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and access.may_read_raw_text(request.user, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "raw_text"]})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="not shown to you")
+    def not_shown(self, obj: Cable) -> str:
+        hidden = getattr(obj, "_above_clearance", 0)
+        if not hidden:
+            return "—"
+        return f"{hidden} paragraph{pluralize(hidden)} above your clearance, and the raw text"
+
+    @admin.display(description="declassification date", ordering="status__declass_date")
+    def declass_date(self, obj: Cable) -> object:
+        return obj.status.declass_date if hasattr(obj, "status") else None
+
+    @admin.display(description="state", ordering="status__review_state")
+    def review_state(self, obj: Cable) -> str:
+        return obj.status.get_review_state_display() if hasattr(obj, "status") else "—"
+
+    @admin.display(description="classification", ordering="level")
+    def classification_display(self, obj: Cable) -> str:
+        return str(obj.classification)
+
+    @admin.display(description="¶", ordering="_paragraphs")
+    def paragraph_count(self, obj: Cable) -> int:
+        return obj._paragraphs  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+def _readable(request: HttpRequest) -> QuerySet[Paragraph]:
+    return access.readable_paragraphs(request.user)
+
+
+@admin.register(RedactionRule)
+class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
+    """The rule admin, whose dry run shows only the text the user may read."""
+
+    def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        return _readable(request)
+
+
+@admin.register(ProposedRedaction)
+class ReadableProposedRedactionAdmin(ProposedRedactionAdmin):
+    """Proposed redactions on the paragraphs the user may read, and no others."""
+
+    def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        return _readable(request)
