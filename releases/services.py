@@ -184,7 +184,10 @@ def corpus_common_words(*, refresh: bool = False) -> frozenset[str]:
             and time.monotonic() - cached[1] < COMMON_MAX_AGE_S
         ):
             return cached[2]
-        share = min(100.0, 100.0 * SAMPLE_PARAGRAPHS / max(top, 1))
+        # The share from the rows there are, not from the highest id: ids of deleted
+        # paragraphs would make the sample too small.
+        cursor.execute(f'SELECT count(*) FROM "{table}"')  # nosec B608
+        share = min(100.0, 100.0 * SAMPLE_PARAGRAPHS / max(int(cursor.fetchone()[0]), 1))
         if share >= 100.0:
             cursor.execute(f'SELECT "text" FROM "{table}"')  # nosec B608
         else:

@@ -206,10 +206,9 @@ class QueueEntry(models.Model):
     probing the status of every cable the reviewer holds (about 12 ms for 5,300
     cables in an archive of 250,000, at every page view).
 
-    PostgreSQL keeps the table in step with triggers (migration 0007) on the
+    PostgreSQL keeps the table in step with triggers (migration 0003) on the
     permission tables and on status changes of the date or of released-ness; the
-    due sweep's moves between open states touch no row.  Elsewhere (SQLite, the
-    embedded default) the table stays empty and the queue is read directly.
+    due sweep's moves between open states touch no row.
     """
 
     pk = models.CompositePrimaryKey("holder_kind", "holder_id", "cable")
