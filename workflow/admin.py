@@ -114,6 +114,11 @@ class UserAdmin(DjangoUserAdmin):
             fields += [f for f in self.SUPERUSER_ONLY if f not in fields]
         return fields
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # a superuser's account is a superuser's to change
+        return super().has_change_permission(request, obj)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         groups = form.cleaned_data.pop("groups", None)  # set below, audited, not by the form
         super().save_related(request, form, formsets, change)

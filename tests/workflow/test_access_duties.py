@@ -195,3 +195,16 @@ def test_nobody_grants_to_themselves_or_to_a_group_they_are_in():
         permissions.grant(permissions.VIEW, desk, cable, actor=ada)
     permissions.grant(permissions.VIEW, ada, cable, actor=person("sol", "security officer"))
     assert permissions.has_cable_perm(ada, permissions.VIEW, cable)
+
+
+def test_the_security_officer_cannot_change_a_superusers_account(client):
+    sol = person("sol", "security officer")
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(sol)
+
+    response = client.post(
+        reverse("admin:auth_user_change", args=[boss.pk]), {"username": "boss", "groups": []}
+    )
+
+    boss.refresh_from_db()
+    assert response.status_code == 403 and boss.is_superuser
