@@ -12,11 +12,13 @@ only by whoever may view the cable and is cleared for the cable's level and for
 every one of its paragraphs.
 
 Default deny: anonymous and inactive users read nothing; superusers read all.
-Every page that shows cable text (the cable page, the review page, the admin,
-the rule dry run, the consistency panel) asks here, in the query, never by
-filtering rows already loaded.  Pages of the apps below the workflow
-(``cables``, ``redaction``) cannot import this: the workflow registers their
-admin pages (``workflow.cable_admin``) or hands them the readable paragraphs.
+The pages that show cable text ask here, in the query, never by filtering rows
+already loaded: the cable page, the admin's cable and proposed-redaction pages,
+the rule dry run and the consistency panel.  (The review page and the API apply
+the same rule through ``permissions.clearance_level`` on cables they have
+already authorised.)  Pages of the apps below the workflow (``cables``,
+``redaction``) cannot import this: the workflow registers their admin pages
+(``workflow.cable_admin``) and hands them the readable paragraphs.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def clearance_set(*, actor: object, user: object, level: int | None) -> Clearanc
             audit_record(
                 actor=actor,
                 action="clearance.changed",
-                obj=clearance if clearance is not None else current,
+                obj=user,
                 before={"user": _username(user), "level": _level_name(before)},
                 after={"user": _username(user), "level": _level_name(after)},
             )
