@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -91,8 +92,9 @@ class ClearanceAdmin(admin.ModelAdmin):
         permissions.clearance_set(actor=request.user, user=obj.user, level=None)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Clearance]) -> None:
-        for clearance in queryset.select_related("user"):
-            permissions.clearance_set(actor=request.user, user=clearance.user, level=None)
+        with transaction.atomic():  # all or none: one's own among them refuses them all
+            for clearance in queryset.select_related("user"):
+                permissions.clearance_set(actor=request.user, user=clearance.user, level=None)
 
 
 User = get_user_model()

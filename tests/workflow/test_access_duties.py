@@ -208,3 +208,19 @@ def test_the_security_officer_cannot_change_a_superusers_account(client):
 
     boss.refresh_from_db()
     assert response.status_code == 403 and boss.is_superuser
+
+
+def test_deleting_clearances_in_bulk_with_ones_own_among_them_deletes_none(client):
+    bob = person("bob", "reviewer")  # first in line
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    Clearance.objects.create(user=boss, level=int(Level.TS))
+    client.force_login(boss)
+
+    response = client.post(
+        reverse("admin:workflow_clearance_changelist"),
+        {"action": "delete_selected", "_selected_action": [bob.pk, boss.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert Clearance.objects.filter(user__in=[boss, bob]).count() == 2
+    assert not AuditEvent.objects.filter(action="clearance.changed").exists()
