@@ -29,6 +29,7 @@ from cables.parsing.routing import (
     first_field_index,
     read_preamble,
     split_cable_dated,
+    strip_wrapper,
 )
 
 # "Classified by" opening one of the first paragraphs ("1. (U) CLASSIFIED BY ...",
@@ -100,6 +101,8 @@ def _read(text: str) -> _Parts:
     lines = [(i + 1, line) for i, line in enumerate(to_lines(text, fmt))]
     if "Cable dated:" in text:
         lines = split_cable_dated(lines)
+    if "Cable Text" in text or "CABLE TEXT" in text:
+        lines = strip_wrapper(lines)
     index, banner = find_banner(lines)
     if banner is not None:
         above, below, rest = lines[:index], lines[index + 1 :], banner.rest
@@ -299,6 +302,12 @@ def _fill_from_metadata(cable: ParsedCable, parts: _Parts, meta: CableMetadata |
     banner = parts.banner
     if banner is not None and banner.full and cable.sent_at is not None:
         cable.reference_id = f.reference_id(cable.sent_at.year, banner)
+        if banner.post is not None and f.is_redacted_post(banner.post):
+            # "CONFIDENTIAL XXXXXXXXXXXX 000004": the FM post and the routing serial.
+            serial = parts.preamble.serial if parts.preamble.serial is not None else banner.serial
+            cable.reference_id = f.routing_reference_id(
+                cable.sent_at.year, parts.preamble.originator, serial
+            )
     meta_id = meta.reference_id.strip() if meta is not None and meta.reference_id else None
     if cable.reference_id is None and meta_id:
         cable.reference_id = meta_id

@@ -291,12 +291,60 @@ def reference_id(year: int, banner: Banner) -> str | None:
 
     Archives kept "EFTO" from ``UNCLAS E F T O LONDON 002239`` in the post
     ("09EFTOLONDON2239"); that convention is followed so ids match theirs.
+    A post the publisher replaced with X's gives no id (see ``routing_reference_id``).
     """
-    if banner.post is None or banner.serial is None:
+    if banner.post is None or banner.serial is None or is_redacted_post(banner.post):
         return None
     post = banner.post.replace(" ", "").replace(".", "").replace("'", "").replace("\u2019", "")
     prefix = "EFTO" if banner.efto else ""
     return f"{year % 100:02d}{prefix}{post}{banner.serial}"
+
+
+_REDACTED_POST_RE = re.compile(r"^X{4,}$")
+
+
+def is_redacted_post(post: str) -> bool:
+    """A post the publisher replaced with X's ("XXXXXXXXXXXX 000004")."""
+    return _REDACTED_POST_RE.match(post.replace(" ", "").upper()) is not None
+
+
+_ID_POST_EXACT = {
+    "SECSTATE WASHDC": "STATE",
+    "SECSTATE WASHINGTON DC": "STATE",
+    "USEU BRUSSELS": "BRUSSELS",
+    "USMISSION USEU BRUSSELS": "BRUSSELS",
+}
+_ID_POST_PREFIXES = ("AMEMBASSY", "AMCONSUL", "AMCONSULATE", "AMCONGEN", "USINT", "USMISSION")
+
+
+def id_post(plad: str) -> str | None:
+    """The post as a classification line names it, from the FM PLAD, for the reference id.
+
+    "AMEMBASSY ROME" -> "ROME", "AMEMBASSY TRIPOLI LY" -> "TRIPOLI", "SECSTATE WASHDC" ->
+    "STATE", "USMISSION USUN NEW YORK" -> "USUN NEW YORK" (the pairs seen in the corpus).
+    A delegation ("USDEL SECRETARY" writes "PARTO") gives None: its post cannot be told.
+    """
+    words = _PLAD_TAIL_RE.sub("", plad.upper()).split()
+    joined = " ".join(words)
+    if joined in _ID_POST_EXACT:
+        return _ID_POST_EXACT[joined]
+    if not words or words[0] == "USDEL":
+        return None
+    if words[0] in _ID_POST_PREFIXES and len(words) > 1:
+        place = words[1:]
+        if len(place) >= 2 and len(place[-1]) == 2 and words[0].startswith("AM"):
+            place = place[:-1]  # trailing country code
+        return " ".join(place)
+    return joined
+
+
+def routing_reference_id(year: int, plad: str | None, serial: int | None) -> str | None:
+    """The id when the classification line's post is redacted: the FM post and the serial
+    of the routing line ("DE RUEHRO #0004" and "FM AMEMBASSY ROME" -> "03ROME4")."""
+    post = id_post(plad) if plad else None
+    if not post or serial is None:
+        return None
+    return reference_id(year, Banner(Level.U, (), "", post=post, serial=serial))
 
 
 # --- dates -------------------------------------------------------------------------
@@ -345,6 +393,10 @@ DATELINE_RE = re.compile(
     r"\s+(?P<y>\d{4}),\s+(?P<H>\d{1,2}):(?P<M>\d{2})\s*$",
     re.I,
 )
+TELEGRAM_DATE_RE = re.compile(
+    r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
+)
+DE_LINE_RE = re.compile(r"^\s*DE\s+R[A-Z]{3,7}\s*#\s*(?P<serial>\d{1,7})\b")
 PAGE_HEADER_RE = re.compile(
     r"^\s*PAGE\s+(?P<page>\d{2,3})\s+(?P<post>[A-Z][A-Z .'-]*?)\s+(?P<serial>\d{4,6})\s+"
     r"(?:(?P<sec>\d{2})\s+OF\s+(?P<secs>\d{2})\s+)?(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})"
@@ -397,6 +449,17 @@ def dateline(match: re.Match[str]) -> datetime | None:
         return None
     g = match.group
     return utc(int(g("y")), month, int(g("d")), int(g("H")), int(g("M")))
+
+
+def telegram_date(match: re.Match[str]) -> datetime | None:
+    """The day of a "TELEGRAM   June 03, 2003" line (no time: midnight UTC)."""
+    month = _MONTH_NAMES.get(match.group("mon").upper()) or _MONTHS.get(
+        match.group("mon").upper()[:3]
+    )
+    if month is None:
+        return None
+    g = match.group
+    return utc(int(g("y")), month, int(g("d")), 0, 0)
 
 
 # --- E.O. line and DECL --------------------------------------------------------------

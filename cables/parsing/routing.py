@@ -31,6 +31,39 @@ def split_cable_dated(lines: list[Line], limit: int = 400) -> list[Line]:
     return out
 
 
+# --- a mail system's printout around the cable ------------------------------------------
+
+_CABLE_TEXT_RE = re.compile(r"^\s*Cable\s+Text\s*:\s*(?P<rest>.*)$", re.I)
+_ROUTING_START_RE = re.compile(
+    r"^\s*(?:VZCZC|[ZOPRY]{2}\s+R[A-Z]{3,7}\b|DE\s+R[A-Z]{3,7}\b|[ZOPRY]\s+\d{6}Z\s)"
+)
+
+
+def strip_wrapper(lines: list[Line], limit: int = 80) -> list[Line]:
+    """The cable inside a mail system's printout, read as if there were no printout.
+
+    A "From: / Sent: / ... / Inbox: Search Results / Cable Text:" preamble, and
+    the office dissemination block below it ("Office:", "Dissemination:",
+    "Action:", often a copy of the classification line) come before the routing
+    block: all of it is dropped up to the routing block, so that its copy of the
+    classification line is not taken for the cable's own (which would hide the
+    date-time group below it).  Without a routing block, only the preamble down
+    to "Cable Text:" is dropped.  Line numbers are kept.
+    """
+    at = next((i for i, (_, text) in enumerate(lines[:limit]) if _CABLE_TEXT_RE.match(text)), None)
+    if at is None:
+        return lines
+    rest = lines[at + 1 :]
+    no, text = lines[at]
+    after = text.split(":", 1)[1]
+    if after.strip():
+        rest.insert(0, (no, after))
+    for j, (_, text) in enumerate(rest[:limit]):
+        if _ROUTING_START_RE.match(text):
+            return rest[j:]
+    return rest
+
+
 # --- locating the classification line ----------------------------------------------------
 
 
@@ -82,17 +115,18 @@ class Preamble:
 
     dtg: str | None = None
     sent_at: datetime | None = None
-    date_source: str | None = None  # "dtg" | "cable_dated" | "dateline" | "bare_dtg"
+    date_source: str | None = None  # "dtg" | "cable_dated" | "dateline" | "bare_dtg" | "telegram"
     precedence: str | None = None
     originator: str | None = None
     to: list[str] = field(default_factory=list)
     info: list[str] = field(default_factory=list)
     partial: bool = False
     page_time: tuple[str, int, int, int] | None = None  # ("271458Z", day, hour, minute)
+    serial: int | None = None  # the message serial of the routing line "DE RUEHRO #0004"
 
 
 _FL5_FIRST = frozenset("ZOPRY")
-_DATE_RANK = {"dtg": 0, "cable_dated": 1, "dateline": 2, "bare_dtg": 3}
+_DATE_RANK = {"dtg": 0, "cable_dated": 1, "dateline": 2, "bare_dtg": 3, "telegram": 4}
 
 
 def read_preamble(lines: list[Line]) -> Preamble:
@@ -116,6 +150,9 @@ def read_preamble(lines: list[Line]) -> Preamble:
         elif fm_seen and (s.startswith("TO ") or s.startswith("INFO ")):
             state = "to" if s.startswith("TO ") else "info"
             _add_addressee(pre, state, s.split(None, 1)[1])
+        elif s.startswith("DE ") and (de := f.DE_LINE_RE.match(s)) is not None:
+            if pre.serial is None:
+                pre.serial = int(de.group("serial"))
         elif s.startswith("XMT"):
             state = "xmt"
         elif (fl2 := _FL2_RE.match(s)) is not None and not fm_seen:
@@ -146,6 +183,12 @@ def _read_date_line(pre: Preamble, s: str) -> bool:
         if dated:
             if _better(pre, "cable_dated"):
                 _set_date(pre, "cable_dated", None, f.cable_dated(dated))
+            return True
+    if first == "T" and s.startswith("TELEGRAM"):
+        telegram = f.TELEGRAM_DATE_RE.match(s)
+        if telegram:
+            if _better(pre, "telegram"):
+                _set_date(pre, "telegram", None, f.telegram_date(telegram))
             return True
     if "day," in s:
         line = f.DATELINE_RE.match(s)

@@ -1106,6 +1106,7 @@ SAMPLE_FACTS = {
     "rel_to_noforn.txt": ("09KESTRELBAY931", "S//NF", "10/16/2019", 4),
     "archive_page.html": ("05OSTRAVEL1120", "C", "06/13/2015", 3),
     "scrape.md": ("06PORTLARKIN455", "C", "08/21/2016", 3),
+    "mail_wrapper.txt": ("06VALDERRA123", "C", "02/08/2016", 2),
 }
 
 
