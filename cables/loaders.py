@@ -31,7 +31,17 @@ _CABLE_LIMITS = {
 _DEFAULTED = [f for f in Cable._meta.concrete_fields if not f.primary_key]
 _JSON_FIELDS = frozenset(f.attname for f in _DEFAULTED if f.get_internal_type() == "JSONField")
 CABLE_COLUMNS = ("id", *(f.attname for f in _DEFAULTED))
-PARAGRAPH_COLUMNS = ("cable_id", "ordinal", "number", "level", "controls", "explicit", "text")
+# Text last: bench/ cuts rows before it to reuse a paragraph's other columns.
+PARAGRAPH_COLUMNS = (
+    "cable_id",
+    "ordinal",
+    "number",
+    "level",
+    "controls",
+    "explicit",
+    "heading",
+    "text",
+)
 
 
 def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
@@ -79,7 +89,10 @@ def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
     return values
 
 
-def paragraph_rows(parsed: ParsedCable) -> Iterator[tuple[int, str, int, list[str], bool, str]]:
+def paragraph_rows(
+    parsed: ParsedCable,
+) -> Iterator[tuple[int, str, int, list[str], bool, bool, str]]:
+    """One row per paragraph, in PARAGRAPH_COLUMNS order (without the cable id)."""
     for p in parsed.paragraphs:
         yield (
             p.ordinal,
@@ -87,6 +100,7 @@ def paragraph_rows(parsed: ParsedCable) -> Iterator[tuple[int, str, int, list[st
             int(p.marking.level),
             list(p.marking.controls),
             p.explicit,
+            p.heading,
             p.text,
         )
 
@@ -153,8 +167,9 @@ def prepare_copy(parsed: ParsedCable, *, now: datetime) -> CopyRows:
     row = cable_fields(parsed, now=now)
     cable = "\t".join(copy_json(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items())
     paragraphs = tuple(
-        f"{o}\t{_escape(n)}\t{lv}\t{copy_json(c)}\t{'t' if e else 'f'}\t{_escape(t)}"
-        for o, n, lv, c, e, t in paragraph_rows(parsed)
+        f"{o}\t{_escape(n)}\t{lv}\t{copy_json(c)}\t{'t' if e else 'f'}\t{'t' if h else 'f'}\t"
+        f"{_escape(t)}"
+        for o, n, lv, c, e, h, t in paragraph_rows(parsed)
     )
     return CopyRows(
         source=parsed.source,

@@ -128,6 +128,9 @@ class Paragraph(models.Model):
     explicit = models.BooleanField(
         default=True, help_text="False when the marking was inherited from the cable."
     )
+    heading = models.BooleanField(
+        default=False, help_text="A heading between paragraphs (e.g. 'Syria/Lebanon'), not prose."
+    )
     text = models.TextField()
 
     class Meta:

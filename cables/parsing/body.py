@@ -34,7 +34,9 @@ class Draft:
     bad_mark: str | None = None
     entire_text: PortionMark | None = None
     lines: list[str] = field(default_factory=list)
+    nos: list[int] = field(default_factory=list)  # the source line of each of ``lines``
     list_letters: set[str] = field(default_factory=set)
+    heading: bool = False  # a heading found between paragraphs (its own element)
 
     @property
     def text(self) -> str:
@@ -74,6 +76,7 @@ def read_body(lines: list[Line]) -> Body:
                 current = Draft(number="", line=no)
                 drafts.append(current)
             current.lines.append(text)
+            current.nos.append(no)
             continue
         marker = (
             match_marker(text, list_letters=current.list_letters if current else ())
@@ -97,6 +100,7 @@ def read_body(lines: list[Line]) -> Body:
         )
         if trailing is not None:
             current.lines.append(text[: trailing.start()].rstrip())
+            current.nos.append(no)
             current = Draft(number=trailing.group("num"), line=no, marker=trailing.group(0).strip())
             drafts.append(current)
             expected = int(trailing.group("num")) + 1
@@ -107,14 +111,17 @@ def read_body(lines: list[Line]) -> Body:
                 break
             before, mid = found
             current.lines.append(before)
+            current.nos.append(no)
             current = _start(drafts, mid, no)
             expected = _next_expected(mid, expected)
             text = mid.rest
         current.lines.append(text)
+        current.nos.append(no)
         if "(" in text[:8]:
             letter = list_letter(text)
             if letter:
                 current.list_letters.add(letter)
+    drafts = _split_tail(_split_headings(drafts))
     drafts = [d for d in drafts if d.text or d.marker]
     signature = _take_signature(drafts)
     return Body(drafts, signature)
@@ -183,6 +190,220 @@ def _start(drafts: list[Draft], marker: Marker, no: int) -> Draft:
     return draft
 
 
+# --- headings between paragraphs ----------------------------------------------------------
+
+_UNDERLINE_RE = re.compile(r"^\s*[-=_]{3,}(?:[ \t]+[-=_]{2,})*\s*$")
+_RULED_TITLE_RE = re.compile(
+    r"^\s*[-=_~*]{3,}[ \t]*(?P<title>[A-Za-z][^.!?]{0,70}?)[ \t]*[-=_~*]{3,}\s*$"
+)
+_UNDERLINED_TITLE_RE = re.compile(r"^\s*(?P<title>[A-Za-z0-9\"'(][^\t]{0,79}?)\s*$")
+_CAPS_TITLE_RE = re.compile(r"^\s*(?P<title>[A-Z][A-Z0-9 ,/&'():-]{1,58}[A-Z0-9)])\s*$")
+_NOT_TITLE_RE = re.compile(
+    r"^\s*(?:BEGIN|END|ENDS|QUOTE|UNQUOTE|BT|NNNN|SIPDIS|NOFORN|MINIMIZE|CONFIDENTIAL|SECRET|"
+    r"UNCLASSIFIED|UNCLAS|TOP\s+SECRET|LIMITED\s+OFFICIAL\s+USE|TEXT|PARA|PARAGRAPH|CABLE\s+ENDS)\b"
+    r"|^\s*X{4,}\W*$|://"
+    r"|^\s*(?:\(?[A-Za-z0-9]{1,3}[.)]|--?|[*\u2022])\s"
+)
+_SENTENCE_END = (".", "!", "?", '"', "'", ")", ":", "\u201d", "]")
+
+
+def _split_headings(drafts: list[Draft]) -> list[Draft]:
+    """Headings written between paragraphs become drafts of their own.
+
+    Without this a heading ("Syria/Lebanon" over a line of dashes, "--- Health ---",
+    or an all-caps line alone between blank lines) is glued to the end of the
+    paragraph above it.  The heading's text is its title, without the rules.
+    """
+    out: list[Draft] = []
+    for n, draft in enumerate(drafts, 1):
+        while True:
+            found = _find_heading(
+                draft, more_after=n < len(drafts), at_start=not draft.marker and bool(out)
+            )
+            if found is None:
+                out.append(draft)
+                break
+            start, title_at, end, title = _with_rules(draft.lines, *found)
+            head = Draft(
+                number="", line=draft.nos[title_at], lines=[title], nos=[draft.nos[title_at]]
+            )
+            head.heading = True
+            rest = Draft(number="", line=draft.nos[end] if end < len(draft.nos) else head.line)
+            rest.lines, rest.nos = draft.lines[end:], draft.nos[end:]
+            del draft.lines[start:], draft.nos[start:]
+            out.extend((draft, head))
+            draft = rest
+    return out
+
+
+def _find_heading(
+    draft: Draft, *, more_after: bool, at_start: bool
+) -> tuple[int, int, int, str] | None:
+    """(first line, title line, line after, title) of a heading after the draft's text.
+
+    ``at_start``: the draft is unnumbered text after another draft, so a heading
+    may also be its first line (the text before paragraph one is left to is_heading).
+    """
+    lines = draft.lines
+    seen_text = at_start
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if not seen_text:
+            seen_text = True  # a heading first in a draft is is_heading's business
+            continue
+        before = lines[i - 1].strip() if i > 0 else ""
+        ruled = _RULED_TITLE_RE.match(line) if "---" in line or "===" in line else None
+        if ruled and (not before or before.endswith(_SENTENCE_END)):
+            if _after_text(lines, i + 1, more_after) and not _NOT_TITLE_RE.match(ruled["title"]):
+                return i, i, i + 1, ruled.group("title").strip()
+            continue
+        under = i + 1 < len(lines) and _UNDERLINE_RE.match(lines[i + 1]) is not None
+        if under:
+            start = i - 1 if i > 0 and _UNDERLINE_RE.match(lines[i - 1]) else i  # rule above
+            above = lines[start - 1].strip() if start > 0 else ""
+            title = _UNDERLINED_TITLE_RE.match(line)
+            if (
+                title
+                and (not above or above.endswith(_SENTENCE_END))
+                and not line.rstrip().endswith((".", ",", ";"))
+                and not _NOT_TITLE_RE.match(line)
+                and _after_text(lines, i + 2, more_after)
+            ):
+                return start, i, i + 2, title.group("title")
+            continue
+        if before or (i + 1 < len(lines) and lines[i + 1].strip()):
+            continue  # an all-caps heading stands alone between blank lines
+        caps = _CAPS_TITLE_RE.match(line) if line.isupper() else None
+        if (
+            caps
+            and sum(c.isalpha() for c in line) >= 4
+            and not _NOT_TITLE_RE.match(line)
+            and _after_text(lines, i + 1, more_after)
+        ):
+            return i, i, i + 1, caps.group("title")
+    return None
+
+
+def _with_rules(lines: list[str], start: int, title_at: int, end: int, title: str):
+    """Widen a heading over the rules set off by blank lines above and below its title."""
+    j = start - 1
+    while j >= 0 and (not lines[j].strip() or _UNDERLINE_RE.match(lines[j])):
+        if lines[j].strip():
+            start = j
+        j -= 1
+    k = end
+    while k < len(lines) and (not lines[k].strip() or _UNDERLINE_RE.match(lines[k])):
+        if lines[k].strip():
+            end = k + 1
+        k += 1
+    return start, title_at, end, title
+
+
+def _after_text(lines: list[str], start: int, more_after: bool) -> bool:
+    """Text follows (in this draft or a later one): a heading is never the cable's last line,
+    nor the signer's name over a scraper's footer ("BLEICH" / "EPET @ EL PAIS")."""
+    return more_after or any(
+        len(line.strip()) >= 30 and not _TRAILER_RE.match(line) for line in lines[start:]
+    )
+
+
+# --- unnumbered paragraphs after the last numbered one -------------------------------------
+
+_TRAILER_RE = re.compile(
+    r"^[\s=_*~-]*(?:END\s+(?:OF\s+)?(?:[A-Z]+\s+)?(?:TEXT|QUOTE|STATEMENT|CABLE)|ENDS?|UNQUOTE|BT|"
+    r"NNNN|#\s?\d{1,5}|MINIMIZE\s+CONSIDERED|CABLE\s+ENDS)[\W_]*$"
+    r"|^[\W_]*$|^\W*(?:For\s+more\s+reporting\b|Visit\b.{0,80}\bweb\s?site)|^\s*https?://",
+    re.I,
+)
+_INTRO_RE = re.compile(
+    r"^\s*(?:BEGIN\s+(?:[A-Z]+\s+)?(?:TEXT|QUOTE|STATEMENT)|QUOTE|TEXT\s+FOLLOWS)\W*$", re.I
+)
+_CONTINUES_RE = re.compile(r"^\s*(?:[a-z]|\(?[A-Za-z0-9]{1,3}[.)]\s|--?\s|[*\u2022]\s)")
+
+
+def _split_tail(drafts: list[Draft]) -> list[Draft]:
+    """Blank-line separated paragraphs after the last numbered one become portions.
+
+    A quoted statement after "5. (U) ... statement follows:" is not part of
+    paragraph 5: each of its paragraphs is a portion of its own (unnumbered,
+    unmarked: it inherits, rules 2.2).  Kept with the block above are lines that
+    continue it (lower case, a list item, a sentence cut by a page break) and the
+    end of the cable ("END TEXT", the signer's name, "BT", "#1234", "NNNN").
+    """
+    last = max((i for i, d in enumerate(drafts) if d.numbered), default=None)
+    if last is None:
+        return drafts
+    out = drafts[:last]
+    for draft in drafts[last:]:
+        out.extend(_blocks(draft) if not draft.heading else [draft])
+    return out
+
+
+def _blocks(draft: Draft) -> list[Draft]:
+    lines = draft.lines
+    starts: list[int] = []  # first line of each blank-line separated block
+    for i, line in enumerate(lines):
+        if line.strip() and (i == 0 or not lines[i - 1].strip()):
+            starts.append(i)
+    if len(starts) < 2:
+        return [draft]
+    bounds = [*starts, len(lines)]
+    blocks = [(bounds[k], bounds[k + 1]) for k in range(len(starts))]
+    trailer_from = len(blocks)
+    while trailer_from > 1 and _is_trailer(lines, *blocks[trailer_from - 1]):
+        trailer_from -= 1
+    for k in range(trailer_from - 1, 0, -1):  # the signer's name over a short scraped footer
+        if not all(len(line.strip()) < 30 for line in lines[blocks[k][0] : blocks[k][1]]):
+            break
+        if _is_trailer(lines, *blocks[k]) and any(
+            _signature_name(line) for line in lines[blocks[k][0] : blocks[k][1]]
+        ):
+            trailer_from = k
+            break
+    cuts: list[int] = []  # block indexes that start a new portion
+    for k in range(1, trailer_from):
+        a, _ = blocks[k]
+        previous = _last_text(lines, *blocks[k - 1])
+        if (
+            _CONTINUES_RE.match(lines[a])
+            or not previous.endswith(_SENTENCE_END)
+            or _only_rules(lines, a, blocks[k][1])
+        ):
+            continue
+        if cuts and cuts[-1] == k - 1 and _is_intro(lines, *blocks[k - 1]):
+            continue  # "BEGIN TEXT:" stays with the paragraph it introduces
+        if not cuts and k == 1 and _is_intro(lines, *blocks[0]) and not draft.marker:
+            continue
+        cuts.append(k)
+    if not cuts:
+        return [draft]
+    out = [draft]
+    edges = [blocks[k][0] for k in cuts] + [len(lines)]
+    for a, b in zip(edges, edges[1:], strict=False):
+        out.append(Draft(number="", line=draft.nos[a], lines=lines[a:b], nos=draft.nos[a:b]))
+    del draft.lines[edges[0] :], draft.nos[edges[0] :]
+    return out
+
+
+def _only_rules(lines: list[str], a: int, b: int) -> bool:
+    return not any(c.isalnum() for line in lines[a:b] for c in line)
+
+
+def _last_text(lines: list[str], a: int, b: int) -> str:
+    return next((line.strip() for line in reversed(lines[a:b]) if line.strip()), "")
+
+
+def _is_trailer(lines: list[str], a: int, b: int) -> bool:
+    content = [line for line in lines[a:b] if line.strip()]
+    return all(_TRAILER_RE.match(line) or _signature_name(line) for line in content)
+
+
+def _is_intro(lines: list[str], a: int, b: int) -> bool:
+    content = [line for line in lines[a:b] if line.strip()]
+    return len(content) == 1 and _INTRO_RE.match(content[0]) is not None
+
+
 # --- signature -------------------------------------------------------------------------
 
 _PARTICLES = frozenset({"van", "von", "de", "da", "del", "der", "la", "le", "du", "di", "al"})
@@ -226,12 +447,14 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     if not drafts:
         return None
     last = drafts[-1]
+    _drop_transmission_end(last)
     content = [i for i, line in enumerate(last.lines) if line.strip()]
     if len(content) >= 2 or (content and not last.marker and len(drafts) > 1):
         index = content[-1]
         name = _signature_name(last.lines[index])
         if name and _stands_alone(last.lines, index, name):
             del last.lines[index:]
+            del last.nos[index:]
             return name
     if content:
         tail = last.lines[content[-1]]
@@ -239,6 +462,19 @@ def _take_signature(drafts: list[Draft]) -> str | None:
         if glued and any(c.islower() for c in tail) and _plausible(glued.group("name")):
             return glued.group("name")
     return None
+
+
+_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN|#\s?\d{1,5})\s*$")
+
+
+def _drop_transmission_end(draft: Draft) -> None:
+    """ "BT", "#1234" and "NNNN" after the signature end the transmission, not the text."""
+    lines = draft.lines
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or _TRANSMISSION_END_RE.match(lines[end - 1])):
+        end -= 1
+    if any(line.strip() for line in lines[end:]) and any(line.strip() for line in lines[:end]):
+        del draft.lines[end:], draft.nos[end:]
 
 
 def _stands_alone(lines: list[str], index: int, name: str) -> bool:
@@ -280,6 +516,8 @@ _HEADING_LINE_RE = re.compile(
 
 def is_heading(draft: Draft) -> bool:
     """An unnumbered, unmarked draft made only of headings and rules ("Summary" / "----")."""
+    if draft.heading:
+        return True
     if draft.numbered or draft.mark is not None:
         return False
     content = [line for line in draft.lines if line.strip()]

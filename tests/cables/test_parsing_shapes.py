@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from cables.markings import Level, Marking
 from cables.parsing import parse_cable, parse_file
 from tests.cables.cable_text import telegram
@@ -138,3 +140,168 @@ def test_a_redacted_post_without_an_fm_line_leaves_the_id_to_the_metadata():
     text = text.replace("FM AMEMBASSY ROME\n", "")
 
     assert parse_cable(text).reference_id is None
+
+
+# --- 4. headings between paragraphs ---------------------------------------------------------
+
+HEADED = (
+    "1. (C) Summary: the minister set out his priorities.",
+    "2. (C) On the border talks, he expected a first round in March.\n\n"
+    "Syria/Lebanon\n-------------",
+    "3. (S) He said privately that the cabinet was divided on the issue.\n\nECONOMIC OUTLOOK",
+    "4. (U) The press reported the meeting.",
+)
+
+
+def test_a_heading_between_paragraphs_is_its_own_element_not_the_end_of_the_paragraph():
+    parsed = parse_cable(telegram(paragraphs=HEADED))
+
+    assert portions(parsed) == [
+        ("1", "C", True, False, "Summary: the minister set out his priorities."),
+        ("2", "C", True, False, "On the border talks, he expected a first round in March."),
+        ("", "S", False, True, "Syria/Lebanon"),
+        ("3", "S", True, False, "He said privately that the cabinet was divided on the issue."),
+        ("", "S", False, True, "ECONOMIC OUTLOOK"),
+        ("4", "U", True, False, "The press reported the meeting."),
+    ]  # fmt: skip
+    # Text without the underline; the marking inherited as unmarked portions are (rules 2.2).
+    assert parsed.paragraphs[1].text == "On the border talks, he expected a first round in March."
+    assert parsed.paragraphs[2].text == "Syria/Lebanon"
+    assert parsed.paragraphs[2].source == "inherited"
+    assert [p.ordinal for p in parsed.paragraphs] == [1, 2, 3, 4, 5, 6]
+    assert "UNMARKED_PORTION" not in codes(parsed)  # a heading is not unmarked prose
+    text = telegram(paragraphs=HEADED).split("\n")
+    assert parsed.paragraphs[2].line == text.index("Syria/Lebanon") + 1
+    assert parsed.signature == "DOE"
+
+
+def test_headings_ruled_above_and_below_or_between_dashes_lose_their_rules():
+    parsed = parse_cable(
+        telegram(
+            paragraphs=(
+                "1. (C) First point.\n\n----------- -------\n\nTHE RUSSIA FACTOR\n\n"
+                "----------- -------",
+                "2. (C) Second point.\n\n--- Health and Education ---",
+                "3. (C) Third point.",
+            )
+        )
+    )
+
+    assert portions(parsed) == [
+        ("1", "C", True, False, "First point."),
+        ("", "C", False, True, "THE RUSSIA FACTOR"),
+        ("2", "C", True, False, "Second point."),
+        ("", "C", False, True, "Health and Education"),
+        ("3", "C", True, False, "Third point."),
+    ]
+    assert parsed.paragraphs[0].text == "First point."
+
+
+def test_text_after_a_heading_is_a_portion_of_its_own():
+    parsed = parse_cable(
+        telegram(
+            paragraphs=(
+                "1. (C) First point.\n\nBACKGROUND\n\nThe talks began in 2004 and stalled.",
+                "2. (C) Second point.",
+            )
+        )
+    )
+
+    assert portions(parsed) == [
+        ("1", "C", True, False, "First point."),
+        ("", "C", False, True, "BACKGROUND"),
+        ("", "C", False, False, "The talks began in 2004 and stalled."),
+        ("2", "C", True, False, "Second point."),
+    ]
+    assert "UNMARKED_PORTION" in codes(parsed)  # that text is unmarked: it inherits C
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        "END TEXT",  # closes a quotation
+        "XXXXXXXXXXXX",  # a redacted name
+        "1. PARIS",  # a list item
+        "U.S. POSITION.",  # a sentence
+    ],
+)
+def test_lines_that_are_not_headings_stay_in_their_paragraph(between):
+    parsed = parse_cable(
+        telegram(paragraphs=(f"1. (C) First point.\n\n{between}\n\nMore on it.", "2. (C) Next."))
+    )
+
+    assert not any(p.heading for p in parsed.paragraphs)
+    assert between in parsed.paragraphs[0].text
+
+
+def test_the_signers_name_alone_at_the_end_is_the_signature_not_a_heading():
+    parsed = parse_cable(telegram(paragraphs=("1. (C) First.", "2. (C) Last.\n\nDOE")))
+
+    assert not any(p.heading for p in parsed.paragraphs)
+    assert parsed.signature == "DOE"
+
+
+# --- 5. unnumbered paragraphs after the last numbered one ----------------------------------
+
+STATEMENT = (
+    "1. (C) Summary: the ministry issued a statement on the border talks.",
+    "2. (C) The cabinet agreed the statement.",
+    '3. (U) The statement follows:\n\nBEGIN TEXT:\n\n"The Government of Valderra welcomes the '
+    "resumption of the border talks.\n\nThe talks will open in March in Port Larkin.\n\n"
+    "Both delegations will report within sixty days.\n\n"
+    'The Government thanks its partners for their patience."\n\nEND TEXT.',
+)
+
+
+def test_a_quoted_statement_after_the_last_paragraph_is_one_portion_per_paragraph():
+    text = telegram(paragraphs=STATEMENT).replace("\nDOE\n", "\nDOE\nBT\n#0123\nNNNN\n")
+    parsed = parse_cable(text)
+
+    assert portions(parsed) == [
+        ("1", "C", True, False, "Summary: the ministry issued a statement on the border talks."),
+        ("2", "C", True, False, "The cabinet agreed the statement."),
+        ("3", "U", True, False, "The statement follows:"),
+        ("", "C", False, False, "BEGIN TEXT:"),
+        ("", "C", False, False, "The talks will open in March in Port Larkin."),
+        ("", "C", False, False, "Both delegations will report within sixty days."),
+        ("", "C", False, False, 'The Government thanks its partners for their patience."'),
+    ]  # fmt: skip
+    # Unmarked: inherited from the cable (C), never U, whatever paragraph 3 says (rules 2.2).
+    assert {p.source for p in parsed.paragraphs[3:]} == {"inherited"}
+    assert any(w.startswith("UNMARKED_PORTION: 4 paragraph(s)") for w in parsed.warnings)
+    assert parsed.paragraphs[2].text == "The statement follows:"
+    assert parsed.paragraphs[3].text.startswith('BEGIN TEXT:\n\n"The Government of Valderra')
+    # The end of the cable stays with the last portion; the signature is read; BT/NNNN dropped.
+    assert parsed.paragraphs[-1].text == (
+        'The Government thanks its partners for their patience."\n\nEND TEXT.'
+    )
+    assert parsed.signature == "DOE"
+    lines = text.split("\n")
+    assert (
+        parsed.paragraphs[4].line == lines.index("The talks will open in March in Port Larkin.") + 1
+    )
+
+
+def test_blocks_that_continue_the_last_paragraph_stay_with_it():
+    parsed = parse_cable(
+        telegram(
+            paragraphs=(
+                "1. (C) First.",
+                "2. (C) The minister listed three conditions:\n\n"
+                "A. a ceasefire;\n\nB. a monitoring mission;\n\n"
+                "and a timetable for the talks, which he said\n\n"
+                "could not slip beyond March.",
+            )
+        )
+    )
+
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
+    assert parsed.paragraphs[1].text.endswith("could not slip beyond March.")
+
+
+def test_paragraphs_in_the_middle_of_a_cable_are_not_split():
+    parsed = parse_cable(
+        telegram(paragraphs=("1. (C) First.\n\nStill the first paragraph.", "2. (C) Second."))
+    )
+
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
