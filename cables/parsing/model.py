@@ -56,7 +56,7 @@ class ParsedParagraph:
     marker: str = ""  # the marker as written, e.g. "¶1. (S/NF)"; text follows it
     portion_mark: str | None = None  # the portion mark as written, e.g. "(S/NF)"
     source: str = "portion"  # "portion" | "entire_text" | "inherited"
-    heading: bool = False  # only headings/rules (e.g. "Summary" + dashes): not a portion
+    heading: bool = False  # a heading ("Summary" + dashes): its own portion, not unmarked prose
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready: the marking as a string ("S//NF") and its controls as a list."""
