@@ -1,8 +1,9 @@
 """Serializers for cables, paragraphs, proposals and decisions.
 
 They expose what the web pages show and nothing more: never a cable's raw
-text (it holds every paragraph, whatever its level), and paragraphs only as
-the views hand them over, already cut to the user's clearance.
+text (it holds every paragraph, whatever its level), paragraphs only as the
+views hand them over, already cut to the user's clearance, and a cable's
+subject only to whoever is cleared for it (``workflow.access.subject_for``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rest_framework import serializers
 
 from cables.models import Cable, ClassificationLevel, Paragraph
 from redaction.models import ProposedRedaction
+from workflow import access
 from workflow.models import Decision, ReviewState
 
 
@@ -31,10 +33,31 @@ class CableFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(required=False, choices=ReviewState.choices)
 
 
+class _CableListSerializer(serializers.ListSerializer):
+    """A page of cables: the subject levels a view did not load come in one query,
+    not one per cable."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        cables = list(data.all() if hasattr(data, "all") else data)
+        missing = [c.pk for c in cables if "subject_level" in c.get_deferred_fields()]
+        if missing:
+            levels = dict(Cable.objects.filter(pk__in=missing).values_list("pk", "subject_level"))
+            for cable in cables:
+                if cable.pk in levels:
+                    cable.subject_level = levels[cable.pk]
+        return super().to_representation(cables)
+
+
 class CableSerializer(serializers.ModelSerializer):
     """One row of the cable list."""
 
     classification = serializers.CharField(read_only=True)
+    subject = serializers.SerializerMethodField(
+        help_text="The subject line; null when it is above your clearance (subject_hidden)."
+    )
+    subject_hidden = serializers.SerializerMethodField(
+        help_text="True when the subject is above your clearance and so not sent."
+    )
     tags = _strings()
     state = serializers.CharField(source="status.review_state", read_only=True)
     declass_date = serializers.DateField(source="status.declass_date", read_only=True)
@@ -43,9 +66,20 @@ class CableSerializer(serializers.ModelSerializer):
         model = Cable
         fields = [
             "id", "reference_id", "sent_at", "origin", "level", "classification", "subject",
-            "tags", "state", "declass_date",
+            "subject_hidden", "tags", "state", "declass_date",
         ]  # fmt: skip
         read_only_fields = fields
+        list_serializer_class = _CableListSerializer
+
+    def _user(self) -> object:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def get_subject(self, cable: Cable) -> str | None:
+        return access.subject_for(self._user(), cable)
+
+    def get_subject_hidden(self, cable: Cable) -> bool:
+        return not access.may_read_subject(self._user(), cable)
 
 
 class CableDetailSerializer(CableSerializer):

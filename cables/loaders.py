@@ -51,6 +51,7 @@ def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
     Python-side defaults to fall back on.
     """
     marking = parsed.classification
+    subject_mark = parsed.subject_marking
     values: dict[str, Any] = {f.attname: f.get_default() for f in _DEFAULTED}
     values |= {
         "reference_id": parsed.reference_id,
@@ -71,6 +72,8 @@ def cable_fields(parsed: ParsedCable, *, now: datetime) -> dict[str, Any]:
         "reasons": parsed.reasons,
         "tags": parsed.tags,
         "subject": parsed.subject or "",
+        "subject_level": int(subject_mark.level) if subject_mark else None,
+        "subject_controls": list(subject_mark.controls) if subject_mark else [],
         "references": parsed.references,
         "section_count": parsed.section_count,
         "signature": parsed.signature or "",

@@ -46,6 +46,12 @@ class Cable(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     subject = models.TextField(blank=True)
+    # The subject's own portion mark, e.g. "SUBJECT: (S) ...".  Null when the subject is
+    # unmarked: it is then handled at the cable's level (rules, section 2.2), never as U.
+    subject_level = models.PositiveSmallIntegerField(
+        choices=ClassificationLevel.choices, null=True, blank=True
+    )
+    subject_controls = models.JSONField(default=list, blank=True)
     references = models.JSONField(default=list, blank=True)
     section_count = models.PositiveSmallIntegerField(null=True, blank=True)
     signature = models.CharField(max_length=255, blank=True)

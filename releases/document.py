@@ -60,6 +60,11 @@ class HeaderIn:
     subject: str = ""
     references: Sequence[str] = ()
     signature: str = ""
+    # The exemption the whole subject is withheld under ("" : the subject is released
+    # as the paragraphs' decisions leave it).  A subject classified above UNCLASSIFIED
+    # (its own portion mark, or unmarked in a classified cable) is withheld whole:
+    # no decision releases it yet (``releases.services.header_in``).
+    subject_withheld: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,6 +268,22 @@ def _header_fields(h: HeaderIn) -> list[tuple[str, str, bool]]:
     return [(name, " ".join(value.split()), s) for name, value, s in fields if value.strip()]
 
 
+SUBJECT_WITHHELD_NOTE = "subject withheld"
+
+
+def _header_field(
+    name: str, value: str, struck_: bool, h: HeaderIn, risky: Sequence[HeaderFragment]
+) -> HeaderField:
+    """One header field as released: a withheld subject is one box citing its exemption
+    (its words appear nowhere, not even in part); any other field boxes the withheld
+    words it repeats (``box_in``)."""
+    if name == "SUBJECT" and h.subject_withheld:
+        return HeaderField(
+            name, (Box(f"{_canonical(h.subject_withheld)} {SUBJECT_WITHHELD_NOTE}"),), struck_
+        )
+    return HeaderField(name, box_in(value, risky), struck_)
+
+
 def box_in(value: str, fragments: Sequence[HeaderFragment]) -> tuple[Piece, ...]:
     """``value`` with every whole-word occurrence of the fragments boxed; boxes that
     overlap, or that only spaces and punctuation separate, become one box citing
@@ -339,14 +360,19 @@ def build_document(
     Header fields are not decided paragraph by paragraph, so any words they share
     with a redaction or a withheld paragraph are boxed there too, unless the
     released paragraphs show the same whole words (``header_fragments``): a subject
-    line never gives away a name redacted or a codename withheld below it.
+    line never gives away a name redacted or a codename withheld below it.  A subject
+    withheld whole (``HeaderIn.subject_withheld``) is one box, and its exemption is
+    on the stamp.
     """
     ordered = sorted(paragraphs, key=lambda p: p.ordinal)
     released = tuple(_released_paragraph(p, decisions.get(p.id)) for p in ordered)
     risky = header_fragments(ordered, decisions)
-    stamp, exemptions = _stamp(used_labels(decisions[p.id] for p in ordered))
+    labels = used_labels(decisions[p.id] for p in ordered)
+    if header.subject_withheld and header.subject.strip():
+        labels.append(header.subject_withheld)
+    stamp, exemptions = _stamp(labels)
     header_fields = tuple(
-        HeaderField(name, box_in(value, risky), s) for name, value, s in _header_fields(header)
+        _header_field(name, value, s, header, risky) for name, value, s in _header_fields(header)
     )
     fields = released_fields(header_fields, header.reference_id)
     day = approval.approved_on

@@ -53,7 +53,7 @@ from releases.withheld import (
     repeats,
     withholding_index,
 )
-from workflow import permissions
+from workflow import access, permissions
 from workflow.consistency import release_conflicts
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.review import cable_transition, current_decisions, reviewed_by
@@ -95,7 +95,15 @@ class StaleApproval(ReleaseError):
 # -- inputs from the database -------------------------------------------------------------
 
 
+# The exemption a subject classified above UNCLASSIFIED is withheld under, whole.
+SUBJECT_EXEMPTION = "(b)(1)"
+
+
 def header_in(cable: Cable) -> HeaderIn:
+    """The header a release may carry.  A subject whose level (``workflow.access.
+    subject_level``: its own mark, or the cable's when unmarked) is above UNCLASSIFIED
+    is withheld whole: reviewers decide paragraphs, never the subject line."""
+    withheld = access.subject_level(cable) > Level.U
     controls = "".join(f"//{c}" for c in cable.controls)
     return HeaderIn(
         reference_id=cable.reference_id,
@@ -112,6 +120,7 @@ def header_in(cable: Cable) -> HeaderIn:
         reasons=tuple(cable.reasons),
         tags=tuple(cable.tags),
         subject=cable.subject,
+        subject_withheld=SUBJECT_EXEMPTION if withheld and cable.subject.strip() else "",
         references=tuple(cable.references),
         signature=cable.signature,
     )

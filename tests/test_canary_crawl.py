@@ -2,14 +2,12 @@
 or search shows text to a persona who may not read it.
 
 Distinctive strings are planted where only some may read them: in a SECRET paragraph
-of a cable in review, and in a withheld paragraph and a redacted span of a released
-cable.  Then every URL of the URLconf is fetched (GET) as each persona, with every
-path parameter filled from the world, and every admin page of every registered model,
-changelists searched for the canaries included.  No answer may carry a canary the
-persona may not read; the test prints how many URLs it fetched per persona.
-
-Not covered yet: subject lines carry no stored portion marking (a finding of its
-own), so a SECRET subject is not planted here.
+and in the subject line marked (S) of a cable in review, and in a withheld paragraph
+and a redacted span of a released cable.  Then every URL of the URLconf is fetched
+(GET) as each persona, with every path parameter filled from the world, and every
+admin page of every registered model, changelists searched for the canaries included.
+No answer may carry a canary the persona may not read; the test prints how many URLs
+it fetched per persona.
 """
 
 from __future__ import annotations
@@ -37,11 +35,12 @@ from workflow.models import Clearance, ReviewState
 pytestmark = pytest.mark.django_db
 
 SECRET = "CANARYSECRETQX"
+SUBJECT = "CANARYSUBJECTQX"
 WITHHELD = "CANARYWITHHELDQX"
 REDACTED = "CANARYREDACTEDQX"
 ECHO_PROBE = "NOSUCHWORDZZ"
 
-# Who may read the SECRET paragraph: a grant on its cable and TOP SECRET clearance.
+# Who may read the SECRET paragraph and subject: a grant on the cable and TOP SECRET clearance.
 MAY_READ_SECRET = {"view_only", "reviewer", "releaser"}
 # Who may read the released cable's original text: those who hold a grant on it.
 MAY_READ_RELEASED_ORIGINAL = {"rita", "amos"}
@@ -60,8 +59,12 @@ def world(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
     cable = CableFactory(
         level=int(Level.S),
         review_state=ReviewState.IN_REVIEW,
-        subject="HARBOR TALKS",
-        raw_text=f"SECRET\n1. (C) Talks went well.\n2. (S) The source {SECRET} reported.\n",
+        subject=f"HARBOR TALKS {SUBJECT}",
+        subject_level=int(Level.S),
+        raw_text=(
+            f"SECRET\nSUBJECT: (S) HARBOR TALKS {SUBJECT}\n"
+            f"1. (C) Talks went well.\n2. (S) The source {SECRET} reported.\n"
+        ),
     )
     low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="Talks went well.")
     high = ParagraphFactory(
@@ -179,7 +182,12 @@ def _admin_paths(world: dict[str, Any]) -> list[str]:
     for model, _model_admin in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
         changelist = reverse("admin:%s_%s_changelist" % info)  # noqa: UP031
-        paths += [changelist, f"{changelist}?q={SECRET}", f"{changelist}?q=CANARY"]
+        paths += [
+            changelist,
+            f"{changelist}?q={SECRET}",
+            f"{changelist}?q={SUBJECT}",
+            f"{changelist}?q=CANARY",
+        ]
         for pk in model._default_manager.values_list("pk", flat=True)[:6]:
             paths.append(reverse("admin:%s_%s_change" % info, args=[pk]))  # noqa: UP031
             paths.append(reverse("admin:%s_%s_history" % info, args=[pk]))  # noqa: UP031
@@ -209,7 +217,7 @@ def _body(response: Any) -> str:
 def _forbidden(persona: str) -> list[str]:
     canaries = []
     if persona not in MAY_READ_SECRET:
-        canaries.append(SECRET)
+        canaries += [SECRET, SUBJECT]
     if persona not in MAY_READ_RELEASED_ORIGINAL:
         canaries += [WITHHELD, REDACTED]
     return canaries
@@ -250,5 +258,7 @@ def test_no_persona_reads_a_canary_it_may_not(world, capsys):
     # The crawl reached the pages that do show the canaries to those who may read them.
     reviewer = Client()
     reviewer.force_login(world["users"]["reviewer"])
-    assert SECRET in reviewer.get(f"/workflow/cables/{world['cable'].pk}/review/").content.decode()
+    review_page = reviewer.get(f"/workflow/cables/{world['cable'].pk}/review/").content.decode()
+    assert SECRET in review_page
+    assert SUBJECT in review_page
     assert min(fetched.values()) >= len(paths) > 100

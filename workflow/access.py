@@ -11,6 +11,13 @@ A cable's raw text holds every paragraph (and the header), so it is readable
 only by whoever may view the cable and is cleared for the cable's level and for
 every one of its paragraphs.
 
+A cable's subject line is a portion like a paragraph: the user reads it when they
+may view the cable and are cleared for the subject's level, its own portion mark
+or, unmarked, the cable's level (rules, section 2.2: an unmarked portion of a
+classified cable is never presumed unclassified).  ``subject_level`` says which
+level, ``subject_for`` and ``readable_subject`` (in SQL) what the user sees of it:
+every page, admin view and API answer that shows a subject asks one of them.
+
 Default deny: anonymous and inactive users read nothing; superusers read all.
 The pages that show cable text ask here, in the query, never by filtering rows
 already loaded: the cable page, the admin's cable and proposed-redaction pages,
@@ -23,7 +30,9 @@ already authorised.)  Pages of the apps below the workflow (``cables``,
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 
 from cables.models import Cable, Paragraph
 from workflow import permissions
@@ -69,12 +78,43 @@ def paragraphs_hidden(user: object, cable: Cable) -> int:
     return permissions.paragraphs_above_clearance(user, cable)
 
 
+def subject_level(cable: Cable) -> int:
+    """The level a cable's subject is handled at: its own portion mark, or (unmarked)
+    the cable's level."""
+    level = cable.subject_level
+    return int(cable.level if level is None else level)
+
+
+def may_read_subject(user: object, cable: Cable) -> bool:
+    """Whether the user, already allowed to view the cable, is cleared for its subject."""
+    return _active(user) and clearance_level(user) >= subject_level(cable)
+
+
+def subject_for(user: object, cable: Cable) -> str | None:
+    """The cable's subject as the user may see it (the caller has checked that they
+    may view the cable): the subject, or None when it is above their clearance."""
+    return cable.subject if may_read_subject(user, cable) else None
+
+
+def readable_subject(user: object, path: str = "") -> Case:
+    """``subject_for`` in SQL, for querysets of cables (or rows that reach a cable
+    through ``path``, e.g. ``"cable__"``): the subject, or NULL above the clearance."""
+    if not _active(user):
+        return Case(default=Value(None), output_field=TextField())
+    level = Coalesce(F(f"{path}subject_level"), F(f"{path}level"))
+    return Case(
+        When(LessThanOrEqual(level, clearance_level(user)), then=F(f"{path}subject")),
+        default=Value(None),
+        output_field=TextField(),
+    )
+
+
 def may_read_raw_text(user: object, cable: Cable) -> bool:
     """Whether the user may read the cable's raw text: they may view the cable and are
     cleared for its level and for every one of its paragraphs."""
     if not _active(user):
         return False
-    if cable.level > clearance_level(user):
+    if cable.level > clearance_level(user) or not may_read_subject(user, cable):
         return False
     return (
         permissions.has_cable_perm(user, VIEW, cable)

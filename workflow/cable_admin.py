@@ -2,8 +2,9 @@
 workflow says who may read what (``workflow.access``).
 
 - Cables: the list and the change pages hold only the cables the user may view;
-  a change page lists the paragraphs up to the user's clearance, and the raw
-  text only to whoever is cleared for every paragraph of the cable.
+  a change page lists the paragraphs up to the user's clearance, the subject only
+  to whoever is cleared for it (and the list searches it only for them), and the
+  raw text only to whoever is cleared for every paragraph and the subject.
 - Redaction rules: the dry run shows text only of paragraphs the user may read.
 - Proposed redactions: only those on paragraphs the user may read.
 """
@@ -70,14 +71,15 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
         "sent_at",
         "origin",
         "classification_display",
-        "subject",
+        "subject_display",
         "paragraph_count",
         "declass_date",
         "review_state",
     )
     list_select_related = ("status",)
     list_filter = ("level", "status__review_state", "source_format")
-    search_fields = ("reference_id", "subject", "origin")
+    # The subject is searched only where the user may read it (get_search_results).
+    search_fields = ("reference_id", "origin")
     date_hierarchy = "sent_at"
     inlines = [ParagraphInline]
     list_per_page = 50
@@ -87,9 +89,10 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
         "declass_date",
         "review_state",
         "not_shown",
+        "subject_display",
     ]
     fieldsets = (
-        (None, {"fields": ("reference_id", "subject", "review_state", "not_shown")}),
+        (None, {"fields": ("reference_id", "subject_display", "review_state", "not_shown")}),
         (
             "Header",
             {
@@ -103,6 +106,8 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
                     "info_addressees",
                     "level",
                     "controls",
+                    "subject_level",
+                    "subject_controls",
                     "banner",
                     "captions",
                     "executive_order",
@@ -150,7 +155,22 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
         return cables.annotate(
             _paragraphs=Coalesce(Subquery(count), Value(0)),
             _above_clearance=Coalesce(Subquery(above), Value(0)),
+            _subject=access.readable_subject(request.user),
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Cable], search_term: str
+    ) -> tuple[QuerySet[Cable], bool]:
+        """Reference id and post as usual; the subject only where the user may read it,
+        so that a search cannot tell whether a subject above their clearance matches."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        terms = search_term.split()
+        if not terms:
+            return found, duplicates
+        by_subject = queryset.filter(_subject__isnull=False)
+        for term in terms:
+            by_subject = by_subject.filter(_subject__icontains=term)
+        return found | by_subject, duplicates
 
     def get_fieldsets(self, request: HttpRequest, obj: Cable | None = None):  # type: ignore[no-untyped-def]
         """The raw text holds every paragraph: shown only to whoever may read them all."""
@@ -165,9 +185,18 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
     @admin.display(description="not shown to you")
     def not_shown(self, obj: Cable) -> str:
         hidden = getattr(obj, "_above_clearance", 0)
-        if not hidden:
+        subject = getattr(obj, "_subject", None) is None
+        if not hidden and not subject:
             return "—"
-        return f"{hidden} paragraph{pluralize(hidden)} above your clearance, and the raw text"
+        what = f"{hidden} paragraph{pluralize(hidden)}" if hidden else "the subject"
+        text = f"{what} above your clearance, and the raw text"
+        return f"{text}; the subject is above your clearance too" if hidden and subject else text
+
+    @admin.display(description="subject")
+    def subject_display(self, obj: Cable) -> str:
+        # Annotated by get_queryset (workflow.access.readable_subject); None: not readable.
+        shown = getattr(obj, "_subject", None)
+        return "(above your clearance)" if shown is None else shown
 
     @admin.display(description="declassification date", ordering="status__declass_date")
     def declass_date(self, obj: Cable) -> object:

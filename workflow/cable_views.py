@@ -20,5 +20,10 @@ def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "cables/cable_detail.html",
-        {"cable": cable, "paragraphs": paragraphs, "hidden": hidden},
+        {
+            "cable": cable,
+            "subject": access.subject_for(request.user, cable),
+            "paragraphs": paragraphs,
+            "hidden": hidden,
+        },
     )

@@ -49,7 +49,7 @@ PAGE_SIZE = 50
 # The cable fields the review page shows (templates/workflow/review_cable.html).
 REVIEW_PAGE_FIELDS = (
     "reference_id", "level", "controls", "subject", "origin", "sent_at", "tags",
-    "executive_order", "decl", "declass_rule",
+    "executive_order", "decl", "declass_rule", "subject_level",
 )  # fmt: skip
 # States in which a reviewer is (or may start) deciding paragraphs.
 OPEN_STATES = (ReviewState.INGESTED, ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED)
@@ -76,7 +76,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             user=request.user, filters=filters, state=state, offset=offset, limit=limit
         )
 
-    page = _queue_page(fetch, request.GET.get("page"))
+    page = _queue_page(fetch, request.GET.get("page"), request.user)
     return render(request, "workflow/review_queue.html", {
         "form": form, "page": page, "state": state,
         "rows": _rendered(QUEUE_ROWS.render({
@@ -105,7 +105,9 @@ def paginated(objects: Any, per_page: int, raw: str | None) -> Page:
         raise Http404("No such page.") from None
 
 
-def _queue_page(fetch: Callable[[int, int], tuple[list[int], int]], number: str | None) -> Page:
+def _queue_page(
+    fetch: Callable[[int, int], tuple[list[int], int]], number: str | None, user: object
+) -> Page:
     """A Paginator page whose count and ids came from one query (see queue_page); past
     the last page, or not a page number, a 404."""
     wanted = page_number(number)
@@ -118,7 +120,7 @@ def _queue_page(fetch: Callable[[int, int], tuple[list[int], int]], number: str 
         page = paginator.page(wanted)
     except InvalidPage:
         raise Http404("No such page.") from None
-    page.object_list = queue_cables(ids)
+    page.object_list = queue_cables(ids, user=user)
     return page
 
 

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from cables.markings import Level, Marking
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
-from workflow import permissions
+from workflow import access, permissions
 from workflow.consistency import conflicts_for
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.review import current_decisions
@@ -216,7 +216,7 @@ class QueueRow:
     level: int
     controls: tuple[str, ...]
     origin: str
-    subject: str
+    subject: str | None  # None: above the user's clearance (workflow.access)
     review_state: str
     declass_date: date | None
 
@@ -225,11 +225,16 @@ class QueueRow:
         return Marking(Level(self.level), self.controls)
 
 
-def queue_cables(ids: list[int]) -> list[QueueRow]:
-    """The page's cables, in the queue's order, with the few fields the queue shows."""
-    rows = Cable.objects.filter(pk__in=ids).values_list(
-        "pk", "reference_id", "level", "controls", "origin", "subject",
-        "status__review_state", "status__declass_date",
+def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
+    """The page's cables, in the queue's order, with the few fields the queue shows;
+    a subject above the user's clearance never leaves the database."""
+    rows = (
+        Cable.objects.filter(pk__in=ids)
+        .annotate(shown_subject=access.readable_subject(user))
+        .values_list(
+            "pk", "reference_id", "level", "controls", "origin", "shown_subject",
+            "status__review_state", "status__declass_date",
+        )
     )  # fmt: skip
     by_id = {r[0]: r for r in rows}
     return [
@@ -299,6 +304,9 @@ class ReviewPage:
     cable: Cable
     paragraphs: list[ParagraphView]
     hidden: int  # paragraphs above the user's clearance: never sent, count as withheld
+    # The subject as the user may see it (workflow.access.subject_for): None above
+    # their clearance.
+    subject: str | None = None
     # Near-duplicate text another cable withholds (workflow.consistency), when asked for.
     conflicts: list | None = None
 
@@ -340,7 +348,13 @@ def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> 
     conflicts = None
     if with_conflicts:
         conflicts = conflicts_for(cable, visible, decisions, include_undecided=True)
-    return ReviewPage(cable, views, hidden=hidden, conflicts=conflicts)
+    return ReviewPage(
+        cable,
+        views,
+        hidden=hidden,
+        conflicts=conflicts,
+        subject=access.subject_for(user, cable),
+    )
 
 
 def _view(p: Paragraph, decision: Decision | None, mine: list[ProposedRedaction]) -> ParagraphView:

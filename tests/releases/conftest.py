@@ -100,6 +100,9 @@ def cable() -> Cable:
         level=int(Level.S),
         controls=["NOFORN"],
         subject=f"(C) HARBOR TALKS WITH MINISTER {MINISTER.upper()}",
+        # Released, so that the boxing of redacted words in a header is seen; a classified
+        # subject is withheld whole (tests/releases/test_subject_withheld.py).
+        subject_level=int(Level.U),
         dtg="081402Z MAY 07",
         originator="AMEMBASSY EXAMPLETOWN",
         to_addressees=["SECSTATE WASHDC"],

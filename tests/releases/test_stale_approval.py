@@ -37,7 +37,7 @@ B1 = "(b)(1) 1.4(d)"
 @pytest.fixture
 def three_withheld(reviewer) -> Cable:
     """A reviewed cable: paragraphs 2, 3 and 4 withheld, paragraph 1 released."""
-    cable = CableFactory(level=int(Level.S), subject="(C) HARBOR TALKS")
+    cable = CableFactory(level=int(Level.S), subject="(C) HARBOR TALKS", subject_level=int(Level.U))
     for ordinal, text in enumerate(TEXTS, start=1):
         ParagraphFactory(
             cable=cable, ordinal=ordinal, number=str(ordinal), level=int(Level.C), text=text
