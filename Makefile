@@ -22,8 +22,12 @@ $(VENV)/.installed: requirements.txt requirements/dev.txt requirements/runtime.t
 
 setup: $(VENV)/.installed ## Create .venv and install the locked requirements (hashes checked)
 
-migrate: setup ## Apply database migrations
-	$(PY) manage.py migrate --noinput
+# As the owner of the tables (DECLASS_DB_ROLE=owner: DATABASE_OWNER_URL, or DATABASE_URL,
+# acting as declass_owner); db_roles before (the roles must exist) and after (grants).
+migrate: setup ## Create the database roles, apply migrations as the owner, grant the app role
+	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
+	DECLASS_DB_ROLE=owner $(PY) manage.py migrate --noinput
+	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
 
 demo: migrate ## Create the demo admin and import the demo cables (and the shared corpus if present)
 	$(PY) manage.py create_demo_admin

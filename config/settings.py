@@ -141,13 +141,28 @@ TEMPLATES = [
 # Database: PostgreSQL, always.  DATABASE_URL names it; without it, in debug only, an
 # embedded server in var/postgres (started by the first process that needs it, left
 # running for the others: `python -m config.embedded_db stop` stops it).
+#
+# Two roles (audit/db_roles.py, `manage.py db_roles`): the service logs in as the
+# application role (declass_app: rows only, no TRUNCATE, no table or trigger control,
+# decisions and the audit trail append-only); migrations run as the owner of the tables
+# (declass_owner).  DECLASS_DB_ROLE=owner (the migrate job, `make migrate`) connects
+# with DATABASE_OWNER_URL instead (a superuser or an administrator that is a member of
+# declass_owner; DATABASE_URL when unset) and acts as declass_owner, so that what it
+# creates belongs to the owner, never to the application role.
+DB_OWNER_ROLE, DB_APP_ROLE = "declass_owner", "declass_app"
+DB_ROLE = env_str("DECLASS_DB_ROLE") or "app"
+if DB_ROLE not in ("app", "owner"):
+    raise ImproperlyConfigured(f"DECLASS_DB_ROLE must be 'app' or 'owner', got {DB_ROLE!r}")
 DATABASE_URL = env_str("DATABASE_URL")
+if DB_ROLE == "owner":
+    DATABASE_URL = env_str("DATABASE_OWNER_URL") or DATABASE_URL
 if DATABASE_URL:
     _database = dj_database_url.parse(DATABASE_URL)
 elif DEBUG:
     from config.embedded_db import database_settings
 
-    _database = database_settings(VAR_DIR)
+    # Embedded: the superuser for migrations (as the owner), the application role else.
+    _database = database_settings(VAR_DIR, user=None if DB_ROLE == "owner" else DB_APP_ROLE)
 else:
     raise ImproperlyConfigured(
         "DATABASE_URL is not set: set it to the PostgreSQL database "
@@ -158,6 +173,8 @@ if _database["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         f"DATABASE_URL must name a PostgreSQL database (postgres://...), not {_database['ENGINE']}"
     )
+if DB_ROLE == "owner":
+    _database.setdefault("OPTIONS", {})["options"] = f"-c role={DB_OWNER_ROLE}"
 # Health checks: a connection kept across requests that the database dropped
 # (a restart) is replaced, instead of failing one request per worker.
 _database.update(CONN_MAX_AGE=env_int("DB_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS=True)
@@ -243,6 +260,7 @@ CELERY_TASK_ROUTES = {
     "releases.release_generate": {"queue": "heavy"},
     "cables.similarity_rebuild": {"queue": "heavy"},
     "workflow.declass_due_sweep": {"queue": "beat"},
+    "audit.checkpoint": {"queue": "beat"},
     # Celery's own, which beat schedules daily (results expire).
     "celery.backend_cleanup": {"queue": "beat"},
 }
@@ -360,6 +378,32 @@ SPECTACULAR_SETTINGS = {
         "api_id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999},
     },
 }
+
+# The audit chain's checkpoints (audit.checkpoint): hourly (beat), its length and head
+# signed with HMAC-SHA256 under DECLASS_AUDIT_CHECKPOINT_KEY (or _FILE), a key the
+# database never holds, appended to DECLASS_AUDIT_CHECKPOINT_PATH, a file outside the
+# database (a volume the database's administrators cannot write, or one synchronised to
+# an object store); `manage.py audit_verify` checks the chain against the latest.
+# In debug without a key, a development key kept in var/ like the secret key.
+DECLASS_AUDIT_CHECKPOINT_PATH = Path(
+    env_str("DECLASS_AUDIT_CHECKPOINT_PATH") or VAR_DIR / "audit-checkpoints.jsonl"
+)
+
+
+def _checkpoint_key() -> str | None:
+    key = env_secret("DECLASS_AUDIT_CHECKPOINT_KEY")
+    if key and key.startswith("change-me"):
+        key = None  # a placeholder signs nothing: the checkpoint task refuses to run
+    if key or not DEBUG:
+        return key or None
+    path = VAR_DIR / "audit_checkpoint_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+DECLASS_AUDIT_CHECKPOINT_KEY = _checkpoint_key()
 
 # Cables whose declassification date falls within this many days are flagged as due.
 DECLASS_DUE_HORIZON_DAYS = env_int("DECLASS_DUE_HORIZON_DAYS", 90)

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijklmnop")
+os.environ.setdefault("DECLASS_AUDIT_CHECKPOINT_KEY", "tests-only-audit-checkpoint-key-0123456789")
 if not os.environ.get("DATABASE_URL"):
     # The embedded PostgreSQL of this checkout (var/postgres, as `make run` uses; debug or
     # not), where pytest-django makes its test_ database.  Set before VAR_DIR becomes this
@@ -24,6 +25,9 @@ os.environ.setdefault("DECLASS_LOG_FORMAT", "plain")
 from config.settings import *  # noqa: E402,F403
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# The test database's flush calls a function the application role may run
+# (tests/db_backend, tests/db_roles.py): the tests log in as that role.
+DATABASES["default"]["ENGINE"] = "tests.db_backend"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -12,7 +12,7 @@ from config import task_policy
 from config.celery import app, project_tasks
 
 HEAVY = {"releases.release_generate", "cables.similarity_rebuild"}
-BEAT = {"workflow.declass_due_sweep"}
+BEAT = {"workflow.declass_due_sweep", "audit.checkpoint"}
 
 
 def queue_of(name: str) -> str:
@@ -23,7 +23,7 @@ def test_the_project_has_its_tasks():
     tasks = project_tasks()
     assert HEAVY | BEAT <= set(tasks)
     modules = {task.__module__.partition(".")[0] for task in tasks.values()}
-    assert modules == {"cables", "redaction", "workflow", "releases"}
+    assert modules == {"audit", "cables", "redaction", "workflow", "releases"}
 
 
 def test_every_task_routes_to_a_known_queue_and_the_heavy_ones_to_heavy():
@@ -44,7 +44,8 @@ def test_every_task_routes_to_a_known_queue_and_the_heavy_ones_to_heavy():
 @pytest.mark.django_db
 def test_what_beat_schedules_goes_to_the_beat_queue():
     scheduled = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert "workflow.declass_due_sweep" in scheduled  # the schedule a migration creates
+    # The schedules migrations create.
+    assert {"workflow.declass_due_sweep", "audit.checkpoint"} <= scheduled
     for name in scheduled | {"celery.backend_cleanup"}:
         assert queue_of(name) == "beat", name
     # No schedule overrides the route with a queue of its own.

@@ -265,18 +265,12 @@ def index_rebuild(
 def _rebuild_postgresql(
     minimum: int, workers: int, on_progress: Callable[[int], None] | None
 ) -> RebuildReport:
-    table = connection.ops.quote_name(ParagraphBand._meta.db_table)
-    (cable_index,) = ParagraphBand._meta.indexes
+    # Emptying the table and dropping, then building, its primary key and index take
+    # its owner: the application role calls the owner's two functions that do just
+    # that (workflow migration 0008, audit/db_roles.py).
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}")  # takes the table's lock first: see module doc
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
-            [ParagraphBand._meta.db_table],
-        )
-        (primary_key,) = cursor.fetchone()
-        primary_key = connection.ops.quote_name(primary_key)
-        cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {primary_key}")
-        cursor.execute(f"DROP INDEX {connection.ops.quote_name(cable_index.name)}")
+        # TRUNCATE takes the table's lock first: see the module docstring.
+        cursor.execute("SELECT cables_band_index_empty()")
         paragraphs = indexed = written = 0
         blocks: list[bytes] = []
         for n, rows, block in _hashed(_chunks(minimum), workers):
@@ -288,14 +282,7 @@ def _rebuild_postgresql(
             if on_progress:
                 on_progress(n)
         _copy_into(cursor, blocks)
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(
-            f"ALTER TABLE {table} ADD CONSTRAINT {primary_key} PRIMARY KEY (key, paragraph_id)"
-        )
-        cursor.execute(
-            f"CREATE INDEX {connection.ops.quote_name(cable_index.name)} ON {table} (cable_id)"
-        )
-        cursor.execute(f"ANALYZE {table}")
+        cursor.execute("SELECT cables_band_index_build()")
     return RebuildReport(paragraphs, indexed, written)
 
 

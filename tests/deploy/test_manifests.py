@@ -122,7 +122,8 @@ def test_compose_runs_every_process_and_exactly_one_beat():
 def test_compose_migrates_once_before_the_app_starts_and_checks_the_config_first():
     services = compose()["services"]
     steps = manage_commands(services["migrate"]["command"][2])
-    assert [s[2] for s in steps] == ["check", "migrate"]
+    # Roles first (migrations act as the owner), grants after (the new tables).
+    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "db_roles"]
     assert "--deploy" in steps[0]
     for name in ("web", "worker", "heavy-worker", "beat"):
         depends = services[name]["depends_on"]
@@ -252,7 +253,8 @@ def test_kubernetes_service_ingress_and_migrate_job_connect():
     steps = manage_commands(container["command"][2])
     for argv in steps:
         assert_real_command(argv)
-    assert [s[2] for s in steps] == ["check", "migrate"]
+    # Roles first (migrations act as the owner), grants after (the new tables).
+    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "db_roles"]
 
 
 def test_kubernetes_config_holds_no_secret_and_the_example_secret_no_real_one():
@@ -319,9 +321,18 @@ def test_systemd_units_run_real_commands_and_one_beat():
             assert_real_command(argv)
         if name.endswith(".service"):
             assert values["User"] == ["declass"] and values["WorkingDirectory"] == ["/opt/declass"]
-            assert values["EnvironmentFile"] == ["/etc/declass/declass.env"]
+            assert values["EnvironmentFile"][0] == "/etc/declass/declass.env"
+    # Only the migrate unit reads the owner's URL.
+    for name, values in units.items():
+        owner_env = "/etc/declass/declass-owner.env" in values.get("EnvironmentFile", [])
+        assert owner_env == (name == "declass-migrate.service"), name
     migrate = [shlex.split(s)[2:4] for s in units["declass-migrate.service"]["ExecStart"]]
-    assert migrate[:2] == [["check", "--deploy"], ["migrate", "--noinput"]]
+    assert migrate[:4] == [
+        ["check", "--deploy"],
+        ["db_roles"],
+        ["migrate", "--noinput"],
+        ["db_roles"],
+    ]
     # Web waits for a migration running on its machine, but does not pull one in:
     # on several machines, migrations run on one, when releasing.
     assert "declass-migrate.service" in units["declass-web.service"]["After"][0].split()

@@ -106,7 +106,8 @@ def test_debug_defaults_of_make_run_still_work(tmp_path: Path) -> None:
     assert values["LOG_FORMAT"] == "plain"
     database = values["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
-    assert (database["NAME"], database["USER"]) == ("declass", "postgres")
+    # `make run` logs in as the application role (migrations: as the owner).
+    assert (database["NAME"], database["USER"]) == ("declass", "declass_app")
     assert not database.get("PASSWORD")
     assert (tmp_path / "postgres" / "PG_VERSION").read_text().startswith("18")
     assert database["HOST"].startswith("/")  # a Unix socket: no TCP port is opened
@@ -187,7 +188,13 @@ def test_each_deployments_configuration_passes_the_deploy_check(
     key = secrets.token_urlsafe(50)
     if deployment == "compose":
         shipped = compose_app_env(
-            {"DJANGO_SECRET_KEY": key, "DECLASS_DOMAIN": "d.example.org", "POSTGRES_PASSWORD": "x"}
+            {
+                "DJANGO_SECRET_KEY": key,
+                "DECLASS_DOMAIN": "d.example.org",
+                "POSTGRES_PASSWORD": "x",
+                "DECLASS_DB_APP_PASSWORD": "y",
+                "DECLASS_AUDIT_CHECKPOINT_KEY": "z",
+            }
         )
     elif deployment == "systemd":
         shipped = {**_env_file(DEPLOY / "env.example"), "DJANGO_SECRET_KEY": key}

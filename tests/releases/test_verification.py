@@ -7,7 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from pypdf import PdfReader, PdfWriter
 
 from audit.models import AuditEvent
@@ -15,6 +15,7 @@ from releases.models import Release, ReleaseFile
 from releases.render import RENDERERS, render_html, render_pdf, render_text
 from releases.services import release_generate, release_verify_stored
 from releases.verify import verify_checksums
+from tests.db_roles import superuser_connection
 from tests.releases.conftest import MINISTER, P2, SOURCE, files_of
 from workflow.models import ReviewState
 
@@ -115,18 +116,22 @@ def test_after_a_block_the_authority_can_generate_the_release_again(
     assert (release.status, release.version) == (Release.Status.PUBLISHED, 1)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_verification_of_a_stored_release_finds_a_tampered_file(published, capsys):
     # Given a published release that verifies
     assert release_verify_stored(published) == []
     call_command("verify_release", str(published.pk))
     assert "ok" in capsys.readouterr().out
 
-    # When someone gets past the database trigger and changes the stored PDF
-    with connection.cursor() as cursor:
-        # For this transaction only: triggers off, as a superuser could do.
-        cursor.execute("SET LOCAL session_replication_role = replica")
+    # When someone gets past the database trigger and changes the stored PDF: a
+    # superuser (the service's role may not), triggers off for one transaction.
     pdf = ReleaseFile.objects.get(release=published, name="release.pdf")
-    ReleaseFile.objects.filter(pk=pdf.pk).update(content=bytes(pdf.content) + b"%tampered\n")
+    with superuser_connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(
+            "UPDATE releases_releasefile SET content = %s WHERE id = %s",
+            [bytes(pdf.content) + b"%tampered\n", pdf.pk],
+        )
 
     # Then verification says which file and why, and the command fails
     problems = release_verify_stored(published)
