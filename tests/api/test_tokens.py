@@ -4,13 +4,11 @@ stored only as digests, refused once expired, revoked by logging out."""
 from __future__ import annotations
 
 import base64
-import importlib
 from datetime import timedelta
 from io import StringIO
 from unittest import mock
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
@@ -19,7 +17,6 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cables.markings import Level
-from tests.db_roles import as_superuser
 from tests.factories import UserFactory
 from workflow.models import Clearance
 
@@ -238,28 +235,3 @@ def test_a_token_issued_in_the_admin_must_expire(alice):
         if str(m).startswith("TOKEN ")
     ]
     assert with_token(token).get("/api/cables/").status_code == 200
-
-
-@pytest.mark.django_db(transaction=True)
-def test_drf_plain_text_tokens_become_digests_and_their_table_goes(alice):
-    """The migration for a database that still has DRF's authtoken_token table.
-    Migrations create and drop tables as the owner, not as the application role the
-    tests log in as: the superuser runs it here (tests/db_roles.py)."""
-    key = "0123456789abcdef0123456789abcdef01234567"
-    migration = importlib.import_module("api.migrations.0001_authtoken_to_knox")
-    with as_superuser():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY,"
-                " created timestamptz NOT NULL, user_id integer NOT NULL UNIQUE)"
-            )
-            cursor.execute("INSERT INTO authtoken_token VALUES (%s, now(), %s)", [key, alice.pk])
-
-        with connection.schema_editor() as editor:
-            migration.plain_tokens_to_digests(django_apps, editor)
-
-        assert "authtoken_token" not in connection.introspection.table_names()
-    (row,) = AuthToken.objects.filter(user=alice)
-    assert row.digest != key and key not in row.digest
-    assert timezone.now() + TTL - timedelta(minutes=1) <= row.expiry <= timezone.now() + TTL
-    assert with_token(key).get("/api/cables/").status_code == 200
