@@ -15,20 +15,18 @@ import hashlib
 import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from audit.trail import audit_record
 from cables.markings import Level
 from cables.models import Cable, Paragraph
+from cables.words import corpus_common_words
 from config.celery import queue_task
 from releases import conflicts as consistency
 from releases.document import (
@@ -44,10 +42,7 @@ from releases.models import Release, ReleaseFile
 from releases.render import RENDERERS, Renderer
 from releases.verify import Report, manifest_bytes, verify_checksums, verify_outputs
 from releases.withheld import (
-    COMMON_PARAGRAPH_PCT,
-    MIN_CORPUS_PARAGRAPHS,
     Repeat,
-    common_words,
     place_problems,
     repeat_places,
     repeats,
@@ -154,60 +149,6 @@ def approved_inputs(
         for d in Decision.objects.filter(pk__in=wanted, cable_id=cable.pk)
     }
     return header_in(cable), paragraphs, decisions
-
-
-# -- words common in the corpus ---------------------------------------------------------------
-
-SAMPLE_PARAGRAPHS = 20_000
-_common_lock = threading.Lock()
-_common_cache: dict[str, tuple[int, float, frozenset[str]]] = {}
-COMMON_MAX_AGE_S = 24 * 3600
-
-
-def corpus_common_words(*, refresh: bool = False) -> frozenset[str]:
-    """The words in more than ``DECLASS_COMMON_WORD_PCT`` percent (default
-    ``COMMON_PARAGRAPH_PCT``) of the stored paragraphs (``releases.withheld.common_words``).
-
-    One query reads the paragraphs' text, a seeded (repeatable) Bernoulli sample
-    of about ``SAMPLE_PARAGRAPHS`` when there are more (a share of 5% is measured
-    to within a few tenths of a percent on 20,000), counted in Python with the
-    release check's own definition of a word.  On the 250 dev cables it takes
-    0.2 s; the result (a few hundred words) is kept per process until the
-    paragraph table grows by a tenth, or for a day.  The database stores no word
-    table: a word's share changes slowly, and the words near the cut are neither
-    names nor stock vocabulary.
-    """
-    pct = float(getattr(settings, "DECLASS_COMMON_WORD_PCT", COMMON_PARAGRAPH_PCT))
-    minimum = int(getattr(settings, "DECLASS_COMMON_WORD_MIN_PARAGRAPHS", MIN_CORPUS_PARAGRAPHS))
-    table = Paragraph._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT coalesce(max("id"), 0) FROM "{table}"')  # nosec B608
-        top = int(cursor.fetchone()[0])
-        key = f"{connection.alias}:{pct}:{minimum}"
-        with _common_lock:
-            cached = _common_cache.get(key)
-        if (
-            not refresh
-            and cached is not None
-            and cached[0] <= top <= cached[0] * 1.1
-            and time.monotonic() - cached[1] < COMMON_MAX_AGE_S
-        ):
-            return cached[2]
-        # The share from the rows there are, not from the highest id: ids of deleted
-        # paragraphs would make the sample too small.
-        cursor.execute(f'SELECT count(*) FROM "{table}"')  # nosec B608
-        share = min(100.0, 100.0 * SAMPLE_PARAGRAPHS / max(int(cursor.fetchone()[0]), 1))
-        if share >= 100.0:
-            cursor.execute(f'SELECT "text" FROM "{table}"')  # nosec B608
-        else:
-            cursor.execute(
-                f'SELECT "text" FROM "{table}" TABLESAMPLE BERNOULLI (%s) REPEATABLE (7)',  # nosec B608
-                [share],
-            )
-        found = common_words((row[0] for row in cursor.fetchall()), pct=pct, min_paragraphs=minimum)
-    with _common_lock:
-        _common_cache[key] = (top, time.monotonic(), found)
-    return found
 
 
 def repeats_of(cable: Cable, decisions: Mapping[int, Decision]) -> list[Repeat]:

@@ -7,15 +7,22 @@ output against them independently of the code that produced the outputs.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
-from cables.similarity.text import ENCODING_ERRORS, merged_ranges, words
+# The word logic is shared with the review page (workflow), which sits below this app.
+from cables.words import COMMON_PARAGRAPH_PCT as COMMON_PARAGRAPH_PCT
+from cables.words import INVISIBLE as _INVISIBLE
+from cables.words import MIN_CORPUS_PARAGRAPHS as MIN_CORPUS_PARAGRAPHS
+from cables.words import NAME_GAP as NAME_GAP
+from cables.words import STOP_WORDS as STOP_WORDS
+from cables.words import Keyed, distinctive, joined_ranges, word_keys
+from cables.words import common_words as common_words
+from cables.words import lower_case as _lower_case
+from cables.words import mixed_case as _mixed_case
+from cables.words import paragraph_words as paragraph_words
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
 
@@ -26,7 +33,6 @@ WINDOW_WORDS = 4  # a withheld paragraph may not leak this many consecutive word
 # shared runs are left to the reviewers; a redaction may never be repeated whole.
 REPEAT_WORDS = 8
 CONTEXT_CHARS = 16  # released text either side of a redaction, to catch it leaked in place
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def normalize(text: str) -> str:
@@ -191,40 +197,7 @@ def secret_fragments(
 # -- whole words: what a header may show, and what a released paragraph may repeat -----------
 
 
-@lru_cache(maxsize=4096)
-def _fold(char: str) -> str:
-    if ord(char) in _INVISIBLE:
-        return ""
-    return unicodedata.normalize("NFKC", char).casefold()
-
-
-def word_keys(text: str) -> list[tuple[str, int, int]]:
-    """The words of ``text`` as compared, with their character offsets in ``text``.
-
-    A word is what ``cables.similarity.text.words`` says, read after the same
-    folding as ``normalize`` (NFKC, case-folded, invisible characters dropped), so
-    that ``BLUE\u00adHERON`` or a full-width ``ＬＥＥ`` is the word it looks like.
-    Whole words, never substrings: "LEE" is not shown by "fleet".
-    """
-    folded: list[str] = []
-    origin: list[int] = []
-    for i, char in enumerate(text):
-        for out in _fold(char):
-            folded.append(out)
-            origin.append(i)
-    clean = "".join(folded)
-    return [
-        (
-            unicodedata.normalize("NFC", w.text.decode("utf-8", ENCODING_ERRORS)),
-            origin[w.start],
-            origin[w.end - 1] + 1,
-        )
-        for w in words(clean)
-    ]
-
-
 Run = tuple[str, ...]
-Keyed = list[tuple[str, int, int]]
 
 
 @dataclass(frozen=True)
@@ -421,91 +394,7 @@ def place_problems(places: Iterable[tuple[str, int, str, list[tuple[int, int]]]]
 
 
 # -- distinctive words: a redacted name may not be released in another form ---------------
-
-# English function words (the usual stop-word lists: articles, pronouns, auxiliaries,
-# prepositions, conjunctions, quantifiers), with the months and days of the week,
-# which a redacted date shares with any other date.  A word of one character, or
-# of digits only, is never distinctive either: an initial or a number says nothing
-# alone.  Everything else is decided by the corpus (``common_words``).
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all almost along already also although always am
-    among an and another any anyone anything are around as at away back be because been
-    before being below between both but by can cannot could did do does doing done down
-    during each either else enough etc even ever every few for from further get gets got
-    had has have having he her here hers herself him himself his how however i if in into
-    is it its itself just least less let like made make many may me might mine more most
-    much must my myself neither never next no nor not now of off often on once one only
-    onto or other others otherwise our ours ourselves out over own per perhaps quite
-    rather said same say says shall she should since so some still such than that the
-    their theirs them themselves then there these they this those though through thus to
-    too toward towards under until up upon us very via was we well were what whatever when
-    where whether which while who whom whose why will with within without would yet you
-    your yours yourself yourselves mr mrs ms dr
-    january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    monday tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
-# "Common in the corpus": a word in more than this share of the stored paragraphs.
-# On the 250 dev cables (2,567 paragraphs), 5% keeps 211 words common: the stock
-# vocabulary of cables (embassy, ambassador, minister, government, security,
-# meeting, party...), while names and places stay distinctive (Mugabe is in 8
-# paragraphs, Moscow in 30, Russia in 112).  1% would also make "Moscow" common.
-COMMON_PARAGRAPH_PCT = 5.0
-# Below this many paragraphs a share says nothing (in a corpus of three paragraphs
-# every word is "common"): only the stop words are common then.
-MIN_CORPUS_PARAGRAPHS = 200
-_WORD_CHARS = re.compile("[A-Za-z0-9\u0080-\u009f\u00c0-\u1fff\u2070-\U0010ffff]+")
-
-
-def paragraph_words(text: str) -> set[str]:
-    """The distinct word keys of ``text`` (as ``word_keys`` reads them, without offsets)."""
-    folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
-    return {unicodedata.normalize("NFC", w) for w in _WORD_CHARS.findall(folded)}
-
-
-def common_words(
-    texts: Iterable[str],
-    *,
-    pct: float = COMMON_PARAGRAPH_PCT,
-    min_paragraphs: int = MIN_CORPUS_PARAGRAPHS,
-) -> frozenset[str]:
-    """The words in more than ``pct`` percent of ``texts`` (a document frequency).
-
-    Why a document frequency over the stored paragraphs, and not a shipped
-    frequency list of general English: what is common in cables is not what is
-    common in English.  "Embassy", "ambassador", "démarche" or "MFA" are rare in
-    English and in most cable paragraphs; "Rosa" or "Smith" are common English
-    words (a name list, a frequency list) but name one person in a cable.  The
-    stored paragraphs say which words cables use everywhere.  A paragraph counts
-    a word once, so one long paragraph repeating a name does not make it common.
-    ``releases.services.corpus_common_words`` reads the texts (a seeded sample of
-    at most 20,000 paragraphs, one query) and caches the result per process until
-    the table grows by a tenth.
-    """
-    counts: Counter[str] = Counter()
-    total = 0
-    for text in texts:
-        total += 1
-        counts.update(paragraph_words(text))
-    if total < min_paragraphs:
-        return frozenset()
-    limit = total * pct / 100
-    return frozenset(w for w, n in counts.items() if n > limit)
-
-
-def distinctive(word: str, common: Collection[str]) -> bool:
-    """A word that can name someone or something: not a stop word, not common in the
-    corpus, not a single character; a number only from three digits on and when it is
-    no year (1900-2099): a day or a count says nothing alone, a telephone or passport
-    number does."""
-    if len(word) < 2 or word in STOP_WORDS or word in common:
-        return False
-    if word.isdigit():
-        return len(word) >= 3 and not (len(word) == 4 and 1900 <= int(word) <= 2099)
-    return True
-
+# (what a distinctive word is: ``cables.words``, shared with the review page)
 
 _SENTENCE_END = frozenset(".!?:;")
 _OPENERS = frozenset("\"'([\u2018\u201c\u00ab-\u2013\u2014")
@@ -548,16 +437,6 @@ def proper_names(text: str, keyed: Keyed) -> Keyed:
             inside.add(key)
     names += [w for w in openers if w[0] in inside]
     return sorted(names, key=lambda w: w[1])
-
-
-def _mixed_case(text: str) -> bool:
-    return any(c.islower() for c in text) and any(c.isupper() for c in text)
-
-
-def _lower_case(surface: str) -> bool:
-    """A word written in small letters only (a number is not)."""
-    letters = [c for c in surface if c.isalpha()]
-    return bool(letters) and all(c.islower() for c in letters)
 
 
 @dataclass(frozen=True)
@@ -669,9 +548,6 @@ def repeats(
     return found
 
 
-NAME_GAP = 4  # characters between two hits read as one name ("QUINT, Rosa", "Rosa M. Quint")
-
-
 def repeat_places(
     paragraphs: Sequence[_Paragraph], found: Iterable[Repeat]
 ) -> list[tuple[str, int, str, list[tuple[int, int]]]]:
@@ -684,13 +560,5 @@ def repeat_places(
         grouped.setdefault((r.ordinal, r.paragraph, r.what), []).append((r.start, r.end))
     out = []
     for (ordinal, paragraph, what), ranges in sorted(grouped.items()):
-        joined: list[tuple[int, int]] = []
-        text = texts.get(ordinal, "")
-        for start, end in merged_ranges(ranges):
-            gap = text[joined[-1][1] : start] if joined else None
-            if gap is not None and len(gap) <= NAME_GAP and not any(c.isdigit() for c in gap):
-                joined[-1] = (joined[-1][0], end)
-            else:
-                joined.append((start, end))
-        out.append((paragraph, ordinal, what, joined))
+        out.append((paragraph, ordinal, what, joined_ranges(texts.get(ordinal, ""), ranges)))
     return out

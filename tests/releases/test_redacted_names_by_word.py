@@ -34,7 +34,7 @@ B6 = "(b)(6)"
 @pytest.fixture(autouse=True)
 def fresh_common_words(monkeypatch):
     """Each test counts the corpus it made (the per-process cache would keep the last)."""
-    monkeypatch.setattr("releases.services._common_cache", {})
+    monkeypatch.setattr("cables.words._common_cache", {})
 
 
 def span(text: str, part: str, label: str = B6) -> dict:
