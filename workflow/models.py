@@ -233,3 +233,90 @@ class QueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_kind}{self.holder_id} {self.cable_id}"
+
+
+class AssignmentBatch(models.Model):
+    """One assignment of work: a permission (view, review or release) on a set of cables,
+    given to one user or one group by a supervisor or an admin (``workflow.assignment``).
+
+    The batch remembers the query or the selection it was made from and its cables (one
+    ``AssignmentBatchCable`` row each), so that the assignee sees their batches and their
+    progress, a supervisor each reviewer's workload, and a revocation takes back exactly
+    what the batch gave.  The permission rows themselves are guardian's (the cable
+    permission tables); the batch is the record of why they are there.
+    """
+
+    class Permission(models.TextChoices):
+        VIEW = "view", "View"
+        REVIEW = "review", "Review"
+        RELEASE = "release", "Release"
+
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignment_batches",
+    )
+    assignee_group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assignment_batches",
+    )
+    permission = models.CharField(max_length=8, choices=Permission.choices)
+    # The query's filters as given ({} for a selection), and the batch size asked for.
+    query = models.JSONField(default=dict, blank=True)
+    by_selection = models.BooleanField(default=False)
+    limit = models.PositiveIntegerField(null=True, blank=True)
+    cable_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "assignment batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(assignee_user__isnull=True)
+                ^ models.Q(assignee_group__isnull=True),
+                name="assignmentbatch_one_assignee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.assignee_name
+        return f"batch {self.pk}: {self.permission} on {self.cable_count} cables to {who}"
+
+    @property
+    def assignee_name(self) -> str:
+        if self.assignee_user_id is not None:
+            return self.assignee_user.get_username()
+        return f"group:{self.assignee_group.name}"
+
+
+class AssignmentBatchCable(models.Model):
+    """One cable of an assignment batch; ``revoked_at`` once its permission was taken back
+    (by the whole batch's revocation, or by a revocation by selection or query)."""
+
+    pk = models.CompositePrimaryKey("batch", "cable")
+    batch = models.ForeignKey(AssignmentBatch, on_delete=models.CASCADE, related_name="rows")
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, db_index=False, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["cable", "batch"], name="assignmentcable_cable_idx")]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id} cable {self.cable_id}"
