@@ -320,3 +320,128 @@ class AssignmentBatchCable(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.batch_id} cable {self.cable_id}"
+
+
+# -- Decide once (issue 14): suggestions, their model, where decisions came from, QC ---------
+
+
+class SuggestionModel(models.Model):
+    """One trained version of the learned suggestions (``workflow.learning``).
+
+    Trained on this deployment's own current decisions, never on anything fetched:
+    the fitted pipeline (a hashing vectorizer, so it holds no vocabulary and thus no
+    word of any cable, and calibrated linear classifiers) is kept here as joblib
+    bytes.  ``decisions_digest`` fingerprints the decisions it was trained on, so
+    that the retraining task trains again only when they changed.
+    """
+
+    created_at = models.DateTimeField()
+    training_size = models.PositiveIntegerField()
+    decisions_digest = models.CharField(max_length=64)
+    classes = models.JSONField(default=list, blank=True)  # decision kinds it predicts
+    labels = models.JSONField(default=list, blank=True)  # exemptions it predicts
+    metrics = models.JSONField(default=dict, blank=True)
+    sklearn_version = models.CharField(max_length=32, blank=True)
+    fitted = models.BinaryField()
+    # HMAC-SHA256 of ``fitted`` under the secret key, which the database never holds:
+    # joblib bytes are a pickle, so a row someone wrote behind the service's back is
+    # refused before it is loaded.
+    fitted_hmac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"suggestion model v{self.pk} ({self.training_size} decisions)"
+
+
+class SuggestionShown(models.Model):
+    """A suggestion shown to a reviewer for a paragraph: from a decided near-duplicate
+    (``reuse``) or from the model (``learned``, with its version).  A decision the
+    reviewer then makes on that paragraph records it (``DecisionOrigin``)."""
+
+    class Source(models.TextChoices):
+        REUSE = "reuse", "Near-duplicate's decision"
+        LEARNED = "learned", "Learned suggestion"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="+")
+    paragraph = models.ForeignKey("cables.Paragraph", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    kind = models.CharField(max_length=16, choices=Decision.Kind.choices)
+    label = models.CharField(max_length=120, blank=True)
+    spans = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    similarity = models.FloatField(null=True, blank=True)
+    model_version = models.ForeignKey(
+        SuggestionModel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shown_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "paragraph", "shown_at"], name="suggestionshown_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} for ¶{self.paragraph_id} to {self.user_id}"
+
+
+class DecisionOrigin(models.Model):
+    """Where a decision came from, when not from a reviewer's hand alone.  A side table,
+    since decisions are append-only: written with the decision, never changed
+    (append-only in the database too, migration ``0009``)."""
+
+    class Via(models.TextChoices):
+        SHOWN = "shown", "Decided while a suggestion was shown"
+        REUSE = "reuse", "Accepted a near-duplicate's decision"
+        LEARNED = "learned", "Accepted the learned suggestion"
+        PROPAGATED = "propagated", "Propagated by a supervisor"
+        BATCH = "batch", "Confirmed with the cable's batch"
+
+    decision = models.OneToOneField(
+        Decision, primary_key=True, on_delete=models.CASCADE, related_name="origin"
+    )
+    via = models.CharField(max_length=12, choices=Via.choices)
+    source_decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    model_version = models.ForeignKey(
+        SuggestionModel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggestion = models.ForeignKey(
+        SuggestionShown, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"decision {self.decision_id}: {self.via}"
+
+
+class QCReview(models.Model):
+    """A second reviewer's blind re-decision of a decision sampled for quality control
+    (``workflow.qc``): what they decided, and whether it agrees with the first."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="qc_review")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Decision.Kind.choices)
+    spans = models.JSONField(default=list, blank=True)
+    label = models.CharField(max_length=120, blank=True)
+    referral_agency = models.CharField(max_length=120, blank=True)
+    agrees = models.BooleanField()
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        permissions = [
+            (
+                "supervise_review",
+                "Supervise review: propagate decisions, see agreement rates",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"QC of decision {self.decision_id}: {'agrees' if self.agrees else 'differs'}"
