@@ -1,10 +1,17 @@
-"""Admin for workflow history (sweep runs, notifications), clearances and users' roles.
+"""Admin for workflow history (sweep runs, notifications), clearances and people.
 
 Separation of duties: clearances and group membership are changed by the security
 officer role (``workflow.roles``); nobody changes their own, and every change goes
 through ``workflow.permissions`` (``clearance_set``, ``groups_set``), which
 refuses self-changes and audits each with before and after.  The admin pages that
 show cable text live in ``workflow.cable_admin``.
+
+People: a new user is created with their roles and clearance in one form
+(``PersonCreationForm``).  Passwords are a superuser's alone to set for someone
+else: whoever could set another person's password could log in as them and so
+hold their roles, which would undo the separation above.  A security officer
+creates an account without a password; its owner gets an e-mailed one-time link
+(``welcome/<uid>/<token>/``) and chooses it on first login.
 """
 
 from __future__ import annotations
@@ -12,19 +19,31 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.contrib.auth import get_user_model
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse, reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from audit.admin import ReadOnlyAdmin
+from audit.trail import audit_record
+from cables.models import ClassificationLevel
 from workflow import (
     cable_admin,  # noqa: F401  (registers the admin pages showing text)
     permissions,
+    rounds,
 )
 from workflow.models import Clearance, Notification, SweepRun
+from workflow.roles import ROLES
 
 SELF_CHANGE = "Separation of duties: nobody changes their own clearance; ask a security officer."
 
@@ -41,6 +60,19 @@ class SweepRunAdmin(ReadOnlyAdmin):
         "notified_users",
     )
     list_filter = ("status",)
+    # Lists the cables the run flagged (from its audit entry), those the viewer may view.
+    change_form_template = "admin/workflow/sweeprun/change_form.html"
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        run = self.get_object(request, object_id)
+        extra = {"flagged_cables": rounds.run_flagged(request.user, run) if run else None}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
 @admin.register(Notification)
@@ -54,8 +86,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 class ClearanceAdmin(admin.ModelAdmin):
     list_display = ("user", "level")
     list_filter = ("level",)
-    search_fields = ("user__username",)
-    raw_id_fields = ("user",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)  # picked by name, never by a numeric id
 
     def get_readonly_fields(self, request: HttpRequest, obj: Clearance | None = None) -> Any:
         return ("user",) if obj is not None else ()
@@ -99,18 +131,154 @@ class ClearanceAdmin(admin.ModelAdmin):
 
 User = get_user_model()
 
+PASSWORDS_ARE_SUPERUSERS = (
+    "Separation of duties: only a superuser sets or resets another person's password "
+    "(whoever knows it could act as them)."
+)
+
+
+def role_groups() -> QuerySet[Group]:
+    """The service's roles (``workflow.roles``), as the groups that carry them."""
+    return Group.objects.filter(name__in=list(ROLES)).order_by("name")
+
+
+def needs_admin_site(groups: Any) -> bool:
+    """Staff status follows the roles: a role that carries model permissions works
+    in the admin; reviewers and release authorities work on the service's pages."""
+    return any(ROLES.get(group.name) for group in groups)
+
+
+class PersonCreationForm(forms.ModelForm):
+    """A new user with their roles and clearance, in one form.
+
+    The password fields are there for superusers only (``with_password``); left
+    empty, or for a security officer always, the account gets no usable password
+    and its owner sets one through the e-mailed link.
+    """
+
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What the person does. Reviewers and release authorities also need "
+        "cables assigned to them.",
+    )
+    clearance = forms.TypedChoiceField(
+        choices=ClassificationLevel.choices,
+        coerce=int,
+        initial=int(ClassificationLevel.UNCLASSIFIED),
+        help_text="Paragraphs above it never reach their browser.",
+    )
+    password1 = forms.CharField(
+        label="Password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to e-mail them a link to choose it on first login.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "email")
+
+    with_password = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].queryset = role_groups()
+        if not self.with_password:
+            del self.fields["password1"], self.fields["password2"]
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if User._default_manager.filter(username__iexact=username).exists():
+            raise forms.ValidationError("A user with that username already exists.")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1") or "", data.get("password2") or ""
+        if first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif not first and not data.get("email"):
+            self.add_error(
+                "email",
+                "An e-mail address is needed to send the link that sets the password"
+                + (" (or set a password here)." if self.with_password else "."),
+            )
+        return data
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        password = self.cleaned_data.get("password1")
+        if password:
+            try:
+                password_validation.validate_password(password, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
 
 class UserAdmin(DjangoUserAdmin):
     """Users, with their groups (roles) changed only through ``groups_set``: audited,
-    never one's own.  Superuser status and permissions given one by one are a
-    superuser's to change; everyone else gives rights by role."""
+    never one's own.  Superuser status, permissions given one by one and other
+    people's passwords are a superuser's to change; everyone else gives rights by
+    role, and a new person is created with roles and clearance in one form."""
 
     SELF_LOCKED = ("groups", "user_permissions", "is_superuser", "is_staff", "is_active")
     SUPERUSER_ONLY = ("user_permissions", "is_superuser")
 
+    add_form = PersonCreationForm
+    add_form_template = "admin/auth/user/add_person.html"
+    filter_horizontal = ("user_permissions",)
+
+    def add_fieldsets_for(self, request: HttpRequest) -> tuple[Any, ...]:
+        account = ["username", "first_name", "last_name", "email"]
+        if request.user.is_superuser:
+            account += ["password1", "password2"]
+        return (
+            (None, {"classes": ("wide",), "fields": account}),
+            ("Roles and clearance", {"classes": ("wide",), "fields": ["roles", "clearance"]}),
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return self.add_fieldsets_for(request)
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Nobody but a superuser is offered another person's password (nor the link to
+        # reset it): the field is left out of the form altogether.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]})
+            for name, opts in fieldsets
+        ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return type("PersonCreationForm", (form,), {"with_password": request.user.is_superuser})
+        if not request.user.is_superuser:
+            # The read-only password field carries the "Reset password" link: not here.
+            form = type(form.__name__, (form,), {})
+            form.base_fields.pop("password", None)
+        return form
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "groups":
+            kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.pk == request.user.pk:
+        if obj.pk == request.user.pk:
             fields += [f for f in self.SELF_LOCKED if f not in fields]
         if not request.user.is_superuser:
             fields += [f for f in self.SUPERUSER_ONLY if f not in fields]
@@ -121,11 +289,90 @@ class UserAdmin(DjangoUserAdmin):
             return False  # a superuser's account is a superuser's to change
         return super().has_change_permission(request, obj)
 
+    def user_change_password(
+        self,
+        request: HttpRequest,
+        id: str,  # noqa: A002  (Django's name)
+        form_url: str = "",
+    ) -> HttpResponse:
+        """Setting or resetting a password here is a superuser's alone (one's own is
+        changed at the admin's "Change password", which asks for the old one)."""
+        if not request.user.is_superuser:
+            raise PermissionDenied(PASSWORDS_ARE_SUPERUSERS)
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        password = form.cleaned_data.get("password1") if request.user.is_superuser else None
+        if password:
+            obj.set_password(password)
+        else:
+            obj.set_unusable_password()
+        obj.is_staff = needs_admin_site(form.cleaned_data.get("roles") or ())
+        obj.is_superuser = False
+        obj.save()
+        audit_record(
+            actor=request.user,
+            action="user.created",
+            obj=obj,
+            after={
+                "user": obj.get_username(),
+                "email": obj.email,
+                "staff": obj.is_staff,
+                "password": "set by a superuser" if password else "by e-mailed link",
+            },
+        )
+        if not password:
+            link = request.build_absolute_uri(welcome_path(obj))
+            transaction.on_commit(lambda: send_welcome(obj, link))
+            messages.info(request, f"A link to set the password was e-mailed to {obj.email}.")
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if not change:  # roles and clearance of a new person: audited, refused for oneself
+            permissions.groups_set(
+                actor=request.user, user=form.instance, groups=form.cleaned_data["roles"]
+            )
+            permissions.clearance_set(
+                actor=request.user, user=form.instance, level=form.cleaned_data["clearance"]
+            )
+            return
         groups = form.cleaned_data.pop("groups", None)  # set below, audited, not by the form
         super().save_related(request, form, formsets, change)
         if groups is not None:
             permissions.groups_set(actor=request.user, user=form.instance, groups=groups)
+
+    def get_urls(self) -> list[URLPattern]:
+        # Open to the new person, who is not logged in (nor staff): the token is the key.
+        welcome = auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("admin:auth_user_welcome_done"),
+            title="Choose your password",
+        )
+        done = auth_views.PasswordResetCompleteView.as_view(title="Password set")
+        return [
+            path("welcome/done/", done, name="auth_user_welcome_done"),
+            path("welcome/<uidb64>/<token>/", welcome, name="auth_user_welcome"),
+            *super().get_urls(),
+        ]
+
+
+def welcome_path(user: Any) -> str:
+    """The one-time link with which a new person chooses their password (valid for
+    ``PASSWORD_RESET_TIMEOUT``; used once, since setting the password spends it)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("admin:auth_user_welcome", args=[uid, token])
+
+
+def send_welcome(user: Any, link: str) -> None:
+    send_mail(
+        "Your Declass account",
+        f"An account was created for you on Declass (user name: {user.get_username()}).\n\n"
+        f"Choose your password here (the link works once):\n{link}\n",
+        None,
+        [user.email],
+    )
 
 
 if admin.site.is_registered(User):
