@@ -425,3 +425,14 @@ if LOG_FORMAT not in LOG_FORMATS:
         f"DECLASS_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {LOG_FORMAT!r}"
     )
 LOGGING = logging_config(LOG_FORMAT, env_str("DJANGO_LOG_LEVEL", "INFO"))
+
+# Decide once (workflow.reuse, workflow.learning, workflow.triage, workflow.qc).
+# Learned suggestions stay off until this many current decisions exist, of at least two
+# kinds; a suggestion counts as confident (triage's "all release", and what
+# bench/throughput.py accepts unread) from this calibrated probability, in percent.
+# QC: this share of each reviewer's decisions, in percent, is re-decided blind by a
+# second reviewer (chosen by a hash of the decision, so the same ones every time).
+DECLASS_LEARNING_MIN_DECISIONS = env_int("DECLASS_LEARNING_MIN_DECISIONS", 200)
+DECLASS_LEARNING_CONFIDENCE_PCT = env_int("DECLASS_LEARNING_CONFIDENCE_PCT", 95)
+DECLASS_QC_SAMPLE_PCT = env_int("DECLASS_QC_SAMPLE_PCT", 5)
+CELERY_TASK_ROUTES["workflow.learning_retrain"] = {"queue": "beat"}

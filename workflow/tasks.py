@@ -6,6 +6,7 @@ from celery import shared_task
 
 from config import task_policy
 from workflow import notify, queue_index, sweep
+from workflow.learning import service as learning
 
 
 @shared_task(name="workflow.declass_due_sweep", **task_policy.DEFAULT)
@@ -20,3 +21,10 @@ def declass_due_sweep_task() -> None:
 def notifications_email_task(sweep_run_id: int) -> None:
     """E-mail the notifications of one sweep run that have not been e-mailed yet."""
     notify.notifications_email(sweep_run_id=sweep_run_id)
+
+
+@shared_task(name="workflow.learning_retrain", **task_policy.DEFAULT)
+def learning_retrain_task() -> None:
+    """Train a new version of the learned suggestions when the decisions changed since
+    the last one (beat, hourly); nothing when they did not, or too few exist."""
+    learning.retrain()
