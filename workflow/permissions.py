@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm
 from audit.trail import audit_record
 from cables.models import Cable, ClassificationLevel
 from workflow.models import CableGroupObjectPermission, CableUserObjectPermission, Clearance
+from workflow.security_audit import through_service
 
 REVIEW = "review_cable"
 RELEASE = "release_cable"
@@ -80,7 +81,9 @@ def clearance_set(*, actor: object, user: object, level: int | None) -> Clearanc
     Refused when the actor is the user.
     """
     refuse_self_change(actor, user, "clearance")
-    with transaction.atomic():
+    # through_service: audited here, so the receivers of workflow.security_audit
+    # (changes made behind this function) do not record it a second time.
+    with transaction.atomic(), through_service():
         current = Clearance.objects.select_for_update().filter(user=user).first()
         before = None if current is None else int(current.level)
         after = None if level is None else int(level)
@@ -108,7 +111,7 @@ def groups_set(*, actor: object, user: object, groups: Iterable[object]) -> None
     """
     refuse_self_change(actor, user, "groups")
     wanted = list(groups)
-    with transaction.atomic():
+    with transaction.atomic(), through_service():
         before = sorted(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
         user.groups.set(wanted)  # type: ignore[attr-defined]
         after = sorted(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
