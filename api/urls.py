@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import cables, imports, releases, rules, tokens
+from api import assignments, cables, imports, releases, rules, tokens
 
 
 class IdConverter:
@@ -71,6 +71,17 @@ urlpatterns = [
         "releases/<api_id:pk>/files/<api_file:name>",
         releases.ReleaseFileDownload.as_view(),
         name="release-file",
+    ),
+    path("assignments/", assignments.AssignmentList.as_view(), name="assignment-list"),
+    path(
+        "assignments/<api_id:pk>/revoke/",
+        assignments.AssignmentRevoke.as_view(),
+        name="assignment-revoke",
+    ),
+    path(
+        "assignments/revoke/",
+        assignments.AssignmentRevokeByQuery.as_view(),
+        name="assignment-revoke-by-query",
     ),
     path("auth/login/", tokens.TokenLogin.as_view(), name="auth-login"),
     path("auth/logout/", tokens.TokenLogout.as_view(), name="auth-logout"),

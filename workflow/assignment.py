@@ -358,7 +358,7 @@ def _check_limit(limit: int | None) -> None:
 def preview(
     *,
     actor: object,
-    assignee: object,
+    assignee: object | None,
     permission: str,
     query: CableQuery | None = None,
     cable_ids: Sequence[int] | None = None,
@@ -367,27 +367,41 @@ def preview(
     today: date | None = None,
 ) -> Preview:
     """How many cables an assignment (or, ``revoke``, a revocation) would touch and the
-    first few references, in three queries, reading no cable text."""
+    first few references, in at most three queries, reading no cable text.
+
+    With no assignee yet (a form half filled), the count is of the cables the query
+    matches."""
     _require_assigner(actor)
     codename = _codename(permission)
     _check_limit(limit)
     today = today or timezone.localdate()
     chosen = _chosen(actor, codename, query, cable_ids, today)
-    held = _held_by(assignee, codename)
-    counts = chosen.order_by().aggregate(
-        matching=Count("pk"), held=Count("pk", filter=Q(pk__in=held))
-    )
+    if assignee is None:
+        counts = {"matching": chosen.count(), "held": 0}
+        batch = chosen.none() if revoke else chosen
+    else:
+        held = _held_by(assignee, codename)
+        counts = chosen.order_by().aggregate(
+            matching=Count("pk"), held=Count("pk", filter=Q(pk__in=held))
+        )
+        batch = chosen.filter(pk__in=held) if revoke else chosen.exclude(pk__in=held)
     if cable_ids is not None and counts["matching"] < len(set(cable_ids)):
         missing = len(set(cable_ids)) - counts["matching"]
         raise AssignmentError(
             f"{missing} of the selected cables do not exist or are not yours to assign"
         )
-    batch = chosen.filter(pk__in=held) if revoke else chosen.exclude(pk__in=held)
-    available = counts["held"] if revoke else counts["matching"] - counts["held"]
+    if revoke:
+        available = counts["held"]
+    else:
+        available = counts["matching"] - counts["held"]
     count = available if limit is None else min(limit, available)
-    references = list(batch.values_list("reference_id", flat=True)[:PREVIEW_REFERENCES])
+    references = (
+        list(batch.values_list("reference_id", flat=True)[: min(count, PREVIEW_REFERENCES)])
+        if count
+        else []
+    )
     above = 0
-    if not isinstance(assignee, Group) and count:
+    if assignee is not None and not isinstance(assignee, Group) and count and not revoke:
         level = permissions.clearance_level(assignee)
         ids = batch.values("pk") if limit is None else batch.values("pk")[:limit]
         above = Cable.objects.filter(pk__in=ids, level__gt=level).count()
