@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from workflow import access, permissions
+from workflow import access, flag_help, permissions
 
 
 @login_required
@@ -25,5 +25,9 @@ def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": access.subject_for(request.user, cable),
             "paragraphs": paragraphs,
             "hidden": hidden,
+            # Each flag and warning with what it means (tooltip, help page).
+            "flags": flag_help.explain_all(cable.declass_flags),
+            "warnings": flag_help.explain_all(cable.declass_warnings),
+            "parse_warnings": flag_help.explain_all(cable.parse_warnings),
         },
     )

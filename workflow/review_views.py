@@ -25,9 +25,10 @@ from audit.trail import csv_lines
 from cables.models import Paragraph
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from workflow import consistency, permissions
+from workflow import access, consistency, flag_help, permissions
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
+from workflow.occurrences import redact_occurrences
 from workflow.review import (
     ReviewError,
     bulk_transition,
@@ -43,13 +44,14 @@ from workflow.selectors import (
     queue_page,
     review_page,
 )
-from workflow.states import TransitionError
+from workflow.states import TransitionError, allowed
 
 PAGE_SIZE = 50
 # The cable fields the review page shows (templates/workflow/review_cable.html).
 REVIEW_PAGE_FIELDS = (
     "reference_id", "level", "controls", "subject", "origin", "sent_at", "tags",
-    "executive_order", "decl", "declass_rule", "subject_level",
+    "executive_order", "decl", "declass_rule", "subject_level", "declass_flags",
+    "declass_warnings",
 )  # fmt: skip
 # States in which a reviewer is (or may start) deciding paragraphs.
 OPEN_STATES = (ReviewState.INGESTED, ReviewState.DUE, ReviewState.IN_REVIEW, ReviewState.RETURNED)
@@ -61,6 +63,7 @@ OPEN_STATES = (ReviewState.INGESTED, ReviewState.DUE, ReviewState.IN_REVIEW, Rev
 QUEUE_ROWS = get_template("workflow/queue_rows.html", using="jinja2")
 PARAGRAPHS = get_template("workflow/paragraphs.html", using="jinja2")
 DECIDED_PARAGRAPH = get_template("workflow/decided_paragraph.html", using="jinja2")
+OCCURRENCES = get_template("workflow/occurrences.html", using="jinja2")
 STATE_LABELS = dict(ReviewState.choices)
 
 
@@ -81,9 +84,31 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "state": state,
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
+            "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
         })),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
+        "moves": bulk_moves(request.user),
     })  # fmt: skip
+
+
+# The bulk moves of the queue, and the permission each needs on a cable.
+BULK_MOVES = (
+    (ReviewState.REVIEWED, "Mark review finished", permissions.REVIEW),
+    (ReviewState.APPROVED, "Approve for release", permissions.RELEASE),
+    (ReviewState.RETURNED, "Return for rework", permissions.RELEASE),
+)
+
+
+def bulk_moves(user: object) -> list[tuple[str, str]]:
+    """The bulk moves the queue offers the user: only those their grants allow on some
+    cable (a release authority is not offered "Mark review finished", a reviewer not
+    "Approve for release"); each cable is checked again when moved."""
+    held = {
+        codename
+        for codename in (permissions.REVIEW, permissions.RELEASE)
+        if permissions.cables_for_user(user, codename).exists()
+    }
+    return [(str(target), label) for target, label, needs in BULK_MOVES if needs in held]
 
 
 def page_number(raw: str | None) -> int:
@@ -126,19 +151,51 @@ def _queue_page(
 
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    cable = permissions.get_cable_for_user(
-        request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
-    )
-    data = review_page(user=request.user, cable=cable, with_conflicts=True)
+    """The review page: a reviewer decides paragraphs; a release authority of the cable
+    who does not review it reads the same page without the reviewer's controls, and is
+    offered only their own moves."""
+    try:
+        cable = permissions.get_cable_for_user(
+            request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
+        )
+        may_review = True
+    except Http404:
+        cable = permissions.get_cable_for_user(
+            request.user, pk, permissions.RELEASE, only=REVIEW_PAGE_FIELDS
+        )
+        may_review = False
+    data = review_page(user=request.user, cable=cable, with_conflicts=True, with_occurrences=True)
+    state = cable.status.review_state
     return render(request, "workflow/review_cable.html", {
-        "page": data, "cable": cable, "state": cable.status.review_state,
+        "page": data, "cable": cable, "state": state,
         "conflicts": data.conflicts,
         "conflict_cables_shown": consistency.cables_shown(request.user, data.conflicts),
         "paragraphs": _rendered(PARAGRAPHS.render(
-            {"paragraphs": data.paragraphs, "Kind": Decision.Kind}, request
+            {"paragraphs": data.paragraphs, "Kind": Decision.Kind, "can_decide": may_review},
+            request,
         )),
-        "can_finish": cable.status.review_state in OPEN_STATES,
+        "occurrences": _rendered(OCCURRENCES.render(
+            {"groups": data.occurrences, "cable_pk": cable.pk, "can_decide": may_review},
+            request,
+        )),
+        "moves": review_moves(request.user, cable, state, may_review=may_review),
+        "may_review": may_review,
+        "flags": flag_help.explain_all(cable.declass_flags),
+        "warnings": flag_help.explain_all(cable.declass_warnings),
     })  # fmt: skip
+
+
+def review_moves(user: object, cable: Any, state: str, *, may_review: bool) -> dict[str, bool]:
+    """Which moves the review page offers the user now: those the state table allows
+    from here and their grants on this cable permit (the move itself checks again)."""
+    may_release = state in (ReviewState.REVIEWED, ReviewState.APPROVED) and (
+        permissions.has_cable_perm(user, permissions.RELEASE, cable)
+    )
+    return {
+        "finish": may_review and allowed(state, ReviewState.REVIEWED),
+        "approval": may_release and state == ReviewState.REVIEWED,
+        "return": may_release and allowed(state, ReviewState.RETURNED),
+    }
 
 
 def _rendered(html: str) -> Markup:
@@ -150,14 +207,11 @@ def _rendered(html: str) -> Markup:
 
 
 def _paragraph_for(request: HttpRequest, pk: int) -> Paragraph:
-    """The paragraph if the user may review its cable and is cleared for it; else 404."""
+    """The paragraph if the user may review its cable and read it (``workflow.access``:
+    grant and clearance); else 404."""
     cables = permissions.cables_for_user(request.user, permissions.REVIEW)
-    return get_object_or_404(
-        Paragraph.objects.select_related("cable"),
-        pk=pk,
-        cable__in=cables,
-        level__lte=permissions.clearance_level(request.user),
-    )
+    readable = access.readable_paragraphs(request.user, Paragraph.objects.select_related("cable"))
+    return get_object_or_404(readable, pk=pk, cable__in=cables)
 
 
 def _spans(paragraph: Paragraph, data: dict[str, Any], current: Decision | None) -> list[dict]:
@@ -219,16 +273,50 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or "Decision recorded.")
         return redirect("workflow:review", paragraph.cable_id)
-    view, progress = paragraph_after_decision(user=request.user, paragraph=paragraph)
+    after = paragraph_after_decision(user=request.user, paragraph=paragraph)
     response = HttpResponse(
         DECIDED_PARAGRAPH.render(
-            {"view": view, "progress": progress, "Kind": Decision.Kind, "error": error}, request
+            {
+                "view": after.view, "progress": after.progress, "Kind": Decision.Kind,
+                "error": error, "groups": after.occurrences, "cable_pk": paragraph.cable_id,
+                "can_decide": True,
+            },
+            request,
         )
-    )
+    )  # fmt: skip
     if error:
         response.status_code = 409 if "while you were looking" in error else 422
         response["HX-Reswap"] = "outerHTML"
     return response
+
+
+@require_POST
+@login_required
+def redact_other_occurrences(request: HttpRequest, pk: int) -> HttpResponse:
+    """Redact these too: the places the page listed for one redaction, redacted under
+    its exemption (``workflow.occurrences.redact_occurrences`` finds them again)."""
+    cable = permissions.get_cable_for_user(request.user, pk, permissions.REVIEW)
+    try:
+        source, start, end = (int(request.POST.get(k, "")) for k in ("source", "start", "end"))
+    except ValueError:
+        raise Http404("No such redaction.") from None
+    try:
+        done = redact_occurrences(
+            user=request.user, cable=cable, source_id=source, start=start, end=end,
+            chosen=request.POST.getlist("place"),
+        )  # fmt: skip
+        messages.success(
+            request, f"Redacted in {len(done)} more paragraph{'s' if len(done) != 1 else ''}."
+        )
+    except ReviewError as exc:
+        messages.error(request, str(exc))
+    return redirect("workflow:review", cable.pk)
+
+
+@login_required
+def help_flags(request: HttpRequest) -> HttpResponse:
+    """What each flag and warning the pages show means (their tooltips link here)."""
+    return render(request, "workflow/help_flags.html", {"sections": flag_help.SECTIONS})
 
 
 @require_POST

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Case, Count, F, QuerySet, TextField, Value, When, Window
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import TruncMonth
 
 from cables.markings import Level, Marking
@@ -15,6 +15,7 @@ from redaction.models import ProposedRedaction
 from workflow import access, permissions
 from workflow.consistency import conflicts_for
 from workflow.models import CableStatus, Decision, ReviewState
+from workflow.occurrences import Occurrences, occurrences_for
 from workflow.review import current_decisions
 
 
@@ -219,6 +220,7 @@ class QueueRow:
     subject: str | None  # None: above the user's clearance (workflow.access)
     review_state: str
     declass_date: date | None
+    flags: tuple[str, ...] = ()  # the declassification engine's routing flags (F_FGI...)
 
     @property
     def classification(self) -> Marking:
@@ -233,13 +235,13 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
         .annotate(shown_subject=access.readable_subject(user))
         .values_list(
             "pk", "reference_id", "level", "controls", "origin", "shown_subject",
-            "status__review_state", "status__declass_date",
+            "status__review_state", "status__declass_date", "declass_flags",
         )
     )  # fmt: skip
     by_id = {r[0]: r for r in rows}
     return [
-        QueueRow(pk, ref, level, tuple(controls), origin, subject, state, when)
-        for pk, ref, level, controls, origin, subject, state, when in (
+        QueueRow(pk, ref, level, tuple(controls), origin, subject, state, when, tuple(flags or ()))
+        for pk, ref, level, controls, origin, subject, state, when, flags in (
             by_id[i] for i in ids if i in by_id
         )
     ]
@@ -309,37 +311,46 @@ class ReviewPage:
     subject: str | None = None
     # Near-duplicate text another cable withholds (workflow.consistency), when asked for.
     conflicts: list | None = None
+    # Other places the cable shows a redaction's words (workflow.occurrences).
+    occurrences: list[Occurrences] = field(default_factory=list)
 
     @property
     def decided(self) -> int:
         return sum(1 for p in self.paragraphs if p.decision)
 
 
-def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> ReviewPage:
+# How many paragraphs the cable has in all (a scalar subquery of the paragraph query):
+# the page says how many are above the user's clearance without reading them.
+_ALL_PARAGRAPHS = Subquery(
+    Paragraph.objects.filter(cable_id=OuterRef("cable_id"))
+    .order_by()
+    .values("cable_id")
+    .annotate(n=Count("pk"))
+    .values("n")
+)
+
+
+def review_page(
+    *, user: object, cable: Cable, with_conflicts: bool = False, with_occurrences: bool = False
+) -> ReviewPage:
     """Everything the review page shows, in a fixed number of queries.
 
-    ``with_conflicts`` adds the near-duplicates other cables withhold (one query
-    more), counting undecided paragraphs as released: what a reviewer wants to
-    know before deciding.
+    The paragraphs are read through ``workflow.access`` (grants and clearance in the
+    query): those above the user's clearance never leave the database, they are
+    only counted.  ``with_conflicts`` adds the near-duplicates other cables withhold
+    (one query more), counting undecided paragraphs as released: what a reviewer
+    wants to know before deciding.  ``with_occurrences`` adds, when a paragraph is
+    redacted, the other places the cable shows the redacted words
+    (``workflow.occurrences``: one query more, for the corpus's common words).
     """
 
-    clearance = permissions.clearance_level(user)
-    # One query for all the paragraphs, but the text of those above the clearance
-    # never leaves the database: they come back empty, and are only counted.
-    rows = list(
-        cable.paragraphs.order_by("ordinal")
-        .defer("text")
-        .annotate(
-            cleared_text=Case(
-                When(level__lte=clearance, then=F("text")), default=Value(""),
-                output_field=TextField(),
-            )
-        )
-    )  # fmt: skip
-    visible = [p for p in rows if p.level <= clearance]
-    for p in visible:
-        p.text = p.cleared_text
-    hidden = len(rows) - len(visible)
+    visible = list(
+        access.cleared_paragraphs(user, cable).order_by("ordinal").annotate(total=_ALL_PARAGRAPHS)
+    )
+    if visible:
+        hidden = visible[0].total - len(visible)
+    else:
+        hidden = access.paragraphs_hidden(user, cable)
     decisions = current_decisions(cable)
     proposals: dict[int, list[ProposedRedaction]] = {}
     for proposal in cable.proposals.filter(paragraph_id__in=[p.pk for p in visible]):
@@ -354,6 +365,7 @@ def review_page(*, user: object, cable: Cable, with_conflicts: bool = False) -> 
         hidden=hidden,
         conflicts=conflicts,
         subject=access.subject_for(user, cable),
+        occurrences=occurrences_for(visible, decisions) if with_occurrences else [],
     )
 
 
@@ -367,18 +379,25 @@ class Progress:
     total: int
 
 
-def paragraph_after_decision(
-    *, user: object, paragraph: Paragraph
-) -> tuple[ParagraphView, Progress]:
-    """The one paragraph the review page swaps in after a decision, and the cable's
-    progress: a handful of queries, not the whole page again."""
+@dataclass(frozen=True)
+class AfterDecision:
+    """What the review page swaps in after a decision."""
+
+    view: ParagraphView
+    progress: Progress
+    occurrences: list[Occurrences]
+
+
+def paragraph_after_decision(*, user: object, paragraph: Paragraph) -> AfterDecision:
+    """The one paragraph the review page swaps in after a decision, the cable's
+    progress and the other occurrences of its redacted words: a handful of queries,
+    not the whole page again."""
 
     cable = paragraph.cable
     decisions = current_decisions(cable)
-    visible = set(
-        cable.paragraphs.filter(level__lte=permissions.clearance_level(user)).values_list(
-            "pk", flat=True
-        )
-    )
+    visible = list(access.cleared_paragraphs(user, cable).order_by("ordinal"))
     view = _view(paragraph, decisions.get(paragraph.pk), list(paragraph.proposals.all()))
-    return view, Progress(decided=len(visible.intersection(decisions)), total=len(visible))
+    decided = sum(1 for p in visible if p.pk in decisions)
+    return AfterDecision(
+        view, Progress(decided=decided, total=len(visible)), occurrences_for(visible, decisions)
+    )

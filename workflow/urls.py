@@ -12,6 +12,12 @@ urlpatterns = [
     path("cables/<int:pk>/review/", review_views.review, name="review"),
     path("cables/<int:pk>/transition/", review_views.transition, name="transition"),
     path("paragraphs/<int:pk>/decide/", review_views.decide, name="decide"),
+    path(
+        "cables/<int:pk>/redact-occurrences/",
+        review_views.redact_other_occurrences,
+        name="redact_occurrences",
+    ),
+    path("help/flags/", review_views.help_flags, name="help_flags"),
     path("audit/", review_views.audit, name="audit"),
     path("audit/export.csv", review_views.audit_export, name="audit_export"),
 ]
