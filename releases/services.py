@@ -48,7 +48,7 @@ from releases.withheld import (
     repeats,
     withholding_index,
 )
-from workflow import access, permissions
+from workflow import access, permissions, rounds
 from workflow.consistency import release_conflicts
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.review import cable_transition, current_decisions, reviewed_by
@@ -594,6 +594,19 @@ def _publish(
             note=f"release v{doc.version} published",
             release=locked,
         )
+        # A re-review round ends with its release: the new version supersedes the
+        # earlier one in the reading room (releases.selectors.reading_room lists the
+        # latest), and the earlier stays published, unchanged, on record.
+        closed = rounds.round_close(
+            cable_id=locked.cable_id, version=doc.version, at=locked.published_at
+        )
+        earlier = (
+            Release.objects.filter(cable_id=locked.cable_id, status=Release.Status.PUBLISHED)
+            .exclude(pk=locked.pk)
+            .order_by("-version")
+            .values_list("pk", flat=True)
+            .first()
+        )
         audit_record(
             actor=locked.approved_by,
             action="release.published",
@@ -602,6 +615,8 @@ def _publish(
             after={
                 "release": locked.pk,
                 "version": doc.version,
+                "round": closed.number if closed is not None else 1,
+                "supersedes": earlier,
                 "stamp": doc.stamp,
                 "manifest_sha256": locked.manifest_sha256,
                 "files": {name: _sha(data) for name, (_, data) in files.items()},

@@ -87,9 +87,11 @@ class CableStatus(models.Model):
     declass_date = models.DateField(null=True, blank=True)
     # The date the sweep last flagged this cable for, and in which run: a cable
     # comes back only when its date changes (e.g. an exemption runs out), so
-    # running the sweep twice flags nothing twice.  No FK constraint or index on
-    # the run: checking half a million of them at commit would cost more than
-    # the sweep itself, and runs are never deleted.
+    # running the sweep twice flags nothing twice.  Once released, the date through
+    # which its release handles its dates (``workflow.sweep.handled_date``): a later
+    # one opens a re-review round (``ReviewRound``), the state stays released.
+    # No FK constraint or index on the run: checking half a million of them at
+    # commit would cost more than the sweep itself, and runs are never deleted.
     due_for_date = models.DateField(null=True, blank=True)
     due_run = models.ForeignKey(
         SweepRun,
@@ -180,6 +182,10 @@ class Decision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions"
     )
     decided_at = models.DateTimeField()
+    # The review round the decision was taken in: 1 for a cable's first review, N for the
+    # re-review round N of a released cable (``ReviewRound``).  Earlier rounds' decisions
+    # stay as they were; a later round's decision supersedes the one it replaces.
+    review_round = models.PositiveSmallIntegerField(db_default=1)
 
     class Meta:
         ordering = ["paragraph", "id"]
@@ -445,3 +451,62 @@ class QCReview(models.Model):
 
     def __str__(self) -> str:
         return f"QC of decision {self.decision_id}: {'agrees' if self.agrees else 'differs'}"
+
+
+class ReviewRound(models.Model):
+    """A re-review of a released cable: round 2, 3... (the first review is round 1, implicit).
+
+    When a released cable's declassification date moves past the date its release
+    handled (an exemption that dated it, 25X/50X/75X, runs out), the due sweep opens a
+    round instead of rewinding the cable's state: the published release stays published
+    and listed, the cable shows in its reviewers' queue as a re-review, the decisions
+    taken in the round carry its number (``Decision.review_round``), and publishing the
+    round's release (a new version, which supersedes the earlier one in the reading
+    room) closes it.  At most one round of a cable is open at a time.
+    """
+
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="review_rounds")
+    number = models.PositiveSmallIntegerField()
+    # Why: the date that came due, the date the release had handled, and what dated it.
+    declass_date = models.DateField()
+    handled_date = models.DateField(null=True, blank=True)
+    exemption = models.CharField(max_length=32, blank=True)  # e.g. "25X1", "50X1-HUM"
+    rule = models.CharField(max_length=32, blank=True)  # the engine's rule, e.g. "R-25X"
+    sweep_run = models.ForeignKey(
+        SweepRun, null=True, blank=True, on_delete=models.PROTECT, related_name="rounds"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    release_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The release version whose publication closed it."
+    )
+
+    class Meta:
+        ordering = ["cable", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cable", "number"], name="reviewround_number_unique"),
+            models.UniqueConstraint(
+                fields=["cable"],
+                condition=models.Q(closed_at__isnull=True),
+                name="reviewround_one_open_per_cable",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=2), name="reviewround_number_after_first"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cable_id}: round {self.number}"
+
+    @property
+    def reason(self) -> str:
+        """Why the round was opened, in words (what ran out, and when)."""
+        if self.exemption:
+            what = f"the {self.exemption} exemption that dated it ends {self.declass_date}"
+        else:
+            what = f"its declassification date {self.declass_date} came due"
+        if self.rule:
+            what += f" (rule {self.rule})"
+        if self.handled_date:
+            return f"{what}; its release covered dates through {self.handled_date}"
+        return f"{what}; its release came before any date was known"

@@ -1,6 +1,8 @@
 """Keeping the review queue's index (``QueueEntry``) true to the permissions and statuses.
 
-Triggers keep it in step as changes commit (migration 0008).  Two transactions
+Triggers keep it in step as changes commit (migrations 0003 and 0011: a cable waits
+when it is not released, or released with an open re-review round,
+``workflow_cable_open``).  Two transactions
 that commit at the same moment can still leave a row behind: one grants a
 cable while the other revokes another permission on it, or publishes it; each
 trigger sees only what had committed.  ``queue_index_repair`` puts every row
@@ -40,7 +42,7 @@ _INSERT_MISSING = f"""
     INSERT INTO workflow_queueentry
         (holder_kind, holder_id, cable_id, declass_date, open, level, origin_key)
     SELECT e.holder_kind, e.holder_id, e.cable_id, s.declass_date,
-           COALESCE(s.review_state <> 'released', false), c.level, UPPER(c.origin)
+           workflow_cable_open(s.review_state, e.cable_id), c.level, UPPER(c.origin)
     FROM ({_EXPECTED}) e
     JOIN cables_cable c ON c.id = e.cable_id
     LEFT JOIN workflow_cablestatus s ON s.cable_id = e.cable_id
@@ -49,12 +51,12 @@ _INSERT_MISSING = f"""
 
 _UPDATE_CHANGED = """
     UPDATE workflow_queueentry q
-    SET declass_date = s.declass_date, open = COALESCE(s.review_state <> 'released', false),
+    SET declass_date = s.declass_date, open = workflow_cable_open(s.review_state, c.id),
         level = c.level, origin_key = UPPER(c.origin)
     FROM cables_cable c LEFT JOIN workflow_cablestatus s ON s.cable_id = c.id
     WHERE c.id = q.cable_id
       AND (q.declass_date IS DISTINCT FROM s.declass_date
-           OR q.open IS DISTINCT FROM COALESCE(s.review_state <> 'released', false)
+           OR q.open IS DISTINCT FROM workflow_cable_open(s.review_state, c.id)
            OR q.level IS DISTINCT FROM c.level
            OR q.origin_key IS DISTINCT FROM UPPER(c.origin))
 """

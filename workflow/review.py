@@ -19,10 +19,11 @@ from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import permissions
+from workflow import permissions, rounds
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.permissions import clearance_level, paragraphs_above_clearance
-from workflow.states import TransitionError, allowed
+from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
+from workflow.sweep import handled_date
 
 
 class ReviewError(Exception):
@@ -114,8 +115,12 @@ def decision_record(
     fields = _decision_fields(paragraph, kind, spans, label, agency)
     with transaction.atomic():
         status = CableStatus.objects.select_for_update().get(cable=cable)
+        open_round = rounds.open_round(cable.pk)
         if status.review_state in (ReviewState.INGESTED, ReviewState.DUE, ReviewState.RETURNED):
             _move(status, ReviewState.IN_REVIEW, user, cable, note="first decision")
+        elif status.review_state == ReviewState.RELEASED and open_round is not None:
+            note = f"re-review round {open_round.number}: first decision"
+            _move(status, ReviewState.IN_REVIEW, user, cable, note=note)
         elif status.review_state != ReviewState.IN_REVIEW:
             raise ReviewError(
                 f"the cable is {status.get_review_state_display().lower()}; decisions are closed"
@@ -133,6 +138,7 @@ def decision_record(
                     supersedes=current,
                     decided_by=user,
                     decided_at=timezone.now(),
+                    review_round=open_round.number if open_round is not None else 1,
                     **fields,
                 )
         except IntegrityError:
@@ -170,6 +176,7 @@ def _decision_summary(decision: Decision | None) -> dict[str, Any] | None:
         "spans": decision.spans,
         "label": decision.label,
         "agency": decision.referral_agency,
+        "round": decision.review_round,
     }
 
 
@@ -206,6 +213,11 @@ def reviewed_by(user: Any, cable: Cable) -> str | None:
 
 
 def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: Any) -> None:
+    if (status.review_state, target) in NEEDS_OPEN_ROUND and rounds.open_round(cable.pk) is None:
+        raise TransitionError(
+            "a released cable is reviewed again only in a re-review round, which the due "
+            "sweep opens when a date that dated it comes due"
+        )
     if target in _VOUCHING:
         above = paragraphs_above_clearance(user, cable)
         if above:
@@ -253,8 +265,9 @@ def _move(status: CableStatus, target: str, user: Any, cable: Cable, note: str) 
     status.review_state = target
     fields = ["review_state"]
     if target == ReviewState.RELEASED:
-        # The date it was released under is handled: only a new date brings it back.
-        status.due_for_date = status.declass_date
+        # The dates up to the sweep's cutoff are handled: only a later date brings it
+        # back, as a re-review round (workflow.sweep.handled_date).
+        status.due_for_date = handled_date(flagged_for=status.due_for_date)
         fields.append("due_for_date")
     status.save(update_fields=fields)
     audit_record(
