@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,6 +21,7 @@ from django.urls import URLPattern, path
 
 from audit.admin import ReadOnlyAdmin
 from cables.models import Paragraph
+from redaction.admin_forms import RULE_FIELD_OVERRIDES
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
 from redaction.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
@@ -28,7 +29,12 @@ from redaction.rule_specs import rule_problems
 
 
 class RuleForm(forms.ModelForm):
-    """Refuses, at save time, a rule the engine could not run, saying exactly why."""
+    """Refuses, at save time, a rule the engine could not run, saying exactly why.
+
+    Scopes, controls and personal data kinds are edited with tag inputs, checkboxes
+    and date pickers (``redaction.admin_forms``), and clean to the JSON lists and
+    dates stored before, so the matcher and the API read them unchanged.
+    """
 
     class Meta:
         model = RedactionRule
@@ -37,6 +43,12 @@ class RuleForm(forms.ModelForm):
             "personal_kinds", "min_level", "controls", "scope_posts", "scope_tags",
             "scope_levels", "scope_from", "scope_to",
         ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, make in RULE_FIELD_OVERRIDES.items():
+            if name in self.fields:
+                self.fields[name] = make()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -82,6 +94,26 @@ class RedactionRuleAdmin(admin.ModelAdmin):
     list_filter = ("kind", "action", "active")
     search_fields = ("name", "label")
     readonly_fields = ("version", "active", "active_version", "updated_at", "updated_by")
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "label", "action", "priority")}),
+        (
+            "What it finds",
+            {
+                "fields": ("terms", "pattern", "personal_kinds", "min_level", "controls"),
+                "description": "Fill in what the rule's kind uses: terms for a term list, "
+                "a pattern for a regular expression, kinds for personal data, a level or "
+                "controls for a marking rule.",
+            },
+        ),
+        (
+            "Scope (empty: every cable)",
+            {"fields": ("scope_posts", "scope_tags", "scope_levels", ("scope_from", "scope_to"))},
+        ),
+        (
+            "Version",
+            {"fields": ("version", "active", "active_version", "updated_at", "updated_by")},
+        ),
+    )
     inlines = [RuleVersionInline]
     change_form_template = "admin/redaction/redactionrule/change_form.html"
 
@@ -133,23 +165,33 @@ class RedactionRuleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/redaction/redactionrule/dry_run.html", context)
 
     def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST (the "Activate vN" button, a form of its own outside the change form):
+        make the latest version live.  A GET changes nothing and goes back to the rule."""
         rule = self._rule(request, pk)
         if request.method == "POST":
-            job = rule_activate(rule=rule, user=request.user)
-            messages.success(
-                request,
-                f"Version {rule.version} is live; re-applying rules to "
-                f"{job.total_cables} cable(s) in {job.total_chunks} task(s).",
-            )
+            try:
+                job = rule_activate(rule=rule, user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    f"Version {rule.version} is live; re-applying rules to "
+                    f"{job.total_cables} cable(s) in {job.total_chunks} task(s).",
+                )
         return redirect("admin:redaction_redactionrule_change", pk)
 
     def deactivate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """POST (the "Deactivate" button): the rule stops proposing anything."""
         rule = self._rule(request, pk)
         if request.method == "POST":
-            job = rule_deactivate(rule=rule, user=request.user)
-            messages.success(
-                request, f"Deactivated; re-applying rules to {job.total_cables} cable(s)."
-            )
+            if not rule.active:
+                messages.info(request, "The rule is not active.")
+            else:
+                job = rule_deactivate(rule=rule, user=request.user)
+                messages.success(
+                    request, f"Deactivated; re-applying rules to {job.total_cables} cable(s)."
+                )
         return redirect("admin:redaction_redactionrule_change", pk)
 
 

@@ -1,0 +1,208 @@
+"""The rule form's widgets: scopes edited as people think of them, stored as before.
+
+A rule's scope is stored as JSON lists (``scope_posts``, ``scope_tags``,
+``scope_levels``, ``controls``, ``personal_kinds``) that the matcher and the API
+read (``redaction.rule_specs``).  Editors should not have to write JSON: posts,
+TAGS and controls are tag inputs (type ``PTER``, press Enter; or a comma-separated
+list when scripts are off) with suggestions from the cables, levels and personal
+data kinds are checkboxes, dates are the browser's date picker.  Each field cleans
+to exactly the list or date the JSON column held before, so nothing downstream
+changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from cables.models import Cable, CableTag, ClassificationLevel
+from redaction.engine.personal_data import PERSONAL_DATA_KINDS
+
+SUGGESTIONS_LIMIT = 2000  # a datalist longer than this helps nobody
+
+# Dissemination controls a marking rule may name (canonical spellings, as the parser
+# stores them on paragraphs: cables.markings).
+CONTROL_SUGGESTIONS = (
+    "NOFORN", "ORCON", "NODIS", "EXDIS", "LIMDIS", "STADIS", "FGI", "SBU", "LOU", "FOUO",
+    "EFTO", "RD", "FRD",
+)  # fmt: skip
+
+_SPLIT = re.compile(r"[,\n;]+")
+
+
+def post_suggestions() -> list[str]:
+    """The distinct posts (cable origins) stored, for the scope's datalist (one query
+    on the origin index)."""
+    rows = (
+        Cable.objects.exclude(origin="")
+        .order_by("origin")
+        .values_list("origin", flat=True)
+        .distinct()
+    )
+    return list(rows[:SUGGESTIONS_LIMIT])
+
+
+def tag_suggestions() -> list[str]:
+    """The distinct TAGS stored, for the scope's datalist (one query)."""
+    rows = CableTag.objects.order_by("tag").values_list("tag", flat=True).distinct()
+    return list(rows[:SUGGESTIONS_LIMIT])
+
+
+class TagInput(forms.TextInput):
+    """A text input holding a comma-separated list, with a datalist of suggestions.
+
+    ``static/js/tag-input.js`` turns it into chips (Enter or a comma adds one, x
+    removes it); without scripts it stays a plain comma-separated field that the
+    form field below reads the same way.  Suggestions are computed when the widget
+    renders (not at import), so a fresh import's posts appear on the next page.
+    """
+
+    def __init__(
+        self,
+        suggestions: Callable[[], Iterable[str]] | Sequence[str] = (),
+        attrs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(attrs={"class": "tag-input vTextField", **(attrs or {})})
+        self.suggestions = suggestions
+
+    class Media:
+        js = ("js/tag-input.js",)
+        css = {"all": ("css/tag-input.css",)}
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return super().format_value(value)
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        attrs = context["widget"]["attrs"]
+        attrs["list"] = f"{attrs.get('id') or name}-suggestions"
+        attrs.setdefault("autocomplete", "off")
+        return context
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        """The input, then its datalist (built here: the form renderer's engine does not
+        see the project's templates)."""
+        field = super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or self.attrs.get('id') or name}-suggestions"
+        source = self.suggestions() if callable(self.suggestions) else self.suggestions
+        options = format_html_join("", '<option value="{}">', ((s,) for s in source))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, list_id, options)
+
+
+class TagListField(forms.Field):
+    """A list of strings typed as tags: comma, semicolon or newline separated.
+
+    Cleans to a list without blanks or repeats, in the order typed (``upper``:
+    upper-cased, as TAGS and controls are stored).  A value that happens to be a
+    JSON list (``["PTER"]``, as the old form took) is read as its items.
+    """
+
+    widget = TagInput
+
+    def __init__(self, *, upper: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.upper = upper
+
+    def to_python(self, value: Any) -> list[str]:
+        if value in (None, ""):
+            return []
+        items = value if isinstance(value, list | tuple) else _SPLIT.split(str(value))
+        out: list[str] = []
+        for item in items:
+            text = str(item).strip().strip("[]").strip().strip("\"'").strip()
+            if self.upper:
+                text = text.upper()
+            if text and text not in out:
+                out.append(text)
+        return out
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return list(initial or []) != self.to_python(data)
+
+
+class ChecklistField(forms.TypedMultipleChoiceField):
+    """Checkboxes stored as a JSON list.  A JSON list posted as one value (``[2, 3]``,
+    ``["email"]``: what the old form took, and what scripts may still post) is read
+    as its items."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        items = value if isinstance(value, list | tuple) else [value] if value else []
+        out: list[str] = []
+        for item in items:
+            out += [p for p in re.split(r"[\s,\[\]\"']+", str(item)) if p]
+        return out
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return sorted(str(v) for v in initial or []) != sorted(self.to_python(data))
+
+
+class DatePicker(forms.DateInput):
+    """The browser's own date picker (``input type=date`` posts ISO dates)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def personal_kind_choices() -> list[tuple[str, str]]:
+    return [(kind, kind.replace("_", " ")) for kind in PERSONAL_DATA_KINDS]
+
+
+RULE_FIELD_OVERRIDES: dict[str, Callable[[], forms.Field]] = {
+    "scope_posts": lambda: TagListField(
+        label="Posts",
+        widget=TagInput(post_suggestions),
+        help_text="Only cables from these posts (empty: every post). Type a post and "
+        "press Enter; suggestions come from the stored cables.",
+    ),
+    "scope_tags": lambda: TagListField(
+        label="TAGS",
+        upper=True,
+        widget=TagInput(tag_suggestions, attrs={"data-upper": "1"}),
+        help_text="Only cables carrying any of these TAGS (empty: any). Type a TAG "
+        "such as PTER and press Enter.",
+    ),
+    "scope_levels": lambda: ChecklistField(
+        choices=ClassificationLevel.choices,
+        coerce=int,
+        label="Classifications",
+        help_text="Only cables classified at these levels (none ticked: every level).",
+    ),
+    "controls": lambda: TagListField(
+        label="Controls",
+        upper=True,
+        widget=TagInput(CONTROL_SUGGESTIONS, attrs={"data-upper": "1"}),
+        help_text="Marking rule: withhold paragraphs carrying any of these (NOFORN, ORCON...).",
+    ),
+    "personal_kinds": lambda: ChecklistField(
+        label="Personal data kinds",
+        choices=personal_kind_choices(),
+        help_text="Personal data rule: the kinds to find (none ticked: all).",
+    ),
+    "scope_from": lambda: forms.DateField(
+        label="From", required=False, widget=DatePicker(), help_text="Cables sent on or after."
+    ),
+    "scope_to": lambda: forms.DateField(
+        label="To", required=False, widget=DatePicker(), help_text="Cables sent on or before."
+    ),
+}
