@@ -63,7 +63,7 @@ def is_sampled(decision_id: int) -> bool:
 
 def sampled(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
     """The sampled decisions among ``decisions``, chosen in SQL exactly as ``is_sampled``."""
-    return decisions.annotate(qc_bucket=RawSQL(f"{_BUCKET_SQL} % {BUCKETS}", [])).filter(
+    return decisions.annotate(qc_bucket=RawSQL(f"mod({_BUCKET_SQL}, {BUCKETS})", [])).filter(
         qc_bucket__lt=sample_pct() * BUCKETS // 100
     )
 
