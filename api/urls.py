@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import assignments, cables, imports, releases, rules, tokens
+from api import assignments, cables, imports, releases, rules, suggestions, tokens
 
 
 class IdConverter:
@@ -72,6 +72,36 @@ urlpatterns = [
         releases.ReleaseFileDownload.as_view(),
         name="release-file",
     ),
+    # Decide once: suggestions, propagation, triage, quality control (api/suggestions.py).
+    path(
+        "cables/<api_id:pk>/suggestions/",
+        suggestions.CableSuggestions.as_view(),
+        name="cable-suggestions",
+    ),
+    path("cables/<api_id:pk>/triage/", suggestions.CableTriage.as_view(), name="cable-triage"),
+    path(
+        "cables/<api_id:pk>/batch-release/",
+        suggestions.CableBatchRelease.as_view(),
+        name="cable-batch-release",
+    ),
+    path(
+        "paragraphs/<api_id:pk>/suggested-decision/",
+        suggestions.SuggestedDecision.as_view(),
+        name="paragraph-suggested-decision",
+    ),
+    path(
+        "decisions/<api_id:pk>/propagation/preview/",
+        suggestions.PropagationPreview.as_view(),
+        name="propagation-preview",
+    ),
+    path(
+        "decisions/<api_id:pk>/propagation/apply/",
+        suggestions.PropagationApply.as_view(),
+        name="propagation-apply",
+    ),
+    path("qc/tasks/", suggestions.QCTaskList.as_view(), name="qc-tasks"),
+    path("qc/tasks/<api_id:pk>/", suggestions.QCTaskDecide.as_view(), name="qc-task-decide"),
+    path("qc/agreement/", suggestions.QCAgreement.as_view(), name="qc-agreement"),
     path("assignments/", assignments.AssignmentList.as_view(), name="assignment-list"),
     path(
         "assignments/<api_id:pk>/revoke/",

@@ -12,7 +12,7 @@ from config import task_policy
 from config.celery import app, project_tasks
 
 HEAVY = {"releases.release_generate", "cables.similarity_rebuild"}
-BEAT = {"workflow.declass_due_sweep", "audit.checkpoint"}
+BEAT = {"workflow.declass_due_sweep", "audit.checkpoint", "workflow.learning_retrain"}
 
 
 def queue_of(name: str) -> str:

@@ -185,24 +185,24 @@ def fit(
     """Train on decided paragraphs: ``kinds[i]`` is the decision on ``examples[i]`` and
     ``labels[i]`` its exemption ("" when none).  Needs at least two kinds."""
     import sklearn
+    from sklearn.exceptions import ConvergenceWarning
 
     if len(set(kinds)) < 2:
         raise ValueError("training needs decisions of at least two kinds")
-    from sklearn.exceptions import ConvergenceWarning
-
     x = vectorizer().transform([document(e, marking=marking) for e in examples])
     kind_model, calibrated = _classifier(kinds)
-    # 50 passes of SGD are plenty here; on a few dozen paragraphs it would go on
-    # shaving the loss and warn about it.
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    kind_model.fit(x, list(kinds))
     labelled = [i for i, label in enumerate(labels) if label]
     label_values = [labels[i] for i in labelled]
     label_model = None
     only_label = label_values[0] if len(set(label_values)) == 1 else ""
-    if len(set(label_values)) >= 2:
-        label_model, _ = _classifier(label_values)
-        label_model.fit(x[labelled], label_values)
+    with warnings.catch_warnings():
+        # 50 passes of SGD are plenty here; on a few dozen paragraphs it would go on
+        # shaving the loss and warn about it.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kind_model.fit(x, list(kinds))
+        if len(set(label_values)) >= 2:
+            label_model, _ = _classifier(label_values)
+            label_model.fit(x[labelled], label_values)
     return Fitted(
         kinds=kind_model,
         kind_classes=sorted(set(kinds)),
