@@ -14,6 +14,7 @@ from releases.models import Release, ReleaseFile
 from releases.services import ReleaseError, release_request
 from releases.tasks import release_generate_task
 from tests.releases.conftest import MINISTER, P1, P2, cleared, decide, files_of, standard_plan
+from tests.rereview import reopen_for_rereview
 from workflow import permissions
 from workflow.models import ReviewState
 from workflow.review import cable_transition
@@ -42,7 +43,7 @@ def test_a_second_release_of_the_same_cable_is_version_2_and_the_first_is_kept(
 ):
     # Given the released cable comes back (e.g. an exemption ran out) and is reviewed again
     cable = published.cable
-    cable_transition(user=authority, cable=cable, target=ReviewState.DUE)
+    reopen_for_rereview(cable)
     decide(cable, reviewer, {1: ("release", None), 2: ("withhold", "(b)(1) 1.4(c)")})
 
     # When it is approved again
@@ -277,8 +278,10 @@ def test_the_sweep_does_not_reopen_a_cable_released_before_it_ran(reviewed, auth
     assert declass_due_sweep().flagged == 0
     assert state(reviewed) == ReviewState.RELEASED
 
-    # A new date (an exemption ran out) does bring it back.
-    reviewed.declass_date = date.today() - timedelta(days=1)
+    # A later date (an exemption ran out) brings it back as a re-review round; it stays
+    # released.
+    reviewed.declass_date = date.today() + timedelta(days=400)
     reviewed.save(update_fields=["declass_date"])
-    assert declass_due_sweep().flagged == 1
-    assert state(reviewed) == ReviewState.DUE
+    assert declass_due_sweep(as_of=date.today() + timedelta(days=380)).flagged == 1
+    assert state(reviewed) == ReviewState.RELEASED
+    assert reviewed.review_rounds.get().number == 2

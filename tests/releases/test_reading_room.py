@@ -154,10 +154,9 @@ def test_search_is_full_text_stemmed_and_ranked(reader, published, reviewer, aut
 def test_newer_versions_replace_older_ones_in_the_list_but_both_stay_downloadable(
     reader, published, reviewer, authority, publish
 ):
-    from workflow.models import ReviewState
-    from workflow.review import cable_transition
+    from tests.rereview import reopen_for_rereview
 
-    cable_transition(user=authority, cable=published.cable, target=ReviewState.DUE)
+    reopen_for_rereview(published.cable)  # an exemption that dated it ran out
     decide(published.cable, reviewer, {2: ("withhold", "(b)(1) 1.4(c)")})
     second = publish(published.cable, authority)
 

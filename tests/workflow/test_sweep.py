@@ -10,7 +10,7 @@ from django.core import mail
 from cables.models import Cable
 from tests.factories import CableFactory, UserFactory
 from workflow import permissions
-from workflow.models import CableStatus, Notification, ReviewState, SweepRun
+from workflow.models import CableStatus, Notification, ReviewRound, ReviewState, SweepRun
 from workflow.sweep import declass_due_sweep
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +51,9 @@ def test_running_twice_flags_nothing_twice():
     assert SweepRun.objects.count() == 2
 
 
-def test_a_cable_comes_back_when_its_exemption_runs_out():
-    # Given a cable reviewed earlier and then re-dated by a 25X exemption ending soon
-    cable = make(date(2016, 1, 10))
+def test_a_released_cable_whose_exemption_runs_out_gets_a_round_not_a_move():
+    # Given a cable released earlier and then re-dated by a 25X exemption ending soon
+    cable = make(date(2016, 1, 10), decl="25X1, 20581231", declass_rule="R-25X")
     declass_due_sweep(as_of=AS_OF, horizon=90)
     CableStatus.objects.filter(cable=cable).update(
         review_state=ReviewState.RELEASED, declass_date=date(2058, 12, 31)
@@ -63,11 +63,35 @@ def test_a_cable_comes_back_when_its_exemption_runs_out():
     # When the exemption's end comes within the horizon
     run = declass_due_sweep(as_of=date(2058, 11, 1), horizon=90)
 
-    # Then it is flagged again
+    # Then it is flagged again, by a round 2 that says why; its state is left alone
     assert run.flagged == 1
     status = CableStatus.objects.get(cable=cable)
-    assert status.review_state == ReviewState.DUE
+    assert status.review_state == ReviewState.RELEASED
     assert status.due_for_date == date(2058, 12, 31)
+    (opened,) = ReviewRound.objects.filter(cable=cable)
+    assert (opened.number, opened.sweep_run_id, opened.closed_at) == (2, run.pk, None)
+    assert (opened.exemption, opened.rule, opened.declass_date) == (
+        "25X1",
+        "R-25X",
+        date(2058, 12, 31),
+    )
+    assert opened.handled_date == date(2016, 1, 10)
+    assert opened.reason.startswith("the 25X1 exemption that dated it ends 2058-12-31")
+
+    # And a later run, or one that finds the round open, opens nothing more
+    assert declass_due_sweep(as_of=date(2058, 11, 2), horizon=90).flagged == 0
+    assert ReviewRound.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "held", [ReviewState.IN_REVIEW, ReviewState.REVIEWED, ReviewState.APPROVED]
+)
+def test_cables_a_person_holds_are_left_alone(held):
+    cable = make(date(2016, 1, 10), state=held)
+
+    assert declass_due_sweep(as_of=AS_OF, horizon=90).flagged == 0
+    assert CableStatus.objects.get(cable=cable).review_state == held
+    assert not ReviewRound.objects.exists()
 
 
 def test_reviewers_of_flagged_cables_are_notified_in_app_and_by_email(
@@ -148,15 +172,38 @@ def test_the_postgresql_statement_flags_what_the_queryset_selects():
     make(AS_OF, state=ReviewState.DUE)
     already = make(AS_OF - timedelta(days=5))
     CableStatus.objects.filter(cable=already).update(due_for_date=AS_OF - timedelta(days=5))
+    # Released cables: one whose date moved past the one its release handled, one
+    # released before it had a date, one whose release handled its date, one with a
+    # round open already, and a reviewed one (never flagged).
+    released_later, released_unhandled, handled, reopened, reviewed = (
+        make(AS_OF - timedelta(days=days), state=state)
+        for days, state in [(1, "released"), (2, "released"), (3, "released"),
+                            (4, "released"), (6, "reviewed")]
+    )  # fmt: skip
+    for cable, handled_on in [(released_later, -400), (handled, 0), (reopened, -400)]:
+        CableStatus.objects.filter(cable=cable).update(due_for_date=AS_OF + timedelta(handled_on))
+    ReviewRound.objects.create(
+        cable=reopened, number=2, declass_date=AS_OF, opened_at=timezone.now()
+    )
+    for cable in (released_later, released_unhandled, handled, reopened, reviewed):
+        permissions.grant(permissions.REVIEW, reviewer, cable)
     cutoff = AS_OF + timedelta(days=90)
     expected = set(due_queryset(cutoff=cutoff).values_list("cable_id", flat=True))
     run = SweepRun.objects.create(started_at=timezone.now(), as_of=AS_OF, horizon_days=90)
 
-    flagged, counts = _flag(run, cutoff=cutoff)
+    flagged = _flag(run, cutoff=cutoff)
 
     got = set(CableStatus.objects.filter(due_run=run).values_list("cable_id", flat=True))
-    assert got == expected and flagged == len(expected) == 5
-    assert counts == {reviewer.pk: 5}
+    assert got == expected and flagged.total == len(expected) == 7
+    assert flagged.counts == {reviewer.pk: 7}
+    assert flagged.round_counts == {reviewer.pk: 2}
+    assert {ref for ref, _, _ in flagged.rounds} == {
+        c.reference_id for c in (released_later, released_unhandled)
+    }
+    assert set(ReviewRound.objects.filter(sweep_run=run).values_list("cable_id", flat=True)) == {
+        released_later.pk,
+        released_unhandled.pk,
+    }
 
 
 @pytest.mark.django_db(transaction=True)
