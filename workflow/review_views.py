@@ -25,7 +25,7 @@ from audit.trail import csv_lines
 from cables.models import Paragraph
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from workflow import access, consistency, flag_help, permissions, rounds
+from workflow import access, consistency, flag_help, permissions
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
 from workflow.occurrences import redact_occurrences
@@ -84,7 +84,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "state": state,
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
-            "rereview": rounds.queue_marks([c.pk for c in page]),
             "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
         })),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
@@ -193,7 +192,9 @@ def review_moves(user: object, cable: Any, state: str, *, may_review: bool) -> d
         permissions.has_cable_perm(user, permissions.RELEASE, cable)
     )
     return {
-        "finish": may_review and allowed(state, ReviewState.REVIEWED),
+        # Offered while decisions are open: the first decision opens the review
+        # (workflow.review.decision_record), so the page need not be reloaded first.
+        "finish": may_review and state in OPEN_STATES,
         "approval": may_release and state == ReviewState.REVIEWED,
         "return": may_release and allowed(state, ReviewState.RETURNED),
     }
