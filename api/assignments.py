@@ -234,6 +234,7 @@ class AssignmentRevoke(generics.GenericAPIView):
     queryset = AssignmentBatch.objects.none()
 
     @extend_schema(
+        operation_id="assignments_revoke_batch",
         request=None,
         responses={
             200: RevocationSerializer,
@@ -259,6 +260,7 @@ class AssignmentRevokeByQuery(generics.GenericAPIView):
     queryset = AssignmentBatch.objects.none()
 
     @extend_schema(
+        operation_id="assignments_revoke_by_query",
         request=AssignmentInputSerializer,
         responses={200: RevocationSerializer, 400: REFUSED, 403: FORBIDDEN},
     )

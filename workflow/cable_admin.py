@@ -7,22 +7,29 @@ workflow says who may read what (``workflow.access``).
   raw text only to whoever is cleared for every paragraph and the subject.
 - Redaction rules: the dry run shows text only of paragraphs the user may read.
 - Proposed redactions: only those on paragraphs the user may read.
+
+The cable list's action "Assign selected cables..." (supervisors and admins) asks who
+gets which permission on a confirmation page, then makes one assignment batch of the
+selected cables (``workflow.assignment``).
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 
 from cables.admin import CableUploadMixin
 from cables.models import Cable, Paragraph
 from redaction.admin import ProposedRedactionAdmin, RedactionRuleAdmin
 from redaction.models import ProposedRedaction, RedactionRule
-from workflow import access
-from workflow.permissions import clearance_level
+from workflow import access, assignment
+from workflow.forms import AssigneeForm
+from workflow.permissions import SelfChangeRefused, clearance_level
 
 
 class ParagraphInline(admin.TabularInline):
@@ -82,6 +89,7 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
     search_fields = ("reference_id", "origin")
     date_hierarchy = "sent_at"
     inlines = [ParagraphInline]
+    actions = ["assign_selected"]
     list_per_page = 50
     show_full_result_count = False
     readonly_fields = [
@@ -216,6 +224,56 @@ class CableAdmin(CableUploadMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_assign_permission(self, request: HttpRequest) -> bool:
+        return assignment.may_assign(request.user)
+
+    @admin.action(description="Assign selected cables...", permissions=["assign"])
+    def assign_selected(
+        self, request: HttpRequest, queryset: QuerySet[Cable]
+    ) -> HttpResponse | None:
+        """Ask who gets which permission (a confirmation page), then assign the selected
+        cables as one batch.  "Select all" carries over as the list's own query."""
+        ids = list(queryset.order_by().values_list("pk", flat=True))
+        across = request.POST.get("select_across") == "1"
+        form = AssigneeForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            try:
+                batch = assignment.assign(
+                    actor=request.user,
+                    assignee=form.cleaned_data["assignee"],
+                    permission=form.cleaned_data["permission"],
+                    cable_ids=ids,
+                )
+            except (assignment.AssignmentError, SelfChangeRefused) as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Batch {batch.pk}: {batch.get_permission_display().lower()} on "
+                    f"{batch.cable_count} cable{pluralize(batch.cable_count)} assigned to "
+                    f"{batch.assignee_name}.",
+                    messages.SUCCESS,
+                )
+                return None
+        return TemplateResponse(
+            request,
+            "workflow/assign/confirm_selected.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Assign selected cables",
+                "opts": self.model._meta,
+                "form": form,
+                "count": len(ids),
+                "references": list(
+                    queryset.order_by("reference_id").values_list("reference_id", flat=True)[:10]
+                ),
+                "ids": [] if across else ids,
+                "select_across": across,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "people": assignment.assignable_people(),
+            },
+        )
 
 
 def _readable(request: HttpRequest) -> QuerySet[Paragraph]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow import review_views, views
+from workflow import assignment_views, review_views, views
 
 app_name = "workflow"
 urlpatterns = [
@@ -20,4 +20,11 @@ urlpatterns = [
     path("help/flags/", review_views.help_flags, name="help_flags"),
     path("audit/", review_views.audit, name="audit"),
     path("audit/export.csv", review_views.audit_export, name="audit_export"),
+    path("assign/", assignment_views.assign_work, name="assign"),
+    path("assign/preview/", assignment_views.assign_preview, name="assign_preview"),
+    path("assign/people/", assignment_views.people, name="assign_people"),
+    path("assign/batches/", assignment_views.batches, name="batches"),
+    path("assign/batches/<int:pk>/", assignment_views.batch, name="batch"),
+    path("assign/batches/<int:pk>/revoke/", assignment_views.batch_revoke, name="batch_revoke"),
+    path("assign/workload/", assignment_views.workload, name="workload"),
 ]
