@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 SHARED_DIR ?= ../shared
 DEV_CORPUS := $(SHARED_DIR)/cables/dev
 export DJANGO_DEBUG ?= 1
+# The checkout's local settings (config/local_env.py): DJANGO_DEBUG=1 and a generated
+# DJANGO_SECRET_KEY, so that `.venv/bin/python manage.py ...` works without `make`.
+LOCAL_ENV := $(or $(DECLASS_VAR_DIR),var)/local.env
 
 .DEFAULT_GOAL := help
 .PHONY: help setup browser run test lint format check audit deploy-check migrate demo bench-ingest clean
@@ -20,13 +23,19 @@ $(VENV)/.installed: requirements.txt requirements/dev.txt requirements/runtime.t
 	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed ## Create .venv and install the locked requirements (hashes checked)
+# Written once; a variable set in the environment wins over it.
+$(LOCAL_ENV):
+	$(PY) -m config.local_env
+
+setup: $(VENV)/.installed $(LOCAL_ENV) ## Create .venv, install the locked requirements (hashes checked), write var/local.env
 
 # As the owner of the tables (DECLASS_DB_ROLE=owner: DATABASE_OWNER_URL, or DATABASE_URL,
 # acting as declass_owner); db_roles before (the roles must exist) and after (grants).
+# The cache table: the throttles' counts without Redis (config/settings.py, CACHES).
 migrate: setup ## Create the database roles, apply migrations as the owner, grant the app role
 	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
 	DECLASS_DB_ROLE=owner $(PY) manage.py migrate --noinput
+	DECLASS_DB_ROLE=owner $(PY) manage.py createcachetable
 	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
 
 demo: migrate ## Create the demo admin and import the demo cables (and the shared corpus if present)

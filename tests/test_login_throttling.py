@@ -161,3 +161,96 @@ def test_the_test_clients_password_login_needs_a_request(alice):
     # django-axes' backend needs the request; the test client passes it when asked to.
     client = Client()
     assert client.login(username="alice", password=PASSWORD, request=RequestFactory().post("/"))
+
+
+# The counts are shared by every process that answers (gunicorn's workers, several web
+# pods): kept in Redis or the database (settings.CACHES), never in one process's memory,
+# where 4 workers would give a client 4 times the attempts.
+
+_CHILD_LOGINS = """
+import base64, json, sys
+import django
+django.setup()
+from django.test.utils import setup_test_environment
+from rest_framework.test import APIClient
+setup_test_environment()  # what pytest-django does: the test client's host is allowed
+statuses = []
+for username, password in json.loads(sys.argv[2]):
+    client = APIClient(REMOTE_ADDR=sys.argv[1])
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION="Basic " + auth)
+    statuses.append(client.post("/api/auth/login/").status_code)
+print(json.dumps(statuses))
+"""
+
+
+def _logins_in_another_process(address: str, logins: list[tuple[str, str]]) -> list[int]:
+    """The API password logins ``(username, password)`` from ``address``, made by a
+    separate Python process on the same settings, database and cache, as a second
+    gunicorn worker would answer them; their statuses."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.integration.services import REPO, child_env
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD_LOGINS, address, json.dumps(logins)],
+        cwd=REPO,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_the_counts_live_where_every_process_sees_them():
+    backend = settings.CACHES["default"]["BACKEND"]
+    assert backend in (
+        "config.cache.PrefixedRedisCache",
+        "django.core.cache.backends.db.DatabaseCache",
+    )
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        assert backend == "config.cache.PrefixedRedisCache"
+    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_throttle_counts_are_shared_across_processes():
+    # A username of its own for each attempt: no one of them reaches axes' lockout.
+    address = "203.0.113.77"
+    here = [api_login(f"user{i}", f"guess-{i}", address=address).status_code for i in range(6)]
+
+    there = _logins_in_another_process(address, [(f"other{i}", "guess") for i in range(6)])
+
+    # 10 a minute from one address, whichever process answers: the other process
+    # sees this one's 6 and refuses its 5th; this one then sees the other's.
+    assert here == [401] * 6
+    assert there == [401] * 4 + [429] * 2
+    assert api_login("user-last", "guess", address=address).status_code == 429
+    # Another address is counted apart, in both processes.
+    assert _logins_in_another_process("198.51.100.23", [("someone", "guess")]) == [401]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failed_logins_lock_out_across_processes(alice, monkeypatch):
+    # The address throttle out of the way here (the other process keeps its own rate,
+    # and makes only LIMIT - 5 attempts): django-axes' count alone.
+    monkeypatch.setattr(
+        LoginRateThrottle, "THROTTLE_RATES", {**LoginRateThrottle.THROTTLE_RATES, "login": None}
+    )
+    address = "203.0.113.78"
+    for i in range(5):
+        assert api_login("alice", f"guess-{i}", address=address).status_code == 401
+
+    there = _logins_in_another_process(
+        address, [("alice", f"guess-there-{i}") for i in range(LIMIT - 5)] + [("alice", PASSWORD)]
+    )
+
+    # The other process's last failure is alice's LIMITth from this address: locked
+    # there (the right password included) and here.
+    assert there == [401] * (LIMIT - 6) + [429, 429]
+    assert api_login("alice", PASSWORD, address=address).status_code == 429
