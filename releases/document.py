@@ -65,6 +65,9 @@ class HeaderIn:
     # (its own portion mark, or unmarked in a classified cable) is withheld whole:
     # no decision releases it yet (``releases.services.header_in``).
     subject_withheld: str = ""
+    # The subject's level (``cables.markings.Level``: its own mark, or the cable's when
+    # unmarked), so that verification can hold the withholding above to it on its own.
+    subject_level: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class ParagraphIn:
     marking: str  # "C", "S//NF"...
     explicit: bool
     text: str
+    # A heading between paragraphs ("Syria/Lebanon"): an unmarked portion of its own,
+    # decided by the reviewers like any other (see ``build_document``), released as a
+    # heading (no number or portion mark of its own).
+    heading: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ class ReleasedParagraph:
     mark: str  # the original portion mark, e.g. "(C)"; "" where the original had none
     pieces: tuple[Piece, ...] = ()
     withheld: str = ""  # the exemption label when the whole paragraph is withheld
+    heading: bool = False
 
     @property
     def prefix(self) -> str:
@@ -127,7 +135,24 @@ class ReleasedParagraph:
 
     @property
     def withheld_line(self) -> str:
-        return f"PARAGRAPH {self.number or self.ordinal} WITHHELD IN FULL: {self.withheld}"
+        return withheld_line(self.number, self.ordinal, self.withheld, heading=self.heading)
+
+
+def withheld_line(number: str, ordinal: int, label: str, *, heading: bool = False) -> str:
+    """The line standing for a portion withheld in full (without its brackets): a
+    heading says it is one, since it has no number to go by."""
+    if heading and not number:
+        return f"HEADING WITHHELD IN FULL: {label}"
+    return f"PARAGRAPH {number or ordinal} WITHHELD IN FULL: {label}"
+
+
+HEADING_RULE = "-"
+
+
+def heading_text(line: str) -> str:
+    """A heading in plain text as cables write one: its line, underlined with dashes."""
+    line = " ".join(line.split())
+    return f"{line}\n{HEADING_RULE * len(line)}"
 
 
 @dataclass(frozen=True)
@@ -168,8 +193,11 @@ def struck(value: str, fmt: str) -> str:
 
 
 def paragraph_reading(p: ReleasedParagraph, fmt: str) -> str:
+    """A paragraph as it reads: prefix, then its text, boxes or withheld line; a
+    heading in plain text on its own line, underlined (``heading_text``)."""
     body = f"[{p.withheld_line}]" if p.withheld else pieces_text(p.pieces, fmt)
-    return f"{p.prefix} {body}" if p.prefix else body
+    line = f"{p.prefix} {body}" if p.prefix else body
+    return heading_text(line) if p.heading and fmt == "text" else line
 
 
 def reading_order(doc: ReleaseDocument, fmt: str) -> list[str]:
@@ -212,19 +240,24 @@ def _paragraph_pieces(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple
 
 
 def _released_paragraph(p: ParagraphIn, d: DecisionIn | None) -> ReleasedParagraph:
-    where = f"paragraph {p.number or p.ordinal}"
+    where = (
+        f"the heading (portion {p.ordinal})" if p.heading else f"paragraph {p.number or p.ordinal}"
+    )
     if d is None:
         raise DocumentError(f"{where} has no decision")
     mark = f"({p.marking})" if p.explicit and p.marking else ""
+    h = p.heading
     if d.kind == "release":
-        return ReleasedParagraph(p.ordinal, p.number, mark, (p.text,))
+        return ReleasedParagraph(p.ordinal, p.number, mark, (p.text,), heading=h)
     if d.kind == "redact":
         spans = [(s, e, _canonical(label)) for s, e, label in d.spans]
         if not spans or any(not 0 <= s < e <= len(p.text) for s, e, _ in spans):
             raise DocumentError(f"{where}: a redaction lies outside the paragraph")
-        return ReleasedParagraph(p.ordinal, p.number, mark, _paragraph_pieces(p.text, spans))
+        pieces = _paragraph_pieces(p.text, spans)
+        return ReleasedParagraph(p.ordinal, p.number, mark, pieces, heading=h)
     if d.kind == "withhold":
-        return ReleasedParagraph(p.ordinal, p.number, mark, withheld=_canonical(d.label))
+        label = _canonical(d.label)
+        return ReleasedParagraph(p.ordinal, p.number, mark, withheld=label, heading=h)
     if d.kind == "refer":
         raise DocumentError(f"{where} is referred and the referral is not answered")
     raise DocumentError(f"{where}: unknown decision {d.kind!r}")
@@ -356,6 +389,17 @@ def build_document(
     approval: ApprovalIn,
 ) -> ReleaseDocument:
     """The release of one cable under the approved decisions (paragraph id -> decision).
+
+    Every portion needs a decision of its own, headings included: a heading is an
+    unmarked portion, and rules section 2.2 forbids presuming an unmarked portion of
+    a classified cable unclassified (it is handled at the cable's level, 2.3 step 7).
+    So a heading inherits no decision from the paragraphs around it and is never
+    released by default: reviewers release, redact or withhold it like a paragraph
+    (an undecided heading is a ``DocumentError``, and approval refuses it first), and
+    the approval's word check holds a released heading to the same rule as a
+    released paragraph (no distinctive word of a redaction or withheld name of the
+    cable).  It is printed as a heading: its own line, no number or portion mark
+    (it had none), underlined in plain text, a heading element in HTML and PDF.
 
     Header fields are not decided paragraph by paragraph, so any words they share
     with a redaction or a withheld paragraph are boxed there too, unless the

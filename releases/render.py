@@ -4,6 +4,14 @@ The renderers add no words of their own: every string comes from the document
 (``releases.document.reading_order`` lists them), so verification can account
 for every character of every output.  The PDF is WeasyPrint's rendering of the
 HTML page, with its metadata taken from the page's head (released fields only).
+
+In print (the PDF) the page line heads and the UNCLASSIFIED banner foots every
+page, in the page margins; the page line and banner that open and close the HTML
+page are not printed, so that no page carries the banner twice.  A paragraph's
+number and portion mark are joined to its first word by no-break spaces, so a
+line never ends after "4." or "(C)".  Headings are heading elements, kept with the
+paragraph after them.  The approval page shows the release body through the same
+template (``releases/_release_body.html``) and the same context (``html_context``).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from releases.document import (
     BANNER,
@@ -42,8 +50,12 @@ p { margin: 0 0 0.6em 0; }
 .para { white-space: pre-wrap; overflow-wrap: anywhere; }
 .redaction { border: 1px solid #000; background: #e6e6e6; padding: 0 0.2em; white-space: nowrap; }
 .withheld-line { text-decoration: underline; }
+.prefix { white-space: nowrap; }
+h2.heading { font-size: 10pt; margin: 1.2em 0 0.6em 0; text-decoration: underline;
+             white-space: pre-wrap; overflow-wrap: anywhere; bookmark-level: none;
+             break-after: avoid; page-break-after: avoid; }
 s { text-decoration: line-through; }
-@media print { .page-line { display: none; } body { max-width: none; margin: 0; } }
+@media print { .page-line, .banner { display: none; } body { max-width: none; margin: 0; } }
 """
 
 
@@ -67,8 +79,20 @@ def release_css(doc: ReleaseDocument) -> str:
     )
 
 
-def _pieces(pieces: tuple[Piece, ...]) -> list[dict[str, str]]:
-    return [{"box": p.label} if isinstance(p, Box) else {"text": p} for p in pieces]
+NBSP = "\u00a0"
+
+
+def _pieces(pieces: tuple[Piece, ...], *, strip: bool = False) -> list[dict[str, str]]:
+    """Pieces for the template; ``strip``: without the whitespace before the first
+    and after the last (a paragraph's own line breaks there would leave its number
+    alone on a line)."""
+    out = [{"box": p.label} if isinstance(p, Box) else {"text": p} for p in pieces]
+    if strip and out:
+        if "text" in out[0]:
+            out[0] = {"text": out[0]["text"].lstrip()}
+        if "text" in out[-1]:
+            out[-1] = {"text": out[-1]["text"].rstrip()}
+    return [x for x in out if x.get("text", True)]
 
 
 def html_context(doc: ReleaseDocument) -> dict[str, object]:
@@ -87,14 +111,22 @@ def html_context(doc: ReleaseDocument) -> dict[str, object]:
         "paragraphs": [
             {
                 "ordinal": p.ordinal,
-                "prefix": p.prefix,
-                "pieces": _pieces(p.pieces),
+                "heading": p.heading,
+                # "4.\u00a0(C)": the number, mark and first word never part at a line end.
+                "prefix": p.prefix.replace(" ", NBSP),
+                "pieces": _pieces(p.pieces, strip=True),
                 "withheld": f"[{p.withheld_line}]" if p.withheld else "",
             }
             for p in doc.paragraphs
         ],
         "signature": _pieces(doc.signature),
     }
+
+
+def render_body(doc: ReleaseDocument) -> SafeString:
+    """The release's body (banner to closing banner) as the HTML release lays it out:
+    what the approval page shows (``releases.preview``)."""
+    return render_to_string("releases/_release_body.html", html_context(doc))
 
 
 def render_html(doc: ReleaseDocument) -> bytes:

@@ -97,8 +97,10 @@ SUBJECT_EXEMPTION = "(b)(1)"
 def header_in(cable: Cable) -> HeaderIn:
     """The header a release may carry.  A subject whose level (``workflow.access.
     subject_level``: its own mark, or the cable's when unmarked) is above UNCLASSIFIED
-    is withheld whole: reviewers decide paragraphs, never the subject line."""
-    withheld = access.subject_level(cable) > Level.U
+    is withheld whole: reviewers decide paragraphs, never the subject line.  The
+    level travels with the header, so that verification holds the release to it."""
+    level = access.subject_level(cable)
+    withheld = level > Level.U
     controls = "".join(f"//{c}" for c in cable.controls)
     return HeaderIn(
         reference_id=cable.reference_id,
@@ -116,13 +118,14 @@ def header_in(cable: Cable) -> HeaderIn:
         tags=tuple(cable.tags),
         subject=cable.subject,
         subject_withheld=SUBJECT_EXEMPTION if withheld and cable.subject.strip() else "",
+        subject_level=int(level),
         references=tuple(cable.references),
         signature=cable.signature,
     )
 
 
 def paragraph_in(p: Paragraph) -> ParagraphIn:
-    return ParagraphIn(p.pk, p.ordinal, p.number, str(p.marking), p.explicit, p.text)
+    return ParagraphIn(p.pk, p.ordinal, p.number, str(p.marking), p.explicit, p.text, p.heading)
 
 
 def decision_in(d: Decision) -> DecisionIn:
@@ -470,7 +473,7 @@ def release_generate(
             return _block(release, [f"the {name} output could not be made ({type(exc).__name__})"])
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(),
+        common_words=corpus_common_words(), header=header_in(release.cable),
     )  # fmt: skip
     if not report.passed:
         return _block(release, report.problems, report)
@@ -656,7 +659,8 @@ def release_verify_stored(release: Release) -> list[str]:
     outputs = {k: files[v[0]] for k, v in RENDERERS.items() if v[0] in files}
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(),
+        common_words=corpus_common_words(), header=header_in(release.cable),
+        search_text=release.search_text,
     )  # fmt: skip
     return problems + report.problems + _row_problems(release, doc)
 

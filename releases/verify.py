@@ -29,6 +29,20 @@ paragraphs' original text and the decisions rather than taken from the renderers
    paragraph as the decisions make it: released, boxes in place of its redactions, or
    the line citing its withholding.  Any extra, missing or changed character fails.
 
+3. *A withheld subject stays withheld.*  Reviewers decide paragraphs, not the subject
+   line: a subject above UNCLASSIFIED (``HeaderIn.subject_level``, its own mark or
+   the cable's level) is withheld whole.  Held to that here, from the header as the
+   cable has it (``HeaderIn``) and not from the document built for the release: the
+   SUBJECT line must be one box, and no distinctive word of the subject (``cables.
+   words.distinctive``), nor the subject itself, may appear in any channel (the
+   plain text and so the reading room's search text, the HTML page's text, title and
+   meta tags, the PDF's text layer and metadata, the release's fields), unless the
+   release shows that word anyway by a decision or a header field other than the
+   subject: a word a released paragraph shows was released by its reviewers there,
+   and a post's name in the FM line is no secret of the subject's.  Without this,
+   a document builder that forgot to box the subject would pass check 2, which
+   takes the header lines from the document.
+
 Problems name the output, the check and the paragraph, never the withheld text.
 """
 
@@ -45,10 +59,14 @@ from typing import Any
 
 from redaction.engine import parse_label
 from releases.document import (
+    AGENCY,
     BANNER,
     DECLASSIFIED,
     STRUCK_NOTE,
+    SUBJECT_WITHHELD_NOTE,
+    Box,
     DecisionIn,
+    HeaderIn,
     ParagraphIn,
     ReleaseDocument,
     pieces_text,
@@ -59,12 +77,15 @@ from releases.render import GENERATOR, release_css
 from releases.withheld import (
     Fragment,
     HeaderFragment,
+    distinctive,
     header_fragments,
     header_leak,
     merged_spans,
     normalize,
     repeated_in_released,
     secret_fragments,
+    word_keys,
+    word_view,
 )
 
 
@@ -99,9 +120,18 @@ def _prefix(p: ParagraphIn) -> str:
 
 
 def expected_paragraph(p: ParagraphIn, d: DecisionIn, fmt: str) -> str:
-    """The paragraph as the decision releases it, straight from its original text."""
+    """The paragraph as the decision releases it, straight from its original text; a
+    heading in plain text underlined with dashes, as long as its line."""
+    line = _expected_line(p, d, fmt)
+    if p.heading and fmt == "text":
+        return line + "\n" + "-" * len(" ".join(line.split()))
+    return line
+
+
+def _expected_line(p: ParagraphIn, d: DecisionIn, fmt: str) -> str:
     if d.kind == "withhold":
-        body = f"[PARAGRAPH {p.number or p.ordinal} WITHHELD IN FULL: {parse_label(d.label)}]"
+        what = "HEADING" if p.heading and not p.number else f"PARAGRAPH {p.number or p.ordinal}"
+        body = f"[{what} WITHHELD IN FULL: {parse_label(d.label)}]"
     elif d.kind == "redact":
         body, cursor = "", 0
         for start, end, label in merged_spans(d.spans):
@@ -164,22 +194,117 @@ def _compare(channel: str, actual: str, items: list[tuple[str, str]], report: Re
 # -- leaks --------------------------------------------------------------------------------
 
 
-def _leaks(channel: str, text: str, fragments: list[Fragment], report: Report) -> None:
+@dataclass(frozen=True)
+class Secrets:
+    """What no channel may carry: withheld fragments the release does not show anyway,
+    and a withheld subject (its text, ``subject_key``, and its distinctive words)."""
+
+    fragments: list[Fragment]
+    subject_key: str = ""
+    subject_words: frozenset[str] = frozenset()
+
+
+WITHHELD_SUBJECT = "the withheld subject"
+
+
+def _leaks(channel: str, text: str, secrets: Secrets, report: Report) -> None:
     haystack = normalize(text)
     seen: set[str] = set()
-    for fragment in fragments:
+    for fragment in secrets.fragments:
         if fragment.key in haystack and fragment.where not in seen:
             seen.add(fragment.where)
             report.problems.append(f"{channel}: {fragment.where} appears in it")
+    if secrets.subject_key and secrets.subject_key in haystack:
+        report.problems.append(f"{channel}: {WITHHELD_SUBJECT} appears in it")
+    elif secrets.subject_words:
+        found = secrets.subject_words.intersection(k for k, _, _ in word_keys(text))
+        if found:
+            report.problems.append(
+                f"{channel}: {len(found)} distinctive word(s) of {WITHHELD_SUBJECT} appear in it"
+            )
+
+
+# -- the subject ---------------------------------------------------------------------------
+
+_MARK = re.compile(r"^\s*\(\s*[A-Za-z]{1,3}(?:\s*//\s*[A-Za-z0-9 ,/-]+)?\s*\)\s*")
+# The words every release prints whatever the cable says (banner, stamp, authority box,
+# page line, legends, field names): a subject word among them is not told by the release.
+_FURNITURE = " ".join([
+    BANNER, AGENCY, DECLASSIFIED, *STRUCK_NOTE.values(), SUBJECT_WITHHELD_NOTE,
+    "RELEASED IN FULL PART REVIEW AUTHORITY DATE/CASE ID RELEASE VERSION",
+    "U.S. Department of State Case No. Doc No. Date PARAGRAPH HEADING WITHHELD IN FULL",
+    "CLASSIFICATION REFERENCE ID DATE FM TO INFO E.O. DECL CLASSIFIED BY TAGS SUBJECT REF",
+])  # fmt: skip
+
+
+def subject_is_withheld(header: HeaderIn) -> bool:
+    """Whether the release must withhold the subject whole: it has one, and it is
+    above UNCLASSIFIED (or the header says it is withheld)."""
+    return bool(header.subject.strip()) and (
+        header.subject_level > 0 or bool(header.subject_withheld)
+    )
+
+
+def _other_header_text(header: HeaderIn) -> str:
+    """The header fields a release prints besides the subject, as the cable has them."""
+    return " ".join([
+        header.reference_id, header.dtg, header.originator, header.origin, *header.to,
+        *header.info, header.classification, header.executive_order, header.decl,
+        header.classified_by, *header.reasons, *header.tags, *header.references,
+        header.signature,
+    ])  # fmt: skip
+
+
+def subject_secrets(
+    header: HeaderIn | None,
+    paragraphs: Sequence[ParagraphIn],
+    decisions: Mapping[int, DecisionIn],
+    common: Collection[str] | None,
+) -> tuple[str, frozenset[str]]:
+    """(the withheld subject as compared, its distinctive words the release may not
+    show) from the cable's header and the decisions, not from the document; nothing
+    when the subject is released."""
+    if header is None or not subject_is_withheld(header):
+        return "", frozenset()
+    subject = _MARK.sub("", header.subject)
+    released, _ = word_view(paragraphs, decisions)
+    shown = {word for run in released for word in run.words}
+    shown.update(k for k, _, _ in word_keys(_other_header_text(header) + " " + _FURNITURE))
+    words = frozenset(
+        k for k, _, _ in word_keys(subject) if k not in shown and distinctive(k, common or ())
+    )
+    elsewhere = normalize(
+        "\n".join(p.text for p in paragraphs if decisions.get(p.id) and decisions[p.id].kind
+                  == "release") + _other_header_text(header)
+    )  # fmt: skip
+    key = normalize(subject)
+    return ("" if not key or key in elsewhere else key), words
+
+
+def _check_subject(doc: ReleaseDocument, header: HeaderIn | None, report: Report) -> None:
+    """A withheld subject's line is one box, citing the exemption and saying so."""
+    if header is None or not subject_is_withheld(header):
+        return
+    line = next((f for f in doc.header if f.name == "SUBJECT"), None)
+    boxed = (
+        line is not None
+        and len(line.pieces) == 1
+        and isinstance(line.pieces[0], Box)
+        and line.pieces[0].label.endswith(SUBJECT_WITHHELD_NOTE)
+    )
+    if not boxed:
+        report.problems.append(
+            f"the SUBJECT line is not one box: {WITHHELD_SUBJECT} is above UNCLASSIFIED"
+        )
 
 
 # -- HTML ---------------------------------------------------------------------------------
 
-_TAGS = {"html", "head", "meta", "title", "style", "body", "p", "div", "span", "s"}
+_TAGS = {"html", "head", "meta", "title", "style", "body", "p", "div", "span", "s", "h2"}
 _ATTRS = {"lang", "charset", "name", "content", "class", "data-paragraph"}
 _CLASSES = {
     "page-line", "banner", "stamp", "authority", "declassified", "note", "header",
-    "paragraphs", "para", "prefix", "redaction", "withheld-line", "signature",
+    "paragraphs", "para", "prefix", "redaction", "withheld-line", "signature", "heading",
 }  # fmt: skip
 # Attributes whose values come from a fixed list; only meta contents carry release text.
 _FIXED = {
@@ -253,7 +378,7 @@ class _Page(HTMLParser):
 
 
 def _check_html(
-    source: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: list[Fragment],
+    source: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: Secrets,
     report: Report,
 ) -> None:  # fmt: skip
     try:
@@ -289,7 +414,10 @@ _PDF_INFO = {"/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Produce
 
 
 def _pdf_body(pages: list[str], doc: ReleaseDocument, report: Report) -> str:
-    """The text layer less the page line and banner every page must carry at its margins."""
+    """The text layer less the page line and banner every page must carry at its margins
+    (the page line at the top, the banner at the bottom: the HTML page's own opening
+    and closing banner and page line are not printed, so a page with the banner in
+    its text as well carries it twice, which the comparison refuses)."""
     margin = normalize(doc.page_line) + normalize(BANNER)
     body = []
     for number, text in enumerate(pages, start=1):
@@ -307,7 +435,7 @@ def _pdf_body(pages: list[str], doc: ReleaseDocument, report: Report) -> str:
 
 
 def _check_pdf(
-    data: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: list[Fragment],
+    data: bytes, doc: ReleaseDocument, items: list[tuple[str, str]], checkable: Secrets,
     report: Report,
 ) -> None:  # fmt: skip
     from pypdf import PdfReader
@@ -348,7 +476,8 @@ def _check_pdf(
         extras.append("annotations")
     if extras:
         report.problems.append(f"PDF: carries {', '.join(extras)}, which a release never has")
-    body_items = [i for i in items if i[0] not in ("the page line", "the closing page line")]
+    margins = ("the page line", "the closing page line", "the banner", "the closing banner")
+    body_items = [i for i in items if i[0] not in margins]
     _compare("PDF text layer", _pdf_body(pages, doc, report), body_items, report)
 
 
@@ -370,7 +499,7 @@ def _check_header(doc: ReleaseDocument, fragments: list[HeaderFragment], report:
                 break
 
 
-def _check_fields(doc: ReleaseDocument, checkable: list[Fragment], report: Report) -> None:
+def _check_fields(doc: ReleaseDocument, checkable: Secrets, report: Report) -> None:
     """The title, metadata and reading-room fields (origin, date) must be the released
     header's, so that the header check covers them too."""
     expected = released_fields(doc.header, doc.reference_id)
@@ -394,11 +523,17 @@ def verify_outputs(
     decisions: Mapping[int, DecisionIn],
     outputs: Mapping[str, bytes],
     common_words: Collection[str] | None = None,
+    header: HeaderIn | None = None,
+    search_text: str | None = None,
 ) -> Report:
     """Check every output of a release against the approved decisions (see module doc).
 
     ``common_words`` (the words common in the corpus) turns on the word check of
-    ``repeated_in_released``; without it only runs of words are compared."""
+    ``repeated_in_released``; without it only runs of words are compared.
+    ``header`` (the cable's header as ``releases.services.header_in`` reads it; the
+    service always passes it) turns on check 3, the withheld subject;
+    ``search_text``, the reading room's search text of a stored release, is checked
+    as one more channel."""
     report = Report(channels=sorted(outputs))
     missing = {"text", "html", "pdf"} - set(outputs)
     if missing:
@@ -411,12 +546,16 @@ def verify_outputs(
         return report
     fragments = secret_fragments(paragraphs, decisions)
     allowed = normalize("\n".join(t for _, t in text_items + html_items))
-    checkable = [f for f in fragments if f.key not in allowed]
-    report.fragments_checked = len(checkable)
-    report.fragments_common = len(fragments) - len(checkable)
+    subject_key, subject_words = subject_secrets(header, paragraphs, decisions, common_words)
+    checkable = Secrets([f for f in fragments if f.key not in allowed], subject_key, subject_words)
+    report.fragments_checked = len(checkable.fragments)
+    report.fragments_common = len(fragments) - len(checkable.fragments)
     report.problems.extend(repeated_in_released(paragraphs, decisions, common_words))
     _check_header(doc, header_fragments(paragraphs, decisions), report)
+    _check_subject(doc, header, report)
     _check_fields(doc, checkable, report)
+    if search_text is not None:
+        _leaks("reading-room search text", search_text, checkable, report)
     if "text" in outputs:
         try:
             plain = outputs["text"].decode("utf-8")
