@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from releases import selectors
 from releases.forms import ReleaseRequestForm, SearchForm
 from releases.models import Release
+from releases.preview import release_preview
 from releases.services import (
     ApprovalShown,
     ReleaseError,
@@ -147,8 +148,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def approval(request: HttpRequest, pk: int) -> HttpResponse:
-    """The release authority's page: every paragraph's decision, conflicts with other
-    cables, the cable's releases; then approve the release (releases:approve) or return."""
+    """The release authority's page: every paragraph's decision, the release exactly as
+    it will be published (``releases.preview``), conflicts with other cables, the
+    cable's releases; then approve the release (releases:approve) or return."""
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
     return _approval_page(request, cable)
 
@@ -165,5 +167,5 @@ def _approval_page(
     return render(request, "releases/approval.html", {
         "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
         "conflict_cables_shown": workflow_consistency.cables_shown(request.user, release.conflicts),
-        "shown": shown, **extra,
+        "shown": shown, "preview": release_preview(user=request.user, cable=cable), **extra,
     }, status=status)  # fmt: skip

@@ -261,7 +261,7 @@ def test_the_approval_page_runs_a_fixed_number_of_queries(
         response = client.get(reverse("releases:approval", args=[cable.pk]))
 
     assert response.status_code == 200
-    assert response.content.decode().count("[withheld (b)(6)]") == 20
+    assert response.content.decode().count("WITHHELD IN FULL: (b)(6)]") == 20
 
 
 def test_the_sweep_does_not_reopen_a_cable_released_before_it_ran(reviewed, authority, publish):

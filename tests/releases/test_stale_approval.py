@@ -54,7 +54,7 @@ def authority_page(client, authority, three_withheld):
     page = client.get(reverse("releases:approval", args=[three_withheld.pk]))
     assert page.status_code == 200
     body = page.content.decode()
-    assert body.count("[withheld (b)(1) 1.4(d)]") == 3
+    assert body.count("WITHHELD IN FULL: (b)(1) 1.4(d)]") == 3
     fields = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', body)
     return {name: html.unescape(value) for name, value in fields}
 
@@ -94,7 +94,7 @@ def test_decisions_changed_after_the_page_was_loaded_answer_409_and_publish_noth
     three_withheld.status.refresh_from_db()
     assert three_withheld.status.review_state == ReviewState.REVIEWED
     # The answer is the page as the cable is now: its form approves what it shows
-    assert body.count("[withheld (b)(1) 1.4(d)]") == 0
+    assert body.count("WITHHELD IN FULL: (b)(1) 1.4(d)]") == 0
     fresh = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', body))
     with django_capture_on_commit_callbacks(execute=True):
         again = post(client, three_withheld, fresh)
