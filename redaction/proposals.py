@@ -12,14 +12,16 @@ least one cable, so continuing always gets to the end.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cables.models import Cable, Paragraph
@@ -54,35 +56,51 @@ def matcher_for(rules: Sequence[ActiveRule]) -> Matcher:
     return matcher
 
 
-def _rows(paragraph_id: int, cable_id: int, text: str, proposal: Proposal, now) -> list:  # type: ignore[no-untyped-def]
+_COPY_COLUMNS = ("cable_id", "paragraph_id", "start", "end", "action", "labels", "rules")
+
+
+def _rows(paragraph_id: int, cable_id: int, text: str, proposal: Proposal) -> list[tuple]:  # type: ignore[type-arg]
+    """The proposal's rows in ``_COPY_COLUMNS`` order (JSON columns as JSON text)."""
     rows = []
     if proposal.withheld_in_full:
         rows.append(
-            ProposedRedaction(
-                cable_id=cable_id,
-                paragraph_id=paragraph_id,
-                start=0,
-                end=len(text),
-                action="withhold",
-                labels=[str(x) for x in proposal.withhold_labels],
-                rules=[list(k) for k in proposal.withhold_rules],
-                created_at=now,
+            (
+                cable_id,
+                paragraph_id,
+                0,
+                len(text),
+                "withhold",
+                json.dumps([str(x) for x in proposal.withhold_labels]),
+                json.dumps([list(k) for k in proposal.withhold_rules]),
             )
         )
     for span in proposal.spans:
         rows.append(
-            ProposedRedaction(
-                cable_id=cable_id,
-                paragraph_id=paragraph_id,
-                start=span.start,
-                end=span.end,
-                action=span.action,
-                labels=[str(x) for x in span.labels],
-                rules=[list(k) for k in span.rules],
-                created_at=now,
+            (
+                cable_id,
+                paragraph_id,
+                span.start,
+                span.end,
+                span.action,
+                json.dumps([str(x) for x in span.labels]),
+                json.dumps([list(k) for k in span.rules]),
             )
         )
     return rows
+
+
+def _store(rows: list[tuple], now: datetime) -> None:  # type: ignore[type-arg]
+    """Insert the rows with one COPY.  ``bulk_create`` spent two thirds of an apply
+    turning the rows into arrays for its UNNEST insert (measured with 1,020 rules:
+    6,000 proposals for 60 cables), more than the scan itself."""
+    if not rows:
+        return
+    table = ProposedRedaction._meta.db_table
+    names = ", ".join(connection.ops.quote_name(c) for c in (*_COPY_COLUMNS, "created_at"))
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, now))
 
 
 @dataclass(frozen=True)
@@ -129,22 +147,28 @@ def proposals_apply_within(
     """
     budget = settings.DECLASS_RULE_TIME_BUDGET_S if budget_s is None else budget_s
     deadline = time.monotonic() + budget
-    rules = active_rules() if rules is None else rules
+    rules = list(active_rules() if rules is None else rules)
     headers = Cable.objects.filter(pk__in=cable_ids).values_list(
         "pk", "origin", "tags", "level", "sent_at"
     )
-    applicable: dict[int, tuple[ActiveRule, ...]] = {
+    # Which rules reach each cable, as the positions of the scoped ones that do: a tuple
+    # of a few ints is cheap to hash, where a tuple of a thousand rules (each a frozen
+    # dataclass hashed field by field) cost 25 ms a lookup, once per paragraph (measured:
+    # nine tenths of applying 1,020 rules).  Rules without a scope reach every cable.
+    everywhere = tuple(i for i, r in enumerate(rules) if r.scope.everything)
+    scoped = [(i, r.scope) for i, r in enumerate(rules) if not r.scope.everything]
+    applicable: dict[int, tuple[int, ...]] = {
         pk: tuple(
-            r
-            for r in rules
-            if r.scope.matches(origin=origin, tags=tags, level=level, sent_at=sent_at)
+            i
+            for i, scope in scoped
+            if scope.matches(origin=origin, tags=tags, level=level, sent_at=sent_at)
         )
         for pk, origin, tags, level, sent_at in headers
     }
-    reached = [pk for pk, these in applicable.items() if these]
-    matchers: dict[tuple[ActiveRule, ...], Matcher] = {}
+    reached = [pk for pk, these in applicable.items() if these or everywhere]
+    matchers: dict[tuple[int, ...], Matcher] = {}
     now = timezone.now()
-    new_rows: list[ProposedRedaction] = []
+    new_rows: list[tuple] = []  # type: ignore[type-arg]
     finished: set[int] = set()  # cables scanned whole
     current: int | None = None
     paragraphs = (
@@ -164,12 +188,13 @@ def proposals_apply_within(
         these = applicable[cable_id]
         matcher = matchers.get(these)
         if matcher is None:
-            matcher = matchers[these] = matcher_for(these)
+            reaching = sorted(everywhere + these)
+            matcher = matchers[these] = matcher_for([rules[i] for i in reaching])
         proposal = propose(text, level, controls, matcher)
-        new_rows.extend(_rows(pk, cable_id, text, proposal, now))
+        new_rows.extend(_rows(pk, cable_id, text, proposal))
     left = tuple(sorted(pk for pk in reached if pk not in finished)) if stopped else ()
     done = [pk for pk in applicable if pk not in set(left)] if left else list(applicable)
     with transaction.atomic():
         ProposedRedaction.objects.filter(cable_id__in=done).delete()
-        ProposedRedaction.objects.bulk_create(new_rows, batch_size=2000)
+        _store(new_rows, now)
     return ApplyOutcome(stored=len(new_rows), done=tuple(sorted(done)), left=left)
