@@ -273,10 +273,12 @@ def subject_secrets(
     words = frozenset(
         k for k, _, _ in word_keys(subject) if k not in shown and distinctive(k, common or ())
     )
-    elsewhere = normalize(
-        "\n".join(p.text for p in paragraphs if decisions.get(p.id) and decisions[p.id].kind
-                  == "release") + _other_header_text(header)
-    )  # fmt: skip
+    released_text = [
+        expected_paragraph(p, decisions[p.id], "text")
+        for p in paragraphs
+        if p.id in decisions and decisions[p.id].kind in ("release", "redact", "withhold")
+    ]
+    elsewhere = normalize("\n".join([*released_text, _other_header_text(header)]))
     key = normalize(subject)
     return ("" if not key or key in elsewhere else key), words
 

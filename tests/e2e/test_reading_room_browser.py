@@ -3,7 +3,9 @@ reader with no permission on any cable finds it in the reading room and download
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -63,3 +65,76 @@ def test_an_approved_release_is_found_and_downloaded_in_the_reading_room(live_se
     pdf_text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
     assert "RELEASED IN PART" in pdf_text and "Defense Minister (b)(6) told" in pdf_text
     assert MINISTER not in pdf_text and SOURCE not in pdf_text
+
+
+def test_the_authority_sees_the_release_as_published_and_a_secret_subject_never_leaves(
+    live_server, page
+):
+    """The release authority reads, on the approval page, the release exactly as it is
+    then published (header lines, the SECRET subject boxed, a heading, a box, a
+    withheld line); a reader finds the release by its words but not by its subject's,
+    in the browser and through the API."""
+    from tests.cables.cable_text import telegram
+    from tests.releases.conftest import import_texts
+
+    users = get_user_model().objects
+    rita = users.create_user("rita", "rita@example.org", PASSWORD)
+    amos = users.create_user("amos", "amos@example.org", PASSWORD)
+    users.create_user("rhea", "rhea@example.org", PASSWORD)  # holds nothing
+    for user in (rita, amos):
+        Clearance.objects.create(user=user, level=3)
+    paragraphs = (
+        f"1. (C) Defense Minister {MINISTER} told the Ambassador that harbor talks open in June.",
+        "Syria/Lebanon\n-------------",
+        f"2. (S) The palace source {SOURCE} reported troop movements near the northern harbor.",
+        "3. (C) The Ambassador thanked the minister and promised a list of technical experts.",
+    )
+    (cable,) = import_texts({
+        "c.txt": telegram(banner="S E C R E T", subject="(S) KINGFISHER HARBOR TALKS",
+                          paragraphs=paragraphs)
+    })  # fmt: skip
+    start = paragraphs[0].index(MINISTER) - len("1. (C) ")
+    decide(cable, rita, {
+        1: ("redact", [{"start": start, "end": start + len(MINISTER), "label": "(b)(6)"}]),
+        3: ("withhold", "(b)(1) 1.4(c)"),
+    })  # fmt: skip
+    permissions.grant(permissions.RELEASE, amos, cable)
+    base = live_server.url
+
+    login(page, base, "amos")
+    page.goto(f"{base}/releases/cables/{cable.pk}/approval/")
+    shown = page.inner_text("#release-preview .release-document")
+    assert "SUBJECT: (b)(1) subject withheld" in shown
+    assert "1. (C) Defense Minister (b)(6) told the Ambassador" in " ".join(shown.split())
+    assert "2. (S) [PARAGRAPH 2 WITHHELD IN FULL: (b)(1) 1.4(c)]" in " ".join(shown.split())
+    assert page.inner_text("#release-preview h2.heading") == "Syria/Lebanon"
+    for secret in (MINISTER, SOURCE, "KINGFISHER", "troop movements"):
+        assert secret not in shown
+    screenshot(page, "approval-release-preview")
+    with page.expect_navigation():
+        page.click("text=Approve for release")
+    page.wait_for_selector("text=released as version 1")
+
+    # What was published reads word for word as the page showed it
+    release = cable.releases.get()
+    html_file = bytes(release.files.get(name="release.html").content).decode()
+    body = html_file.split('<p class="page-line">')[1].split("</p>", 1)[1]
+    published = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    assert " ".join(published.split()) == " ".join(shown.split())
+
+    # A reader finds it by its released words, not by its subject, on the page or the API
+    login(page, base, "rhea")
+    page.goto(f"{base}/releases/?q=technical+experts")
+    assert cable.reference_id in page.inner_text("main")
+    page.goto(f"{base}/releases/?q=KINGFISHER")
+    assert cable.reference_id not in page.inner_text("main")
+    api = page.request
+    assert api.get(f"{base}/api/releases/?q=KINGFISHER").json()["count"] == 0
+    (row,) = api.get(f"{base}/api/releases/?q=technical").json()["results"]
+    assert row["title"] == f"{cable.reference_id}: [(b)(1) subject withheld]"
+    detail = api.get(f"{base}/api/releases/{row['id']}/").json()
+    for f in detail["files"]:
+        content = api.get(f["url"]).body()
+        assert b"KINGFISHER" not in content and SOURCE.encode() not in content, f["name"]
+    text = api.get(f"{base}/api/releases/{row['id']}/files/release.txt").text()
+    assert "\nSyria/Lebanon\n-------------\n" in text

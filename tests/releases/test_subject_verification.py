@@ -134,15 +134,16 @@ HEADER = HeaderIn(
 )
 
 
-def _verify(header=HEADER, **kwargs):
+def _verify(header=HEADER, decisions=RELEASED, **kwargs):
     doc = build_document(
-        header=header, paragraphs=PARAGRAPHS, decisions=RELEASED,
+        header=header, paragraphs=PARAGRAPHS, decisions=decisions,
         approval=ApprovalIn(1, 1, "Amos", date(2025, 1, 5)),
     )  # fmt: skip
     outputs = {"text": render_text(doc), "html": render_html(doc)}
     return verify_outputs(
-        doc=doc, paragraphs=PARAGRAPHS, decisions=RELEASED, outputs=outputs, header=header, **kwargs
-    )
+        doc=doc, paragraphs=PARAGRAPHS, decisions=decisions, outputs=outputs, header=header,
+        **kwargs,
+    )  # fmt: skip
 
 
 def test_the_reading_room_search_text_is_checked_for_the_subject():
@@ -171,3 +172,12 @@ def test_an_unclassified_subject_is_no_secret_of_the_check():
     header = dataclasses.replace(HEADER, subject="(U) QUILLFEATHER TALKS", subject_withheld="",
                                  subject_level=0)  # fmt: skip
     assert _verify(header, search_text=CANARY).problems == ["outputs missing: pdf"]
+
+
+def test_a_subject_a_redacted_paragraph_still_shows_whole_is_no_leak():
+    """ "HARBOR TALKS" withheld as the subject, and shown by paragraph 1 outside its
+    redaction ("The minister" boxed): the release shows it by the reviewers' decision."""
+    header = dataclasses.replace(HEADER, subject="(S) HARBOR TALKS")
+    redacted = {**RELEASED, 1: DecisionIn(11, 1, "redact", ((4, 12, "(b)(6)"),))}
+
+    assert _verify(header, redacted).problems == ["outputs missing: pdf"]
