@@ -85,10 +85,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
             "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
+            "reviewable": reviewable(request.user, [c.pk for c in page]),
         })),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
         "moves": bulk_moves(request.user),
     })  # fmt: skip
+
+
+def reviewable(user: object, ids: list[int]) -> set[int]:
+    """Which of the page's cables the user reviews (one query): the queue links those to
+    the review page, the others (held for release only) to the cable page."""
+    if not ids:
+        return set()
+    held = permissions.cables_for_user(user, permissions.REVIEW).filter(pk__in=ids)
+    return set(held.values_list("pk", flat=True))
 
 
 # The bulk moves of the queue, and the permission each needs on a cable.
@@ -151,19 +161,11 @@ def _queue_page(
 
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    """The review page: a reviewer decides paragraphs; a release authority of the cable
-    who does not review it reads the same page without the reviewer's controls, and is
-    offered only their own moves."""
-    try:
-        cable = permissions.get_cable_for_user(
-            request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
-        )
-        may_review = True
-    except Http404:
-        cable = permissions.get_cable_for_user(
-            request.user, pk, permissions.RELEASE, only=REVIEW_PAGE_FIELDS
-        )
-        may_review = False
+    """The review page, for the cable's reviewers (a release authority who does not
+    review it has the approval page; the queue links each user to the page they use)."""
+    cable = permissions.get_cable_for_user(
+        request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
+    )
     data = review_page(user=request.user, cable=cable, with_conflicts=True, with_occurrences=True)
     state = cable.status.review_state
     return render(request, "workflow/review_cable.html", {
@@ -171,30 +173,29 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "conflicts": data.conflicts,
         "conflict_cables_shown": consistency.cables_shown(request.user, data.conflicts),
         "paragraphs": _rendered(PARAGRAPHS.render(
-            {"paragraphs": data.paragraphs, "Kind": Decision.Kind, "can_decide": may_review},
-            request,
+            {"paragraphs": data.paragraphs, "Kind": Decision.Kind, "can_decide": True}, request
         )),
         "occurrences": _rendered(OCCURRENCES.render(
-            {"groups": data.occurrences, "cable_pk": cable.pk, "can_decide": may_review},
-            request,
+            {"groups": data.occurrences, "cable_pk": cable.pk, "can_decide": True}, request
         )),
-        "moves": review_moves(request.user, cable, state, may_review=may_review),
-        "may_review": may_review,
+        "moves": review_moves(request.user, cable, state),
         "flags": flag_help.explain_all(cable.declass_flags),
         "warnings": flag_help.explain_all(cable.declass_warnings),
     })  # fmt: skip
 
 
-def review_moves(user: object, cable: Any, state: str, *, may_review: bool) -> dict[str, bool]:
-    """Which moves the review page offers the user now: those the state table allows
-    from here and their grants on this cable permit (the move itself checks again)."""
+def review_moves(user: object, cable: Any, state: str) -> dict[str, bool]:
+    """Which moves the review page offers its reviewer now: those the state table allows
+    from here and their grants on this cable permit (the move itself checks again).
+    A reviewer who also holds release on the cable is offered the authority's moves
+    once the review is finished (the two-person rule is the approval page's to say)."""
     may_release = state in (ReviewState.REVIEWED, ReviewState.APPROVED) and (
         permissions.has_cable_perm(user, permissions.RELEASE, cable)
     )
     return {
         # Offered while decisions are open: the first decision opens the review
         # (workflow.review.decision_record), so the page need not be reloaded first.
-        "finish": may_review and state in OPEN_STATES,
+        "finish": state in OPEN_STATES,
         "approval": may_release and state == ReviewState.REVIEWED,
         "return": may_release and allowed(state, ReviewState.RETURNED),
     }

@@ -77,7 +77,7 @@ def test_a_heading_is_shown_as_a_heading_and_unnumbered_paragraphs_are_decided_a
     assert '<h3 class="cable-heading">Syria/Lebanon</h3>' in page
 
 
-def test_a_release_authority_is_offered_only_their_own_moves(client):
+def test_each_persona_is_offered_only_their_own_moves(client):
     cable = CableFactory(level=int(Level.C), review_state=ReviewState.IN_REVIEW)
     ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="The talks went well.")
     rita = user_with(Level.C, permissions.REVIEW, cable, "rita")
@@ -85,27 +85,27 @@ def test_a_release_authority_is_offered_only_their_own_moves(client):
     review_url = reverse("workflow:review", args=[cable.pk])
 
     client.force_login(amos)
-    as_authority = client.get(review_url).content.decode()
     queue_authority = client.get(reverse("workflow:queue")).content.decode()
     client.force_login(rita)
     as_reviewer = client.get(review_url).content.decode()
     queue_reviewer = client.get(reverse("workflow:queue")).content.decode()
 
     assert "Mark review finished" in as_reviewer
-    assert 'class="decide"' in as_reviewer
-    assert "Mark review finished" not in as_authority  # the authority reviews nothing
-    assert 'class="decide"' not in as_authority
-    assert "The talks went well." in as_authority  # but reads what the reviewers decide
-    assert "Mark review finished" not in queue_authority
+    assert "Return for rework" not in as_reviewer  # rita holds no release
+    assert "Mark review finished" not in queue_authority  # amos reviews nothing
     assert "Approve for release" in queue_authority
     assert "Mark review finished" in queue_reviewer
     assert "Approve for release" not in queue_reviewer
+    # each is linked to the page they use: amos to the cable page, not a 404
+    assert f'href="{review_url}"' in queue_reviewer
+    assert f'href="{review_url}"' not in queue_authority
+    assert f'href="{reverse("cables:detail", args=[cable.pk])}"' in queue_authority
 
-    # once reviewed, the authority is offered the approval page and the return
+    # a reviewer who also holds release is offered the authority's moves once reviewed
+    permissions.grant(permissions.RELEASE, rita, cable)
     Decision.objects.create(cable=cable, paragraph=cable.paragraphs.get(), kind="release",
                             decided_by=rita, decided_at=cable.imported_at)  # fmt: skip
     client.post(reverse("workflow:transition", args=[cable.pk]), {"target": "reviewed"})
-    client.force_login(amos)
     reviewed = client.get(review_url).content.decode()
     assert reverse("releases:approval", args=[cable.pk]) in reviewed
     assert "Return for rework" in reviewed
