@@ -25,7 +25,7 @@ from audit.trail import csv_lines
 from cables.models import Paragraph
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from workflow import access, consistency, flag_help, permissions
+from workflow import access, consistency, flag_help, permissions, rounds
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
 from workflow.occurrences import redact_occurrences
@@ -84,6 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "state": state,
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
+            "rereview": rounds.queue_marks([c.pk for c in page]),
             "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
             "reviewable": reviewable(request.user, [c.pk for c in page]),
         })),
