@@ -16,14 +16,25 @@ class CableUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Cable, on_delete=models.CASCADE)
 
     class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+        indexes = [
+            models.Index(fields=["user", "permission", "content_object"]),
+            # (holder, cable) whatever the permission: the queue index's triggers look a
+            # removed row's remaining permissions up by it (a batch revoked: one probe a
+            # cable, not a scan of all the holder's rows).
+            models.Index(fields=["user", "content_object"], name="cableuserperm_user_cable_idx"),
+        ]
 
 
 class CableGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Cable, on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["group", "permission", "content_object"])]
+        indexes = [
+            models.Index(fields=["group", "permission", "content_object"]),
+            models.Index(
+                fields=["group", "content_object"], name="cablegroupperm_group_cable_idx"
+            ),
+        ]
 
 
 class SweepRun(models.Model):

@@ -83,9 +83,11 @@ def test_a_2000_cable_batch_takes_the_same_few_queries_as_a_20_cable_one():
     many_cables(2040)
     give_scope(supervisor)
 
+    batches = {}
+
     def queries(who, limit: int) -> int:
         with CaptureQueriesContext(connection) as captured:
-            batch = assignment.assign(
+            batches[who] = assignment.assign(
                 actor=supervisor,
                 assignee=who,
                 permission="review",
@@ -93,7 +95,12 @@ def test_a_2000_cable_batch_takes_the_same_few_queries_as_a_20_cable_one():
                 limit=limit,
                 today=TODAY,
             )
-        assert batch.cable_count == limit
+        assert batches[who].cable_count == limit
+        return len(captured.captured_queries)
+
+    def revoking(who) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assignment.revoke_batch(actor=supervisor, batch=batches[who])
         return len(captured.captured_queries)
 
     queries(olga, 20)  # the process's first: permission ids and the user's permissions
@@ -103,6 +110,12 @@ def test_a_2000_cable_batch_takes_the_same_few_queries_as_a_20_cable_one():
     assert CableUserObjectPermission.objects.filter(user=rita).count() == 2000
     # The queue's index followed the bulk insert (statement triggers).
     assert QueueEntry.objects.filter(holder_kind="u", holder_id=rita.pk).count() == 2000
+
+    small, large = revoking(nina), revoking(rita)
+
+    assert large == small <= 12, (small, large)
+    assert not CableUserObjectPermission.objects.filter(user=rita).exists()
+    assert not QueueEntry.objects.filter(holder_kind="u", holder_id=rita.pk).exists()
 
 
 def test_the_next_n_due_cables_skip_those_the_reviewer_already_holds():
@@ -295,3 +308,24 @@ def test_preview_counts_without_assigning():
     assert shown.references[0] == "99BULK00005"
     assert shown.above_clearance == 10  # CONFIDENTIAL cables, an UNCLASSIFIED reviewer
     assert AssignmentBatch.objects.filter(assignee_user=rita).count() == 1
+
+
+def test_workload_counts_each_reviewers_cables_by_state():
+    rita, nina = person("rita", "reviewer"), person("nina", "reviewer")
+    ids = many_cables(5, first_due=TODAY - timedelta(days=2))  # two overdue
+    supervisor = person("sam", "supervisor")
+    give_scope(supervisor)
+    CableStatus.objects.filter(cable_id=ids[1]).update(review_state=ReviewState.IN_REVIEW)
+    CableStatus.objects.filter(cable_id=ids[4]).update(review_state=ReviewState.REVIEWED)
+    assignment.assign(actor=supervisor, assignee=rita, permission="review", cable_ids=ids[:3])
+    # nina reviews through a group of hers
+    team = Group.objects.create(name="team rome")
+    nina.groups.add(team)
+    assignment.assign(actor=supervisor, assignee=team, permission="review", cable_ids=ids[3:])
+
+    rows = {w.username: w for w in assignment.workload(today=TODAY)}
+
+    assert (rows["rita"].assigned, rows["rita"].waiting, rows["rita"].in_review) == (3, 2, 1)
+    assert rows["rita"].overdue == 2  # the first two, one of them in review
+    assert (rows["nina"].assigned, rows["nina"].reviewed, rows["nina"].overdue) == (2, 1, 0)
+    assert "sam" not in rows
