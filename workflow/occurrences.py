@@ -31,6 +31,7 @@ from cables.words import (
     joined_ranges,
     lower_case,
     mixed_case,
+    paragraph_words,
     word_keys,
 )
 from workflow import access, permissions
@@ -115,25 +116,61 @@ def find_occurrences(
     Pure: the caller reads the paragraphs through ``workflow.access``.
     """
     ordered = sorted(paragraphs, key=lambda p: p.ordinal)
-    names = {p.pk: _names(p.text, word_keys(p.text)) for p in ordered}
+    by_id = {p.pk: p for p in ordered}
+    names: dict[int, Keyed] = {}
+
+    def names_of(q: Paragraph) -> Keyed:
+        if q.pk not in names:
+            names[q.pk] = _names(q.text, word_keys(q.text))
+        return names[q.pk]
+
+    # The distinctive words of every redaction, to leave out at once the paragraphs
+    # that show none of them (most: a cheap set of words, not offsets, for those).
+    wanted = {
+        key
+        for p in ordered
+        for span in _redacted(decisions.get(p.pk))
+        for key, s, e in names_of(p)
+        if s < int(span["end"]) and int(span["start"]) < e and distinctive(key, common)
+    }
+    # Where each wanted word stands in the paragraphs that release anything (a withheld
+    # one releases nothing), outside their redactions: one pass, then each redaction
+    # looks up its few words instead of reading the whole cable again.
+    index: dict[str, list[tuple[int, int, int]]] = {}
+    for q in ordered:
+        decision = decisions.get(q.pk)
+        if decision is not None and decision.kind == Decision.Kind.WITHHOLD:
+            continue
+        if q.pk not in names and not wanted.intersection(paragraph_words(q.text)):
+            continue
+        covered = [(int(c["start"]), int(c["end"])) for c in _redacted(decision)]
+        for key, s, e in names_of(q):
+            if key in wanted and not any(cs < e and s < ce for cs, ce in covered):
+                index.setdefault(key, []).append((q.pk, s, e))
     found: list[Occurrences] = []
     claimed: dict[int, list[tuple[int, int]]] = {}
     for p in ordered:
         for span in _redacted(decisions.get(p.pk)):
             start, end = int(span["start"]), int(span["end"])
-            words = frozenset(
+            words = {
                 key
-                for key, s, e in names[p.pk]
+                for key, s, e in names_of(p)
                 if s < end and start < e and distinctive(key, common)
-            )
+            }
             if not words:
                 continue  # only common words ("the Embassy"): nothing names anyone
             source = RedactedSpan(
-                p.pk, where(p), start, end, str(span["label"]), p.text[start:end], words
-            )
+                p.pk, where(p), start, end, str(span["label"]), p.text[start:end],
+                frozenset(words),
+            )  # fmt: skip
+            hits: dict[int, list[tuple[int, int]]] = {}
+            for word in words:
+                for pid, s, e in index.get(word, ()):
+                    hits.setdefault(pid, []).append((s, e))
             group = Occurrences(source)
-            for q in ordered:
-                group.places += _places(q, decisions.get(q.pk), names[q.pk], words, claimed)
+            for pid in sorted(hits, key=lambda pid: by_id[pid].ordinal):
+                q = by_id[pid]
+                group.places += _places(q, decisions.get(pid), hits[pid], claimed)
             if group.places:
                 found.append(group)
     return found
@@ -142,25 +179,18 @@ def find_occurrences(
 def _places(
     q: Paragraph,
     decision: Decision | None,
-    keyed: Keyed,
-    words: frozenset[str],
+    hits: list[tuple[int, int]],
     claimed: dict[int, list[tuple[int, int]]],
 ) -> list[Place]:
-    if decision is not None and decision.kind == Decision.Kind.WITHHOLD:
-        return []
-    covered = [(int(s["start"]), int(s["end"])) for s in _redacted(decision)]
-    hits = [
-        (s, e)
-        for key, s, e in keyed
-        if key in words and not any(cs < e and s < ce for cs, ce in covered)
-    ]
+    """The passages of ``q`` the hits make (a name in two words is one place), less
+    those an earlier redaction's list already holds."""
     out = []
     taken = claimed.setdefault(q.pk, [])
+    kind = decision.kind if decision else ""
     for start, end in joined_ranges(q.text, hits):
         if any(s < end and start < e for s, e in taken):
             continue
         taken.append((start, end))
-        kind = decision.kind if decision else ""
         out.append(
             Place(
                 q.pk, where(q), start, end, q.text[start:end],
