@@ -31,11 +31,9 @@ setup: $(VENV)/.installed $(LOCAL_ENV) ## Create .venv, install the locked requi
 
 # As the owner of the tables (DECLASS_DB_ROLE=owner: DATABASE_OWNER_URL, or DATABASE_URL,
 # acting as declass_owner); db_roles before (the roles must exist) and after (grants).
-# The cache table: the throttles' counts without Redis (config/settings.py, CACHES).
 migrate: setup ## Create the database roles, apply migrations as the owner, grant the app role
 	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
 	DECLASS_DB_ROLE=owner $(PY) manage.py migrate --noinput
-	DECLASS_DB_ROLE=owner $(PY) manage.py createcachetable
 	DECLASS_DB_ROLE=owner $(PY) manage.py db_roles
 
 demo: migrate ## Create the demo admin and import the demo cables (and the shared corpus if present)

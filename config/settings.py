@@ -323,10 +323,10 @@ else:
 # process's memory, 4 gunicorn workers would give a client 4 times the attempts.  So:
 # Redis when DECLASS_CACHE_URL names one, or else when the broker is Redis (every
 # deployment in deploy/), under a key prefix of its own beside the broker's keys
-# (config/cache.py); otherwise the database (the embedded set-up of `make run`; table
-# created by `manage.py createcachetable`, which `make migrate` runs).
-# DECLASS_CACHE_URL=db forces the database.  django-axes keeps failed logins in the
-# database (its default handler), shared by every process already.
+# (config/cache.py: clear() deletes those only).  Without Redis the broker is a folder
+# on this machine, so every process is on it: the cache is a folder beside it
+# (DECLASS_CACHE_URL=file forces that).  django-axes keeps failed logins in the
+# database (its database handler), shared by every process already.
 CACHE_URL = env_str("DECLASS_CACHE_URL") or ""
 if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CACHE_URL = CELERY_BROKER_URL
@@ -341,16 +341,20 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
-elif CACHE_URL in ("", "db"):
+elif CACHE_URL in ("", "file"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "declass_cache",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Past MAX_ENTRIES Django deletes a third of the entries at random, counts
+            # included: room for every address and user of a busy minute.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 else:
     raise ImproperlyConfigured(
-        f"DECLASS_CACHE_URL must be redis://..., rediss://..., unix://... or db, got {CACHE_URL!r}"
+        "DECLASS_CACHE_URL must be redis://..., rediss://..., unix://... or file, "
+        f"got {CACHE_URL!r}"
     )
 
 CELERY_TASK_SERIALIZER = "json"
@@ -381,7 +385,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     # Requests a minute: anonymous by address, users by account; the password login
     # (api/tokens.py) by address, counted before the password is checked.  Counts live
-    # in the cache (CACHES: Redis or the database, shared by every process).
+    # in the cache (CACHES: Redis, or a folder on the one machine; every process's).
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -32,18 +32,11 @@ def _audit_checkpoints_of_the_test(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _no_requests_counted(request):
+def _no_requests_counted():
     """Each test starts with no request counted by the API's throttles (in the cache);
-    failed logins counted by django-axes are in the test's database and go with it.
-    Without Redis the cache is a database table (config/settings.py, CACHES): a test
-    that may not use the database cannot have counted anything there."""
-    from django.conf import settings
+    failed logins counted by django-axes are in the test's database and go with it."""
     from django.core.cache import cache
 
-    in_database = settings.CACHES["default"]["BACKEND"].endswith(".DatabaseCache")
-    if in_database and not request.node.get_closest_marker("django_db"):
-        if not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
-            return
     cache.clear()
 
 

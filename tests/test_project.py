@@ -178,16 +178,15 @@ def test_a_deployment_caches_in_its_redis_under_a_prefix_of_its_own(tmp_path: Pa
     assert shown["CACHE"]["LOCATION"] == other
 
 
-def test_without_redis_the_cache_is_the_database(tmp_path: Path) -> None:
-    embedded = _settings_of(_fresh_clone_env(tmp_path, DJANGO_DEBUG="1"))  # filesystem broker
+def test_without_redis_the_cache_is_a_folder_beside_the_brokers(tmp_path: Path) -> None:
+    # The file-system broker: one machine, every process on it (make run).
+    embedded = _settings_of(_fresh_clone_env(tmp_path, DJANGO_DEBUG="1"))
     forced = _settings_of(
-        production_env(tmp_path, CELERY_BROKER_URL="redis://r:6379/0", DECLASS_CACHE_URL="db")
+        production_env(tmp_path, CELERY_BROKER_URL="redis://r:6379/0", DECLASS_CACHE_URL="file")
     )
     for shown in (embedded, forced):
-        assert shown["CACHE"] == {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "declass_cache",
-        }
+        assert shown["CACHE"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+        assert shown["CACHE"]["LOCATION"] == str(tmp_path / "cache")
 
     env = production_env(tmp_path, DECLASS_CACHE_URL="memcached://m:11211")
     proc = _python(env, "manage.py", "check")

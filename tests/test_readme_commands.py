@@ -82,7 +82,7 @@ def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     PostgreSQL it started is stopped, and its data removed, afterwards."""
     var_dir = tmp_path_factory.mktemp("fresh-clone-var")
     env = clean_env(DECLASS_VAR_DIR=str(var_dir))
-    # The Makefile's own steps (local settings file, roles, migrations, cache table);
+    # The Makefile's own steps (local settings file, roles, migrations, grants);
     # the virtualenv is this one, not reinstalled.
     make = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "migrate"],

@@ -123,7 +123,7 @@ def test_compose_migrates_once_before_the_app_starts_and_checks_the_config_first
     services = compose()["services"]
     steps = manage_commands(services["migrate"]["command"][2])
     # Roles first (migrations act as the owner), grants after (the new tables).
-    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "createcachetable", "db_roles"]
+    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "db_roles"]
     assert "--deploy" in steps[0]
     for name in ("web", "worker", "heavy-worker", "beat"):
         depends = services[name]["depends_on"]
@@ -254,7 +254,7 @@ def test_kubernetes_service_ingress_and_migrate_job_connect():
     for argv in steps:
         assert_real_command(argv)
     # Roles first (migrations act as the owner), grants after (the new tables).
-    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "createcachetable", "db_roles"]
+    assert [s[2] for s in steps] == ["check", "db_roles", "migrate", "db_roles"]
 
 
 def test_kubernetes_config_holds_no_secret_and_the_example_secret_no_real_one():
@@ -327,11 +327,10 @@ def test_systemd_units_run_real_commands_and_one_beat():
         owner_env = "/etc/declass/declass-owner.env" in values.get("EnvironmentFile", [])
         assert owner_env == (name == "declass-migrate.service"), name
     migrate = [shlex.split(s)[2:4] for s in units["declass-migrate.service"]["ExecStart"]]
-    assert migrate[:5] == [
+    assert migrate[:4] == [
         ["check", "--deploy"],
         ["db_roles"],
         ["migrate", "--noinput"],
-        ["createcachetable"],
         ["db_roles"],
     ]
     # Web waits for a migration running on its machine, but does not pull one in:
