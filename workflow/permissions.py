@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -282,16 +283,24 @@ def cables_for_user(user: object, *codenames: str) -> QuerySet[Cable]:
 
 
 def get_cable_for_user(
-    user: object, pk: int, codename: str = VIEW, *, only: Iterable[str] = ()
+    user: object,
+    pk: int,
+    codename: str = VIEW,
+    *,
+    only: Iterable[str] = (),
+    annotate: dict[str, Any] | None = None,
 ) -> Cable:
     """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404.
 
     ``only`` names the fields a busy page reads, so that the wide row (raw text,
-    JSON columns) is neither sent nor decoded.
+    JSON columns) is neither sent nor decoded; ``annotate`` adds what the page needs
+    beside the row (a subquery) to the same query.
     """
     cables = cables_for_user(user, codename).select_related("status")
     if only:
         cables = cables.only(*only, "status__review_state", "status__declass_date")
+    if annotate:
+        cables = cables.annotate(**annotate)
     return get_object_or_404(cables, pk=pk)
 
 

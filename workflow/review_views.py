@@ -165,8 +165,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The review page, for the cable's reviewers (a release authority who does not
     review it has the approval page; the queue links each user to the page they use)."""
     cable = permissions.get_cable_for_user(
-        request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS
-    )
+        request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS,
+        annotate={"open_round": rounds.open_round_number()},
+    )  # fmt: skip
     data = review_page(user=request.user, cable=cable, with_conflicts=True, with_occurrences=True)
     state = cable.status.review_state
     return render(request, "workflow/review_cable.html", {

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from audit.models import AuditEvent
 from cables.models import Cable
@@ -44,6 +44,16 @@ def exemption_of(decl: str) -> str:
 def open_round(cable_id: int) -> ReviewRound | None:
     """The cable's open re-review round, if it has one (one indexed lookup)."""
     return ReviewRound.objects.filter(cable_id=cable_id, closed_at__isnull=True).first()
+
+
+def open_round_number() -> Subquery:
+    """The open round's number of the cable of the outer query (None: no round open),
+    for a page that shows "re-review, round N" without a query of its own."""
+    return Subquery(
+        ReviewRound.objects.filter(cable_id=OuterRef("pk"), closed_at__isnull=True).values(
+            "number"
+        )[:1]
+    )
 
 
 def round_number(cable_id: int) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import TruncMonth
 
 from cables.markings import Level, Marking
@@ -14,7 +14,7 @@ from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
 from workflow import access, permissions
 from workflow.consistency import conflicts_for
-from workflow.models import CableStatus, Decision, ReviewState
+from workflow.models import CableStatus, Decision, ReviewRound, ReviewState
 from workflow.occurrences import Occurrences, occurrences_for
 from workflow.review import current_decisions
 
@@ -110,8 +110,13 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
     """
 
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
+    waiting = Q(review_state__in=states)
+    if not state:  # a released cable with an open re-review round waits too
+        waiting |= Q(review_state=ReviewState.RELEASED) & Exists(
+            ReviewRound.objects.filter(cable_id=OuterRef("cable_id"), closed_at__isnull=True)
+        )
     statuses = permissions.only_permitted(
-        CableStatus.objects.filter(review_state__in=states),
+        CableStatus.objects.filter(waiting),
         "cable_id", user, permissions.REVIEW, permissions.RELEASE,
     )  # fmt: skip
     return filters.apply(statuses, "cable__").order_by(

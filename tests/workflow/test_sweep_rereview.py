@@ -224,6 +224,12 @@ def test_a_released_cable_whose_25x_exemption_runs_out_is_reviewed_again_in_roun
     notice = Notification.objects.get(user=reviewer)
     assert notice.cable_count == 1
     assert "released cable opened for re-review" in notice.message
+    # a superuser's queue (read from the status table, not the index) lists it too
+    assert cable.reference_id in queue_body(client, UserFactory(is_superuser=True))
+    # and the review page says which round it is
+    client.force_login(reviewer)
+    page = client.get(reverse("workflow:review", args=[cable.pk])).content.decode()
+    assert "re-review, round 2" in page
 
     # When the reviewer decides the cable again (the source may now be released),
     # and the authority approves the round's release
