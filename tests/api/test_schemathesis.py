@@ -28,7 +28,9 @@ from redaction.rule_services import rule_activate, rule_save
 from tests.api.helpers import published_release
 from tests.factories import UserFactory
 from workflow import permissions
+from workflow.assignment import assign
 from workflow.models import Clearance
+from workflow.review import decision_record
 
 DEMO = Path(__file__).resolve().parents[2] / "cables" / "demo"
 
@@ -72,6 +74,11 @@ def real_data(db, same_connection):
     _, token = AuthToken.objects.create(user)
     paragraph = Paragraph.objects.filter(cable_id__in=report.imported_ids, level__lte=2).first()
     release = published_release(cables.first(), user)
+    # Assignments are fuzzed as a supervisor, with a batch given to the fuzzer to name.
+    user.groups.add(Group.objects.get(name="supervisor"))
+    root = UserFactory(username="root", is_superuser=True)
+    batch = assign(actor=root, assignee=user, permission="view", cable_ids=report.imported_ids[:2])
+    decision = decision_record(user=user, paragraph=paragraph, kind="release", based_on=None)
     return {
         "headers": {"Authorization": f"Token {token}"},
         "ids": {
@@ -79,6 +86,9 @@ def real_data(db, same_connection):
             "paragraphs": paragraph.pk,
             "rules": rule.pk,
             "releases": release.pk,
+            "assignments": batch.pk,
+            "decisions": decision.pk,
+            "qc": decision.pk,
         },
     }
 

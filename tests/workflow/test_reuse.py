@@ -130,9 +130,7 @@ def test_accepting_a_reuse_suggestion_records_the_source_decision():
     permissions.grant(permissions.REVIEW, rita, target_cable)
     reuse_suggestions(rita, target_cable)
 
-    decision = suggested_decision_record(
-        user=rita, paragraph=target, based_on=None, accept="reuse"
-    )
+    decision = suggested_decision_record(user=rita, paragraph=target, based_on=None, accept="reuse")
 
     assert decision.kind == "redact" and decision.decided_by == rita
     assert [target.text[s["start"] : s["end"]] for s in decision.spans] == [NAME]
