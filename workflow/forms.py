@@ -92,6 +92,7 @@ class AssignmentForm(AssigneeForm):
     """Assign (or revoke) by query: the filters, and the batch size ("the next N due")."""
 
     action = forms.ChoiceField(
+        required=False,  # none given (a link to the page with a query): assign
         choices=[("assign", "Assign"), ("revoke", "Revoke")],
         initial="assign",
         widget=forms.RadioSelect,
