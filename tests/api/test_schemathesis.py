@@ -30,6 +30,7 @@ from tests.factories import UserFactory
 from workflow import permissions
 from workflow.assignment import assign
 from workflow.models import Clearance
+from workflow.review import decision_record
 
 DEMO = Path(__file__).resolve().parents[2] / "cables" / "demo"
 
@@ -77,6 +78,7 @@ def real_data(db, same_connection):
     user.groups.add(Group.objects.get(name="supervisor"))
     root = UserFactory(username="root", is_superuser=True)
     batch = assign(actor=root, assignee=user, permission="view", cable_ids=report.imported_ids[:2])
+    decision = decision_record(user=user, paragraph=paragraph, kind="release", based_on=None)
     return {
         "headers": {"Authorization": f"Token {token}"},
         "ids": {
@@ -85,6 +87,8 @@ def real_data(db, same_connection):
             "rules": rule.pk,
             "releases": release.pk,
             "assignments": batch.pk,
+            "decisions": decision.pk,
+            "qc": decision.pk,
         },
     }
 
