@@ -4,7 +4,8 @@
 in the settings); ``declass_app`` is the role the web server, the workers and beat log in
 as: no superuser, no CREATEROLE or CREATEDB, member of no role, owner of nothing.
 It may read and write rows, never TRUNCATE, never ALTER a table or switch its triggers
-off, and on the record tables (decisions, audit events) it may only INSERT and SELECT.
+off, and on the record tables (decisions and where they came from, QC re-decisions,
+audit events) it may only INSERT and SELECT.
 Published releases refuse UPDATE and DELETE by trigger (releases migration 0002); the
 record tables refuse TRUNCATE by trigger too, whoever holds the privilege.
 
@@ -26,8 +27,15 @@ from psycopg import sql
 
 OWNER = "declass_owner"
 APP = "declass_app"
-# Rows only ever added: the application role may INSERT and SELECT.
-APPEND_ONLY_TABLES = ("audit_auditevent", "workflow_decision")
+# Rows only ever added: the application role may INSERT and SELECT.  Where a decision
+# came from (a near-duplicate, the model, a supervisor's propagation) and QC's blind
+# re-decisions are part of the record too (workflow migration 0009: their triggers).
+APPEND_ONLY_TABLES = (
+    "audit_auditevent",
+    "workflow_decision",
+    "workflow_decisionorigin",
+    "workflow_qcreview",
+)
 
 
 def _role_exists(cursor: Any, role: str) -> bool:

@@ -37,3 +37,8 @@ STORAGES = {
 # Unit tests run tasks in-process; integration tests start a real worker.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Quality control samples a share of decisions by a hash of their ids, and a sampled
+# decision holds its cable's approval until a second reviewer re-decides it: off here,
+# or any test that approves would depend on the ids its decisions happen to get.  The
+# tests of QC turn it on (settings.DECLASS_QC_SAMPLE_PCT).
+DECLASS_QC_SAMPLE_PCT = 0

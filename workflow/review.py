@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import permissions, rounds
+from workflow import permissions, rounds, sampling
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.permissions import clearance_level, paragraphs_above_clearance
 from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
@@ -257,6 +257,21 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
     if part:
         raise TransitionError(
             f"two-person rule: {part}, so another release authority must approve it"
+        )
+    if target == ReviewState.APPROVED:
+        _require_qc_done(cable)
+
+
+def _require_qc_done(cable: Cable) -> None:
+    """Quality control comes before approval: while a sampled decision of the cable
+    waits for a second reviewer's blind re-decision (``workflow.sampling``), no
+    approval, whoever asks and however (approval page, queue, API)."""
+    pending = sampling.pending_for_cable(cable.pk)
+    if pending:
+        raise TransitionError(
+            f"quality control: {pending} decision(s) of this cable are sampled for a "
+            "second reviewer's blind re-decision (their Second look page) and wait for it; "
+            "approve once it is made"
         )
 
 

@@ -23,12 +23,14 @@ from audit.trail import audit_record, verify_chain
 from releases.models import Release, ReleaseFile
 from tests.db_roles import superuser_connection
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
-from workflow.models import Decision
+from workflow.models import Decision, DecisionOrigin, QCReview
 
 pytestmark = pytest.mark.django_db
 
 RECORD_TABLES = (
     "workflow_decision",
+    "workflow_decisionorigin",
+    "workflow_qcreview",
     "audit_auditevent",
     "releases_release",
     "releases_releasefile",
@@ -118,6 +120,50 @@ def test_an_open_referral_cannot_be_turned_into_a_release(records):
     assert Decision.objects.get(pk=pk).kind == Decision.Kind.REFER
 
 
+@pytest.fixture
+def decide_once_records(records):
+    """Where a decision came from and a QC re-decision of it: both a record."""
+    decision = records["decision"]
+    origin = DecisionOrigin.objects.create(decision=decision, via=DecisionOrigin.Via.REUSE)
+    review = QCReview.objects.create(
+        decision=decision,
+        reviewer=UserFactory(),
+        kind=Decision.Kind.RELEASE,
+        agrees=False,
+        decided_at=timezone.now(),
+    )
+    return {"origin": origin, "review": review}
+
+
+def test_where_a_decision_came_from_and_qc_redecisions_are_insert_and_select_only(
+    decide_once_records,
+):
+    decision_id = decide_once_records["origin"].pk
+    review_id = decide_once_records["review"].pk
+    # The privileges say it first (the triggers would refuse a role that held them).
+    for table, column, key in (
+        ("workflow_decisionorigin", "via", "decision_id"),
+        ("workflow_qcreview", "kind", "id"),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = %s AND table_name = %s ORDER BY 1",
+                [db_roles.APP, table],
+            )
+            assert [row[0] for row in cursor.fetchall()] == ["INSERT", "SELECT"], table
+        pk = review_id if table == "workflow_qcreview" else decision_id
+        refused(
+            f"UPDATE {table} SET {column} = 'release' WHERE {key} = %s",  # nosec B608
+            [pk],
+            match="permission denied",
+        )
+        refused(f"DELETE FROM {table} WHERE {key} = %s", [pk], match="permission denied")  # nosec B608
+        refused(f"TRUNCATE {table} CASCADE", match="permission denied")
+    assert DecisionOrigin.objects.get(pk=decision_id).via == DecisionOrigin.Via.REUSE
+    assert QCReview.objects.get(pk=review_id).agrees is False
+
+
 def test_audit_events_refuse_update_delete_and_truncate(records):
     pk = records["event"].pk
     refused("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [pk], "permission denied")
@@ -160,7 +206,7 @@ def test_the_application_role_cannot_switch_to_replica_mode_or_another_role():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_triggers_refuse_even_a_role_that_holds_the_privileges(records):
+def test_the_triggers_refuse_even_a_role_that_holds_the_privileges(records, decide_once_records):
     """Defence in depth: the superuser (triggers on) is refused too."""
     decision, event, release = records["decision"], records["event"], records["release"]
     with superuser_connection() as conn:
@@ -169,6 +215,11 @@ def test_the_triggers_refuse_even_a_role_that_holds_the_privileges(records):
              "append-only"),
             ("DELETE FROM workflow_decision WHERE id = %s", [decision.pk], "append-only"),
             ("TRUNCATE workflow_decision CASCADE", None, "never truncated"),
+            ("UPDATE workflow_decisionorigin SET via = 'shown' WHERE decision_id = %s",
+             [decision.pk], "append-only"),
+            ("DELETE FROM workflow_qcreview WHERE decision_id = %s", [decision.pk],
+             "append-only"),
+            ("TRUNCATE workflow_qcreview", None, "never truncated"),
             ("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", [event.pk], "append-only"),
             ("TRUNCATE audit_auditevent", None, "never truncated"),
             ("DELETE FROM releases_release WHERE id = %s", [release.pk], "immutable"),
