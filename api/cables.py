@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -33,7 +33,7 @@ from api.serializers import (
 )
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
-from workflow import permissions
+from workflow import access, permissions
 from workflow.models import Decision
 from workflow.review import (
     ConcurrentDecision,
@@ -64,7 +64,7 @@ def _reviewable_cable(user: Any, pk: int) -> Cable:
 
 
 def _cleared(paragraphs: QuerySet[Paragraph], user: Any) -> QuerySet[Paragraph]:
-    return paragraphs.filter(level__lte=permissions.clearance_level(user))
+    return paragraphs.filter(access.cleared(user))
 
 
 class CableList(generics.ListAPIView):
@@ -109,10 +109,9 @@ class CableDetail(generics.RetrieveAPIView):
 
     def get_object(self) -> Cable:
         cable = permissions.get_cable_for_user(self.request.user, self.kwargs["pk"])
-        clearance = permissions.clearance_level(self.request.user)
+        within = access.cleared(self.request.user)
         counts = cable.paragraphs.aggregate(
-            visible=Count("pk", filter=Q(level__lte=clearance)),
-            hidden=Count("pk", filter=Q(level__gt=clearance)),
+            visible=Count("pk", filter=within), hidden=Count("pk", filter=~within)
         )
         cable.paragraphs_visible = counts["visible"]
         cable.paragraphs_hidden = counts["hidden"]
@@ -141,8 +140,8 @@ class CableProposalList(generics.ListAPIView):
         if _fake(self):
             return ProposedRedaction.objects.none()
         cable = _reviewable_cable(self.request.user, self.kwargs["pk"])
-        level = permissions.clearance_level(self.request.user)
-        return cable.proposals.filter(paragraph__level__lte=level).order_by("paragraph_id", "start")
+        within = access.cleared(self.request.user, "paragraph__")
+        return cable.proposals.filter(within).order_by("paragraph_id", "start")
 
 
 class CableDecisionList(generics.ListAPIView):

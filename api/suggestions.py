@@ -36,7 +36,7 @@ from rest_framework.views import APIView
 from api.errors import Conflict, Refused
 from api.serializers import DecisionSerializer, ErrorSerializer, SpanSerializer
 from cables.models import Cable, Paragraph
-from workflow import permissions, qc, reuse, triage
+from workflow import access, permissions, qc, reuse, triage
 from workflow.learning import service as learning
 from workflow.models import Decision
 from workflow.review import ConcurrentDecision, ReviewError
@@ -55,9 +55,12 @@ def _cable(user: Any, pk: int, *codenames: str) -> Cable:
 
 
 def _paragraph(user: Any, pk: int) -> Paragraph:
-    paragraphs = Paragraph.objects.select_related("cable").filter(
-        cable__in=permissions.cables_for_user(user, permissions.REVIEW),
-        level__lte=permissions.clearance_level(user),
+    paragraphs = (
+        Paragraph.objects.select_related("cable")
+        .filter(
+            cable__in=permissions.cables_for_user(user, permissions.REVIEW),
+        )
+        .filter(access.cleared(user))
     )
     return get_object_or_404(paragraphs, pk=pk)
 

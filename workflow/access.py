@@ -21,16 +21,17 @@ every page, admin view and API answer that shows a subject asks one of them.
 Default deny: anonymous and inactive users read nothing; superusers read all.
 The pages that show cable text ask here, in the query, never by filtering rows
 already loaded: the cable page, the admin's cable and proposed-redaction pages,
-the rule dry run and the consistency panel.  (The review page and the API apply
-the same rule through ``permissions.clearance_level`` on cables they have
-already authorised.)  Pages of the apps below the workflow (``cables``,
-``redaction``) cannot import this: the workflow registers their admin pages
-(``workflow.cable_admin``) and hands them the readable paragraphs.
+the review page, the rule dry run, the consistency panel and the API.  Where a
+caller has already authorised the cable (its grant checked in the same query),
+``cleared`` gives the clearance half of the rule as a condition to add to it.
+Pages of the apps below the workflow (``cables``, ``redaction``) cannot import
+this: the workflow registers their admin pages (``workflow.cable_admin``) and
+hands them the readable paragraphs.
 """
 
 from __future__ import annotations
 
-from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 
@@ -65,6 +66,16 @@ def readable_paragraphs(
         return paragraphs.none()
     paragraphs = paragraphs.filter(level__lte=clearance_level(user))
     return permissions.only_permitted(paragraphs, "cable_id", user, VIEW)
+
+
+def cleared(user: object, path: str = "") -> Q:
+    """The clearance half of the rule as a condition on paragraphs (or on rows that
+    reach a paragraph through ``path``, e.g. ``"paragraph__"``), for a query whose
+    cables the caller has already authorised: within the user's clearance, and
+    nothing at all for anonymous and inactive users."""
+    if not _active(user):
+        return Q(pk__in=[])
+    return Q(**{f"{path}level__lte": clearance_level(user)})
 
 
 def cleared_paragraphs(user: object, cable: Cable) -> QuerySet[Paragraph]:
