@@ -35,7 +35,6 @@ APPEND_ONLY_TABLES = (
     "workflow_decision",
     "workflow_decisionorigin",
     "workflow_qcreview",
-    "workflow_subjectdecision",
 )
 
 

@@ -17,7 +17,6 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -49,9 +48,9 @@ from releases.withheld import (
     repeats,
     withholding_index,
 )
-from workflow import access, permissions, rounds, subject
+from workflow import access, permissions, rounds
 from workflow.consistency import release_conflicts
-from workflow.models import CableStatus, Decision, ReviewState, SubjectDecision
+from workflow.models import CableStatus, Decision, ReviewState
 from workflow.review import cable_transition, current_decisions, reviewed_by
 
 logger = logging.getLogger(__name__)
@@ -91,29 +90,17 @@ class StaleApproval(ReleaseError):
 # -- inputs from the database -------------------------------------------------------------
 
 
-# The exemption a subject classified above UNCLASSIFIED is withheld under, whole, while no
-# reviewer has decided it (the review cannot be finished so: ``workflow.review._guard``).
+# The exemption a subject classified above UNCLASSIFIED is withheld under, whole.
 SUBJECT_EXEMPTION = "(b)(1)"
 
 
-def header_in(cable: Cable, *, as_of: datetime | None = None) -> HeaderIn:
+def header_in(cable: Cable) -> HeaderIn:
     """The header a release may carry.  A subject whose level (``workflow.access.
     subject_level``: its own mark, or the cable's when unmarked) is above UNCLASSIFIED
-    is a portion reviewers decide (``workflow.subject``): released, it is printed;
-    withheld, boxed whole under the reviewers' exemption; undecided, boxed whole under
-    (b)(1).  ``as_of``: the decision current then (a release's approval time: nothing
-    is decided while a cable is reviewed or approved), else the current one.  The
-    level and the decision travel with the header, so that verification holds the
-    release to them."""
+    is withheld whole: reviewers decide paragraphs, never the subject line.  The
+    level travels with the header, so that verification holds the release to it."""
     level = access.subject_level(cable)
-    has_subject = bool(cable.subject.strip())
-    withheld, released = "", False
-    if has_subject and subject.needs_decision(cable):
-        decided = subject.current(cable, as_of=as_of)
-        if decided is not None and decided.kind == SubjectDecision.Kind.RELEASE:
-            released = True
-        else:
-            withheld = decided.label if decided is not None else SUBJECT_EXEMPTION
+    withheld = level > Level.U
     controls = "".join(f"//{c}" for c in cable.controls)
     return HeaderIn(
         reference_id=cable.reference_id,
@@ -130,9 +117,8 @@ def header_in(cable: Cable, *, as_of: datetime | None = None) -> HeaderIn:
         reasons=tuple(cable.reasons),
         tags=tuple(cable.tags),
         subject=cable.subject,
-        subject_withheld=withheld,
+        subject_withheld=SUBJECT_EXEMPTION if withheld and cable.subject.strip() else "",
         subject_level=int(level),
-        subject_released=released,
         references=tuple(cable.references),
         signature=cable.signature,
     )
@@ -147,16 +133,10 @@ def decision_in(d: Decision) -> DecisionIn:
     return DecisionIn(d.pk, d.paragraph_id, d.kind, spans, d.label)
 
 
-def _digest(
-    decisions: Mapping[int, Decision], subject_decision: SubjectDecision | None = None
-) -> str:
-    """The decisions approved, paragraphs' and (when it was decided) the subject's: a
-    subject decided after the approval makes publication refuse, as a paragraph does."""
-    rows: list[Any] = sorted(
+def _digest(decisions: Mapping[int, Decision]) -> str:
+    rows = sorted(
         [pid, d.pk, d.kind, d.spans, d.label] for pid, d in decisions.items()
     )  # fmt: skip
-    if subject_decision is not None:
-        rows.append(["subject", subject_decision.pk, subject_decision.kind, subject_decision.label])
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
 
 
@@ -171,7 +151,7 @@ def approved_inputs(
         d.paragraph_id: decision_in(d)
         for d in Decision.objects.filter(pk__in=wanted, cable_id=cable.pk)
     }
-    return header_in(cable, as_of=release.approved_at), paragraphs, decisions
+    return header_in(cable), paragraphs, decisions
 
 
 def repeats_of(cable: Cable, decisions: Mapping[int, Decision]) -> list[Repeat]:
@@ -275,13 +255,11 @@ def approval_changes(cable: Cable, shown: ApprovalShown) -> list[str]:
         was = _describe(old) if pid in before else "not shown"
         changes.append(f"{where}: the decision shown was {was}, it is now {_describe(new)}")
     old_fields, new_fields = _pairs(shown.header), _pairs(now.header)
-    changed = [name for name in sorted(new_fields) if old_fields.get(name) != new_fields[name]]
-    if {"subject_withheld", "subject_released"} & set(changed):
-        # The subject's decision, named without the subject (workflow.subject).
-        now_decided = subject.describe(subject.current(cable))
-        changes.append(f"the subject's decision changed: it is now {now_decided}")
-        changed = [n for n in changed if n not in ("subject_withheld", "subject_released")]
-    changes += [f"the {name.replace('_', ' ')} field changed" for name in changed]
+    changes += [
+        f"the {name.replace('_', ' ')} field changed"
+        for name in sorted(new_fields)
+        if old_fields.get(name) != new_fields[name]
+    ]
     return changes or ["the page's digest does not match the cable as it is now"]
 
 
@@ -410,7 +388,7 @@ def release_request(
             review_authority=(user.get_full_name() or user.get_username())[:150],
             case_number=case,
             decisions=sorted([pid, d.pk] for pid, d in decisions.items()),
-            decisions_digest=_digest(decisions, subject.current(cable)),
+            decisions_digest=_digest(decisions),
             conflicts_acknowledged=[consistency.conflict_record(c) for c in found],
         )
         audit_record(
@@ -421,7 +399,6 @@ def release_request(
             after={
                 "release": release.pk,
                 "decisions_digest": release.decisions_digest,
-                "subject_decision": subject.summary(subject.current(cable)),
                 "case_number": case,
                 "conflicts_acknowledged": release.conflicts_acknowledged,
             },
@@ -496,8 +473,7 @@ def release_generate(
             return _block(release, [f"the {name} output could not be made ({type(exc).__name__})"])
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(),
-        header=header_in(release.cable, as_of=release.approved_at),
+        common_words=corpus_common_words(), header=header_in(release.cable),
     )  # fmt: skip
     if not report.passed:
         return _block(release, report.problems, report)
@@ -586,8 +562,7 @@ def _publish(
         same = sorted([pid, d.pk] for pid, d in current.items()) == sorted(
             [int(pid), int(did)] for pid, did in locked.decisions
         )
-        subject_now = subject.current(locked.cable)
-        if not same or _digest(current, subject_now) != locked.decisions_digest:
+        if not same or _digest(current) != locked.decisions_digest:
             return _block(
                 locked,
                 ["the cable's decisions changed while the release was made: approve it again"],
@@ -684,8 +659,7 @@ def release_verify_stored(release: Release) -> list[str]:
     outputs = {k: files[v[0]] for k, v in RENDERERS.items() if v[0] in files}
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(),
-        header=header_in(release.cable, as_of=release.approved_at),
+        common_words=corpus_common_words(), header=header_in(release.cable),
         search_text=release.search_text,
     )  # fmt: skip
     return problems + report.problems + _row_problems(release, doc)

@@ -34,6 +34,7 @@ from releases.services import (
 from workflow import consistency as workflow_consistency
 from workflow import permissions
 from workflow import selectors as workflow_selectors
+from workflow.sampling import pending_for_cable
 from workflow.states import TransitionError
 
 PAGE_SIZE = 25
@@ -152,6 +153,13 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     it will be published (``releases.preview``), conflicts with other cables, the
     cable's releases; then approve the release (releases:approve) or return."""
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
+    pending = pending_for_cable(cable.pk)
+    if pending:  # said up front: approving is refused until then (workflow.review)
+        messages.warning(
+            request,
+            f"Quality control: {pending} decision(s) of this cable wait for a second "
+            "reviewer's blind re-decision; it cannot be approved until they are made.",
+        )
     return _approval_page(request, cable)
 
 

@@ -29,12 +29,12 @@ from workflow import access, consistency, flag_help, permissions, rounds
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
 from workflow.occurrences import redact_occurrences
+from workflow.reuse import SUPERVISE, suggested_decision_record
 from workflow.review import (
     ReviewError,
     bulk_transition,
     cable_transition,
     current_decisions,
-    decision_record,
 )
 from workflow.selectors import (
     MAX_OFFSET,
@@ -45,8 +45,11 @@ from workflow.selectors import (
     review_page,
 )
 from workflow.states import TransitionError, allowed
+from workflow.triage import Triage, cable_triage
 
 PAGE_SIZE = 50
+# The queue sorted by predicted sensitivity ranks at most this many cables (due soonest).
+SENSITIVITY_SORT_LIMIT = 500
 # The cable fields the review page shows (templates/workflow/review_cable.html).
 REVIEW_PAGE_FIELDS = (
     "reference_id", "level", "controls", "subject", "origin", "sent_at", "tags",
@@ -73,23 +76,43 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = CableFilterForm(request.GET or None)
     state = request.GET.get("state", "")
     filters = form.filters()
+    by_sensitivity = request.GET.get("sort") == "sensitivity"
+    triaged: dict[int, Triage] = {}
 
     def fetch(offset: int, limit: int) -> tuple[list[int], int]:
         return queue_page(
             user=request.user, filters=filters, state=state, offset=offset, limit=limit
         )
 
+    if by_sensitivity:
+        # Predicted sensitivity (workflow.triage) is computed, not stored: the cables due
+        # soonest (at most SENSITIVITY_SORT_LIMIT) are ranked, most sensitive first, the
+        # date order kept among equals and for cables the model cannot rank yet.
+        waiting, _ = fetch(0, SENSITIVITY_SORT_LIMIT)
+        triaged = cable_triage(waiting)
+        ranked = sorted(
+            waiting,
+            key=lambda pk: (triaged[pk].sensitivity is None, -(triaged[pk].sensitivity or 0)),
+        )
+
+        def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+            return ranked[offset : offset + limit], len(ranked)
+
     page = _queue_page(fetch, request.GET.get("page"), request.user)
     return render(request, "workflow/review_queue.html", {
-        "form": form, "page": page, "state": state,
+        "form": form, "page": page, "state": state, "by_sensitivity": by_sensitivity,
+        "sort_limit": SENSITIVITY_SORT_LIMIT,
+        "model_on": any(t.version is not None for t in triaged.values()),
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
             "rereview": rounds.queue_marks([c.pk for c in page]),
             "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
             "reviewable": reviewable(request.user, [c.pk for c in page]),
+            "triage": triaged,
         })),
         "states": [(s, ReviewState(s).label) for s in QUEUE_STATES],
         "moves": bulk_moves(request.user),
+        "supervises": may_supervise(request.user),
     })  # fmt: skip
 
 
@@ -168,15 +191,25 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS,
         annotate={"open_round": rounds.open_round_number()},
     )  # fmt: skip
-    data = review_page(user=request.user, cable=cable, with_conflicts=True, with_occurrences=True)
+    data = review_page(
+        user=request.user,
+        cable=cable,
+        with_conflicts=True,
+        with_occurrences=True,
+        with_suggestions=True,
+    )
     state = cable.status.review_state
+    suggestions = data.suggestions
     return render(request, "workflow/review_cable.html", {
         "page": data, "cable": cable, "state": state,
         "conflicts": data.conflicts,
         "conflict_cables_shown": consistency.cables_shown(request.user, data.conflicts),
-        "paragraphs": _rendered(PARAGRAPHS.render(
-            {"paragraphs": data.paragraphs, "Kind": Decision.Kind, "can_decide": True}, request
-        )),
+        "suggestions": suggestions,
+        "paragraphs": _rendered(PARAGRAPHS.render({
+            "paragraphs": data.paragraphs, "Kind": Decision.Kind, "can_decide": True,
+            "suggestions": suggestions.by_paragraph if suggestions else {},
+            "may_propagate": may_supervise(request.user),
+        }, request)),
         "occurrences": _rendered(OCCURRENCES.render(
             {"groups": data.occurrences, "cable_pk": cable.pk, "can_decide": True}, request
         )),
@@ -184,6 +217,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "flags": flag_help.explain_all(cable.declass_flags),
         "warnings": flag_help.explain_all(cable.declass_warnings),
     })  # fmt: skip
+
+
+def may_supervise(user: Any) -> bool:
+    """Whether the user supervises review (propagation, agreement rates): read from the
+    permissions the login backend loaded with the user (no query of its own)."""
+    return bool(getattr(user, "is_active", False) and user.has_perm(SUPERVISE))
 
 
 def review_moves(user: object, cable: Any, state: str) -> dict[str, bool]:
@@ -261,7 +300,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         current = current_decisions(paragraph.cable).get(paragraph.pk)
         try:
-            decision_record(
+            # Through reuse: a decision taken while a suggestion was on screen records
+            # it, and the model's version, with the decision (DecisionOrigin).
+            suggested_decision_record(
                 user=request.user,
                 paragraph=paragraph,
                 kind=data["kind"],
@@ -275,6 +316,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             error = str(exc)
     else:
         error = "; ".join(e for errors in form.errors.values() for e in errors)
+    return decided_answer(request, paragraph, error)
+
+
+def decided_answer(request: HttpRequest, paragraph: Paragraph, error: str) -> HttpResponse:
+    """What a decision post answers: the review page again (with a message), or over
+    htmx the decided paragraph, the cable's progress and the redacted words' other
+    places (409 when someone decided meanwhile, 422 for another refusal)."""
     if not request.htmx:
         (messages.error if error else messages.success)(request, error or "Decision recorded.")
         return redirect("workflow:review", paragraph.cable_id)
@@ -284,7 +332,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "view": after.view, "progress": after.progress, "Kind": Decision.Kind,
                 "error": error, "groups": after.occurrences, "cable_pk": paragraph.cable_id,
-                "can_decide": True,
+                "can_decide": True, "may_propagate": may_supervise(request.user),
             },
             request,
         )

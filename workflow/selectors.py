@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from cables.markings import Level, Marking
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
-from workflow import access, permissions
+from workflow import access, permissions, reuse
 from workflow.consistency import conflicts_for
-from workflow.models import CableStatus, Decision, ReviewRound, ReviewState
+from workflow.learning import pipeline
+from workflow.learning import service as learning
+from workflow.models import CableStatus, Decision, ReviewRound, ReviewState, SuggestionShown
 from workflow.occurrences import Occurrences, occurrences_for
 from workflow.review import current_decisions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -318,6 +324,8 @@ class ReviewPage:
     conflicts: list | None = None
     # Other places the cable shows a redaction's words (workflow.occurrences).
     occurrences: list[Occurrences] = field(default_factory=list)
+    # What the page pre-fills for undecided paragraphs (decide once), when asked for.
+    suggestions: Suggestions | None = None
 
     @property
     def decided(self) -> int:
@@ -336,7 +344,12 @@ _ALL_PARAGRAPHS = Subquery(
 
 
 def review_page(
-    *, user: object, cable: Cable, with_conflicts: bool = False, with_occurrences: bool = False
+    *,
+    user: object,
+    cable: Cable,
+    with_conflicts: bool = False,
+    with_occurrences: bool = False,
+    with_suggestions: bool = False,
 ) -> ReviewPage:
     """Everything the review page shows, in a fixed number of queries.
 
@@ -347,6 +360,9 @@ def review_page(
     wants to know before deciding.  ``with_occurrences`` adds, when a paragraph is
     redacted, the other places the cable shows the redacted words
     (``workflow.occurrences``: one query more, for the corpus's common words).
+    ``with_suggestions`` adds what the page pre-fills for each undecided paragraph
+    (``review_suggestions``: two queries, three more when a near-duplicate is decided
+    elsewhere, one insert when anything is shown).
     """
 
     visible = list(
@@ -371,6 +387,9 @@ def review_page(
         conflicts=conflicts,
         subject=access.subject_for(user, cable),
         occurrences=occurrences_for(visible, decisions) if with_occurrences else [],
+        suggestions=review_suggestions(user, cable, visible, decisions)
+        if with_suggestions
+        else None,
     )
 
 
@@ -406,3 +425,204 @@ def paragraph_after_decision(*, user: object, paragraph: Paragraph) -> AfterDeci
     return AfterDecision(
         view, Progress(decided=decided, total=len(visible)), occurrences_for(visible, decisions)
     )
+
+
+# -- decide once: what the review page pre-fills -------------------------------------------
+
+# Learned suggestions the page can accept with one key: a referral needs an agency the
+# model does not predict, so it is shown but not offered.
+ACCEPTABLE_LEARNED = (Decision.Kind.RELEASE, Decision.Kind.REDACT, Decision.Kind.WITHHOLD)
+
+
+@dataclass(frozen=True)
+class LearnedHint:
+    """The model's confident suggestion for a paragraph, as the page shows it."""
+
+    kind: str
+    label: str
+    confidence: float
+    version: int
+
+    @property
+    def kind_label(self) -> str:
+        return Decision.Kind(self.kind).label
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the review page pre-fills for one undecided paragraph: a decided
+    near-duplicate's decision (``reuse``) and the model's confident suggestion
+    (``learned``); ``accept`` says which one the `s` key takes (None: none can be
+    taken as it stands)."""
+
+    reuse: reuse.ReuseSuggestion | None
+    learned: LearnedHint | None
+    accept: str | None
+    # The carried-over redactions as the words they remove, with their exemption.
+    carried: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kind(self) -> str:
+        chosen = self.reuse if self.accept != "learned" and self.reuse else self.learned
+        return chosen.kind if chosen else ""
+
+    @property
+    def kind_label(self) -> str:
+        return Decision.Kind(self.kind).label if self.kind else ""
+
+    @property
+    def source_text(self) -> str:
+        """Where a reused decision comes from, named only when the user may read the
+        source paragraph (``workflow.access``); otherwise "another cable"."""
+        if self.reuse is None:
+            return ""
+        if not self.reuse.source_named:
+            return "a near-duplicate in another cable"
+        d = self.reuse.source
+        where = d.paragraph.number or d.paragraph.ordinal
+        return (
+            f"{d.cable.reference_id} ¶{where}, decided by {d.decided_by.get_username()} "
+            f"on {d.decided_at:%Y-%m-%d}"
+        )
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    by_paragraph: dict[int, Suggestion]
+    model_version: int | None
+    model_message: str
+
+
+def _reuse_for(paragraph: Paragraph, decision: Decision, similarity: float, named: bool):
+    """The near-duplicate's decision as it would apply to ``paragraph``: a redaction
+    carried over only where its words occur here (``reuse.carried_spans``)."""
+    spans: list[dict] = []
+    dropped = 0
+    if decision.kind == Decision.Kind.REDACT:
+        spans, dropped = reuse.carried_spans(
+            decision.paragraph.text, decision.spans, paragraph.text
+        )
+    source = decision.paragraph
+    return reuse.ReuseSuggestion(
+        paragraph_id=paragraph.pk,
+        kind=decision.kind,
+        label=decision.label,
+        agency=decision.referral_agency,
+        spans=tuple(spans),
+        spans_dropped=dropped,
+        similarity=similarity,
+        same_marking=(
+            source.level == paragraph.level
+            and sorted(source.controls or []) == sorted(paragraph.controls or [])
+        ),
+        source=decision,
+        source_named=named,
+    )
+
+
+def _learned(undecided: list[Paragraph]) -> tuple[int | None, str, dict[int, LearnedHint]]:
+    """The latest model's confident suggestions (one query; the fitted model is loaded
+    once per process), or why there are none."""
+    version = learning.latest_version()
+    if version is None:
+        return (
+            None,
+            (
+                "Learned suggestions are off: no model is trained yet (the first one is trained "
+                f"once {learning.min_decisions()} decisions of at least 2 kinds exist)."
+            ),
+            {},
+        )
+    try:
+        fitted = learning.fitted_for(version)
+    except ValueError:
+        log.exception("suggestion model v%s refused", version.pk)
+        return None, f"Learned suggestions are off: model v{version.pk} failed its check.", {}
+    message = f"Learned suggestions from model v{version.pk} ({version.training_size} decisions)."
+    if not undecided:
+        return version.pk, message, {}
+    threshold = learning.confidence_threshold()
+    predictions = fitted.predict(
+        [pipeline.Example(p.text, int(p.level), tuple(p.controls or ())) for p in undecided]
+    )
+    hints = {
+        p.pk: LearnedHint(pred.kind, pred.label, pred.confidence, version.pk)
+        for p, pred in zip(undecided, predictions, strict=True)
+        if pred.confidence >= threshold
+    }
+    return version.pk, message, hints
+
+
+def review_suggestions(
+    user: object, cable: Cable, paragraphs: list[Paragraph], decisions: dict[int, Decision]
+) -> Suggestions:
+    """For each undecided paragraph of ``paragraphs`` (read through ``workflow.access``
+    by the caller), a decided near-duplicate's decision and the model's confident
+    suggestion, each recorded as shown to the user (``SuggestionShown``: a decision
+    then taken records the model version that was on screen).
+
+    Queries: the near-duplicate candidates and the model's version (always); their
+    decisions and which source paragraphs the user may read (when candidates turn up);
+    one insert of what was shown.  None per paragraph.
+    """
+    undecided = [p for p in paragraphs if p.pk not in decisions]
+    matches = reuse.best_matches(cable, undecided) if undecided else {}
+    named: set[int] = set()
+    if matches:
+        sources = {d.paragraph_id for d, _ in matches.values()}
+        named = set(
+            access.readable_paragraphs(user, Paragraph.objects.filter(pk__in=sources)).values_list(
+                "pk", flat=True
+            )
+        )
+    version, message, hints = _learned(undecided)
+    out: dict[int, Suggestion] = {}
+    shown: list[SuggestionShown] = []
+    now = timezone.now()
+    for p in undecided:
+        match = matches.get(p.pk)
+        reused = (
+            _reuse_for(p, match[0], match[1], match[0].paragraph_id in named) if match else None
+        )
+        hint = hints.get(p.pk)
+        if reused is None and hint is None:
+            continue
+        if reused is not None and reused.complete:
+            accept = "reuse"
+        elif hint is not None and hint.kind in ACCEPTABLE_LEARNED and reused is None:
+            accept = "learned"
+        else:
+            accept = None
+        carried = (
+            tuple((p.text[s["start"] : s["end"]], s["label"]) for s in reused.spans)
+            if reused
+            else ()
+        )
+        out[p.pk] = Suggestion(reused, hint, accept, carried)
+        common = {"user": user, "cable": cable, "paragraph": p, "shown_at": now}
+        if reused is not None:
+            shown.append(
+                SuggestionShown(
+                    **common,
+                    source=SuggestionShown.Source.REUSE,
+                    kind=reused.kind,
+                    label=reused.label,
+                    spans=list(reused.spans),
+                    similarity=reused.similarity,
+                    source_decision=reused.source,
+                )
+            )
+        if hint is not None:
+            shown.append(
+                SuggestionShown(
+                    **common,
+                    source=SuggestionShown.Source.LEARNED,
+                    kind=hint.kind,
+                    label=hint.label,
+                    confidence=hint.confidence,
+                    model_version_id=hint.version,
+                )
+            )
+    if shown:
+        SuggestionShown.objects.bulk_create(shown)
+    return Suggestions(out, version, message)

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from workflow import assignment_views, review_views, views
-from workflow.subject_views import decide_subject
+from workflow import assignment_views, decide_once_views, review_views, views
 
 app_name = "workflow"
 urlpatterns = [
@@ -13,13 +12,28 @@ urlpatterns = [
     path("cables/<int:pk>/review/", review_views.review, name="review"),
     path("cables/<int:pk>/transition/", review_views.transition, name="transition"),
     path("paragraphs/<int:pk>/decide/", review_views.decide, name="decide"),
-    path("cables/<int:pk>/subject/decide/", decide_subject, name="decide_subject"),
     path(
         "cables/<int:pk>/redact-occurrences/",
         review_views.redact_other_occurrences,
         name="redact_occurrences",
     ),
     path("help/flags/", review_views.help_flags, name="help_flags"),
+    # Decide once (issue 14): workflow/decide_once_views.py
+    path(
+        "paragraphs/<int:pk>/accept-suggestion/",
+        decide_once_views.accept_suggestion,
+        name="accept_suggestion",
+    ),
+    path("decisions/<int:pk>/propagate/", decide_once_views.propagate, name="propagate"),
+    path("qc/", decide_once_views.second_look, name="second_look"),
+    path("qc/<int:pk>/", decide_once_views.second_look_decide, name="second_look_decide"),
+    path("qc/agreement/", decide_once_views.agreement, name="qc_agreement"),
+    path("triage/", decide_once_views.triage_batch, name="triage"),
+    path(
+        "cables/<int:pk>/read-and-confirm/",
+        decide_once_views.read_and_confirm,
+        name="read_and_confirm",
+    ),
     path("audit/", review_views.audit, name="audit"),
     path("audit/export.csv", review_views.audit_export, name="audit_export"),
     path("assign/", assignment_views.assign_work, name="assign"),
