@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,7 +35,7 @@ from api.serializers import (
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
 from workflow import access, permissions
-from workflow.models import Decision
+from workflow.models import Decision, SubjectDecision
 from workflow.review import (
     ConcurrentDecision,
     ReviewError,
@@ -44,6 +45,11 @@ from workflow.review import (
 )
 from workflow.selectors import CableFilters
 from workflow.states import TransitionError
+from workflow.subject import (
+    ConcurrentSubjectDecision,
+    SubjectDecisionError,
+    subject_decision_record,
+)
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object, or not yours.")
 LIST_FIELDS = (
@@ -258,3 +264,92 @@ class ParagraphDecisions(generics.ListCreateAPIView):
         except ReviewError as exc:
             raise Refused(str(exc)) from None
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+# -- the subject line as a portion (workflow.subject) ----------------------------------------
+
+
+class SubjectDecisionSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
+
+    class Meta:
+        model = SubjectDecision
+        fields = [
+            "id", "cable", "kind", "label", "subject_level", "note", "supersedes",
+            "decided_by", "decided_at", "review_round",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SubjectDecisionInputSerializer(serializers.Serializer):
+    """A reviewer's decision on a cable's subject, as ``workflow.subject.
+    subject_decision_record`` takes it: release it, or withhold it whole."""
+
+    kind = serializers.ChoiceField(choices=SubjectDecision.Kind.choices)
+    based_on = serializers.IntegerField(
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text="Id of the subject's latest decision you saw (null: none yet). If "
+        "another decision was recorded since, the answer is 409.",
+    )
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=120, help_text="For withhold."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class SubjectDecisions(generics.ListCreateAPIView):
+    """GET: every decision on the cable's subject, oldest first (append-only), for its
+    reviewers and release authorities cleared for the subject.  POST: record a new one
+    (reviewers cleared for it); ``based_on`` must name the latest one you saw.  A
+    subject above your clearance answers 404, as if absent; an unclassified subject
+    needs no decision (400)."""
+
+    serializer_class = SubjectDecisionSerializer
+    pagination_class = None
+
+    def _cable(self, *codenames: str) -> Cable:
+        cable = get_object_or_404(
+            permissions.cables_for_user(self.request.user, *codenames), pk=self.kwargs["pk"]
+        )
+        if not access.may_read_subject(self.request.user, cable):
+            raise Http404("No subject matches the given query.")
+        return cable
+
+    def get_queryset(self) -> QuerySet[SubjectDecision]:
+        if _fake(self):
+            return SubjectDecision.objects.none()
+        cable = self._cable(permissions.REVIEW, permissions.RELEASE)
+        return cable.subject_decisions.select_related("decided_by").order_by("id")
+
+    @extend_schema(
+        request=SubjectDecisionInputSerializer,
+        responses={
+            201: SubjectDecisionSerializer,
+            400: OpenApiResponse(description="The decision is incomplete, or not needed."),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Someone else decided the subject meanwhile."
+            ),
+        },
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        cable = self._cable(permissions.REVIEW)
+        data = SubjectDecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            decision = subject_decision_record(
+                user=request.user,
+                cable=cable,
+                kind=values["kind"],
+                based_on=values["based_on"],
+                label=values.get("label", ""),
+                note=values.get("note", ""),
+            )
+        except ConcurrentSubjectDecision as exc:
+            raise Conflict(str(exc)) from None
+        except SubjectDecisionError as exc:
+            raise Refused(str(exc)) from None
+        return Response(SubjectDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)

@@ -49,6 +49,11 @@ urlpatterns = [
         "cables/<api_id:pk>/decisions/", cables.CableDecisionList.as_view(), name="cable-decisions"
     ),
     path(
+        "cables/<api_id:pk>/subject/decisions/",
+        cables.SubjectDecisions.as_view(),
+        name="cable-subject-decisions",
+    ),
+    path(
         "cables/<api_id:pk>/transition/",
         cables.CableTransition.as_view(),
         name="cable-transition",

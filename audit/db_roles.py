@@ -35,6 +35,7 @@ APPEND_ONLY_TABLES = (
     "workflow_decision",
     "workflow_decisionorigin",
     "workflow_qcreview",
+    "workflow_subjectdecision",
 )
 
 

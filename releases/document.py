@@ -62,12 +62,17 @@ class HeaderIn:
     signature: str = ""
     # The exemption the whole subject is withheld under ("" : the subject is released
     # as the paragraphs' decisions leave it).  A subject classified above UNCLASSIFIED
-    # (its own portion mark, or unmarked in a classified cable) is withheld whole:
-    # no decision releases it yet (``releases.services.header_in``).
+    # (its own portion mark, or unmarked in a classified cable) is a portion reviewers
+    # decide (``workflow.subject``): withheld, it is one box citing their exemption;
+    # undecided, it is withheld whole under (b)(1) (``releases.services.header_in``).
     subject_withheld: str = ""
     # The subject's level (``cables.markings.Level``: its own mark, or the cable's when
     # unmarked), so that verification can hold the withholding above to it on its own.
     subject_level: int = 0
+    # A subject above UNCLASSIFIED that a reviewer's decision released: printed in the
+    # SUBJECT line, the title, the metadata and the search text like an unclassified
+    # one (and so not held to the withheld subject's check, ``releases.verify``).
+    subject_released: bool = False
 
 
 @dataclass(frozen=True)
@@ -405,8 +410,9 @@ def build_document(
     with a redaction or a withheld paragraph are boxed there too, unless the
     released paragraphs show the same whole words (``header_fragments``): a subject
     line never gives away a name redacted or a codename withheld below it.  A subject
-    withheld whole (``HeaderIn.subject_withheld``) is one box, and its exemption is
-    on the stamp.
+    withheld whole (``HeaderIn.subject_withheld``: the reviewers' decision, or an
+    undecided classified subject) is one box, and its exemption is on the stamp; a
+    subject the reviewers released is printed like any header field.
     """
     ordered = sorted(paragraphs, key=lambda p: p.ordinal)
     released = tuple(_released_paragraph(p, decisions.get(p.id)) for p in ordered)

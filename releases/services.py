@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -48,9 +49,9 @@ from releases.withheld import (
     repeats,
     withholding_index,
 )
-from workflow import access, permissions, rounds
+from workflow import access, permissions, rounds, subject
 from workflow.consistency import release_conflicts
-from workflow.models import CableStatus, Decision, ReviewState
+from workflow.models import CableStatus, Decision, ReviewState, SubjectDecision
 from workflow.review import cable_transition, current_decisions, reviewed_by
 
 logger = logging.getLogger(__name__)
@@ -90,17 +91,29 @@ class StaleApproval(ReleaseError):
 # -- inputs from the database -------------------------------------------------------------
 
 
-# The exemption a subject classified above UNCLASSIFIED is withheld under, whole.
+# The exemption a subject classified above UNCLASSIFIED is withheld under, whole, while no
+# reviewer has decided it (the review cannot be finished so: ``workflow.review._guard``).
 SUBJECT_EXEMPTION = "(b)(1)"
 
 
-def header_in(cable: Cable) -> HeaderIn:
+def header_in(cable: Cable, *, as_of: datetime | None = None) -> HeaderIn:
     """The header a release may carry.  A subject whose level (``workflow.access.
     subject_level``: its own mark, or the cable's when unmarked) is above UNCLASSIFIED
-    is withheld whole: reviewers decide paragraphs, never the subject line.  The
-    level travels with the header, so that verification holds the release to it."""
+    is a portion reviewers decide (``workflow.subject``): released, it is printed;
+    withheld, boxed whole under the reviewers' exemption; undecided, boxed whole under
+    (b)(1).  ``as_of``: the decision current then (a release's approval time: nothing
+    is decided while a cable is reviewed or approved), else the current one.  The
+    level and the decision travel with the header, so that verification holds the
+    release to them."""
     level = access.subject_level(cable)
-    withheld = level > Level.U
+    has_subject = bool(cable.subject.strip())
+    withheld, released = "", False
+    if has_subject and subject.needs_decision(cable):
+        decided = subject.current(cable, as_of=as_of)
+        if decided is not None and decided.kind == SubjectDecision.Kind.RELEASE:
+            released = True
+        else:
+            withheld = decided.label if decided is not None else SUBJECT_EXEMPTION
     controls = "".join(f"//{c}" for c in cable.controls)
     return HeaderIn(
         reference_id=cable.reference_id,
@@ -117,8 +130,9 @@ def header_in(cable: Cable) -> HeaderIn:
         reasons=tuple(cable.reasons),
         tags=tuple(cable.tags),
         subject=cable.subject,
-        subject_withheld=SUBJECT_EXEMPTION if withheld and cable.subject.strip() else "",
+        subject_withheld=withheld,
         subject_level=int(level),
+        subject_released=released,
         references=tuple(cable.references),
         signature=cable.signature,
     )
@@ -133,10 +147,16 @@ def decision_in(d: Decision) -> DecisionIn:
     return DecisionIn(d.pk, d.paragraph_id, d.kind, spans, d.label)
 
 
-def _digest(decisions: Mapping[int, Decision]) -> str:
-    rows = sorted(
+def _digest(
+    decisions: Mapping[int, Decision], subject_decision: SubjectDecision | None = None
+) -> str:
+    """The decisions approved, paragraphs' and (when it was decided) the subject's: a
+    subject decided after the approval makes publication refuse, as a paragraph does."""
+    rows: list[Any] = sorted(
         [pid, d.pk, d.kind, d.spans, d.label] for pid, d in decisions.items()
     )  # fmt: skip
+    if subject_decision is not None:
+        rows.append(["subject", subject_decision.pk, subject_decision.kind, subject_decision.label])
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
 
 
@@ -151,7 +171,7 @@ def approved_inputs(
         d.paragraph_id: decision_in(d)
         for d in Decision.objects.filter(pk__in=wanted, cable_id=cable.pk)
     }
-    return header_in(cable), paragraphs, decisions
+    return header_in(cable, as_of=release.approved_at), paragraphs, decisions
 
 
 def repeats_of(cable: Cable, decisions: Mapping[int, Decision]) -> list[Repeat]:
@@ -255,11 +275,13 @@ def approval_changes(cable: Cable, shown: ApprovalShown) -> list[str]:
         was = _describe(old) if pid in before else "not shown"
         changes.append(f"{where}: the decision shown was {was}, it is now {_describe(new)}")
     old_fields, new_fields = _pairs(shown.header), _pairs(now.header)
-    changes += [
-        f"the {name.replace('_', ' ')} field changed"
-        for name in sorted(new_fields)
-        if old_fields.get(name) != new_fields[name]
-    ]
+    changed = [name for name in sorted(new_fields) if old_fields.get(name) != new_fields[name]]
+    if {"subject_withheld", "subject_released"} & set(changed):
+        # The subject's decision, named without the subject (workflow.subject).
+        now_decided = subject.describe(subject.current(cable))
+        changes.append(f"the subject's decision changed: it is now {now_decided}")
+        changed = [n for n in changed if n not in ("subject_withheld", "subject_released")]
+    changes += [f"the {name.replace('_', ' ')} field changed" for name in changed]
     return changes or ["the page's digest does not match the cable as it is now"]
 
 
@@ -388,7 +410,7 @@ def release_request(
             review_authority=(user.get_full_name() or user.get_username())[:150],
             case_number=case,
             decisions=sorted([pid, d.pk] for pid, d in decisions.items()),
-            decisions_digest=_digest(decisions),
+            decisions_digest=_digest(decisions, subject.current(cable)),
             conflicts_acknowledged=[consistency.conflict_record(c) for c in found],
         )
         audit_record(
@@ -399,6 +421,7 @@ def release_request(
             after={
                 "release": release.pk,
                 "decisions_digest": release.decisions_digest,
+                "subject_decision": subject.summary(subject.current(cable)),
                 "case_number": case,
                 "conflicts_acknowledged": release.conflicts_acknowledged,
             },
@@ -473,7 +496,8 @@ def release_generate(
             return _block(release, [f"the {name} output could not be made ({type(exc).__name__})"])
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(), header=header_in(release.cable),
+        common_words=corpus_common_words(),
+        header=header_in(release.cable, as_of=release.approved_at),
     )  # fmt: skip
     if not report.passed:
         return _block(release, report.problems, report)
@@ -562,7 +586,8 @@ def _publish(
         same = sorted([pid, d.pk] for pid, d in current.items()) == sorted(
             [int(pid), int(did)] for pid, did in locked.decisions
         )
-        if not same or _digest(current) != locked.decisions_digest:
+        subject_now = subject.current(locked.cable)
+        if not same or _digest(current, subject_now) != locked.decisions_digest:
             return _block(
                 locked,
                 ["the cable's decisions changed while the release was made: approve it again"],
@@ -659,7 +684,8 @@ def release_verify_stored(release: Release) -> list[str]:
     outputs = {k: files[v[0]] for k, v in RENDERERS.items() if v[0] in files}
     report = verify_outputs(
         doc=doc, paragraphs=paragraphs, decisions=decisions, outputs=outputs,
-        common_words=corpus_common_words(), header=header_in(release.cable),
+        common_words=corpus_common_words(),
+        header=header_in(release.cable, as_of=release.approved_at),
         search_text=release.search_text,
     )  # fmt: skip
     return problems + report.problems + _row_problems(release, doc)

@@ -29,9 +29,11 @@ paragraphs' original text and the decisions rather than taken from the renderers
    paragraph as the decisions make it: released, boxes in place of its redactions, or
    the line citing its withholding.  Any extra, missing or changed character fails.
 
-3. *A withheld subject stays withheld.*  Reviewers decide paragraphs, not the subject
-   line: a subject above UNCLASSIFIED (``HeaderIn.subject_level``, its own mark or
-   the cable's level) is withheld whole.  Held to that here, from the header as the
+3. *A withheld subject stays withheld.*  A subject above UNCLASSIFIED
+   (``HeaderIn.subject_level``, its own mark or the cable's level) is a portion the
+   reviewers decide (``workflow.subject``): withheld (or not yet decided), it is
+   withheld whole; released (``HeaderIn.subject_released``), it is printed and not
+   checked here, like an unclassified subject.  Held to that here, from the header as the
    cable has it (``HeaderIn``) and not from the document built for the release: the
    SUBJECT line must be one box, and no distinctive word of the subject (``cables.
    words.distinctive``), nor the subject itself, may appear in any channel (the
@@ -238,10 +240,10 @@ _FURNITURE = " ".join([
 
 
 def subject_is_withheld(header: HeaderIn) -> bool:
-    """Whether the release must withhold the subject whole: it has one, and it is
-    above UNCLASSIFIED (or the header says it is withheld)."""
+    """Whether the release must withhold the subject whole: it has one, and the header
+    says it is withheld, or it is above UNCLASSIFIED and no decision released it."""
     return bool(header.subject.strip()) and (
-        header.subject_level > 0 or bool(header.subject_withheld)
+        bool(header.subject_withheld) or (header.subject_level > 0 and not header.subject_released)
     )
 
 

@@ -31,9 +31,7 @@ class CableGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         indexes = [
             models.Index(fields=["group", "permission", "content_object"]),
-            models.Index(
-                fields=["group", "content_object"], name="cablegroupperm_group_cable_idx"
-            ),
+            models.Index(fields=["group", "content_object"], name="cablegroupperm_group_cable_idx"),
         ]
 
 
@@ -521,3 +519,51 @@ class ReviewRound(models.Model):
         if self.handled_date:
             return f"{what}; its release covered dates through {self.handled_date}"
         return f"{what}; its release came before any date was known"
+
+
+# -- The subject line as a portion (issue 11) ---------------------------------------------
+
+
+class SubjectDecision(models.Model):
+    """A reviewer's decision on a cable's subject line.  Append-only: a change is a new row.
+
+    A subject above UNCLASSIFIED (its own portion mark, or unmarked in a classified
+    cable: ``workflow.access.subject_level``) is a portion like a paragraph: at
+    declassification most such subjects are released, so a reviewer cleared for it
+    releases it or withholds it whole under an exemption (``workflow.subject``); until
+    one does, the cable cannot be marked reviewed and a release would box it.  The
+    chain works as ``Decision``'s: each row names the one it replaces, and the database
+    allows one first decision per cable and one successor per decision.
+    """
+
+    class Kind(models.TextChoices):
+        RELEASE = "release", "Release"
+        WITHHOLD = "withhold", "Withhold in full"
+
+    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="subject_decisions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    label = models.CharField(max_length=120, blank=True, help_text="Withholding's exemption.")
+    # The subject's level when decided (a re-parse that changes it is seen in the trail).
+    subject_level = models.PositiveSmallIntegerField(choices=ClassificationLevel.choices)
+    note = models.TextField(blank=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subject_decisions"
+    )
+    decided_at = models.DateTimeField()
+    review_round = models.PositiveSmallIntegerField(db_default=1)
+
+    class Meta:
+        ordering = ["cable", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cable"],
+                condition=models.Q(supersedes__isnull=True),
+                name="subjectdecision_one_first_per_cable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} subject of {self.cable_id} by {self.decided_by_id}"

@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import permissions, rounds, sampling
+from workflow import permissions, rounds, sampling, subject
 from workflow.models import CableStatus, Decision, ReviewState
 from workflow.permissions import clearance_level, paragraphs_above_clearance
 from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
@@ -199,11 +199,13 @@ _VOUCHING = (ReviewState.REVIEWED, ReviewState.APPROVED, ReviewState.RELEASED)
 def reviewed_by(user: Any, cable: Cable) -> str | None:
     """How the user took part in the cable's review, if they did (None otherwise).
 
-    The two-person rule: whoever decided a paragraph, or moved the cable to
-    *reviewed*, may not approve its release.
+    The two-person rule: whoever decided a paragraph or the subject, or moved the
+    cable to *reviewed*, may not approve its release.
     """
     if Decision.objects.filter(cable=cable, decided_by=user).exists():
         return "you decided paragraphs of this cable"
+    if subject.decided_by(user, cable):
+        return "you decided this cable's subject"
     finished = AuditEvent.objects.filter(
         cable_id=cable.pk, action="state.changed", actor=user, after__state=ReviewState.REVIEWED
     )
@@ -239,6 +241,8 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
         undecided = cable.paragraphs.exclude(pk__in=list(decided)).count()
         if undecided:
             raise TransitionError(f"{undecided} paragraph(s) have no decision yet")
+        if subject.undecided(cable):  # a classified subject is a portion (workflow.subject)
+            raise TransitionError("the subject has no decision yet: release or withhold it")
         referred = [d for d in decided.values() if d.kind == Decision.Kind.REFER]
         if referred and target != ReviewState.REVIEWED:
             # Agencies named only where the user may read the paragraph referred.

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from workflow import assignment_views, decide_once_views, review_views, views
+from workflow.subject_views import decide_subject
 
 app_name = "workflow"
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("cables/<int:pk>/review/", review_views.review, name="review"),
     path("cables/<int:pk>/transition/", review_views.transition, name="transition"),
     path("paragraphs/<int:pk>/decide/", review_views.decide, name="decide"),
+    path("cables/<int:pk>/subject/decide/", decide_subject, name="decide_subject"),
     path(
         "cables/<int:pk>/redact-occurrences/",
         review_views.redact_other_occurrences,

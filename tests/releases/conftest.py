@@ -15,6 +15,7 @@ from releases.models import Release
 from releases.services import release_request
 from tests.factories import UserFactory
 from workflow import permissions
+from workflow import subject as subject_portion
 from workflow.models import Clearance, ReviewState
 from workflow.review import cable_transition, current_decisions, decision_record
 
@@ -51,9 +52,19 @@ def import_files(paths: list[Path]) -> list[Cable]:
 Plan = Mapping[int, tuple[str, Any]]  # ordinal -> ("release", None) | ("redact", spans) | ...
 
 
-def decide(cable: Cable, reviewer: Any, plan: Plan) -> None:
-    """Record the planned decision on every paragraph through the review service."""
+def decide(
+    cable: Cable, reviewer: Any, plan: Plan, subject: tuple[str, str] = ("withhold", "(b)(1)")
+) -> None:
+    """Record the planned decision on every paragraph, and on a classified subject
+    (``subject``: kind and exemption; withheld under (b)(1) unless told), through the
+    review service."""
     permissions.grant(permissions.REVIEW, reviewer, cable)
+    if subject_portion.needs_decision(cable):
+        latest = subject_portion.current(cable)
+        subject_portion.subject_decision_record(
+            user=reviewer, cable=cable, kind=subject[0], label=subject[1],
+            based_on=latest.pk if latest else None,
+        )  # fmt: skip
     for p in cable.paragraphs.order_by("ordinal"):
         kind, arg = plan.get(p.ordinal, ("release", None))
         current = current_decisions(cable).get(p.pk)

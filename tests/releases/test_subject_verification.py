@@ -1,6 +1,7 @@
 """Verification holds a classified subject withheld on its own, whatever built the release.
 
-The document builder boxes a subject above UNCLASSIFIED whole; these tests break that
+The document builder boxes a withheld subject whole (one above UNCLASSIFIED that its
+reviewer withheld, or that no one decided); these tests break that
 (a builder that forgets the box, a header that drops the withholding, a renderer that
 slips the subject into the PDF's metadata) and show that the check run at publication
 refuses the release, naming the channel and never the subject, and that nothing is
@@ -34,8 +35,9 @@ SUBJECT = f"(S) {CANARY} SOURCE ON HARBOR TALKS"
 
 @pytest.fixture
 def secret_subject(reviewer, authority, client):
-    """A reviewed SECRET cable whose subject is SECRET, every paragraph released, and its
-    release authority on the approval page."""
+    """A reviewed SECRET cable whose subject is SECRET and withheld by its reviewer (the
+    ``decide`` helper's default), every paragraph released, and its release authority on
+    the approval page."""
     (cable,) = import_texts({"c.txt": telegram(banner="S E C R E T", subject=SUBJECT)})
     decide(cable, reviewer, {})
     permissions.grant(permissions.RELEASE, authority, cable)
@@ -89,7 +91,9 @@ def test_a_header_that_drops_the_subjects_withholding_is_refused(
 
     real = services.header_in
     monkeypatch.setattr(
-        services, "header_in", lambda cable: dataclasses.replace(real(cable), subject_withheld="")
+        services,
+        "header_in",
+        lambda cable, **kw: dataclasses.replace(real(cable, **kw), subject_withheld=""),
     )
 
     release = _approve_on_the_page(client, secret_subject, django_capture_on_commit_callbacks)

@@ -1,9 +1,11 @@
-"""A classified subject line is withheld whole from the release.
+"""A classified subject line its reviewer withheld is withheld whole from the release.
 
-Reviewers decide paragraphs, not the subject line: a subject whose level is above
-UNCLASSIFIED (its own portion mark, or the cable's level when unmarked) is one box
-citing (b)(1) in every output, and the title, the PDF's metadata, the reading-room
-row and its search text never carry it.  An unclassified subject is released.
+A subject whose level is above UNCLASSIFIED (its own portion mark, or the cable's level
+when unmarked) is a portion the reviewers decide (``workflow.subject``); withheld (here
+under (b)(1), the ``decide`` helper's default) it is one box citing the exemption in
+every output, and the title, the PDF's metadata, the reading-room row and its search
+text never carry it.  An unclassified subject needs no decision and is released.
+(Released by its reviewer: ``test_subject_decision_release.py``.)
 """
 
 from __future__ import annotations
