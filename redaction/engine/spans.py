@@ -102,6 +102,9 @@ def _merge(hits: list[Hit], action: str) -> list[MergedSpan]:
 
 
 def _span(group: list[Hit], action: str) -> MergedSpan:
+    if len(group) == 1:  # most spans: one hit, nothing to sort (labels hash slowly)
+        hit = group[0]
+        return MergedSpan(hit.start, hit.end, action, (hit.label,), (hit.rule_key,))
     return MergedSpan(
         start=group[0].start,
         end=max(h.end for h in group),
