@@ -9,10 +9,11 @@ whose stored version differs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cables.declassification import DeclassInputError, DeclassResult, declass_status
@@ -105,9 +106,55 @@ def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> i
         for cable in chunk:
             _apply(cable, _safe_status(cable, as_of), now)
         with transaction.atomic():
-            Cable.objects.bulk_update(chunk, _UPDATED, batch_size=500)
+            _store(chunk, now)
         updated += len(chunk)
     return updated
+
+
+_STORE_SQL = f"""
+UPDATE {Cable._meta.db_table} AS c SET
+    declass_date = v.declass_date, declass_kind = v.declass_kind,
+    declass_rule = v.declass_rule, declass_review_required = v.review_required,
+    declass_explanation = v.explanation::jsonb, declass_warnings = v.warnings::jsonb,
+    declass_flags = v.flags::jsonb, declass_computed_at = %s, declass_version = %s
+FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[], %s::boolean[], %s::text[],
+            %s::text[], %s::text[])
+    AS v(id, declass_date, declass_kind, declass_rule, review_required, explanation,
+         warnings, flags)
+WHERE c.id = v.id
+"""
+
+
+def _store(chunk: list[Cable], now: datetime) -> None:
+    """Write the chunk's results (``_UPDATED``) in one UPDATE from arrays.
+
+    ``bulk_update`` builds a CASE WHEN per field and row in Python: with a worker
+    applying rules beside it, it was three fifths of the work that follows an import
+    (measured with py-spy on the worker).  One statement, so the workflow's statement
+    trigger on the dates runs once per chunk, as it did per bulk_update batch.
+    """
+    if not chunk:
+        return
+    columns = list(
+        zip(
+            *(
+                (
+                    c.pk,
+                    c.declass_date,
+                    c.declass_kind,
+                    c.declass_rule,
+                    c.declass_review_required,
+                    json.dumps(c.declass_explanation),
+                    json.dumps(c.declass_warnings),
+                    json.dumps(c.declass_flags),
+                )
+                for c in chunk
+            ),
+            strict=True,
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_STORE_SQL, [now, RULES_VERSION, *map(list, columns)])
 
 
 def _safe_status(cable: Cable, as_of: date) -> DeclassResult:
