@@ -1,0 +1,250 @@
+"""Import to reviewable: cables imported, then dated, rules applied and indexed by a worker.
+
+What an office waits for is not the import alone but the moment its cables are reviewable:
+the declassification date computed, the active redaction rules applied (proposals stored)
+and the paragraphs indexed for near-duplicates.  Those follow-ups run in Celery tasks the
+import queues after each batch commits.  This benchmark runs a real Celery worker (two
+prefork processes, queues ``default`` and ``heavy``) on Redis and PostgreSQL, with 1,000
+term rules and 20 regexes active (the rule set of ``bench/redaction.py``), imports N cables
+of the dev corpus under fresh reference ids (5,000; 1,000 with ``--quick``) in this process
+while the worker runs, and waits until no follow-up task is queued or running and every
+cable is dated.
+
+The worker is warmed first with one small import (each worker process compiles the rule
+set once, as a long-running worker has): the timed run measures the steady state.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/0 bench/pipeline.py [--quick]
+
+It works in its own database (the URL's name + ``_bench_pipeline``), dropped and made anew,
+and its own Redis key prefix.  Last line:
+``cables=N import_per_s=N end_to_end_per_s=N end_to_end_pct=N`` (the whole as a
+percentage of the import phase's rate, both in this run, the worker running throughout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pg import ROOT, dev_corpus, setup_bench_database  # noqa: E402
+
+WARM_UP_CABLES = 250
+POLL_S = 0.05
+
+
+def _sibling(name: str):  # type: ignore[no-untyped-def]
+    """Another benchmark module of this folder (``redaction`` clashes with the app's name)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).parent / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _activate_rules(corpus: Path) -> int:
+    """The 1,000 term rules and 20 regexes of bench/redaction.py, saved and active (version 1)."""
+    from django.utils import timezone
+
+    from redaction.engine import RegexRule, TermListRule
+    from redaction.models import RedactionRule, RuleVersion
+    from redaction.rule_specs import rule_definition
+
+    bench = _sibling("redaction")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
+    specs = bench._term_rules(texts) + bench._regex_rules()
+    now = timezone.now()
+    rules = []
+    for spec in specs:
+        if isinstance(spec, TermListRule):
+            rule = RedactionRule(name=f"term {spec.id}", kind="terms", terms="\n".join(spec.terms))
+        else:
+            assert isinstance(spec, RegexRule)
+            rule = RedactionRule(name=f"regex {spec.id}", kind="regex", pattern=spec.pattern)
+        rule.label = str(spec.label)
+        rule.version, rule.active, rule.active_version, rule.updated_at = 1, True, 1, now
+        rules.append(rule)
+    RedactionRule.objects.bulk_create(rules)
+    RuleVersion.objects.bulk_create(
+        RuleVersion(rule=r, version=1, definition=rule_definition(r), changed_at=now) for r in rules
+    )
+    return len(rules)
+
+
+def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "-c",
+        "2",
+        "-P",
+        "prefork",
+        "-Q",
+        "default,heavy",
+        "-n",
+        f"bench-pipeline-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "WARNING",
+    ]
+    out = log.open("wb")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(worker: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            sys.exit(f"the worker exited ({worker.returncode}):\n{log.read_text()[-3000:]}")
+        # A connection of its own, closed here: a pooled one left waiting for replies
+        # (BRPOP) would hang the import's forked parser workers, whose after-fork clean-up
+        # reads from the socket they share with this process.
+        with app.connection_for_write() as connection:
+            if app.control.inspect(timeout=1.0, connection=connection).ping():
+                return
+    sys.exit(f"the worker did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+class _Idle:
+    """No follow-up task queued or running, read straight from the broker's Redis keys
+    (kombu's Redis transport: one list per queue, unacknowledged tasks in one hash)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url)
+        self.queues = [f"{prefix}default", f"{prefix}heavy"]
+        self.unacked = f"{prefix}unacked"
+
+    def _counts(self) -> list[int]:
+        pipe = self.redis.pipeline()
+        for queue in self.queues:
+            pipe.llen(queue)
+        pipe.hlen(self.unacked)
+        return pipe.execute()
+
+    def __call__(self) -> bool:
+        return not any(self._counts())
+
+    def state(self) -> str:
+        *queued, running = self._counts()
+        return f"{sum(queued)} tasks queued, {running} running"
+
+
+def _undone(first_id: int) -> int:
+    """Cables of this run still without a declassification date computed."""
+    from cables.models import Cable
+
+    return Cable.objects.filter(pk__gte=first_id, declass_computed_at__isnull=True).count()
+
+
+def _import_and_wait(sources, idle: _Idle, first_id: int, timeout: float):  # type: ignore[no-untyped-def]
+    from cables.ingest import cables_import
+
+    started = time.perf_counter()
+    report = cables_import(sources)
+    imported = time.perf_counter()
+    if report.failed or report.conflicts:
+        sys.exit(f"import failed: {report.failed[:3]} {report.conflicts[:3]}")
+    print(f"imported {report.imported:,} cables in {imported - started:.1f} s", flush=True)
+    deadline = time.monotonic() + timeout
+    next_note = time.monotonic() + 30
+    while True:
+        if idle() and _undone(first_id) == 0 and idle():
+            break
+        if time.monotonic() > deadline:
+            sys.exit(f"follow-up work not done after {timeout:.0f} s: {idle.state()}")
+        if time.monotonic() > next_note:
+            print(f"  waiting: {idle.state()}, {_undone(first_id):,} undated", flush=True)
+            next_note += 30
+        time.sleep(POLL_S)
+    done = time.perf_counter()
+    return report, imported - started, done - started
+
+
+def _check_follow_ups(ids: list[int]) -> tuple[int, int, int]:
+    """(cables dated, cables with proposals, cables with near-duplicate index rows)."""
+    from cables.models import Cable, ParagraphBand
+    from redaction.models import ProposedRedaction
+
+    dated = Cable.objects.filter(pk__in=ids, declass_computed_at__isnull=False).count()
+    proposed = ProposedRedaction.objects.filter(cable_id__in=ids).values("cable_id").distinct()
+    indexed = ParagraphBand.objects.filter(cable_id__in=ids).values("cable_id").distinct()
+    return dated, proposed.count(), indexed.count()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 cables instead of 5,000")
+    parser.add_argument("--cables", type=int, default=None)
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+    total = args.cables or (1_000 if args.quick else 5_000)
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        sys.exit("this benchmark runs a real worker on Redis: set CELERY_BROKER_URL=redis://...")
+    prefix = f"declass-bench-pipeline-{os.getpid()}:"
+    os.environ["CELERY_KEY_PREFIX"] = prefix
+    os.environ.setdefault("DECLASS_VAR_DIR", tempfile.mkdtemp(prefix="declass-bench-"))
+    url = setup_bench_database("bench_pipeline")
+
+    corpus = dev_corpus()
+    ingest = _sibling("ingest")
+    base = ingest._load_corpus(corpus)
+    rules = _activate_rules(corpus)
+    print(f"{rules} rules active (1,000 term rules, 20 regexes)")
+
+    env = {**os.environ, "DATABASE_URL": url, "CELERY_KEY_PREFIX": prefix, "DJANGO_DEBUG": "1"}
+    log = Path(tempfile.mkdtemp(prefix="declass-bench-")) / "worker.log"
+    worker = _start_worker(env, log)
+    try:
+        _wait_ready(worker, log)
+        idle = _Idle(broker, prefix)
+        from dataclasses import replace
+
+        from cables.models import Cable
+
+        warm = [replace(s, reference_id_override=f"WARM{i:05d}") for i, s in enumerate(base)]
+        _, _, warm_s = _import_and_wait(warm[:WARM_UP_CABLES], idle, 0, args.timeout)
+        print(f"warm-up: {WARM_UP_CABLES} cables reviewable in {warm_s:.1f} s")
+        first_id = (Cable.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        report, import_s, total_s = _import_and_wait(
+            ingest._repeat(base, total), idle, first_id, args.timeout
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    dated, proposed, indexed = _check_follow_ups(report.imported_ids)
+    if dated != total:
+        sys.exit(f"only {dated} of {total} cables dated")
+    import_rate, whole_rate = total / import_s, total / total_s
+    print(
+        f"{total:,} cables: imported in {import_s:.1f} s, reviewable {total_s - import_s:.1f} s "
+        f"later ({total_s:.1f} s in all); {dated:,} dated, {proposed:,} with proposals, "
+        f"{indexed:,} indexed for near-duplicates"
+    )
+    print(
+        f"cables={total} import_per_s={import_rate:.0f} end_to_end_per_s={whole_rate:.0f} "
+        f"end_to_end_pct={100 * whole_rate / import_rate:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
