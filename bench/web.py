@@ -21,7 +21,8 @@ same clients: the floor of the server, the network and the load generator.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass bench/web.py [--quick]
 
 It works in its own database (the URL's name + ``_bench_web``), dropped and made anew.
-Last line: ``cables=N p50_ms=N p95_ms=N rps=N``.
+Last line: ``cables=N p50_ms=N p95_ms=N rps=N static_p95_ms=N static_ratio=N`` (the
+pages' p95 over the static file's, both measured in this run).
 """
 
 from __future__ import annotations
@@ -547,9 +548,11 @@ def main() -> None:
         p95 = _pct(everything, 0.95)
         if p95 >= 150:
             print(f"MISSED: p95 {p95:.0f} ms is over the 150 ms target")
+        static_p95 = _pct(floor.all, 0.95)
         print(
             f"cables={total} p50_ms={_pct(everything, 0.5):.0f} p95_ms={p95:.0f} "
-            f"rps={result.count / result.seconds:.0f}"
+            f"rps={result.count / result.seconds:.0f} static_p95_ms={static_p95:.1f} "
+            f"static_ratio={p95 / static_p95:.1f}"
         )
     finally:
         if server is not None:
