@@ -395,6 +395,11 @@ def test_approval_waits_for_the_second_look_on_every_path(client, sampled):
     assert "quality control: 1 decision(s) of this cable are sampled" in by_page.content.decode()
     assert by_api.status_code == 409 and "quality control" in by_api.json()["detail"]
     assert "wait for a second reviewer" in approval_page
+    from releases.services import release_request
+    from workflow.states import TransitionError
+
+    with pytest.raises(TransitionError, match="quality control"):
+        release_request(user=amos, cable=cable)  # the release authority's approval
     assert CableStatus.objects.get(cable=cable).review_state == ReviewState.REVIEWED
 
     client.force_login(sampled["second"])
