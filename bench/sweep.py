@@ -11,7 +11,13 @@ record or notifications, on a copy of the status table.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass bench/sweep.py [--quick]
 
-Last line: ``cables=N sweep_s=N flagged=N engine_per_s=N``.
+``--reviewers N`` gives review permission on 20,000 cables each to N reviewers (5 by default;
+the ten-times table in bench/README.md uses 50), ``--queue-page`` also times the review queue
+page of one of them after the sweep (Django's test client in this process, median of 20
+requests for the first page and for a page deep in the queue), and ``--database-suffix``
+names the database (``<name>_bench_sweep`` by default).
+
+Last line: ``cables=N sweep_s=N flagged=N engine_per_s=N`` (+ ``queue_ms=N queue_deep_ms=N``).
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ def _fill(total: int) -> None:
         cur.execute("VACUUM ANALYZE workflow_cablestatus")
 
 
-def _grant_reviewers(total: int) -> None:
+def _grant_reviewers(total: int, reviewers: int = REVIEWERS) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -94,7 +100,7 @@ def _grant_reviewers(total: int) -> None:
     perm = _permission(REVIEW)
     users = [
         get_user_model().objects.create_user(f"reviewer{i}", f"r{i}@example.org")
-        for i in range(REVIEWERS)
+        for i in range(reviewers)
     ]
     rng = random.Random(2)
     with connection.cursor() as cur:
@@ -190,16 +196,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 cables")
     parser.add_argument("--cables", type=int, default=None)
+    parser.add_argument("--reviewers", type=int, default=REVIEWERS)
+    parser.add_argument("--queue-page", action="store_true", help="also time the queue page")
+    parser.add_argument("--database-suffix", default="bench_sweep")
     args = parser.parse_args()
     total = args.cables or (100_000 if args.quick else 1_000_000)
-    setup_bench_database("bench_sweep")
+    setup_bench_database(args.database_suffix)
 
     from workflow.sweep import declass_due_sweep
 
     t0 = time.perf_counter()
     _fill(total)
-    _grant_reviewers(total)
-    print(f"filled {total:,} cables in {time.perf_counter() - t0:.1f} s")
+    t1 = time.perf_counter()
+    _grant_reviewers(total, args.reviewers)
+    print(
+        f"filled {total:,} cables in {t1 - t0:.1f} s; {args.reviewers} reviewers granted "
+        f"{min(CABLES_PER_REVIEWER, total):,} cables each in {time.perf_counter() - t1:.1f} s"
+    )
 
     base_s, base_rows = _baseline_update(90)
     print(
@@ -221,7 +234,46 @@ def main() -> None:
 
     rate = _engine_rate(200_000 if args.quick else 1_000_000)
     print(f"engine: {rate:,.0f} computations/s on one core")
-    print(f"cables={total} sweep_s={sweep_s:.2f} flagged={run.flagged} engine_per_s={rate:.0f}")
+    queue = ""
+    if args.queue_page:
+        first_ms, deep_ms, rows = _queue_page_ms()
+        print(
+            f"queue page of reviewer0 ({rows:,} cables in the queue): first page "
+            f"{first_ms:.1f} ms, a page deep in the queue {deep_ms:.1f} ms (median of 20)"
+        )
+        queue = f" queue_ms={first_ms:.1f} queue_deep_ms={deep_ms:.1f}"
+    print(
+        f"cables={total} sweep_s={sweep_s:.2f} flagged={run.flagged} engine_per_s={rate:.0f}{queue}"
+    )
+
+
+def _queue_page_ms() -> tuple[float, float, int]:
+    """Median ms of the first queue page and of one deep in the queue, for reviewer0."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from workflow.models import QueueEntry
+
+    setup_test_environment()
+    user = get_user_model().objects.get(username="reviewer0")
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    rows = QueueEntry.objects.filter(holder_kind="u", holder_id=user.pk, open=True).count()
+    client = Client()
+    client.force_login(user)
+    deep = max(1, rows // 50 // 2)
+    out = []
+    for url in ("/workflow/queue/", f"/workflow/queue/?page={deep}"):
+        times = []
+        for _ in range(21):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                sys.exit(f"{url}: {response.status_code}")
+        out.append(sorted(times[1:])[10])
+    return out[0], out[1], rows
 
 
 if __name__ == "__main__":
