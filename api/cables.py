@@ -307,7 +307,6 @@ class SubjectDecisions(generics.ListCreateAPIView):
     needs no decision (400)."""
 
     serializer_class = SubjectDecisionSerializer
-    pagination_class = None
 
     def _cable(self, *codenames: str) -> Cable:
         cable = get_object_or_404(

@@ -425,6 +425,7 @@ SPECTACULAR_SETTINGS = {
         "ClassificationLevelEnum": "cables.models.ClassificationLevel",
         "ReviewStateEnum": "workflow.models.ReviewState",
         "DecisionKindEnum": "workflow.models.Decision.Kind",
+        "SubjectDecisionKindEnum": "workflow.models.SubjectDecision.Kind",
         "RuleKindEnum": "redaction.models.RedactionRule.Kind",
         "RuleActionEnum": "redaction.models.RedactionRule.Action",
     },

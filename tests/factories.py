@@ -39,6 +39,9 @@ class CableFactory(factory.django.DjangoModelFactory):
     reasons = factory.LazyFunction(lambda: ["1.4(d)"])
     tags = factory.LazyFunction(lambda: ["PREL", "XX"])
     subject = "EXAMPLE SUBJECT"
+    # Marked (U): a classified subject is a portion reviewers must decide before the review
+    # is finished (workflow.subject); a test that wants one sets subject_level itself.
+    subject_level = int(Level.U)
     raw_text = factory.LazyAttribute(lambda c: f"synthetic cable {c.reference_id}")
     sha256 = factory.LazyAttribute(lambda c: hashlib.sha256(c.raw_text.encode()).hexdigest())
     imported_at = factory.LazyFunction(timezone.now)

@@ -178,7 +178,7 @@ def test_the_admin_shows_and_searches_the_subject_only_for_who_is_cleared(cable,
 
 
 def test_an_unmarked_subject_is_handled_at_the_cables_level(users):
-    confidential = CableFactory(level=int(Level.C), subject="UNMARKED TALKS")
+    confidential = CableFactory(level=int(Level.C), subject="UNMARKED TALKS", subject_level=None)
     marked_u = CableFactory(level=int(Level.S), subject="OPEN TALKS", subject_level=int(Level.U))
     low, mid = users["unclassified"], users["confidential"]
 

@@ -204,12 +204,12 @@ def test_the_api_records_and_lists_the_subject_decisions(client, cable):
     assert conflict.status_code == 409
     client.post(url, {"kind": "release", "based_on": first["id"]}, "application/json")
 
-    listed = client.get(url).json()
+    listed = client.get(url).json()["results"]
     assert [d["kind"] for d in listed] == ["withhold", "release"]
     assert listed[1]["supersedes"] == first["id"]
     # A release authority cleared for the subject reads the chain; one not cleared does not.
     client.force_login(person("amos", Level.TS, permissions.RELEASE, cable=cable))
-    assert len(client.get(url).json()) == 2
+    assert client.get(url).json()["count"] == 2
     client.force_login(person("cal", Level.C, permissions.RELEASE, cable=cable))
     assert client.get(url).status_code == 404
 
