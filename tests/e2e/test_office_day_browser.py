@@ -3,8 +3,9 @@
 Before the walk, only what an office has on its first morning: the demo admin as
 ``manage.py create_demo_admin`` makes it, and the cables of ``office_day/`` (written
 for this test: an embassy's cable with a heading over two unnumbered paragraphs, a
-personal name, a codename and a NOFORN paragraph, its declassification date long
-past, and four more cables that a query tells apart) imported by ``import_cables``.
+personal name, a codename, a NOFORN paragraph and a classified subject, its
+declassification date long past, and four more cables that a query tells apart)
+imported by ``import_cables``.
 From then on every step is a person at a browser, each in a browser session of
 their own; the test reads only what a person could see, plus the e-mails they get
 (``mail.outbox``) and, to check that the pages told the truth, the database.
@@ -21,7 +22,8 @@ their own; the test reads only what a person could see, plus the e-mails they ge
 4. The reviewer finds the batch on My batches and in the queue, opens the cable,
    accepts the term rule's proposal, redacts a name selected with the mouse (key r),
    withholds the NOFORN paragraph under the marking rule's exemption (key w),
-   decides the heading and each unnumbered paragraph on its own, and finishes.
+   decides the heading and each unnumbered paragraph on its own, releases the
+   classified subject line, and finishes.
 5. The authority approves on the approval page, which shows the release as it will
    be published, header included; a reader finds it in the reading room with the
    name and the codename boxed and the NOFORN paragraph withheld.
@@ -372,6 +374,10 @@ def test_an_office_day_through_the_pages_only(live_server, person, tmp_path):
         rita.wait_for_selector(f"{portion}.decided-release")
         assert rita.inner_text("#progress") == f"{n} of 7 decided"
     assert rita.locator(f"{p4}.decided-withhold").count() == 1  # still withheld
+    # the classified subject line is a portion too: released whole
+    assert "HARBOR COMMISSION MEETS" in rita.inner_text("#subject-portion .subject-text")
+    rita.click("#subject-portion button[value=release]")
+    rita.wait_for_selector("#subject-portion.decided-release")
     shot(rita, 14, "review-decided")
     with rita.expect_navigation():
         rita.click("text=Mark review finished")
@@ -476,6 +482,7 @@ def test_an_office_day_through_the_pages_only(live_server, person, tmp_path):
         "redact", "redact", "release", "release", "release", "release", "withhold",
     ]  # fmt: skip
     seen("decision.recorded", "rita", CABLE, "'label': '(b)(6)'")
+    seen("subject_decision.recorded", "rita", CABLE, "'kind': 'release'")
     seen("state.changed", "rita", CABLE, "'state': 'in_review'")
     seen("state.changed", "rita", CABLE, "'state': 'reviewed'")
     seen("release.approved", "amos", CABLE)
