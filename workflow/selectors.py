@@ -539,8 +539,6 @@ def _learned(undecided: list[Paragraph]) -> tuple[int | None, str, dict[int, Lea
         log.exception("suggestion model v%s refused", version.pk)
         return None, f"Learned suggestions are off: model v{version.pk} failed its check.", {}
     message = f"Learned suggestions from model v{version.pk} ({version.training_size} decisions)."
-    if not undecided:
-        return version.pk, message, {}
     threshold = learning.confidence_threshold()
     predictions = fitted.predict(
         [pipeline.Example(p.text, int(p.level), tuple(p.controls or ())) for p in undecided]
@@ -561,12 +559,14 @@ def review_suggestions(
     suggestion, each recorded as shown to the user (``SuggestionShown``: a decision
     then taken records the model version that was on screen).
 
-    Queries: the near-duplicate candidates and the model's version (always); their
-    decisions and which source paragraphs the user may read (when candidates turn up);
-    one insert of what was shown.  None per paragraph.
+    Queries: the near-duplicate candidates and the model's version (when a paragraph is
+    undecided); their decisions and which source paragraphs the user may read (when
+    candidates turn up); one insert of what was shown.  None per paragraph.
     """
     undecided = [p for p in paragraphs if p.pk not in decisions]
-    matches = reuse.best_matches(cable, undecided) if undecided else {}
+    if not undecided:  # nothing to suggest: no query at all
+        return Suggestions({}, None, "")
+    matches = reuse.best_matches(cable, undecided)
     named: set[int] = set()
     if matches:
         sources = {d.paragraph_id for d, _ in matches.values()}

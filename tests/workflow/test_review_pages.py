@@ -153,9 +153,8 @@ def test_the_review_page_of_a_60_paragraph_cable_runs_a_fixed_number_of_queries(
     # page: the undecided paragraphs' near-duplicate candidates (one array query on the
     # band index) and the latest model version.  With decided near-duplicates found, two
     # more (their decisions; which sources the user may read) and one insert of what was
-    # shown, never one per paragraph (tests/workflow/test_decide_once_pages.py).  The
-    # subject's own decision (workflow.subject, the subject portion) is one more.
-    with django_assert_num_queries(11):
+    # shown, never one per paragraph (tests/workflow/test_decide_once_pages.py).
+    with django_assert_num_queries(10):
         response = client.get(reverse("workflow:review", args=[big.pk]))
 
     assert response.status_code == 200
