@@ -79,6 +79,10 @@ def test_reviewer_decides_every_paragraph_and_an_approver_releases(live_server, 
     page.wait_for_selector(f"#para-{p3.pk}.decided-withhold")
     assert page.inner_text("#progress") == "3 of 3 decided"
     screenshot(page, "review-decided")
+    # the (C) subject is a portion too: withheld whole under an exemption
+    page.fill("#subject-portion input[name=label]", "(b)(1) 1.4(d)")
+    page.click("#subject-portion button[value=withhold]")
+    page.wait_for_selector("#subject-portion.decided-withhold")
     page.click("text=Mark review finished")
     page.wait_for_selector("text=is now reviewed")
 
@@ -168,6 +172,8 @@ def test_a_redacted_name_is_found_elsewhere_and_redacted_too_then_the_authority_
         page.click(f"#para-{p.pk} button[value=release]")
         page.wait_for_selector(f"#para-{p.pk}.decided-release")
     assert page.inner_text("#progress") == "8 of 8 decided"
+    page.click("#subject-portion button[value=release]")  # the (C) subject: released
+    page.wait_for_selector("#subject-portion.decided-release")
     page.click("text=Mark review finished")
     page.wait_for_selector("text=is now reviewed")
     decisions = {d.paragraph_id: d.kind for d in Decision.objects.order_by("id")}
