@@ -111,6 +111,7 @@ def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> i
     return updated
 
 
+# The table name from the model; every value is a bound parameter.
 _STORE_SQL = f"""
 UPDATE {Cable._meta.db_table} AS c SET
     declass_date = v.declass_date, declass_kind = v.declass_kind,
@@ -122,7 +123,7 @@ FROM unnest(%s::bigint[], %s::date[], %s::text[], %s::text[], %s::boolean[], %s:
     AS v(id, declass_date, declass_kind, declass_rule, review_required, explanation,
          warnings, flags)
 WHERE c.id = v.id
-"""
+"""  # nosec B608
 
 
 def _store(chunk: list[Cable], now: datetime) -> None:

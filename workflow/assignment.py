@@ -574,10 +574,9 @@ def _take_back(
     if batch is not None:
         params += [holder_id, permission, batch.pk]
     if batch is not None:
-        mark, mark_params = (
-            f"UPDATE {rows_table} SET revoked_at = %s WHERE batch_id = %s AND revoked_at IS NULL",
-            [now, batch.pk],
-        )  # nosec B608
+        # The table name from the model; every value is a bound parameter.
+        mark = f"UPDATE {rows_table} SET revoked_at = %s WHERE batch_id = %s AND revoked_at IS NULL"  # nosec B608  # noqa: E501
+        mark_params = [now, batch.pk]
     else:
         mark = f"""
             UPDATE {rows_table} r SET revoked_at = %s FROM {batch_table} b

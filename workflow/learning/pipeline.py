@@ -100,7 +100,11 @@ def features(examples: Sequence[Example], *, marking: bool = True) -> Any:
 
     text = vectorizer().transform([e.text for e in examples])
     struct = HashingVectorizer(
-        n_features=2**10, alternate_sign=False, token_pattern=r"\S+", norm=None, lowercase=False
+        n_features=2**10,
+        alternate_sign=False,
+        token_pattern=r"\S+",  # nosec B106 (a regex, not a password)
+        norm=None,
+        lowercase=False,
     ).transform([structure(e, marking=marking) for e in examples])
     return hstack([text, struct]).tocsr()
 
@@ -113,7 +117,7 @@ def vectorizer() -> Any:
         n_features=N_FEATURES,
         ngram_range=(1, 2),
         alternate_sign=False,
-        token_pattern=r"(?u)\b\w+\b",
+        token_pattern=r"(?u)\b\w+\b",  # nosec B106 (a regex, not a password)
         norm="l2",
     )
 
