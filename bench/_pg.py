@@ -49,3 +49,41 @@ def setup_bench_database(suffix: str) -> str:
 
     call_command("migrate", verbosity=0)
     return url
+
+
+def drop_secondary_indexes(cursor: object, tables: tuple[str, ...]) -> list[str]:
+    """Drop the indexes, unique and foreign-key constraints of ``tables`` except
+    their primary keys; return the statements that make them again, as they were.
+
+    A bulk load into bare tables (primary keys appended in order) and one build
+    per index afterwards is what a large restore does; maintaining every index
+    and checking every foreign key row by row is what makes a COPY slow.  Check
+    constraints stay (they cost little and are checked as rows arrive).
+    """
+    execute = cursor.execute  # type: ignore[attr-defined]
+    fetchall = cursor.fetchall  # type: ignore[attr-defined]
+    execute(
+        "SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('u', 'f')"
+        " ORDER BY c.contype DESC, c.conname",  # unique first, so references have their keys
+        [list(tables)],
+    )
+    constraints = fetchall()
+    execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+        " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid"
+        "  AND c.contype IN ('p', 'u', 'x')) ORDER BY 1",
+        [list(tables)],
+    )
+    indexes = fetchall()
+    again = [definition for _, definition in indexes]
+    again += [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, _, definition in constraints
+    ]
+    for table, name, _, _ in reversed(constraints):  # foreign keys first
+        execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        execute(f"DROP INDEX {name}")
+    return again
