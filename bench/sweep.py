@@ -4,7 +4,9 @@ Fills the table with COPY (not the importer), with declassification dates spread
 from 1990 to 2060 and a few reviewers holding review permission on part of the
 cables, then times:
 - the first sweep (flags everything due within 90 days and notifies reviewers),
-- the same sweep again (nothing to flag: the idempotent case),
+- the same sweep again (nothing to flag: the idempotent case), and the queue
+  index repair the nightly task runs after it (``--statements``: each SQL
+  statement of both, timed, and the slowest's plan),
 - the pure engine on one core, over a realistic mix of DECL shapes and dates.
 Baseline in the same run: the bare UPDATE of the same rows with no lock, run
 record or notifications, on a copy of the status table.
@@ -26,6 +28,9 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -45,7 +50,7 @@ def _fill(total: int) -> None:
     from cables.loaders import CABLE_COLUMNS, copy_json, copy_text
     from cables.models import Cable
 
-    rng = random.Random(1)
+    rng = random.Random(1)  # nosec B311
     fields = {f.attname: f for f in Cable._meta.concrete_fields}
     row = {name: fields[name].get_default() for name in CABLE_COLUMNS[1:]}
     row.update(
@@ -102,7 +107,7 @@ def _grant_reviewers(total: int, reviewers: int = REVIEWERS) -> None:
         get_user_model().objects.create_user(f"reviewer{i}", f"r{i}@example.org")
         for i in range(reviewers)
     ]
-    rng = random.Random(2)
+    rng = random.Random(2)  # nosec B311
     with connection.cursor() as cur:
         cur.execute("SELECT min(id), max(id) FROM cables_cable")
         low, high = cur.fetchone()
@@ -159,7 +164,7 @@ _DECL_SHAPES = (
 def _engine_cases(count: int) -> list[dict[str, object]]:
     """A realistic mix: the common DECL shapes, each with its own date (so the
     engine's small caches rarely help), over origins from 1990 to 2009."""
-    rng = random.Random(3)
+    rng = random.Random(3)  # nosec B311
     cases = []
     for _ in range(count):
         origin = date(1990, 1, 1) + timedelta(days=rng.randrange(7300))
@@ -199,10 +204,17 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=REVIEWERS)
     parser.add_argument("--queue-page", action="store_true", help="also time the queue page")
     parser.add_argument("--database-suffix", default="bench_sweep")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="time each SQL statement of the sweep that flags nothing and of the queue index "
+        "repair, and EXPLAIN (ANALYZE, BUFFERS) the slowest of each",
+    )
     args = parser.parse_args()
     total = args.cables or (100_000 if args.quick else 1_000_000)
     setup_bench_database(args.database_suffix)
 
+    from workflow.queue_index import queue_index_repair
     from workflow.sweep import declass_due_sweep
 
     t0 = time.perf_counter()
@@ -228,9 +240,22 @@ def main() -> None:
         f"notified {run.notified_users} reviewers"
     )
 
-    start = time.perf_counter()
-    again = declass_due_sweep(as_of=AS_OF, horizon=90)
-    print(f"same sweep again: {time.perf_counter() - start:.3f} s, flagged {again.flagged}")
+    with _statements() as swept:
+        start = time.perf_counter()
+        again = declass_due_sweep(as_of=AS_OF, horizon=90)
+        again_s = time.perf_counter() - start
+    print(f"same sweep again: {again_s:.3f} s, flagged {again.flagged}")
+    with _statements() as repaired:
+        start = time.perf_counter()
+        changed = queue_index_repair()
+        repair_s = time.perf_counter() - start
+    print(
+        f"queue index repair (the nightly task runs it after the sweep): {repair_s:.3f} s, "
+        f"{changed} rows changed"
+    )
+    if args.statements:
+        _report_statements("same sweep again", swept)
+        _report_statements("queue index repair", repaired)
 
     rate = _engine_rate(200_000 if args.quick else 1_000_000)
     print(f"engine: {rate:,.0f} computations/s on one core")
@@ -245,6 +270,63 @@ def main() -> None:
     print(
         f"cables={total} sweep_s={sweep_s:.2f} flagged={run.flagged} engine_per_s={rate:.0f}{queue}"
     )
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: object
+    seconds: float = 0.0
+
+
+@contextmanager
+def _statements() -> Iterator[list[Statement]]:
+    """Every SQL statement run inside the block, in order, with its wall time."""
+    from django.db import connection
+
+    ran: list[Statement] = []
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statement = Statement(sql, params)
+        ran.append(statement)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statement.seconds = time.perf_counter() - start
+
+    with connection.execute_wrapper(timed):
+        yield ran
+
+
+def _report_statements(title: str, ran: list[Statement]) -> None:
+    """The statements' times, slowest first, and the slowest one's plan: it is run
+    again under EXPLAIN (ANALYZE, BUFFERS) after the statements before it (same
+    settings, say ``SET LOCAL jit``), in a transaction rolled back afterwards."""
+    from django.db import connection, transaction
+
+    print(f"{title}: {len(ran)} statements, {sum(s.seconds for s in ran):.3f} s in SQL")
+    for statement in sorted(ran, key=lambda s: -s.seconds)[:4]:
+        print(f"  {statement.seconds:8.3f} s  {' '.join(statement.sql.split())[:110]}")
+    if not ran:
+        return
+    slowest = max(range(len(ran)), key=lambda i: ran[i].seconds)
+    plan: list[str] = []
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        with connection.cursor() as cur:
+            for statement in ran[:slowest]:
+                if not statement.sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")):
+                    cur.execute(statement.sql, statement.params)
+            cur.execute(
+                "EXPLAIN (ANALYZE, BUFFERS) " + ran[slowest].sql,
+                ran[slowest].params,
+            )
+            plan = [row[0] for row in cur.fetchall()]
+        transaction.savepoint_rollback(sid)
+    print("  plan of the slowest (EXPLAIN ANALYZE, rolled back):")
+    for line in plan:
+        print(f"    {line}")
 
 
 def _queue_page_ms() -> tuple[float, float, int]:
