@@ -25,8 +25,10 @@ percentage of the import phase's rate, both in this run, the worker running thro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -145,6 +147,53 @@ class _Idle:
         return f"{sum(queued)} tasks queued, {running} running"
 
 
+class _Cpu:
+    """CPU seconds spent so far by the parts of the pipeline, read from /proc (same machine).
+
+    The import: this process and its finished children (the parser workers).  The worker:
+    the Celery main process and its pool processes.  PostgreSQL: every backend connected
+    to the benchmark's database, each one's latest figure kept (a backend that exits
+    between two readings loses what it spent since the last one, so read often)."""
+
+    def __init__(self, worker_pid: int, database: str) -> None:
+        import psutil
+
+        self.worker = psutil.Process(worker_pid)
+        self.database = database
+        self.backends: dict[int, float] = {}
+
+    def _worker(self) -> float:
+        import psutil
+
+        total = 0.0
+        for proc in [self.worker, *self.worker.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):  # a pool process that just exited
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def _postgresql(self) -> float:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
+            pids = [row[0] for row in cursor.fetchall()]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.backends[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(self.backends.values())
+
+    def read(self) -> tuple[float, float, float]:
+        """(import, worker, PostgreSQL) CPU seconds so far."""
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        mine = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+        return mine, self._worker(), self._postgresql()
+
+
 def _undone(first_id: int) -> int:
     """Cables of this run still without a declassification date computed."""
     from cables.models import Cable
@@ -152,20 +201,26 @@ def _undone(first_id: int) -> int:
     return Cable.objects.filter(pk__gte=first_id, declass_computed_at__isnull=True).count()
 
 
-def _import_and_wait(sources, idle: _Idle, first_id: int, timeout: float):  # type: ignore[no-untyped-def]
+def _import_and_wait(sources, idle: _Idle, first_id: int, timeout: float, cpu: _Cpu):  # type: ignore[no-untyped-def]
     from cables.ingest import cables_import
 
+    cpu_start = cpu.read()
     started = time.perf_counter()
     report = cables_import(sources)
     imported = time.perf_counter()
+    cpu_imported = cpu.read()
     if report.failed or report.conflicts:
         sys.exit(f"import failed: {report.failed[:3]} {report.conflicts[:3]}")
     print(f"imported {report.imported:,} cables in {imported - started:.1f} s", flush=True)
     deadline = time.monotonic() + timeout
     next_note = time.monotonic() + 30
+    next_cpu = 0.0
     while True:
         if idle() and _undone(first_id) == 0 and idle():
             break
+        if time.monotonic() > next_cpu:
+            cpu.read()  # keeps each backend's latest figure
+            next_cpu = time.monotonic() + 0.5
         if time.monotonic() > deadline:
             sys.exit(f"follow-up work not done after {timeout:.0f} s: {idle.state()}")
         if time.monotonic() > next_note:
@@ -173,7 +228,12 @@ def _import_and_wait(sources, idle: _Idle, first_id: int, timeout: float):  # ty
             next_note += 30
         time.sleep(POLL_S)
     done = time.perf_counter()
-    return report, imported - started, done - started
+    cpu_done = cpu.read()
+    phases = (
+        [b - a for a, b in zip(cpu_start, cpu_imported, strict=True)],
+        [b - a for a, b in zip(cpu_imported, cpu_done, strict=True)],
+    )
+    return report, imported - started, done - started, phases
 
 
 def _check_follow_ups(ids: list[int]) -> tuple[int, int, int]:
@@ -219,11 +279,12 @@ def main() -> None:
         from cables.models import Cable
 
         warm = [replace(s, reference_id_override=f"WARM{i:05d}") for i, s in enumerate(base)]
-        _, _, warm_s = _import_and_wait(warm[:WARM_UP_CABLES], idle, 0, args.timeout)
+        cpu = _Cpu(worker.pid, url.rsplit("/", 1)[1])
+        _, _, warm_s, _ = _import_and_wait(warm[:WARM_UP_CABLES], idle, 0, args.timeout, cpu)
         print(f"warm-up: {WARM_UP_CABLES} cables reviewable in {warm_s:.1f} s")
         first_id = (Cable.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-        report, import_s, total_s = _import_and_wait(
-            ingest._repeat(base, total), idle, first_id, args.timeout
+        report, import_s, total_s, phases = _import_and_wait(
+            ingest._repeat(base, total), idle, first_id, args.timeout, cpu
         )
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -240,6 +301,12 @@ def main() -> None:
         f"later ({total_s:.1f} s in all); {dated:,} dated, {proposed:,} with proposals, "
         f"{indexed:,} indexed for near-duplicates"
     )
+    for name, (mine, work, pg) in zip(("import phase", "after it"), phases, strict=True):
+        print(
+            f"CPU a cable, {name}: import process and parser workers "
+            f"{mine / total * 1000:.2f} ms, Celery worker {work / total * 1000:.2f} ms, "
+            f"PostgreSQL {pg / total * 1000:.2f} ms"
+        )
     print(
         f"cables={total} import_per_s={import_rate:.0f} end_to_end_per_s={whole_rate:.0f} "
         f"end_to_end_pct={100 * whole_rate / import_rate:.0f}"
