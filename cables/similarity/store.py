@@ -173,6 +173,62 @@ def _write(rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         _copy_into(cursor, [_copy_binary(rows)])
 
 
+def keys_with_ordinals(
+    texts: Sequence[str], ordinals: Sequence[int], counts: Sequence[int], minimum: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per cable, (ordinals of its paragraphs long enough to index, their band keys), from
+    the paragraphs of several cables in a row (``counts``: how many are each cable's).
+    Pure: runs in the import's parser workers, before the paragraphs have ids."""
+    keys, indexable = band_keys(texts, min_words=minimum)
+    numbers = np.asarray(ordinals, dtype=np.int64)
+    out = []
+    first = 0
+    for count in counts:
+        keep = np.flatnonzero(indexable[first : first + count]) + first
+        out.append((numbers[keep], keys[keep]))
+        first += count
+    return out
+
+
+# The table name from the model; the ids are one bound array.
+_PARAGRAPH_IDS_SQL = f"""
+SELECT cable_id, ordinal, id FROM {Paragraph._meta.db_table} WHERE cable_id = ANY(%s)
+"""  # nosec B608
+
+
+def index_new_cables(hashed: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> int:
+    """Write the index rows of cables stored in this transaction, from band keys computed
+    before they were stored: (cable id, ordinals, keys) as ``keys_with_ordinals`` gave
+    them.  Returns the rows written.
+
+    The import hashes each cable's paragraphs in its parser workers, from the text it
+    stores, so that no task reads the paragraphs back to index them; the rows go in with
+    the cable, in its transaction.  For cables new in this transaction only (they have no
+    rows to replace)."""
+    hashed = [h for h in hashed if len(h[1])]
+    if not hashed:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_PARAGRAPH_IDS_SQL, [[cable_id for cable_id, _, _ in hashed]])
+        ids = {(cable_id, ordinal): pk for cable_id, ordinal, pk in cursor.fetchall()}
+    paragraphs = np.fromiter(
+        (
+            ids[cable_id, ordinal]
+            for cable_id, ordinals, _ in hashed
+            for ordinal in ordinals.tolist()
+        ),
+        dtype=np.int64,
+    )
+    cables = np.repeat(
+        np.fromiter((cable_id for cable_id, _, _ in hashed), dtype=np.int64, count=len(hashed)),
+        [len(ordinals) for _, ordinals, _ in hashed],
+    )
+    keys = np.concatenate([keys for _, _, keys in hashed])
+    rows = (keys.ravel(), np.repeat(paragraphs, BANDS), np.repeat(cables, BANDS))
+    _write(rows)
+    return len(rows[0])
+
+
 def index_cables(cable_ids: Sequence[int]) -> int:
     """(Re)index these cables' paragraphs; returns the index rows written.
 
