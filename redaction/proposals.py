@@ -27,7 +27,7 @@ from django.utils import timezone
 from cables.models import Cable, Paragraph
 from config.celery import queue_task
 from redaction.engine import Matcher, Proposal, compile_rules, propose
-from redaction.models import ProposedRedaction
+from redaction.models import ProposedRedaction, RedactionRule, RuleVersion
 from redaction.rule_specs import ActiveRule, active_rules
 
 log = logging.getLogger(__name__)
@@ -59,20 +59,21 @@ def matcher_for(rules: Sequence[ActiveRule]) -> Matcher:
 _COPY_COLUMNS = ("cable_id", "paragraph_id", "start", "end", "action", "labels", "rules")
 
 
-def _rows(paragraph_id: int, cable_id: int, text: str, proposal: Proposal, json_of) -> list[str]:  # type: ignore[no-untyped-def]
-    """The proposal's rows as COPY text lines in ``_COPY_COLUMNS`` order (no created_at)."""
+def _add_rows(  # type: ignore[no-untyped-def]
+    rows: list[str], paragraph_id: int, cable_id: int, text: str, proposal: Proposal, json_of
+) -> None:
+    """Append the proposal's rows as COPY text lines in ``_COPY_COLUMNS`` order (no
+    created_at)."""
     head = f"{cable_id}\t{paragraph_id}\t"
-    rows = []
     if proposal.withheld_in_full:
         rows.append(
             f"{head}0\t{len(text)}\twithhold\t"
             f"{json_of(proposal.withhold_labels, proposal.withhold_rules)}"
         )
-    for span in proposal.spans:
-        rows.append(
-            f"{head}{span.start}\t{span.end}\t{span.action}\t{json_of(span.labels, span.rules)}"
-        )
-    return rows
+    rows.extend(
+        f"{head}{span.start}\t{span.end}\t{span.action}\t{json_of(span.labels, span.rules)}"
+        for span in proposal.spans
+    )
 
 
 def _json_columns() -> Callable[[tuple, tuple], str]:  # type: ignore[type-arg]
@@ -157,7 +158,7 @@ def proposals_apply_within(
     """
     budget = settings.DECLASS_RULE_TIME_BUDGET_S if budget_s is None else budget_s
     deadline = time.monotonic() + budget
-    rules = list(active_rules() if rules is None else rules)
+    rules = list(current_rules() if rules is None else rules)
     headers = Cable.objects.filter(pk__in=cable_ids).values_list(
         "pk", "origin", "tags", "level", "sent_at"
     )
@@ -175,20 +176,17 @@ def proposals_apply_within(
         )
         for pk, origin, tags, level, sent_at in headers
     }
-    reached = [pk for pk, these in applicable.items() if these or everywhere]
+    reached = sorted(pk for pk, these in applicable.items() if these or everywhere)
     matchers: dict[tuple[int, ...], Matcher] = {}
     now = timezone.now()
     new_rows: list[str] = []
     json_of = _json_columns()
+    controls_of = _controls_cache()
     finished: set[int] = set()  # cables scanned whole
     current: int | None = None
-    paragraphs = (
-        Paragraph.objects.filter(cable_id__in=reached)
-        .order_by("cable_id", "pk")
-        .values_list("pk", "cable_id", "text", "level", "controls")
-    )
     stopped = False
-    for pk, cable_id, text, level, controls in paragraphs.iterator(chunk_size=2000):
+    matcher: Matcher | None = None
+    for pk, cable_id, text, level, controls in _paragraphs(reached):
         if cable_id != current:  # a cable boundary: the one place to stop
             if current is not None:
                 finished.add(current)
@@ -196,16 +194,80 @@ def proposals_apply_within(
                     stopped = True
                     break
             current = cable_id
-        these = applicable[cable_id]
-        matcher = matchers.get(these)
-        if matcher is None:
-            reaching = sorted(everywhere + these)
-            matcher = matchers[these] = matcher_for([rules[i] for i in reaching])
-        proposal = propose(text, level, controls, matcher)
-        new_rows.extend(_rows(pk, cable_id, text, proposal, json_of))
+            these = applicable[cable_id]
+            matcher = matchers.get(these)
+            if matcher is None:
+                reaching = sorted(everywhere + these)
+                matcher = matchers[these] = matcher_for([rules[i] for i in reaching])
+        proposal = propose(text, level, controls_of(controls), matcher)  # type: ignore[arg-type]
+        if proposal.spans or proposal.withheld_in_full:
+            _add_rows(new_rows, pk, cable_id, text, proposal, json_of)
     left = tuple(sorted(pk for pk in reached if pk not in finished)) if stopped else ()
     done = [pk for pk in applicable if pk not in set(left)] if left else list(applicable)
     with transaction.atomic():
         ProposedRedaction.objects.filter(cable_id__in=done).delete()
         _store(new_rows, now)
     return ApplyOutcome(stored=len(new_rows), done=tuple(sorted(done)), left=left)
+
+
+# The table names from the models; the ids are one bound array.
+_PARAGRAPHS_SQL = f"""
+SELECT id, cable_id, text, level, controls FROM {Paragraph._meta.db_table}
+WHERE cable_id = ANY(%s) ORDER BY cable_id, id
+"""  # nosec B608
+
+
+def _paragraphs(cable_ids: list[int]) -> list[tuple[int, int, str, int, str]]:
+    """(id, cable id, text, level, controls as JSON text) of these cables' paragraphs, in
+    cable then id order: one plain query, no model field converters (they parsed every
+    paragraph's controls again, though a corpus has a handful of distinct ones)."""
+    if not cable_ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_PARAGRAPHS_SQL, [cable_ids])
+        return cursor.fetchall()
+
+
+def _controls_cache() -> Callable[[str | list[str]], list[str]]:
+    """A paragraph's controls from their JSON text, each distinct text parsed once."""
+    seen: dict[str, list[str]] = {}
+
+    def controls_of(raw: str | list[str]) -> list[str]:
+        if not isinstance(raw, str):  # a connection that parses JSON itself
+            return raw
+        found = seen.get(raw)
+        if found is None:
+            found = seen[raw] = json.loads(raw)
+        return found
+
+    return controls_of
+
+
+_RULES_DIGEST_SQL = f"""
+SELECT md5(string_agg(v.rule_id || ':' || v.version || ':' || v.definition::text, E'\\n'
+                      ORDER BY v.rule_id, v.version))
+FROM {RuleVersion._meta.db_table} v
+JOIN {RedactionRule._meta.db_table} r ON r.id = v.rule_id
+WHERE r.active AND v.version = r.active_version
+"""  # nosec B608
+
+_current: tuple[str | None, list[ActiveRule]] = ("", [])
+
+
+def current_rules() -> list[ActiveRule]:
+    """The active rules (``active_rules()``), read again only when they changed.
+
+    Building them from their stored definitions took 30 ms a call with 1,020 rules, a
+    tenth of applying them to 100 cables.  The digest of every active rule's id, version
+    and definition is computed by PostgreSQL; the same digest means the same
+    definitions, hence the same rules, in whichever database this process is pointed
+    at.  (The digest and the rules are read in two statements: a rule changed between
+    them is read as changed, and its new version applied; the next apply reads again.)
+    """
+    global _current
+    with connection.cursor() as cursor:
+        cursor.execute(_RULES_DIGEST_SQL)
+        digest = cursor.fetchone()[0]
+    if digest != _current[0]:
+        _current = (digest, active_rules())
+    return _current[1]
