@@ -78,10 +78,16 @@ def _add_rows(  # type: ignore[no-untyped-def]
 
 def _json_columns() -> Callable[[tuple, tuple], str]:  # type: ignore[type-arg]
     """The labels and rules columns of a row as COPY text, each distinct pair formatted once
-    (an apply repeats the same few pairs thousands of times)."""
-    seen: dict[tuple, str] = {}  # type: ignore[type-arg]
+    (an apply repeats the same few pairs thousands of times).
 
-    def json_of(labels: tuple, rules: tuple) -> str:  # type: ignore[type-arg]
+    Most spans come from one hit: one label, the very object the matcher holds for its rule,
+    and one (rule id, version).  Those are looked up by the label's identity, which spares
+    hashing the label field by field (the entry keeps the label alive, so its id cannot
+    be taken by another object while the entry exists)."""
+    seen: dict[tuple, str] = {}  # type: ignore[type-arg]
+    by_identity: dict[tuple[int, tuple[int, int]], tuple[object, str]] = {}
+
+    def formatted(labels: tuple, rules: tuple) -> str:  # type: ignore[type-arg]
         key = (labels, rules)
         found = seen.get(key)
         if found is None:
@@ -91,6 +97,16 @@ def _json_columns() -> Callable[[tuple, tuple], str]:  # type: ignore[type-arg]
                 + _copy_escape(json.dumps([list(k) for k in rules]))
             )
         return found
+
+    def json_of(labels: tuple, rules: tuple) -> str:  # type: ignore[type-arg]
+        if len(labels) != 1 or len(rules) != 1:
+            return formatted(labels, rules)
+        label = labels[0]
+        key = (id(label), rules[0])
+        entry = by_identity.get(key)
+        if entry is None or entry[0] is not label:
+            entry = by_identity[key] = (label, formatted(labels, rules))
+        return entry[1]
 
     return json_of
 
