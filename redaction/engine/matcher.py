@@ -40,9 +40,9 @@ import bisect
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import hyperscan
 from re2 import _re2
@@ -54,6 +54,7 @@ from .prefilter import (
     encode_for_scan,
     leading_prefilter,
     regex_prefilter,
+    uses_text_edges,
 )
 from .rule_regex import (
     RULE_REGEX_FLAGS,
@@ -63,6 +64,9 @@ from .rule_regex import (
 )
 from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
 from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
+
+if TYPE_CHECKING:
+    from .batch import BatchTables
 
 __all__ = ["Matcher", "compile_rules"]
 
@@ -104,6 +108,8 @@ class _RegexRule(NamedTuple):
     # shortest and longest width of that part; 0 when it looks for whole matches.
     lead_shortest: int = 0
     lead_longest: int = 0
+    # An anchor other than \b/\B: not searched in scan_many's joined buffer (see .batch).
+    edges: bool = False
 
 
 class _Expression(NamedTuple):
@@ -156,6 +162,7 @@ class Matcher:
             t.direct[0] if q else () for t, q in zip(self._terms, quick, strict=True)
         ]
         self._local = threading.local()
+        self._tables: BatchTables | None = None  # for scan_many, built when first used
 
     def _term_expressions(self, rules: list[TextRule]) -> list[_Expression]:
         """One expression per distinct term pattern (``Iran`` and ``IRAN`` are one)."""
@@ -193,6 +200,7 @@ class Matcher:
                 compile_rule_regex(source)._regexp.Match,
                 None if latin1 is None else latin1._regexp.Match,
                 _max_width(source),
+                edges=uses_text_edges(source),
             )
             regex, expression = _regex_expression(regex, source)
             if expression is None:
@@ -253,6 +261,24 @@ class Matcher:
             self._finish(text, data, is_ascii, around_byte, pending, hits)
         hits.sort()
         return hits
+
+    def scan_many(self, texts: Sequence[str]) -> list[list[Hit]]:
+        """``[self.scan(t) for t in texts]``, in one hyperscan call (see :mod:`.batch`).
+
+        For many paragraphs at once (a cable, a chunk of cables): the per-call and per-hit
+        Python work of :meth:`scan` is done by array operations here.
+        """
+        from .batch import scan_many
+
+        return scan_many(self, texts)
+
+    def _batch_tables(self) -> BatchTables:
+        tables = self._tables
+        if tables is None:
+            from .batch import batch_tables
+
+            tables = self._tables = batch_tables(self, len(self._quick_length))
+        return tables
 
     def _scratch(self) -> hyperscan.Scratch:
         try:
@@ -369,10 +395,12 @@ class Matcher:
                 match, subject = regex.match, ascii_data
             else:
                 match, subject = subjects.search_for(regex)
+            if len(ends) > 1:
+                ends.sort()
             if regex.lead_longest:
-                spans = _lead_matches(regex, match, subject, ends, len(text))
+                spans = _lead_matches(regex, match, subject, ends, 0, len(ends), 0, len(text))
             else:
-                spans = _regex_matches(regex.width, match, subject, ends)
+                spans = _regex_matches(regex.width, match, subject, ends, 0, len(ends), 0)
             for span in spans:
                 add_hit(_new_hit(Hit, span + rule))
         for regex in self._unfiltered:
@@ -463,13 +491,15 @@ def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]
 
 
 def _regex_matches(
-    width: int, match: _Match, subject: Any, ends: list[int]
+    width: int, match: _Match, subject: Any, ends: list[int], lo: int, hi: int, floor: int
 ) -> list[tuple[int, int]]:
     """Exactly RE2's ``finditer`` over the text, given every offset where a match could end.
 
-    Rule regexes never match the empty string, so each match ends after it starts and the next
-    search starts at its end.  ``ends`` holds every end offset any match could have (the
-    prefilter is a superset), which gives three shortcuts:
+    ``ends[lo:hi]`` (sorted) are those offsets, and the text starts at ``floor`` in
+    ``subject`` (0, or a paragraph's place in :mod:`.batch`'s joined buffer).  Rule regexes
+    never match the empty string, so each match ends after it starts and the next search
+    starts at its end.  ``ends`` holds every end offset any match could have (the prefilter
+    is a superset), which gives three shortcuts:
 
     * a match ending at ``e`` starts at ``e - width`` or later, so no match starts before
       ``ends[k] - width`` when ``ends[k]`` is the first end after the current position;
@@ -479,43 +509,46 @@ def _regex_matches(
       finds in the window is a match in the whole text; and the whole text's leftmost-first
       match, which ends at a possible end, lies inside the window and is preferred there too.
     """
-    if len(ends) > 1:
-        ends.sort()
-    endpos = ends[-1]
-    position = max(0, ends[0] - width)
+    endpos = ends[hi - 1]
+    position = max(floor, ends[lo] - width)
     out = []
     while True:
         span = match(_UNANCHORED, subject, position, endpos)[0]
         if span[0] < 0:
             return out
         out.append(span)
-        k = bisect.bisect_right(ends, span[1])
-        if k == len(ends):
+        k = bisect.bisect_right(ends, span[1], lo, hi)
+        if k == hi:
             return out
         position = max(span[1], ends[k] - width)
 
 
 def _lead_matches(
-    regex: _RegexRule, match: _Match, subject: Any, leads: list[int], length: int
+    regex: _RegexRule,
+    match: _Match,
+    subject: Any,
+    leads: list[int],
+    lo: int,
+    hi: int,
+    floor: int,
+    stop: int,
 ) -> list[tuple[int, int]]:
     """Exactly RE2's ``finditer`` over the text, given every end of the regex's leading part.
 
-    A match starting at ``s`` begins with its leading part, which hyperscan reported ending
-    between ``s + lead_shortest`` and ``s + lead_longest``.  So from the current position,
-    the next match starts no earlier than ``leads[j] - lead_longest``, ``leads[j]`` being the
-    first end at ``lead_shortest`` or more past the position; and there is none without such
-    an end.
+    ``leads[lo:hi]`` (sorted) are those ends; the text is ``subject[floor:stop]``.  A match
+    starting at ``s`` begins with its leading part, which hyperscan reported ending between
+    ``s + lead_shortest`` and ``s + lead_longest``.  So from the current position, the next
+    match starts no earlier than ``leads[j] - lead_longest``, ``leads[j]`` being the first end
+    at ``lead_shortest`` or more past the position; and there is none without such an end.
     """
-    if len(leads) > 1:
-        leads.sort()
     shortest, longest = regex.lead_shortest, regex.lead_longest
-    position = 0
+    position = floor
     out = []
     while True:
-        j = bisect.bisect_left(leads, position + shortest)
-        if j == len(leads):
+        j = bisect.bisect_left(leads, position + shortest, lo, hi)
+        if j == hi:
             return out
-        span = match(_UNANCHORED, subject, max(position, leads[j] - longest), length)[0]
+        span = match(_UNANCHORED, subject, max(position, leads[j] - longest), stop)[0]
         if span[0] < 0:
             return out
         out.append(span)
@@ -557,9 +590,9 @@ def _term_expression(
     body = _WHITESPACE_RUN.join(b"".join(_term_char(ch) for ch in word) for word in words)
     pattern = body  # no \b: it makes hyperscan compile term lists many times slower
     several, ascii_only = len(words) > 1, term.isascii()
+    # Not HS_FLAG_SINGLEMATCH for a non-ASCII multi-word term, though one report per
+    # paragraph is enough (Matcher._every_occurrence): scan_many scans many paragraphs at once.
     flags = hyperscan.HS_FLAG_CASELESS
-    if several and not ascii_only:  # one report is enough: see Matcher._every_occurrence
-        flags |= hyperscan.HS_FLAG_SINGLEMATCH
     placement = _TermExpr(
         length=len(words[-1]) if several and ascii_only else 0 if several else len(term),
         words=tuple(len(w) for w in reversed(words[:-1])) if several and ascii_only else None,

@@ -48,6 +48,7 @@ __all__ = [
     "leading_prefilter",
     "parse_rule_regex",
     "regex_prefilter",
+    "uses_text_edges",
 ]
 
 PLACEHOLDER = 0x80
@@ -162,6 +163,23 @@ def leading_prefilter(pattern: str, flags: int = RULE_REGEX_FLAGS) -> tuple[byte
         return None
     translated = _Translator().sequence(items[:count], tree.state.flags)
     return translated.encode("ascii"), shortest, longest
+
+
+def uses_text_edges(pattern: str) -> bool:
+    """Whether the rule regex has an anchor other than ``\\b``/``\\B`` (``^``, ``$``, ``\\A``,
+    ``\\z``): what it matches at a paragraph's edge then depends on the text ending there, not
+    only on the character beyond it being a non-word one (see :mod:`.batch`)."""
+    return _has_edge_anchor(parse_rule_regex(pattern))
+
+
+def _has_edge_anchor(node: Any) -> bool:
+    if isinstance(node, _parser.SubPattern):
+        node = node.data
+    if isinstance(node, (list, tuple)):
+        if len(node) == 2 and node[0] is C.AT:
+            return node[1] not in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
+        return any(_has_edge_anchor(item) for item in node)
+    return False
 
 
 def _parse(pattern: str, flags: int) -> _parser.SubPattern:

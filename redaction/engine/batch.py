@@ -1,0 +1,325 @@
+"""Many paragraphs in one hyperscan call, the usual hits placed by numpy: :meth:`Matcher.scan_many`.
+
+Why: scanning paragraph by paragraph, the engine spent about twice as long as its own hyperscan
+pass (profile of ``bench/redaction.py``: per-paragraph set-up and sorting 12%, the Python
+callback placing each hit 18%, placing and confirming the rest 30%).  Here the paragraphs are
+joined into one buffer and scanned once; the callback only records ``(expression, end)``
+into an ``array``; the usual term hits (an ASCII term of one rule, words one whitespace
+character apart) are placed, checked for whole words, sorted and split back into paragraphs
+by array operations; every other report goes, per paragraph, through the same
+:meth:`Matcher._finish` as :meth:`Matcher.scan`, which stays the definition.
+
+**The separator.**  Paragraphs are joined with the byte ``0x81`` (and one before the first and
+after the last).  :func:`.prefilter.encode_for_scan` never produces it (every non-ASCII
+character becomes ``0x80``) and no expression can match it: term expressions list their bytes
+and whitespace runs explicitly, and a regex prefilter's classes are drawn from the ASCII bytes
+and ``0x80``.  So no report spans two paragraphs, except from a regex hyperscan could only
+compile as an approximate prefilter (``HS_FLAG_PREFILTER``), whose reports are only offsets
+where RE2 is then asked (a superset is harmless) and whose reports ending on a separator are
+dropped (no real match ends there).  For hyperscan's ``\\b``, the only assertion a prefilter
+keeps, ``0x81`` is a non-word byte, like the edge of a paragraph scanned alone: each
+paragraph's own reports are exactly those of a scan of it alone.  (Rule regexes themselves
+run on each paragraph's own bytes, so ``$`` and ``\\A`` keep their meaning.)
+
+Non-ASCII multi-word terms used to be compiled with ``HS_FLAG_SINGLEMATCH``; over a joined
+buffer one report would stand for every paragraph, so they are not any more (see
+:func:`.matcher._term_expression`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from .hit import Hit
+
+if TYPE_CHECKING:
+    from .matcher import Matcher
+
+__all__ = ["SEPARATOR", "BatchTables", "batch_tables", "scan_many"]
+
+SEPARATOR = 0x81
+_MAX_GAPS = 3  # multi-word terms of up to four words are placed by array operations
+_CHUNK_CHARACTERS = 1 << 26  # hyperscan takes at most 4 GB a call; 64 M characters is plenty
+# Bytes the whole-word test reads (see matcher._NEIGHBOUR): 1 an ASCII word character, 2 the
+# placeholder (ask the text), 0 anything else (the separator included).
+_WORD, _UNSURE = 1, 2
+_ASCII_WHITESPACE = b"\t\n\v\f\r\x1c\x1d\x1e\x1f "
+_new_hit = partial(tuple.__new__, Hit)
+
+
+class BatchTables(NamedTuple):
+    """Per hyperscan expression id, what placing a report by array operations needs."""
+
+    length: np.ndarray  # int64: the match's length if placed by arrays, else 0
+    gaps: tuple[np.ndarray, ...]  # per gap: its offset back from the end, 0 for none
+    rule: np.ndarray  # int64: index into Matcher._rules of the one rule (placed only)
+    rule_rank: np.ndarray  # int64 per rule index: its rank by rule id (the sort's last key)
+    flat_regex: np.ndarray  # bool: a regex searched in the joined buffer (see _regex_hits)
+    columns: tuple[np.ndarray, ...]  # object arrays per rule index: id, version, label, action
+    neighbour: np.ndarray  # uint8[256]: _WORD, _UNSURE or 0 per byte
+    ascii_space: np.ndarray  # bool[256]: an ASCII whitespace byte
+    any_space: np.ndarray  # bool[256]: a byte a term's whitespace run may take (0x80 too)
+
+
+def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
+    """Build the tables once per matcher (a few thousand entries)."""
+    from .matcher import _NEIGHBOUR, _WHITESPACE_BYTES
+
+    length = np.zeros(expressions, np.int64)
+    gaps = [np.zeros(expressions, np.int64) for _ in range(_MAX_GAPS)]
+    rule = np.zeros(expressions, np.int64)
+    rule_of = {info: index for index, info in enumerate(matcher._rules)}
+    for expr, term in enumerate(matcher._terms):
+        if not (term.exact and len(term.direct) == 1 and not term.contested and term.length):
+            continue
+        words = term.words or ()
+        if len(words) > _MAX_GAPS:
+            continue
+        offset = term.length
+        for k, word_length in enumerate(words):
+            gaps[k][expr] = offset + 1
+            offset += 1 + word_length
+        length[expr] = offset
+        rule[expr] = rule_of[term.direct[0]]
+    flat_regex = np.zeros(expressions, bool)
+    for k, regex in enumerate(matcher._regexes):
+        flat_regex[len(matcher._terms) + k] = not regex.edges
+    columns = tuple(_objects(field) for field in zip(*matcher._rules, strict=True))
+    return BatchTables(
+        length=length,
+        gaps=tuple(gaps),
+        rule=rule,
+        rule_rank=np.argsort(np.argsort([info[0] for info in matcher._rules], kind="stable")),
+        flat_regex=flat_regex,
+        columns=columns,
+        neighbour=np.frombuffer(_NEIGHBOUR, np.uint8),
+        ascii_space=_byte_set(_ASCII_WHITESPACE),
+        any_space=_byte_set(_WHITESPACE_BYTES),
+    )
+
+
+def _objects(values: tuple) -> np.ndarray:
+    out = np.empty(len(values), object)
+    out[:] = values
+    return out
+
+
+def _byte_set(values: Sequence[int] | bytes | frozenset[int]) -> np.ndarray:
+    out = np.zeros(256, bool)
+    out[list(values)] = True
+    return out
+
+
+def scan_many(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
+    """:meth:`Matcher.scan` of each text, in one hyperscan call per chunk of texts."""
+    if matcher._database is None or not texts:
+        return [matcher.scan(text) for text in texts]
+    out: list[list[Hit]] = []
+    start, size = 0, 0
+    for end, text in enumerate(texts):
+        size += len(text) + 1
+        if size > _CHUNK_CHARACTERS and end > start:
+            out += _scan_chunk(matcher, texts[start:end])
+            start, size = end, len(text) + 1
+    out += _scan_chunk(matcher, texts[start:])
+    return out
+
+
+def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
+    tables = matcher._batch_tables()
+    count = len(texts)
+    lengths = np.fromiter(map(len, texts), np.int64, count)
+    bases = np.empty(count + 1, np.int64)  # where each text starts in the buffer (and beyond)
+    bases[0] = 1
+    np.cumsum(lengths + 1, out=bases[1:])
+    bases[1:] += 1
+    data = _joined(texts)
+    buffer = np.frombuffer(data, np.uint8)
+
+    reports: list[int] = []  # expression, end, expression, end...: the least work a report
+    add = reports.append
+
+    def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        add(expr)
+        add(end)
+
+    matcher._database.scan(data, on_match, 0, None, matcher._scratch())
+    pairs = np.array(reports, np.int64)
+    exprs, ends = pairs[0::2], pairs[1::2]
+
+    placed, pending = _place(tables, buffer, exprs, ends)
+    exprs_p, ends_p = exprs[pending], ends[pending]
+    text_of = np.searchsorted(bases, ends_p - 1, "right") - 1
+    inside = (text_of >= 0) & (text_of < count)  # not so only for an approximate prefilter
+    inside[inside] &= ends_p[inside] - bases[text_of[inside]] <= lengths[text_of[inside]]
+    exprs_p, ends_p, text_of = exprs_p[inside], ends_p[inside], text_of[inside]
+    ascii_texts = np.fromiter(map(str.isascii, texts), bool, count)
+    flat = tables.flat_regex[exprs_p] & ascii_texts[text_of]
+    rest = ~flat
+
+    regex_hits = _regex_hits(
+        matcher, data, bases, lengths, exprs_p[flat], ends_p[flat], text_of[flat]
+    )
+    out = _split(tables, bases, count, exprs[placed], ends[placed], *regex_hits)
+    _finish(matcher, texts, data, bases, out, exprs_p[rest], ends_p[rest], text_of[rest])
+    return out
+
+
+def _joined(texts: Sequence[str]) -> bytes:
+    """The texts as scanned (one byte a character), joined by the separator."""
+    from .prefilter import encode_for_scan
+
+    parts = [text.encode("ascii") if text.isascii() else encode_for_scan(text) for text in texts]
+    return b"\x81" + b"\x81".join(parts) + b"\x81"
+
+
+def _place(
+    tables: BatchTables, buffer: np.ndarray, exprs: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which reports are hits placed here, and which go to :meth:`Matcher._finish`.
+
+    As the callback of :meth:`Matcher.scan` and :meth:`Matcher._finish` decide for an ASCII
+    term of one rule: an ASCII word character next to the match rules it out; nothing next
+    to it makes it a hit; a placeholder next to it (or a whitespace run between its words
+    that is not one ASCII whitespace byte, which would need the walk back) sends it on.
+    """
+    length = tables.length[exprs]
+    candidate = length > 0
+    starts = ends - length
+    fits = candidate.copy()  # its words one whitespace byte apart (always, for one word)
+    for gap in tables.gaps:
+        offset = gap[exprs]
+        has = offset > 0
+        if not has.any():
+            break
+        where = np.flatnonzero(has)
+        at = ends[where] - offset[where]
+        fits[where] &= tables.ascii_space[buffer[at]] & ~tables.any_space[buffer[at - 1]]
+    # Bytes are only read where the start is known (an approximate prefilter's report may
+    # even end past the last separator).
+    before = buffer[np.where(fits, starts, 1) - 1]
+    after = buffer[np.where(fits, ends, 0)]
+    around = tables.neighbour[before] | tables.neighbour[after]
+    placed = fits & (around == 0)
+    ruled_out = fits & ((around & _WORD) != 0)
+    return placed, ~(placed | ruled_out)
+
+
+def _regex_hits(
+    matcher: Matcher,
+    data: bytes,
+    bases: np.ndarray,
+    lengths: np.ndarray,
+    exprs: np.ndarray,
+    ends: np.ndarray,
+    text_of: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RE2's matches of the regexes reported in ASCII texts: (starts, ends, rule indexes).
+
+    RE2 searches the joined buffer itself, each paragraph's window of it: RE2 sees the bytes
+    around a window, and the separator beyond a paragraph's edge is a non-word byte, which is
+    all ``\\b`` asks (regexes with other anchors are not sent here).  The walks are
+    :func:`.matcher._regex_matches` and :func:`.matcher._lead_matches`, as in :meth:`scan`.
+    """
+    from .matcher import _lead_matches, _regex_matches
+
+    if not len(ends):
+        return ends, ends, ends
+    order = np.lexsort((ends, text_of, exprs))
+    exprs, ends, text_of = exprs[order], ends[order], text_of[order]
+    cut = np.flatnonzero((np.diff(exprs) != 0) | (np.diff(text_of) != 0)) + 1
+    firsts = np.concatenate(([0], cut)).tolist()
+    lasts = np.concatenate((cut, [len(ends)])).tolist()
+    ends_list = ends.tolist()
+    group_exprs = exprs[firsts].tolist()
+    group_texts = text_of[firsts].tolist()
+    starts = bases.tolist()
+    stops = (bases[:-1] + lengths).tolist()
+    regexes, offset = matcher._regexes, len(matcher._terms)
+    spans: list[tuple[int, int]] = []
+    span_rules: list[int] = []
+    for expr, i, lo, hi in zip(group_exprs, group_texts, firsts, lasts, strict=True):
+        regex = regexes[expr - offset]
+        if regex.lead_longest:
+            found = _lead_matches(regex, regex.match, data, ends_list, lo, hi, starts[i], stops[i])
+        else:
+            found = _regex_matches(regex.width, regex.match, data, ends_list, lo, hi, starts[i])
+        if found:
+            spans += found
+            span_rules += [regex.rule] * len(found)
+    pairs = np.array(spans, np.int64).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1], np.array(span_rules, np.int64)
+
+
+def _split(
+    tables: BatchTables,
+    bases: np.ndarray,
+    count: int,
+    exprs: np.ndarray,
+    ends: np.ndarray,
+    more_starts: np.ndarray,
+    more_ends: np.ndarray,
+    more_rules: np.ndarray,
+) -> list[list[Hit]]:
+    """The placed term hits and the regex hits as sorted Hit lists, one per text."""
+    starts = np.concatenate((ends - tables.length[exprs], more_starts))
+    ends = np.concatenate((ends, more_ends))
+    rules = np.concatenate((tables.rule[exprs], more_rules))
+    order = _sorting(starts, ends, tables.rule_rank[rules])
+    starts, ends, rules = starts[order], ends[order], rules[order]
+    cuts = np.searchsorted(starts, bases, "left")  # the hits of text i: cuts[i]:cuts[i + 1]
+    base = np.repeat(bases[:-1], np.diff(cuts))
+    fields = [column[rules].tolist() for column in tables.columns]
+    columns = ((starts - base).tolist(), (ends - base).tolist(), *fields)
+    hits = list(map(_new_hit, zip(*columns, strict=True)))
+    cut = cuts.tolist()
+    return [hits[cut[i] : cut[i + 1]] for i in range(count)]
+
+
+def _sorting(starts: np.ndarray, ends: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The order of (start, end, rule id): one int64 key when it fits (the reports come
+    nearly sorted, which a stable sort takes in about one pass), else ``lexsort``."""
+    if not len(starts):
+        return np.empty(0, np.int64)
+    widths = ends - starts
+    rank_span = int(ranks.max()) + 1
+    width_span = int(widths.max()) + 1
+    if int(starts.max()) + 1 < (1 << 62) // (width_span * rank_span):
+        return np.argsort((starts * width_span + widths) * rank_span + ranks, kind="stable")
+    return np.lexsort((ranks, ends, starts))
+
+
+def _finish(
+    matcher: Matcher,
+    texts: Sequence[str],
+    data: bytes,
+    bases: np.ndarray,
+    out: list[list[Hit]],
+    exprs: np.ndarray,
+    ends: np.ndarray,
+    text_of: np.ndarray,
+) -> None:
+    """The other reports, per text, through :meth:`Matcher._finish` (every text when a
+    regex is run without hyperscan's help)."""
+    from .matcher import _NEIGHBOUR
+
+    order = np.argsort(text_of, kind="stable")
+    text_of, exprs, local_ends = text_of[order], exprs[order], (ends - bases[text_of])[order]
+    which = np.arange(len(texts)) if matcher._unfiltered else np.unique(text_of)
+    cuts = np.searchsorted(text_of, which, "left").tolist()
+    cuts_end = np.searchsorted(text_of, which, "right").tolist()
+    pairs = list(zip(exprs.tolist(), local_ends.tolist(), strict=True))
+    starts = bases.tolist()
+    for i, first, last in zip(which.tolist(), cuts, cuts_end, strict=True):
+        text = texts[i]
+        own = data[starts[i] : starts[i] + len(text)]
+        around_byte = (b" " + own + b" ").translate(_NEIGHBOUR)
+        hits = out[i]
+        before = len(hits)
+        matcher._finish(text, own, text.isascii(), around_byte, pairs[first:last], hits)
+        if len(hits) > before:
+            hits.sort()

@@ -1,0 +1,122 @@
+"""``Matcher.scan_many``: many paragraphs in one hyperscan call, exactly ``scan`` of each.
+
+The whole matcher and property suites run again here with ``Matcher.scan`` replaced by a
+scan of the text *inside a batch* (between other paragraphs, twice, see ``_scan_in_batch``),
+so every case that pins the engine against the oracle pins the batch path too.  The tests
+below add what only a batch has: separators, paragraphs that would match across them,
+anchors at the edges, chunking, and the dev corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import redaction.engine.batch as batch_module
+from redaction.engine.matcher import Matcher, compile_rules
+from redaction.engine.oracle import Oracle
+from redaction.engine.rules import PersonalDataRule
+from tests.workflow import test_redaction_matcher as matcher_tests
+from tests.workflow import test_redaction_properties as property_tests
+from tests.workflow.test_redaction_matcher import regex, terms
+
+_scan_alone = Matcher.scan
+
+
+def _scan_in_batch(self: Matcher, text: str) -> list:
+    """``text`` scanned twice within a batch; both copies, and its neighbours, must agree
+    with scanning each paragraph alone."""
+    if self._database is None:
+        return _scan_alone(self, text)
+    batch = [text, "", f"Doe {text} x", text[::-1], text, "é"]
+    found = batch_module.scan_many(self, batch)
+    assert found == [_scan_alone(self, t) for t in batch]
+    return found[0]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _batch_scans():
+    Matcher.scan = _scan_in_batch
+    yield
+    Matcher.scan = _scan_alone
+
+
+def _rerun(module) -> dict:
+    return {name: getattr(module, name) for name in dir(module) if name.startswith("test_")}
+
+
+# Every test of the matcher and property suites, through _scan_in_batch.
+globals().update({f"{name}_in_a_batch": test for name, test in _rerun(matcher_tests).items()})
+globals().update({f"{name}_in_a_batch": test for name, test in _rerun(property_tests).items()})
+
+
+def test_no_match_across_paragraphs():
+    specs = [terms("Foreign Minister", "Minister"), regex(r"\bForeign\s+Minister\b")]
+    texts = ["the Foreign", "Minister said", "Foreign\nMinister"]
+    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+    assert [len(h) for h in compile_rules(specs).scan_many(texts)] == [0, 1, 2]
+
+
+def test_anchors_keep_their_meaning_at_paragraph_edges():
+    specs = [
+        regex(r"^Doe", rule_id=50),
+        regex(r"Doe$", rule_id=51),
+        regex(r"\ADoe\z", rule_id=52),
+        regex(r"(?m)^Doe$", rule_id=53),
+        regex(r"\bDoe\b", rule_id=54),
+        regex(r"\BDoe", rule_id=55),
+    ]
+    texts = ["Doe", "Doe Doe", "xDoe", "Doe\nDoe", "", "é Doe é", "Doe"]
+    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+
+
+def test_words_apart_by_runs_and_placeholders():
+    specs = [terms("Prime Minister"), terms("Foreign Minister of", rule_id=2)]
+    texts = [
+        "Prime Minister",
+        "Prime  Minister",
+        "Prime\u00a0Minister",
+        "PRIME\n\tMINISTER",
+        "xPrime Minister",
+        "Prime Ministerx",
+        "éPrime Minister",
+        "Foreign Minister of",
+        "Foreign \u00a0Minister\nof",
+    ]
+    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+
+
+def test_chunks(monkeypatch):
+    monkeypatch.setattr(batch_module, "_CHUNK_CHARACTERS", 16)
+    specs = [terms("Doe"), regex(r"\b\d{3}\b")]
+    texts = ["Doe 123", "a much longer paragraph about Doe and 456", "", "Doe"] * 3
+    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+
+
+def test_empty_batches_and_matchers_without_hyperscan():
+    assert compile_rules([terms("Doe")]).scan_many([]) == []
+    assert compile_rules([]).scan_many(["Doe"]) == [[]]
+
+
+@pytest.mark.corpus
+def test_batch_equals_oracle_on_real_cables(corpus_dir: Path):
+    paragraphs = [
+        p
+        for f in sorted(corpus_dir.glob("*.txt"))[:60]
+        for p in re.split(r"\n[ \t]*\n", f.read_text(encoding="utf-8"))
+        if p.strip()
+    ]
+    specs = [
+        terms("Minister", "Prime Minister", "Foreign Minister", "Brazil", "Itamaraty"),
+        terms("Iran", "Tehran", rule_id=2),
+        terms("Foreign Minister", rule_id=3),
+        terms("State", rule_id=4),
+        regex(r"\b\d{6}Z ?[A-Z]{3} ?\d{2}\b"),
+        regex(r"\b(?:President|Ambassador) [A-Z][a-z]+\b", rule_id=51),
+        regex(r"^[A-Z ]+$", rule_id=52),
+        PersonalDataRule(id=60, version=1),
+    ]
+    oracle = Oracle(specs)
+    assert compile_rules(specs).scan_many(paragraphs) == [oracle.scan(p) for p in paragraphs]
