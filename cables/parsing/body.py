@@ -79,11 +79,11 @@ def read_body(lines: list[Line]) -> Body:
             current.nos.append(no)
             continue
         marker = (
-            match_marker(text, list_letters=current.list_letters if current else ())
+            match_marker(text, list_letters=current.list_letters if current else frozenset())
             if head and (head[0] in _MARKER_FIRST or (head[0].isalpha() and head[1:] in _AFTER))
             else None
         )
-        if marker is not None and _completes_number(marker, current):
+        if marker is not None and current is not None and _completes_number(marker, current):
             _take_mark(current, marker)  # "17." then "(C) text" on the next line
             text = marker.rest
         elif marker is not None and _starts_paragraph(marker, expected, current):
@@ -122,13 +122,18 @@ def read_body(lines: list[Line]) -> Body:
             if letter:
                 current.list_letters.add(letter)
     drafts = _split_tail(_split_headings(drafts))
-    drafts = [d for d in drafts if d.text or d.marker]
+    drafts = [d for d in drafts if d.marker or _has_text(d.lines)]
     signature = _take_signature(drafts)
     return Body(drafts, signature)
 
 
 _TRAILING_NUMBER_RE = re.compile(r"(?<=[-=_*~ \t])[ \t]*(?P<num>\d{1,3})\.[ \t]*$")
 _RULE_RE = re.compile(r"[-=_*~]{3,}")
+
+
+def _has_text(lines: list[str]) -> bool:
+    """``Draft.text`` is not empty (without joining the lines to find out)."""
+    return any(line.strip() for line in lines)
 
 
 def _trailing_number(text: str, expected: int) -> re.Match[str] | None:
@@ -142,15 +147,14 @@ def _trailing_number(text: str, expected: int) -> re.Match[str] | None:
     return m
 
 
-def _completes_number(marker: Marker, current: Draft | None) -> bool:
+def _completes_number(marker: Marker, current: Draft) -> bool:
     """An unnumbered mark right after a bare paragraph number gives that paragraph its mark."""
     return (
-        current is not None
-        and not marker.number
+        not marker.number
         and marker.mark is not None
         and current.numbered
         and current.mark is None
-        and not current.text
+        and not _has_text(current.lines)
     )
 
 

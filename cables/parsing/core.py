@@ -412,9 +412,9 @@ def _control_warnings(banner: f.Banner | None, header: Header, drafts: list[Draf
                 "mark the parser knows; the paragraph is treated as unmarked"
             )
         if draft.mark is not None and draft.mark.unknown:
-            unknown = ", ".join(draft.mark.unknown)
+            names = ", ".join(draft.mark.unknown)
             out.append(
-                f"UNKNOWN_CONTROL: {where}: control(s) {unknown} in {draft.mark_raw} "
+                f"UNKNOWN_CONTROL: {where}: control(s) {names} in {draft.mark_raw} "
                 f"not known; kept the level {draft.mark.marking.level.name}"
             )
     unknown = list(banner.unknown_controls if banner else ()) + header.unknown_controls

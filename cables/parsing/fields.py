@@ -156,9 +156,9 @@ def read_banner(line: str) -> Banner | None:
         return None
     s = _SPACES_RE.sub(" ", s)
     if "//" in s.split(" ", 1)[0]:
-        syntax = _read_banner_syntax(s)
-        if syntax is not None:
-            return syntax
+        whole = _read_banner_syntax(s)
+        if whole is not None:
+            return whole
     head = _classification_words(s)
     if head is None:
         return None
