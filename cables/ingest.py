@@ -301,14 +301,14 @@ def store_batch(batch: list[Parsed], report: ImportReport) -> None:
     now = timezone.now()
     try:
         with transaction.atomic():
-            ids = _insert(fresh, now)
+            ids, unindexed = _insert(fresh, now)
     except DatabaseError:
         # One cable (or a concurrent import of the same ids) spoiled the batch:
         # redo it one cable at a time so that the rest still goes in.
         for parsed in fresh:
             _store_one(parsed, report, now)
         return
-    _count_imported(fresh, ids, report)
+    _count_imported(fresh, ids, unindexed, report)
 
 
 def _store_one(parsed: Parsed, report: ImportReport, now: datetime) -> None:
@@ -316,34 +316,33 @@ def _store_one(parsed: Parsed, report: ImportReport, now: datetime) -> None:
         return
     try:
         with transaction.atomic():
-            ids = _insert([parsed], now)
+            ids, unindexed = _insert([parsed], now)
     except DatabaseError as exc:
         report.failed.append({"source": parsed.source, "error": f"{parsed.source}: {exc}"})
         return
-    _count_imported([parsed], ids, report)
+    _count_imported([parsed], ids, unindexed, report)
 
 
-def _insert(batch: list[Parsed], now: datetime) -> list[int]:
+def _insert(batch: list[Parsed], now: datetime) -> tuple[list[int], list[int]]:
     """Insert the cables (the caller's transaction) with the near-duplicate index rows
-    hashed by the parser workers; returns their ids in order."""
+    hashed by the parser workers; returns their ids in order, and the ids of those whose
+    index rows are not written (for a follow-up task to write)."""
     ids = insert_cables([p.rows if isinstance(p, Prepared) else p for p in batch], now=now)
-    similarity.index_new_cables(
-        [
-            (pk, p.band_ordinals, p.band_keys)
-            for pk, p in zip(ids, batch, strict=True)
-            if isinstance(p, Prepared) and p.band_keys is not None
-        ]
-    )
-    return ids
+    hashed = [
+        (pk, p.band_ordinals, p.band_keys)
+        for pk, p in zip(ids, batch, strict=True)
+        if isinstance(p, Prepared) and p.band_ordinals is not None and p.band_keys is not None
+    ]
+    if not similarity.index_new_cables(hashed):
+        hashed = []
+    indexed = {pk for pk, _, _ in hashed}
+    return ids, [pk for pk in ids if pk not in indexed]
 
 
-def _count_imported(fresh: list[Parsed], ids: list[int], report: ImportReport) -> None:
+def _count_imported(
+    fresh: list[Parsed], ids: list[int], unindexed: list[int], report: ImportReport
+) -> None:
     if ids:
-        unindexed = [
-            pk
-            for pk, p in zip(ids, fresh, strict=True)
-            if not (isinstance(p, Prepared) and p.band_keys is not None)
-        ]
         _queue_declass(ids, unindexed=unindexed)
     report.imported += len(fresh)
     report.imported_ids.extend(ids)

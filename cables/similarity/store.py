@@ -24,7 +24,7 @@ from multiprocessing.pool import AsyncResult
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from cables.models import Cable, Paragraph, ParagraphBand
@@ -190,33 +190,48 @@ def keys_with_ordinals(
     return out
 
 
-# The table name from the model; the ids are one bound array.
+# The table names from the models; the ids are one bound array.
 _PARAGRAPH_IDS_SQL = f"""
 SELECT cable_id, ordinal, id FROM {Paragraph._meta.db_table} WHERE cable_id = ANY(%s)
 """  # nosec B608
+# The lock COPY takes anyway, refused at once while a rebuild holds the table.
+_LOCK_NOWAIT_SQL = f"LOCK TABLE {ParagraphBand._meta.db_table} IN ROW EXCLUSIVE MODE NOWAIT"  # nosec B608
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
-def index_new_cables(hashed: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> int:
+def index_new_cables(hashed: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> bool:
     """Write the index rows of cables stored in this transaction, from band keys computed
     before they were stored: (cable id, ordinals, keys) as ``keys_with_ordinals`` gave
-    them.  Returns the rows written.
+    them.  For cables new in this transaction only (they have no rows to replace).
 
     The import hashes each cable's paragraphs in its parser workers, from the text it
     stores, so that no task reads the paragraphs back to index them; the rows go in with
-    the cable, in its transaction.  For cables new in this transaction only (they have no
-    rows to replace)."""
+    the cable, in its transaction.  Returns False, having written nothing, while a rebuild
+    holds the index table (for up to an hour): the import goes on and the caller has
+    these cables indexed later (``index_cables``), as before.
+    """
     hashed = [h for h in hashed if len(h[1])]
     if not hashed:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(_PARAGRAPH_IDS_SQL, [[cable_id for cable_id, _, _ in hashed]])
-        ids = {(cable_id, ordinal): pk for cable_id, ordinal, pk in cursor.fetchall()}
+        return True
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on without
+            with connection.cursor() as cursor:
+                cursor.execute(_LOCK_NOWAIT_SQL)
+                cursor.execute(_PARAGRAPH_IDS_SQL, [[cable_id for cable_id, _, _ in hashed]])
+                ids = {(cable_id, ordinal): pk for cable_id, ordinal, pk in cursor.fetchall()}
+            _write(_new_rows(hashed, ids))
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            return False
+        raise
+    return True
+
+
+def _new_rows(
+    hashed: Sequence[tuple[int, np.ndarray, np.ndarray]], ids: dict[tuple[int, int], int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     paragraphs = np.fromiter(
-        (
-            ids[cable_id, ordinal]
-            for cable_id, ordinals, _ in hashed
-            for ordinal in ordinals.tolist()
-        ),
+        (ids[cable, ordinal] for cable, ordinals, _ in hashed for ordinal in ordinals.tolist()),
         dtype=np.int64,
     )
     cables = np.repeat(
@@ -224,9 +239,7 @@ def index_new_cables(hashed: Sequence[tuple[int, np.ndarray, np.ndarray]]) -> in
         [len(ordinals) for _, ordinals, _ in hashed],
     )
     keys = np.concatenate([keys for _, _, keys in hashed])
-    rows = (keys.ravel(), np.repeat(paragraphs, BANDS), np.repeat(cables, BANDS))
-    _write(rows)
-    return len(rows[0])
+    return keys.ravel(), np.repeat(paragraphs, BANDS), np.repeat(cables, BANDS)
 
 
 def index_cables(cable_ids: Sequence[int]) -> int:
