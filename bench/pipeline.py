@@ -20,6 +20,10 @@ It works in its own database (the URL's name + ``_bench_pipeline``), dropped and
 and its own Redis key prefix.  Last line:
 ``cables=N import_per_s=N end_to_end_per_s=N end_to_end_pct=N`` (the whole as a
 percentage of the import phase's rate, both in this run, the worker running throughout).
+The lines before it give the CPU a cable of the import (this process and its parser
+workers), the Celery worker (its processes) and PostgreSQL (the benchmark database's
+backends), during the import and after it: on a shared machine the rates move with the
+load, and the CPU figures say where the work went.
 """
 
 from __future__ import annotations
