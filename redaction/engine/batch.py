@@ -28,6 +28,7 @@ buffer one report would stand for every paragraph, so they are not any more (see
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
@@ -35,11 +36,12 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .hit import Hit
+from .prefilter import PLACEHOLDER
 
 if TYPE_CHECKING:
     from .matcher import Matcher
 
-__all__ = ["SEPARATOR", "BatchTables", "batch_tables", "scan_many"]
+__all__ = ["SEPARATOR", "BatchTables", "batch_tables", "joined_for_scan", "scan_many"]
 
 SEPARATOR = 0x81
 _MAX_GAPS = 3  # multi-word terms of up to four words are placed by array operations
@@ -48,6 +50,7 @@ _CHUNK_CHARACTERS = 1 << 26  # hyperscan takes at most 4 GB a call; 64 M charact
 # placeholder (ask the text), 0 anything else (the separator included).
 _WORD, _UNSURE = 1, 2
 _ASCII_WHITESPACE = b"\t\n\v\f\r\x1c\x1d\x1e\x1f "
+_ASCII, _LATIN1, _BEYOND = 0, 1, 2  # what a text's characters are
 _new_hit = partial(tuple.__new__, Hit)
 
 
@@ -59,6 +62,7 @@ class BatchTables(NamedTuple):
     rule: np.ndarray  # int64: index into Matcher._rules of the one rule (placed only)
     rule_rank: np.ndarray  # int64 per rule index: its rank by rule id (the sort's last key)
     flat_regex: np.ndarray  # bool: a regex searched in the joined buffer (see _regex_hits)
+    latin1_regex: np.ndarray  # bool: ... and with a Latin-1 program, for Latin-1 texts
     columns: tuple[np.ndarray, ...]  # object arrays per rule index: id, version, label, action
     neighbour: np.ndarray  # uint8[256]: _WORD, _UNSURE or 0 per byte
     ascii_space: np.ndarray  # bool[256]: an ASCII whitespace byte
@@ -86,8 +90,10 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         length[expr] = offset
         rule[expr] = rule_of[term.direct[0]]
     flat_regex = np.zeros(expressions, bool)
+    latin1_regex = np.zeros(expressions, bool)
     for k, regex in enumerate(matcher._regexes):
         flat_regex[len(matcher._terms) + k] = not regex.edges
+        latin1_regex[len(matcher._terms) + k] = not regex.edges and regex.latin1 is not None
     columns = tuple(_objects(field) for field in zip(*matcher._rules, strict=True))
     return BatchTables(
         length=length,
@@ -95,6 +101,7 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         rule=rule,
         rule_rank=np.argsort(np.argsort([info[0] for info in matcher._rules], kind="stable")),
         flat_regex=flat_regex,
+        latin1_regex=latin1_regex,
         columns=columns,
         neighbour=np.frombuffer(_NEIGHBOUR, np.uint8),
         ascii_space=_byte_set(_ASCII_WHITESPACE),
@@ -115,9 +122,25 @@ def _byte_set(values: Sequence[int] | bytes | frozenset[int]) -> np.ndarray:
 
 
 def scan_many(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
-    """:meth:`Matcher.scan` of each text, in one hyperscan call per chunk of texts."""
+    """:meth:`Matcher.scan` of each text, in one hyperscan call per chunk of texts.
+
+    The cyclic garbage collector is paused meanwhile (and left as it was found): a batch makes
+    tens of thousands of tuples, none in a cycle, and each collection the allocations set off
+    walked the young report list again, growing to 100,000 entries: 12% of the instructions of
+    a batch (callgrind, ``bench/redaction.py``'s corpus), for nothing to collect.
+    """
     if matcher._database is None or not texts:
         return [matcher.scan(text) for text in texts]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan_chunks(matcher, texts)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan_chunks(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     out: list[list[Hit]] = []
     start, size = 0, 0
     for end, text in enumerate(texts):
@@ -132,12 +155,8 @@ def scan_many(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
 def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     tables = matcher._batch_tables()
     count = len(texts)
-    lengths = np.fromiter(map(len, texts), np.int64, count)
-    bases = np.empty(count + 1, np.int64)  # where each text starts in the buffer (and beyond)
-    bases[0] = 1
-    np.cumsum(lengths + 1, out=bases[1:])
-    bases[1:] += 1
-    data = _joined(texts)
+    bases, lengths = _bases(texts)
+    data, latin1, kinds = _joined(texts, bases)
     buffer = np.frombuffer(data, np.uint8)
 
     reports: list[int] = []  # expression, end, expression, end...: the least work a report
@@ -148,7 +167,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
         add(end)
 
     matcher._database.scan(data, on_match, 0, None, matcher._scratch())
-    pairs = np.array(reports, np.int64)
+    pairs = np.fromiter(reports, np.int64, len(reports))
     exprs, ends = pairs[0::2], pairs[1::2]
 
     placed, pending = _place(tables, buffer, exprs, ends)
@@ -157,24 +176,75 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     inside = (text_of >= 0) & (text_of < count)  # not so only for an approximate prefilter
     inside[inside] &= ends_p[inside] - bases[text_of[inside]] <= lengths[text_of[inside]]
     exprs_p, ends_p, text_of = exprs_p[inside], ends_p[inside], text_of[inside]
-    ascii_texts = np.fromiter(map(str.isascii, texts), bool, count)
-    flat = tables.flat_regex[exprs_p] & ascii_texts[text_of]
-    rest = ~flat
+    kind = kinds[text_of]
+    flat = tables.flat_regex[exprs_p] & (kind == _ASCII)
+    flat_latin1 = tables.latin1_regex[exprs_p] & (kind == _LATIN1)
+    rest = ~(flat | flat_latin1)
 
     regex_hits = _regex_hits(
-        matcher, data, bases, lengths, exprs_p[flat], ends_p[flat], text_of[flat]
+        matcher, data, bases, lengths, exprs_p[flat], ends_p[flat], text_of[flat], False
     )
-    out = _split(tables, bases, count, exprs[placed], ends[placed], *regex_hits)
+    latin1_hits = _regex_hits(
+        matcher,
+        latin1,
+        bases,
+        lengths,
+        exprs_p[flat_latin1],
+        ends_p[flat_latin1],
+        text_of[flat_latin1],
+        True,
+    )
+    more = (np.concatenate(pair) for pair in zip(regex_hits, latin1_hits, strict=True))
+    out = _split(tables, bases, count, exprs[placed], ends[placed], *more)
     _finish(matcher, texts, data, bases, out, exprs_p[rest], ends_p[rest], text_of[rest])
     return out
 
 
-def _joined(texts: Sequence[str]) -> bytes:
-    """The texts as scanned (one byte a character), joined by the separator."""
-    from .prefilter import encode_for_scan
+def joined_for_scan(texts: Sequence[str]) -> bytes:
+    """The bytes one hyperscan call of :func:`scan_many` scans for ``texts`` (the benchmark's
+    bare scan times the same joining)."""
+    return _joined(texts, _bases(texts)[0])[0]
 
-    parts = [text.encode("ascii") if text.isascii() else encode_for_scan(text) for text in texts]
-    return b"\x81" + b"\x81".join(parts) + b"\x81"
+
+def _bases(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each text starts in the joined buffer (one more: past the last separator), and
+    the texts' lengths."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    bases = np.empty(len(texts) + 1, np.int64)
+    bases[0] = 1
+    np.cumsum(lengths + 1, out=bases[1:])
+    bases[1:] += 1
+    return bases, lengths
+
+
+def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.ndarray]:
+    """The texts joined by the separator: as scanned (one byte a character, see
+    :func:`.prefilter.encode_for_scan`) and as Latin-1 (for RE2, whose offsets are then the
+    characters'; a text beyond Latin-1 has placeholders there, and is searched on its own),
+    and each text's kind: ``_ASCII``, ``_LATIN1`` or beyond."""
+    from .prefilter import placeholder_latin1
+
+    parts = list(map(placeholder_latin1, texts))  # a copy, for all but a few texts
+    kinds = np.zeros(len(texts), np.int8)
+    for i in np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, len(texts))).tolist():
+        kinds[i] = _BEYOND if _beyond_latin1(texts[i]) else _LATIN1
+    latin1 = np.frombuffer(b"\0" + b"\0".join(parts) + b"\0", np.uint8)
+    scanned = np.minimum(latin1, np.uint8(PLACEHOLDER))
+    scanned[bases - 1] = SEPARATOR
+    if kinds.any():
+        latin1 = latin1.copy()
+        latin1[bases - 1] = SEPARATOR
+        return scanned.tobytes(), latin1.tobytes(), kinds
+    data = scanned.tobytes()
+    return data, data, kinds
+
+
+def _beyond_latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _place(
@@ -217,8 +287,10 @@ def _regex_hits(
     exprs: np.ndarray,
     ends: np.ndarray,
     text_of: np.ndarray,
+    latin1: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """RE2's matches of the regexes reported in ASCII texts: (starts, ends, rule indexes).
+    """RE2's matches of the regexes reported in ASCII texts (or, with ``latin1``, in Latin-1
+    texts, by the rules' Latin-1 programs): (starts, ends, rule indexes).
 
     RE2 searches the joined buffer itself, each paragraph's window of it: RE2 sees the bytes
     around a window, and the separator beyond a paragraph's edge is a non-word byte, which is
@@ -244,10 +316,11 @@ def _regex_hits(
     span_rules: list[int] = []
     for expr, i, lo, hi in zip(group_exprs, group_texts, firsts, lasts, strict=True):
         regex = regexes[expr - offset]
+        match = regex.latin1 if latin1 else regex.match
         if regex.lead_longest:
-            found = _lead_matches(regex, regex.match, data, ends_list, lo, hi, starts[i], stops[i])
+            found = _lead_matches(regex, match, data, ends_list, lo, hi, starts[i], stops[i])
         else:
-            found = _regex_matches(regex.width, regex.match, data, ends_list, lo, hi, starts[i])
+            found = _regex_matches(regex.width, match, data, ends_list, lo, hi, starts[i])
         if found:
             spans += found
             span_rules += [regex.rule] * len(found)

@@ -47,6 +47,7 @@ __all__ = [
     "encode_for_scan",
     "leading_prefilter",
     "parse_rule_regex",
+    "placeholder_latin1",
     "regex_prefilter",
     "uses_text_edges",
 ]
@@ -96,6 +97,11 @@ def encode_for_scan(text: str) -> bytes:
     if text.isascii():
         return text.encode("ascii")
     return text.encode("latin-1", _ERRORS).translate(_LATIN1_TO_PLACEHOLDER)
+
+
+def placeholder_latin1(text: str) -> bytes:
+    """``text`` as Latin-1, each character beyond it as the placeholder ``0x80``."""
+    return text.encode("latin-1", _ERRORS)
 
 
 def parse_rule_regex(pattern: str) -> _parser.SubPattern:
