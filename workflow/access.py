@@ -31,6 +31,8 @@ hands them the readable paragraphs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
@@ -57,15 +59,22 @@ def readable_cables(
 
 
 def readable_paragraphs(
-    user: object, queryset: QuerySet[Paragraph] | None = None
+    user: object,
+    queryset: QuerySet[Paragraph] | None = None,
+    *,
+    cables: Iterable[int] | None = None,
 ) -> QuerySet[Paragraph]:
     """The paragraphs (of ``queryset``, by default all) the user may read: grants and
-    clearance both in the query, so that nothing else leaves the database."""
+    clearance both in the query, so that nothing else leaves the database.
+
+    ``cables``: the queryset holds paragraphs of these cables only (one cable's page),
+    so the grant check reads the user's grants on them, not all the user's grants.
+    """
     paragraphs = Paragraph.objects.all() if queryset is None else queryset
     if not _active(user):
         return paragraphs.none()
     paragraphs = paragraphs.filter(level__lte=clearance_level(user))
-    return permissions.only_permitted(paragraphs, "cable_id", user, VIEW)
+    return permissions.only_permitted(paragraphs, "cable_id", user, VIEW, among=cables)
 
 
 def cleared(user: object, path: str = "") -> Q:
@@ -81,7 +90,7 @@ def cleared(user: object, path: str = "") -> Q:
 def cleared_paragraphs(user: object, cable: Cable) -> QuerySet[Paragraph]:
     """The paragraphs of a cable the caller has already checked the user may view,
     up to the user's clearance (the grant is checked again, in the same query)."""
-    return readable_paragraphs(user, cable.paragraphs.all())
+    return readable_paragraphs(user, cable.paragraphs.all(), cables=[cable.pk])
 
 
 def paragraphs_hidden(user: object, cable: Cable) -> int:
@@ -118,6 +127,15 @@ def readable_subject(user: object, path: str = "") -> Case:
         default=Value(None),
         output_field=TextField(),
     )
+
+
+def readable_subject_sql(user: object, alias: str) -> tuple[str, list[object]]:
+    """``readable_subject`` for a hand-written query over cable rows named ``alias``
+    (a constant of the caller's SQL): the subject, or NULL above the clearance."""
+    if not _active(user):
+        return "NULL::text", []
+    level = f"COALESCE({alias}.subject_level, {alias}.level)"
+    return f"CASE WHEN {level} <= %s THEN {alias}.subject END", [clearance_level(user)]
 
 
 def may_read_raw_text(user: object, cable: Cable) -> bool:

@@ -105,7 +105,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "model_on": any(t.version is not None for t in triaged.values()),
         "rows": _rendered(QUEUE_ROWS.render({
             "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
-            "rereview": rounds.queue_marks([c.pk for c in page]),
+            "rereview": {c.pk: c.rereview for c in page if c.rereview},
             "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
             "reviewable": reviewable(request.user, [c.pk for c in page]),
             "triage": triaged,
@@ -119,10 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 def reviewable(user: object, ids: list[int]) -> set[int]:
     """Which of the page's cables the user reviews (one query): the queue links those to
     the review page, the others (held for release only) to the cable page."""
-    if not ids:
-        return set()
-    held = permissions.cables_for_user(user, permissions.REVIEW).filter(pk__in=ids)
-    return set(held.values_list("pk", flat=True))
+    return permissions.permitted_among(user, ids, permissions.REVIEW)
 
 
 # The bulk moves of the queue, and the permission each needs on a cable.
@@ -137,11 +134,7 @@ def bulk_moves(user: object) -> list[tuple[str, str]]:
     """The bulk moves the queue offers the user: only those their grants allow on some
     cable (a release authority is not offered "Mark review finished", a reviewer not
     "Approve for release"); each cable is checked again when moved."""
-    held = {
-        codename
-        for codename in (permissions.REVIEW, permissions.RELEASE)
-        if permissions.cables_for_user(user, codename).exists()
-    }
+    held = permissions.held_anywhere(user, permissions.REVIEW, permissions.RELEASE)
     return [(str(target), label) for target, label, needs in BULK_MOVES if needs in held]
 
 

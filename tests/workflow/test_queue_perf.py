@@ -1,0 +1,156 @@
+"""The queue and review pages' cheaper grant checks answer exactly what the full
+permission subquery answers, follow every grant and revoke at once (nothing is kept
+between requests), and the queue page runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+from django.urls import reverse
+
+from cables.markings import Level
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from workflow import access, permissions
+from workflow.models import CableUserObjectPermission, Clearance, ReviewState
+from workflow.review_views import bulk_moves
+
+pytestmark = pytest.mark.django_db
+
+CODENAMES = [
+    (permissions.REVIEW,),
+    (permissions.RELEASE,),
+    (permissions.VIEW,),
+    (permissions.REVIEW, permissions.RELEASE),
+]
+
+
+def _full(user, ids, *codenames) -> set[int]:
+    """The reference answer: the user's whole permitted set, then the ids among it."""
+    return set(
+        permissions.cables_for_user(user, *codenames)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+
+
+@pytest.fixture
+def world():
+    rng = random.Random(15)
+    cables = [CableFactory(review_state=ReviewState.DUE) for _ in range(24)]
+    desk, other_desk = Group.objects.create(name="desk"), Group.objects.create(name="desk2")
+    user = UserFactory()
+    user.groups.add(desk, other_desk)
+    stranger = UserFactory()
+    for cable in cables:
+        draw = rng.random()
+        if draw < 0.3:
+            permissions.grant(permissions.REVIEW, user, cable)
+        elif draw < 0.45:
+            permissions.grant(permissions.RELEASE, desk, cable)
+        elif draw < 0.6:
+            permissions.grant(permissions.VIEW, other_desk, cable)
+        elif draw < 0.75:  # held both ways
+            permissions.grant(permissions.REVIEW, user, cable)
+            permissions.grant(permissions.REVIEW, desk, cable)
+        else:
+            permissions.grant(permissions.REVIEW, stranger, cable)
+    return user, stranger, cables
+
+
+def test_the_page_checks_agree_with_the_full_subquery(world):
+    user, stranger, cables = world
+    ids = [c.pk for c in cables]
+    superuser = UserFactory(is_superuser=True)
+    inactive = UserFactory(is_active=False)
+    permissions.grant(permissions.REVIEW, inactive, cables[0])
+    for who in (user, stranger, superuser, inactive, AnonymousUser()):
+        for codenames in CODENAMES:
+            expected = _full(who, ids, *codenames)
+            assert permissions.permitted_among(who, ids, *codenames) == expected
+            among = permissions.cables_for_user(who, *codenames, among=ids)
+            assert set(among.values_list("pk", flat=True)) == expected
+            for cable in cables[:6]:
+                one = permissions.cables_for_user(who, *codenames, among=[cable.pk])
+                assert set(one.values_list("pk", flat=True)) == expected & {cable.pk}
+            held = permissions.held_anywhere(who, *codenames)
+            for codename in codenames:
+                assert (codename in held) == permissions.cables_for_user(who, codename).exists()
+
+
+def test_a_revoke_takes_effect_on_the_next_check(world):
+    user, _, cables = world
+    cable = cables[0]
+    permissions.grant(permissions.REVIEW, user, cable)
+    assert permissions.permitted_among(user, [cable.pk], permissions.REVIEW) == {cable.pk}
+    assert permissions.has_cable_perm(user, permissions.REVIEW, cable)
+
+    CableUserObjectPermission.objects.filter(user=user, content_object=cable).delete()
+
+    assert permissions.permitted_among(user, [cable.pk], permissions.REVIEW) == _full(
+        user, [cable.pk], permissions.REVIEW
+    )
+    assert permissions.has_cable_perm(user, permissions.REVIEW, cable) == bool(
+        _full(user, [cable.pk], permissions.REVIEW)
+    )
+
+
+def test_bulk_moves_follow_the_grants(world):
+    _, _, cables = world
+    reviewer, authority = UserFactory(), UserFactory()
+    assert bulk_moves(reviewer) == []
+    permissions.grant(permissions.REVIEW, reviewer, cables[1])
+    assert [label for _, label in bulk_moves(reviewer)] == ["Mark review finished"]
+    desk = Group.objects.create(name="authority")
+    authority.groups.add(desk)
+    permissions.grant(permissions.RELEASE, desk, cables[2])
+    assert [label for _, label in bulk_moves(authority)] == [
+        "Approve for release",
+        "Return for rework",
+    ]
+    authority.groups.remove(desk)
+    assert bulk_moves(authority) == []
+
+
+def test_one_cables_paragraphs_still_need_the_grant_and_the_clearance():
+    user = UserFactory()
+    Clearance.objects.create(user=user, level=int(Level.C))
+    cable = CableFactory()
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.U))
+    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S))
+    assert list(access.cleared_paragraphs(user, cable)) == []  # no grant: nothing
+    permissions.grant(permissions.VIEW, user, cable)
+    assert [p.ordinal for p in access.cleared_paragraphs(user, cable)] == [1]
+    other = CableFactory()
+    ParagraphFactory(cable=other, ordinal=1, level=int(Level.U))
+    # Rows of another cable never come through the one cable's check.
+    mixed = access.readable_paragraphs(
+        user, cable.paragraphs.model.objects.filter(cable__in=[cable, other]), cables=[cable.pk]
+    )
+    assert [p.cable_id for p in mixed] == [cable.pk]
+
+
+def test_the_queue_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    user = UserFactory()
+    desk = Group.objects.create(name="queue-desk")
+    user.groups.add(desk)
+    permissions.grant(
+        permissions.REVIEW, user, [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
+    )
+    permissions.grant(
+        permissions.RELEASE, desk, [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
+    )
+    client.force_login(user)
+    url = reverse("workflow:queue")
+    assert client.get(url).status_code == 200  # session cached, per-process caches warm
+
+    # The session, the user with clearance, the queue index page with its length, the
+    # page's cables (with their open re-review rounds), which of them the user reviews,
+    # which bulk moves the user's grants allow, and the menu's permissions.
+    with django_assert_num_queries(7):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert "60 cables" in response.content.decode()
