@@ -255,13 +255,14 @@ def _vacuum() -> None:
 
 def _session_for(user) -> str:  # type: ignore[no-untyped-def]
     """A logged-in session, as django.contrib.auth.login would store it."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.backends import ModelBackend
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils.module_loading import import_string
 
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     # The configured backend that logs users in (not a lockout check before it).
     session[BACKEND_SESSION_KEY] = next(

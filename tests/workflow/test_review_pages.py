@@ -146,15 +146,16 @@ def test_the_review_page_of_a_60_paragraph_cable_runs_a_fixed_number_of_queries(
     client.force_login(user)
     client.get(reverse("workflow:review", args=[big.pk]))  # per-process caches warm
 
-    # 8 whatever the number of paragraphs and decisions (the issue allows 15): session,
-    # user with clearance, cable+status (permissions as a subquery), paragraphs (text
-    # only where cleared), decisions, proposals, near-duplicates withheld elsewhere,
-    # and the menu's permissions.  Decide once adds two, for the suggestions of the whole
-    # page: the undecided paragraphs' near-duplicate candidates (one array query on the
-    # band index) and the latest model version.  With decided near-duplicates found, two
+    # 7 whatever the number of paragraphs and decisions (the issue allows 15): user
+    # with clearance, cable+status (its grant checked in the same query), paragraphs
+    # (text only where cleared), decisions, proposals, near-duplicates withheld
+    # elsewhere, and the menu's permissions; the session comes from the cache.  Decide
+    # once adds two, for the suggestions of the whole page: the undecided paragraphs'
+    # near-duplicate candidates (one array query on the band index) and the latest
+    # model version.  With decided near-duplicates found, two
     # more (their decisions; which sources the user may read) and one insert of what was
     # shown, never one per paragraph (tests/workflow/test_decide_once_pages.py).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(reverse("workflow:review", args=[big.pk]))
 
     assert response.status_code == 200
