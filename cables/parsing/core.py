@@ -98,7 +98,7 @@ def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCabl
 
 def _read(text: str) -> _Parts:
     fmt = detect_format(text)
-    lines = [(i + 1, line) for i, line in enumerate(to_lines(text, fmt))]
+    lines = list(enumerate(to_lines(text, fmt), 1))  # (line number, text), built in C
     if "Cable dated:" in text:
         lines = split_cable_dated(lines)
     if "Cable Text" in text or "CABLE TEXT" in text:

@@ -10,7 +10,7 @@ found in published cables.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -187,13 +187,21 @@ def _with_post_and_serial(base: Banner, after: str, *, bare_ok: bool) -> Banner 
     if tail is None:
         return base if bare_ok and _BARE_TRAILER_RE.match(after) else None
     rest = tail.group("rest").strip()
-    return replace(
-        base,
+    sec, secs = tail.group("sec", "secs")
+    # Built field by field: dataclasses.replace looks the fields up again on every call,
+    # and a cable's classification line is read several times (banner, page breaks).
+    return Banner(
+        base.level,
+        base.controls,
+        base.written,
         post=" ".join(tail.group("post").upper().split()),
         serial=int(tail.group("serial")),
-        section=int(tail.group("sec")) if tail.group("sec") else None,
-        sections=int(tail.group("secs")) if tail.group("secs") else None,
+        section=int(sec) if sec else None,
+        sections=int(secs) if secs else None,
         rest="" if rest in ("\\", ".") else rest,
+        misspelled=base.misspelled,
+        efto=base.efto,
+        unknown_controls=base.unknown_controls,
     )
 
 
