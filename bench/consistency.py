@@ -501,6 +501,20 @@ def _checks(ids: list[int]) -> tuple[list[float], list[int]]:
     return times, found
 
 
+def _candidates(ids: list[int]) -> list[int]:
+    """Paragraphs of other cables sharing a band key with each cable (what a check
+    reads before it compares): with the index, this count, not N, sets its cost."""
+    from cables.models import Paragraph
+    from cables.similarity import store
+
+    counts = []
+    for pk in ids:
+        texts = list(Paragraph.objects.filter(cable_id=pk).values_list("text", flat=True))
+        keys = {k for row in store.keys_for(texts) for k in row}
+        counts.append(len(store.candidates_elsewhere(keys, exclude_cable_id=pk)))
+    return counts
+
+
 def _recall(plan: Plan) -> tuple[int, int]:
     """Of the withheld source paragraphs whose retransmission is still a near-duplicate
     (exact Jaccard similarity at or above the threshold), how many are flagged."""
@@ -682,6 +696,7 @@ def _run(total: int, corpus: Path, workers: int, floors: bool) -> None:
     times, found = _checks(plan.checked)
     plain_times, plain_found = _checks(plan.plain)
     flagged, expected = _recall(plan)
+    near, plain_near = _candidates(plan.checked), _candidates(plan.plain)
     check_ms, plain_ms = statistics.median(times), statistics.median(plain_times)
     print(
         f"check one release: median {check_ms:.1f} ms, p95 {_p95(times):.1f} ms, max "
@@ -689,6 +704,11 @@ def _run(total: int, corpus: Path, workers: int, floors: bool) -> None:
         f"({sum(found):,} conflicts, {min(found)} to {max(found)} each); median "
         f"{plain_ms:.1f} ms, p95 {_p95(plain_times):.1f} ms over {len(plain_times)} ordinary "
         f"cables ({sum(plain_found)} conflicts)"
+    )
+    print(
+        f"  candidates a check reads (paragraphs of other cables sharing a band key): "
+        f"median {statistics.median(near):.0f}, max {max(near)} for a retransmission; "
+        f"median {statistics.median(plain_near):.0f}, max {max(plain_near)} for an ordinary cable"
     )
     print(
         f"  withheld paragraphs of the sources flagged in their retransmissions: "
