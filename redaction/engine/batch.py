@@ -44,6 +44,11 @@ __all__ = ["SEPARATOR", "BatchTables", "batch_tables", "joined_for_scan", "scan_
 
 SEPARATOR = 0x81
 _MAX_GAPS = 3  # multi-word terms of up to four words are placed by array operations
+# Below this many characters a batch is scanned a paragraph at a time: the batch's fixed
+# cost (some forty numpy calls) outweighs what it saves (measured on the dev corpus with
+# bench/redaction.py's rules: one 9 KB cable a call took twice as long as its paragraphs
+# one by one, ten cables a call about as long, the whole 2.2 MB a third less).
+_SMALL_BATCH = 1 << 17
 _CHUNK_CHARACTERS = 1 << 26  # hyperscan takes at most 4 GB a call; 64 M characters is plenty
 # Bytes the whole-word test reads (see matcher._NEIGHBOUR): 1 an ASCII word character, 2 the
 # placeholder (ask the text), 0 anything else (the separator included).
@@ -122,14 +127,15 @@ def _byte_set(values: Sequence[int] | bytes | frozenset[int]) -> np.ndarray:
 
 
 def scan_many(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
-    """:meth:`Matcher.scan` of each text, in one hyperscan call per chunk of texts.
+    """:meth:`Matcher.scan` of each text, in one hyperscan call per chunk of texts (or one
+    by one, for a small batch: see ``_SMALL_BATCH``).
 
     The cyclic garbage collector is paused meanwhile (and left as it was found): a batch makes
     tens of thousands of tuples, none in a cycle, and each collection the allocations set off
     walked the young report list again, growing to 100,000 entries: 12% of the instructions of
     a batch (callgrind, ``bench/redaction.py``'s corpus), for nothing to collect.
     """
-    if matcher._database is None or not texts:
+    if matcher._database is None or sum(map(len, texts)) < _SMALL_BATCH:
         return [matcher.scan(text) for text in texts]
     collecting = gc.isenabled()
     gc.disable()

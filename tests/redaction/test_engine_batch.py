@@ -38,9 +38,12 @@ def _scan_in_batch(self: Matcher, text: str) -> list:
 
 @pytest.fixture(autouse=True, scope="module")
 def _batch_scans():
+    """Every batch through the batch path, however small (see ``_SMALL_BATCH``)."""
     Matcher.scan = _scan_in_batch
+    small, batch_module._SMALL_BATCH = batch_module._SMALL_BATCH, 0
     yield
     Matcher.scan = _scan_alone
+    batch_module._SMALL_BATCH = small
 
 
 def _rerun(module) -> dict:
@@ -97,7 +100,20 @@ def test_chunks(monkeypatch):
 
 def test_empty_batches_and_matchers_without_hyperscan():
     assert compile_rules([terms("Doe")]).scan_many([]) == []
+    assert compile_rules([terms("Doe")]).scan_many(["", ""]) == [[], []]
     assert compile_rules([]).scan_many(["Doe"]) == [[]]
+
+
+def test_small_batches_are_scanned_a_paragraph_at_a_time(monkeypatch):
+    monkeypatch.setattr(Matcher, "scan", _scan_alone)
+    monkeypatch.setattr(batch_module, "_SMALL_BATCH", 10)
+    matcher = compile_rules([terms("Doe")])
+    calls = []
+    monkeypatch.setattr(batch_module, "_scan_chunks", lambda *a: calls.append(a) or [[]])
+    assert matcher.scan_many(["Doe"]) == [[Oracle([terms("Doe")]).scan("Doe")[0]]]
+    assert calls == []
+    matcher.scan_many(["Doe Doe Doe"])
+    assert len(calls) == 1
 
 
 @pytest.mark.corpus
