@@ -28,7 +28,7 @@ from .rules import (
     TermListRule,
     validate_rule,
 )
-from .spans import MergedSpan, Proposal, merge_spans, propose
+from .spans import MergedSpan, Proposal, merge_spans, propose, propose_many
 
 if TYPE_CHECKING:
     from .matcher import Matcher, compile_rules
@@ -54,6 +54,7 @@ __all__ = [
     "merge_spans",
     "parse_label",
     "propose",
+    "propose_many",
     "validate_rule",
 ]
 

@@ -27,7 +27,7 @@ from .rules import LEVELS, MarkingRule
 if TYPE_CHECKING:
     from .matcher import Matcher
 
-__all__ = ["MergedSpan", "Proposal", "merge_spans", "propose"]
+__all__ = ["MergedSpan", "Proposal", "merge_spans", "propose", "propose_many"]
 
 _REDACTING = frozenset({"redact", "withhold"})
 
@@ -127,12 +127,45 @@ def propose(
     dissemination controls (``NOFORN``, ``NF``, ``ORCON``...).  ``marking_rules`` defaults to
     the marking rules compiled into ``matcher``.
     """
+    _check_level(level)
+    return _proposal(matcher.scan(paragraph_text), level, controls, matcher, marking_rules)
+
+
+def propose_many(
+    paragraphs: Sequence[tuple[str, int, Iterable[str]]],
+    matcher: Matcher,
+    marking_rules: Sequence[MarkingRule] | None = None,
+) -> list[Proposal]:
+    """:func:`propose` for each (text, level, controls), the texts scanned in one batch.
+
+    Why: :meth:`Matcher.scan_many` over a megabyte of paragraphs costs about a third less
+    than scanning them one by one (``bench/redaction.py``); give it the paragraphs of as
+    many cables as share a matcher.
+    """
+    for _text, level, _controls in paragraphs:
+        _check_level(level)
+    hits_of = matcher.scan_many([text for text, _level, _controls in paragraphs])
+    return [
+        _proposal(hits, level, controls, matcher, marking_rules)
+        for (_text, level, controls), hits in zip(paragraphs, hits_of, strict=True)
+    ]
+
+
+def _check_level(level: int) -> None:
     if level not in LEVELS.values():
         raise ValueError(f"level must be 0 (U), 1 (C), 2 (S) or 3 (TS), got {level!r}")
+
+
+def _proposal(
+    hits: list[Hit],
+    level: int,
+    controls: Iterable[str],
+    matcher: Matcher,
+    marking_rules: Sequence[MarkingRule] | None,
+) -> Proposal:
     controls = list(controls)
     rules = matcher.marking_rules if marking_rules is None else tuple(marking_rules)
     marking = sorted((r for r in rules if r.applies(level, controls)), key=_by_priority)
-    hits = matcher.scan(paragraph_text)
     priority = matcher.priorities
     withholding = [h for h in hits if h.action == "withhold"]
     flagging = [h for h in hits if h.action == "flag"]

@@ -17,7 +17,8 @@ import pytest
 import redaction.engine.batch as batch_module
 from redaction.engine.matcher import Matcher, compile_rules
 from redaction.engine.oracle import Oracle
-from redaction.engine.rules import PersonalDataRule
+from redaction.engine.rules import MarkingRule, PersonalDataRule
+from redaction.engine.spans import propose, propose_many
 from tests.workflow import test_redaction_matcher as matcher_tests
 from tests.workflow import test_redaction_properties as property_tests
 from tests.workflow.test_redaction_matcher import regex, terms
@@ -136,3 +137,19 @@ def test_batch_equals_oracle_on_real_cables(corpus_dir: Path):
     ]
     oracle = Oracle(specs)
     assert compile_rules(specs).scan_many(paragraphs) == [oracle.scan(p) for p in paragraphs]
+
+
+def test_propose_many_is_propose_of_each(monkeypatch):
+    monkeypatch.setattr(Matcher, "scan", _scan_alone)
+    specs = [
+        terms("Doe"),
+        regex(r"\b\d{3}\b", action="withhold"),
+        terms("Smith", rule_id=3, action="flag"),
+        MarkingRule(id=70, version=1, label=matcher_tests.B1, min_level=2),
+    ]
+    matcher = compile_rules(specs)
+    paragraphs = [("Doe met Smith", 1, ["NOFORN"]), ("room 101, Doe", 2, []), ("", 0, [])]
+    expected = [propose(text, level, controls, matcher) for text, level, controls in paragraphs]
+    assert propose_many(paragraphs, matcher) == expected
+    with pytest.raises(ValueError):
+        propose_many([("Doe", 7, [])], matcher)
