@@ -72,3 +72,8 @@ def test_the_cable_row_is_each_value_formatted_by_its_column():
             for k, v in row.items()
         )
         assert loaders.prepare_copy(parsed, now=NOW).cable == expected
+
+
+@pytest.mark.parametrize("lines", [(), ("a",), ("a", "b\\tc", "")])
+def test_prefixed_lines_are_the_lines_each_after_the_id_and_ending_in_a_newline(lines):
+    assert loaders._prefixed("17\t", lines) == "".join(f"17\t{line}\n" for line in lines)
