@@ -458,40 +458,57 @@ class _Subjects:
             return regex.latin1, self._latin1
         if self._utf8 is None:
             self._utf8 = self._text.encode("utf-8")
-            self._offsets = _Utf8Offsets(self._text)
+            self._offsets = _Utf8Offsets(self._text, self._utf8)
         return partial(_match_utf8, regex.match, self._offsets), self._utf8
 
 
-_NON_ASCII = re.compile("[^\x00-\x7f]")  # our own pattern: never a rule regex
+_NON_ASCII_RUN = re.compile("[^\\x00-\\x7f]+")  # our own pattern: never a rule regex
 
 
 class _Utf8Offsets:
-    """Character offsets to UTF-8 byte offsets and back, from where the non-ASCII characters
-    are (a few in a paragraph): each adds 1 to 3 bytes.  Converting by encoding the text up to
-    the offset, as before, cost time in the length of the paragraph on every RE2 call (9% of
-    the instructions of a batch of the dev corpus)."""
+    """Character offsets to UTF-8 byte offsets and back, from where the runs of non-ASCII
+    characters are (a few in a paragraph; an offset inside a run encodes only that run's part
+    before it).  Converting by encoding the text up to the offset, as before, cost time in the
+    length of the paragraph on every RE2 call (9% of the instructions of a batch of the dev
+    corpus)."""
 
-    __slots__ = ("_chars", "_bytes", "_extra")
+    __slots__ = ("_byte_ends", "_byte_starts", "_ends", "_extra", "_starts", "_text", "_utf8")
 
-    def __init__(self, text: str) -> None:
-        self._chars: list[int] = []  # where each non-ASCII character is, in characters
-        self._bytes: list[int] = []  # ... and in bytes
-        self._extra = [0]  # bytes beyond one a character, before the k-th non-ASCII one
+    def __init__(self, text: str, utf8: bytes) -> None:
+        self._text, self._utf8 = text, utf8
+        self._starts: list[int] = []  # each run's first character
+        self._ends: list[int] = []  # ... and the character after it
+        self._byte_starts: list[int] = []  # the same in bytes
+        self._byte_ends: list[int] = []
+        self._extra: list[int] = []  # bytes beyond one a character, up to each run's end
         extra = 0
-        for match in _NON_ASCII.finditer(text):
-            at = match.start()
-            self._chars.append(at)
-            self._bytes.append(at + extra)
-            code = ord(text[at])
-            extra += 1 if code < 0x800 else 2 if code < 0x10000 else 3
+        for match in _NON_ASCII_RUN.finditer(text):
+            start, end = match.span()
+            self._starts.append(start)
+            self._ends.append(end)
+            self._byte_starts.append(start + extra)
+            extra += len(match.group().encode("utf-8")) - (end - start)
+            self._byte_ends.append(end + extra)
             self._extra.append(extra)
 
     def to_byte(self, char: int) -> int:
-        return char + self._extra[bisect.bisect_left(self._chars, char)]
+        k = bisect.bisect_right(self._starts, char) - 1
+        if k < 0:
+            return char
+        if char < self._ends[k]:
+            start = self._starts[k]
+            return self._byte_starts[k] + len(self._text[start:char].encode("utf-8"))
+        return char + self._extra[k]
 
     def to_char(self, byte: int) -> int:
         """The character starting at ``byte`` (a character boundary)."""
-        return byte - self._extra[bisect.bisect_left(self._bytes, byte)]
+        k = bisect.bisect_right(self._byte_starts, byte) - 1
+        if k < 0:
+            return byte
+        if byte < self._byte_ends[k]:
+            first = self._byte_starts[k]
+            return self._starts[k] + len(self._utf8[first:byte].decode("utf-8"))
+        return byte - self._extra[k]
 
 
 def _match_utf8(
