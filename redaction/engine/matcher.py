@@ -31,6 +31,9 @@ How the results stay *exactly* those of :mod:`.oracle`:
   answer, in linear time.  Python's ``re`` only runs the term patterns written here (see
   :mod:`.terms`), never a rule regex.
 
+Many paragraphs at once: :meth:`Matcher.scan_many` scans them in one hyperscan call and
+places the usual hits with array operations (:mod:`.batch`); its answer is :meth:`scan`'s.
+
 A :class:`Matcher` can be shared between threads: each thread gets its own hyperscan scratch.
 """
 
@@ -356,7 +359,7 @@ class Matcher:
 
         Where such a match starts cannot be read off its end: the placeholder stands for the
         term's non-ASCII letters and for no-break spaces alike, so ``É É`` could start at
-        either ``É`` of ``É É É``.  Hyperscan only says the term may occur (one report), and a
+        either ``É`` of ``É É É``.  Hyperscan only says the term may occur (its reports), and a
         zero-width search for the oracle's pattern lists every place where it does.
         """
         term = self._terms[expr]
@@ -437,7 +440,7 @@ class _Subjects:
     beyond it.
     """
 
-    __slots__ = ("_latin1", "_offsets", "_text", "_utf8")
+    __slots__ = ("_latin1", "_text", "_utf8")
 
     def __init__(self, text: str) -> None:
         self._text = text
@@ -447,78 +450,31 @@ class _Subjects:
         except UnicodeEncodeError:
             pass
         self._utf8: bytes | None = None
-        self._offsets: _Utf8Offsets | None = None
 
     def search_for(self, regex: _RegexRule) -> tuple[_Match, Any]:
         """Bytes whose offsets are the characters' where possible: Latin-1 text (most cables
         with a non-ASCII character carry only ``¶`` or accents) with the rule's Latin-1
         program; other text, or a rule without a Latin-1 program, as UTF-8 with offsets
-        converted each way (see :class:`_Utf8Offsets`)."""
+        converted each way."""
         if self._latin1 is not None and regex.latin1 is not None:
             return regex.latin1, self._latin1
         if self._utf8 is None:
             self._utf8 = self._text.encode("utf-8")
-            self._offsets = _Utf8Offsets(self._text, self._utf8)
-        return partial(_match_utf8, regex.match, self._offsets), self._utf8
-
-
-_NON_ASCII_RUN = re.compile("[^\\x00-\\x7f]+")  # our own pattern: never a rule regex
-
-
-class _Utf8Offsets:
-    """Character offsets to UTF-8 byte offsets and back, from where the runs of non-ASCII
-    characters are (a few in a paragraph; an offset inside a run encodes only that run's part
-    before it).  Converting by encoding the text up to the offset, as before, cost time in the
-    length of the paragraph on every RE2 call (9% of the instructions of a batch of the dev
-    corpus)."""
-
-    __slots__ = ("_byte_ends", "_byte_starts", "_ends", "_extra", "_starts", "_text", "_utf8")
-
-    def __init__(self, text: str, utf8: bytes) -> None:
-        self._text, self._utf8 = text, utf8
-        self._starts: list[int] = []  # each run's first character
-        self._ends: list[int] = []  # ... and the character after it
-        self._byte_starts: list[int] = []  # the same in bytes
-        self._byte_ends: list[int] = []
-        self._extra: list[int] = []  # bytes beyond one a character, up to each run's end
-        extra = 0
-        for match in _NON_ASCII_RUN.finditer(text):
-            start, end = match.span()
-            self._starts.append(start)
-            self._ends.append(end)
-            self._byte_starts.append(start + extra)
-            extra += len(match.group().encode("utf-8")) - (end - start)
-            self._byte_ends.append(end + extra)
-            self._extra.append(extra)
-
-    def to_byte(self, char: int) -> int:
-        k = bisect.bisect_right(self._starts, char) - 1
-        if k < 0:
-            return char
-        if char < self._ends[k]:
-            start = self._starts[k]
-            return self._byte_starts[k] + len(self._text[start:char].encode("utf-8"))
-        return char + self._extra[k]
-
-    def to_char(self, byte: int) -> int:
-        """The character starting at ``byte`` (a character boundary)."""
-        k = bisect.bisect_right(self._byte_starts, byte) - 1
-        if k < 0:
-            return byte
-        if byte < self._byte_ends[k]:
-            first = self._byte_starts[k]
-            return self._starts[k] + len(self._utf8[first:byte].decode("utf-8"))
-        return byte - self._extra[k]
+        return partial(_match_utf8, regex.match, self._text), self._utf8
 
 
 def _match_utf8(
-    program: _Match, offsets: _Utf8Offsets, anchor: Any, utf8: bytes, pos: int, endpos: int
+    program: _Match, text: str, anchor: Any, utf8: bytes, pos: int, endpos: int
 ) -> list[tuple[int, int]]:
     """RE2's Match on the UTF-8 text, by character offsets."""
-    first, last = program(anchor, utf8, offsets.to_byte(pos), offsets.to_byte(endpos))[0]
+    # Slicing and encoding (or decoding) is C work, and faster than re2's offset helpers.
+    start_byte = len(text[:pos].encode("utf-8"))
+    end_byte = start_byte + len(text[pos:endpos].encode("utf-8"))
+    first, last = program(anchor, utf8, start_byte, end_byte)[0]
     if first < 0:
         return [(-1, -1)]
-    return [(offsets.to_char(first), offsets.to_char(last))]
+    start = pos + len(utf8[start_byte:first].decode("utf-8"))
+    return [(start, start + len(utf8[first:last].decode("utf-8")))]
 
 
 def _leftmost_longest(occurrences: list[tuple[int, int, int]], info: list[tuple]) -> list[Hit]:
