@@ -11,13 +11,13 @@ Rules, all taken from the dev corpus so they hit like real ones:
   "Classified by" lines, month dates, ministries and embassies.
 
 The text is the corpus cut into paragraphs at blank lines, repeated to at least 50 MB (5 MB
-with ``--quick``), scanned in five equal rounds by ``Matcher.scan_many`` in batches of about
-1 MB of paragraphs (what applying rules hands it per chunk of cables; ``Matcher.scan``, one
-paragraph a call, is printed beside it).  Throughput is UTF-8 MB per second of this
-process's CPU time (the matcher runs on one core; on a shared machine wall time measures the
-neighbours), compile time excluded, the median round reported.  The oracle and Presidio are
-far slower, so they run on a sample of about 0.5 MB (every fourth paragraph), on which the
-engine's hits are compared:
+with ``--quick``), scanned in five equal rounds by ``redaction.engine.batch.scan_many`` in
+batches of 1 MB of paragraphs (what applying rules hands it per chunk of cables;
+``Matcher.scan``, one paragraph a call, is printed beside it).  Throughput is UTF-8 MB per
+second of this process's CPU time (the matcher runs on one core; on a shared machine wall
+time measures the neighbours), compile time excluded, the median round reported.  The oracle
+and Presidio are far slower, so they run on a sample of about 0.5 MB (every fourth
+paragraph), on which the engine's hits are compared:
 - with the oracle: the same hit lists, paragraph by paragraph;
 - with Presidio (one deny-list PatternRecognizer for the terms, one PatternRecognizer per
   regex with the rules' flags, on a blank spaCy pipeline): the same set of (start, end,
@@ -63,6 +63,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from redaction.engine.batch import scan_many  # noqa: E402
 from redaction.engine.hit import Hit  # noqa: E402
 from redaction.engine.matcher import compile_rules  # noqa: E402
 from redaction.engine.oracle import Oracle  # noqa: E402
@@ -74,7 +75,7 @@ TERM_RULES = 1000
 PAIR_TERMS = 100
 SAMPLE_BYTES = MB // 2
 WARM_UP_SECONDS = 2.0
-BATCH_BYTES = MB  # paragraphs a Matcher.scan_many call (applying rules: a chunk of cables)
+BATCH_BYTES = MB  # paragraphs a scan_many call (applying rules: a chunk of cables)
 REGEX_ID_BASE = 10_000
 
 REGEXES: list[tuple[str, str, str]] = [  # (name, label, pattern)
@@ -150,7 +151,7 @@ def main() -> None:
     engine_mb_s, bare_mb_s, bare_ratio = _time_scans(specs, matcher, paragraphs, target)
     sample = _sample(paragraphs, SAMPLE_BYTES)
     print(f"sample: {len(sample)} paragraphs, {_size(sample) / MB:.2f} MB")
-    engine_hits = matcher.scan_many(sample)
+    engine_hits = scan_many(matcher, sample)
     one_by_one = [matcher.scan(p) for p in sample]
     oracle_mb_s, oracle_equal = _compare_oracle(specs, sample, engine_hits)
     presidio = _compare_presidio(specs, matcher, sample, engine_hits)
@@ -293,7 +294,7 @@ def _time_scans(
     batches = _batches(text)
     encoded = [p.encode("ascii") if p.isascii() else encode_for_scan(p) for p in text]
     works: dict[str, Callable[[], object]] = {
-        "engine": lambda: [matcher.scan_many(b) for b in batches],
+        "engine": lambda: [scan_many(matcher, b) for b in batches],
         "engine, one paragraph a call (Matcher.scan)": lambda: [matcher.scan(p) for p in text],
     }
     for name, database in (
@@ -329,7 +330,7 @@ def _time_scans(
             work()
             seconds[name].append(time.process_time() - started)
     median = {name: size / MB / sorted(times)[2] for name, times in seconds.items()}
-    hits = sum(len(h) for batch in batches for h in matcher.scan_many(batch))
+    hits = sum(len(h) for batch in batches for h in scan_many(matcher, batch))
     print(
         f"5 interleaved rounds of {size / MB:.1f} MB ({len(batches)} batches, {hits} hits), "
         "CPU time, median MB/s (rounds):"
@@ -443,7 +444,7 @@ def _compare_presidio(
     for k in range(5):
         started, scans = time.process_time(), 0
         while scans == 0 or time.process_time() - started < 0.5:
-            matcher.scan_many(sample)
+            scan_many(matcher, sample)
             scans += 1
         engine_mb_s = scans * sample_size / MB / (time.process_time() - started)
         part = sample[k * fifth : (k + 1) * fifth]

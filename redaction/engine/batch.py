@@ -1,4 +1,4 @@
-"""Many paragraphs in one hyperscan call, the usual hits placed by numpy: :meth:`Matcher.scan_many`.
+"""Many paragraphs in one hyperscan call, the usual hits placed by numpy: :func:`scan_many`.
 
 Why: scanning paragraph by paragraph, the engine spent about twice as long as its own hyperscan
 pass (profile of ``bench/redaction.py``: per-paragraph set-up and sorting 12%, the Python
@@ -31,14 +31,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from .hit import Hit
-
-if TYPE_CHECKING:
-    from .matcher import Matcher
+from .matcher import _NEIGHBOUR, _WHITESPACE_BYTES, Matcher, _lead_matches, _regex_matches
 
 __all__ = ["SEPARATOR", "BatchTables", "batch_tables", "joined_for_scan", "scan_many"]
 
@@ -76,7 +74,6 @@ class BatchTables(NamedTuple):
 
 def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
     """Build the tables once per matcher (a few thousand entries)."""
-    from .matcher import _NEIGHBOUR, _WHITESPACE_BYTES
 
     length = np.zeros(expressions, np.int64)
     gaps = [np.zeros(expressions, np.int64) for _ in range(_MAX_GAPS)]
@@ -159,7 +156,9 @@ def _scan_chunks(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
 
 
 def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
-    tables = matcher._batch_tables()
+    tables = matcher._tables
+    if tables is None:  # built once a matcher, kept on it (the matcher never imports this module)
+        tables = matcher._tables = batch_tables(matcher, len(matcher._quick_length))
     count = len(texts)
     bases, lengths = _bases(texts)
     data, latin1, kinds = _joined(texts, bases)
@@ -309,7 +308,6 @@ def _regex_hits(
     all ``\\b`` asks (regexes with other anchors are not sent here).  The walks are
     :func:`.matcher._regex_matches` and :func:`.matcher._lead_matches`, as in :meth:`scan`.
     """
-    from .matcher import _lead_matches, _regex_matches
 
     if not len(ends):
         return ends, ends, ends
@@ -390,7 +388,6 @@ def _finish(
 ) -> None:
     """The other reports, per text, through :meth:`Matcher._finish` (every text when a
     regex is run without hyperscan's help)."""
-    from .matcher import _NEIGHBOUR
 
     order = np.argsort(text_of, kind="stable")
     text_of, exprs, local_ends = text_of[order], exprs[order], (ends - bases[text_of])[order]

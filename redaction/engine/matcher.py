@@ -31,7 +31,7 @@ How the results stay *exactly* those of :mod:`.oracle`:
   answer, in linear time.  Python's ``re`` only runs the term patterns written here (see
   :mod:`.terms`), never a rule regex.
 
-Many paragraphs at once: :meth:`Matcher.scan_many` scans them in one hyperscan call and
+Many paragraphs at once: :func:`.batch.scan_many` scans them in one hyperscan call and
 places the usual hits with array operations (:mod:`.batch`); its answer is :meth:`scan`'s.
 
 A :class:`Matcher` can be shared between threads: each thread gets its own hyperscan scratch.
@@ -43,9 +43,9 @@ import bisect
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import hyperscan
 from re2 import _re2
@@ -67,9 +67,6 @@ from .rule_regex import (
 )
 from .rules import MarkingRule, RuleSpec, TermListRule, TextRule, rule_regex, validate_rule
 from .terms import char_variants, is_word_char, normalize_term, ordered_terms, term_pattern
-
-if TYPE_CHECKING:
-    from .batch import BatchTables
 
 __all__ = ["Matcher", "compile_rules"]
 
@@ -165,7 +162,7 @@ class Matcher:
             t.direct[0] if q else () for t, q in zip(self._terms, quick, strict=True)
         ]
         self._local = threading.local()
-        self._tables: BatchTables | None = None  # for scan_many, built when first used
+        self._tables: Any = None  # .batch.BatchTables: built by batch.scan_many when first used
 
     def _term_expressions(self, rules: list[TextRule]) -> list[_Expression]:
         """One expression per distinct term pattern (``Iran`` and ``IRAN`` are one)."""
@@ -264,24 +261,6 @@ class Matcher:
             self._finish(text, data, is_ascii, around_byte, pending, hits)
         hits.sort()
         return hits
-
-    def scan_many(self, texts: Sequence[str]) -> list[list[Hit]]:
-        """``[self.scan(t) for t in texts]``, in one hyperscan call (see :mod:`.batch`).
-
-        For many paragraphs at once (a cable, a chunk of cables): the per-call and per-hit
-        Python work of :meth:`scan` is done by array operations here.
-        """
-        from .batch import scan_many
-
-        return scan_many(self, texts)
-
-    def _batch_tables(self) -> BatchTables:
-        tables = self._tables
-        if tables is None:
-            from .batch import batch_tables
-
-            tables = self._tables = batch_tables(self, len(self._quick_length))
-        return tables
 
     def _scratch(self) -> hyperscan.Scratch:
         try:

@@ -1,4 +1,4 @@
-"""``Matcher.scan_many``: many paragraphs in one hyperscan call, exactly ``scan`` of each.
+"""``batch.scan_many``: many paragraphs in one hyperscan call, exactly ``scan`` of each.
 
 The whole matcher and property suites run again here with ``Matcher.scan`` replaced by a
 scan of the text *inside a batch* (between other paragraphs, twice, see ``_scan_in_batch``),
@@ -59,8 +59,10 @@ globals().update({f"{name}_in_a_batch": test for name, test in _rerun(property_t
 def test_no_match_across_paragraphs():
     specs = [terms("Foreign Minister", "Minister"), regex(r"\bForeign\s+Minister\b")]
     texts = ["the Foreign", "Minister said", "Foreign\nMinister"]
-    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
-    assert [len(h) for h in compile_rules(specs).scan_many(texts)] == [0, 1, 2]
+    assert batch_module.scan_many(compile_rules(specs), texts) == [
+        Oracle(specs).scan(t) for t in texts
+    ]
+    assert [len(h) for h in batch_module.scan_many(compile_rules(specs), texts)] == [0, 1, 2]
 
 
 def test_anchors_keep_their_meaning_at_paragraph_edges():
@@ -73,7 +75,9 @@ def test_anchors_keep_their_meaning_at_paragraph_edges():
         regex(r"\BDoe", rule_id=55),
     ]
     texts = ["Doe", "Doe Doe", "xDoe", "Doe\nDoe", "", "é Doe é", "Doe"]
-    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+    assert batch_module.scan_many(compile_rules(specs), texts) == [
+        Oracle(specs).scan(t) for t in texts
+    ]
 
 
 def test_words_apart_by_runs_and_placeholders():
@@ -89,20 +93,24 @@ def test_words_apart_by_runs_and_placeholders():
         "Foreign Minister of",
         "Foreign \u00a0Minister\nof",
     ]
-    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+    assert batch_module.scan_many(compile_rules(specs), texts) == [
+        Oracle(specs).scan(t) for t in texts
+    ]
 
 
 def test_chunks(monkeypatch):
     monkeypatch.setattr(batch_module, "_CHUNK_CHARACTERS", 16)
     specs = [terms("Doe"), regex(r"\b\d{3}\b")]
     texts = ["Doe 123", "a much longer paragraph about Doe and 456", "", "Doe"] * 3
-    assert compile_rules(specs).scan_many(texts) == [Oracle(specs).scan(t) for t in texts]
+    assert batch_module.scan_many(compile_rules(specs), texts) == [
+        Oracle(specs).scan(t) for t in texts
+    ]
 
 
 def test_empty_batches_and_matchers_without_hyperscan():
-    assert compile_rules([terms("Doe")]).scan_many([]) == []
-    assert compile_rules([terms("Doe")]).scan_many(["", ""]) == [[], []]
-    assert compile_rules([]).scan_many(["Doe"]) == [[]]
+    assert batch_module.scan_many(compile_rules([terms("Doe")]), []) == []
+    assert batch_module.scan_many(compile_rules([terms("Doe")]), ["", ""]) == [[], []]
+    assert batch_module.scan_many(compile_rules([]), ["Doe"]) == [[]]
 
 
 def test_small_batches_are_scanned_a_paragraph_at_a_time(monkeypatch):
@@ -111,9 +119,9 @@ def test_small_batches_are_scanned_a_paragraph_at_a_time(monkeypatch):
     matcher = compile_rules([terms("Doe")])
     calls = []
     monkeypatch.setattr(batch_module, "_scan_chunks", lambda *a: calls.append(a) or [[]])
-    assert matcher.scan_many(["Doe"]) == [[Oracle([terms("Doe")]).scan("Doe")[0]]]
+    assert batch_module.scan_many(matcher, ["Doe"]) == [[Oracle([terms("Doe")]).scan("Doe")[0]]]
     assert calls == []
-    matcher.scan_many(["Doe Doe Doe"])
+    batch_module.scan_many(matcher, ["Doe Doe Doe"])
     assert len(calls) == 1
 
 
@@ -136,7 +144,9 @@ def test_batch_equals_oracle_on_real_cables(corpus_dir: Path):
         PersonalDataRule(id=60, version=1),
     ]
     oracle = Oracle(specs)
-    assert compile_rules(specs).scan_many(paragraphs) == [oracle.scan(p) for p in paragraphs]
+    assert batch_module.scan_many(compile_rules(specs), paragraphs) == [
+        oracle.scan(p) for p in paragraphs
+    ]
 
 
 def test_propose_many_is_propose_of_each(monkeypatch):
