@@ -169,21 +169,6 @@ def copy_json(value: Any) -> str:
     return _escape(_encode_json(value))
 
 
-# A paragraph's controls as COPY text, by controls tuple: a cable has a dozen paragraphs
-# and a corpus a few dozen distinct tuples, so encoding each paragraph's list anew was a
-# fifth of formatting the paragraph rows.  Bounded: cleared if it ever grows large.
-_CONTROLS_TEXT: dict[tuple[str, ...], str] = {}
-
-
-def _controls_text(controls: tuple[str, ...]) -> str:
-    text = _CONTROLS_TEXT.get(controls)
-    if text is None:
-        if len(_CONTROLS_TEXT) >= 1024:
-            _CONTROLS_TEXT.clear()
-        text = _CONTROLS_TEXT[controls] = copy_json(list(controls))
-    return text
-
-
 @dataclass(frozen=True, slots=True)
 class CopyRows:
     """One cable's rows in COPY text format, each still missing its cable id prefix."""
@@ -200,22 +185,13 @@ class CopyRows:
         return len(self.paragraphs)
 
 
-# Each column's formatter in column order, chosen once rather than per value.
-_FORMATTERS = tuple(copy_json if name in _JSON_FIELDS else copy_text for name, _, _ in _DEFAULTS)
-
-
 def prepare_copy(parsed: ParsedCable, *, now: datetime) -> CopyRows:
     """Format one parsed cable's rows for COPY (pure: runs in the parser's workers)."""
     row = cable_fields(parsed, now=now)
-    if len(row) == len(_FORMATTERS):  # every column in its model order (cable_fields' keys)
-        cable = "\t".join([fmt(v) for fmt, v in zip(_FORMATTERS, row.values(), strict=True)])
-    else:
-        cable = "\t".join(
-            [copy_json(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items()]
-        )
+    cable = "\t".join(copy_json(v) if k in _JSON_FIELDS else copy_text(v) for k, v in row.items())
     paragraphs = tuple(
         f"{p.ordinal}\t{_escape(p.number[:16])}\t{int(p.marking.level)}\t"
-        f"{_controls_text(p.marking.controls)}\t{'t' if p.explicit else 'f'}\t"
+        f"{copy_json(list(p.marking.controls))}\t{'t' if p.explicit else 'f'}\t"
         f"{'t' if p.heading else 'f'}\t{_escape(p.text)}"
         for p in parsed.paragraphs
     )

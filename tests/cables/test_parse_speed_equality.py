@@ -1,15 +1,14 @@
-"""The parser's and the COPY formatter's shortcuts give what the long way gives.
+"""The parser's and the COPY loader's shortcuts give what the long way gives.
 
-Each shortcut taken for speed (a cached encoding, a test that avoids joining lines,
-formatters chosen once per column) is checked here against the plain computation it
-replaces, on the samples and, when present, the shared corpus.  Equality only: how
-fast it runs is measured by ``bench/ingest.py``, never asserted in a test.
+Each shortcut taken for speed (a test that avoids joining a draft's lines, COPY text
+built per cable) is checked here against the plain computation it replaces, on the
+samples and, when present, the shared corpus.  Equality only: how fast it runs is
+measured by ``bench/ingest.py``, never asserted in a test.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,6 @@ FILES = sorted(
         *(SHARED / "cables" / "dev").glob("*.txt"),
     ]
 )
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _cables():
@@ -55,23 +53,6 @@ def test_has_text_agrees_with_the_text_of_every_draft_of_the_samples():
         lines = [(i + 1, line) for i, line in enumerate(text.split("\n"))]
         for draft in read_body(lines).drafts:
             assert _has_text(draft.lines) == bool(draft.text), path.name
-
-
-def test_a_paragraphs_controls_are_formatted_as_copy_json_formats_them():
-    for controls in [(), ("NOFORN",), ("REL TO USA, GBR",), ("SBU", "NOFORN"), ('a"\\b',)]:
-        assert loaders._controls_text(controls) == loaders.copy_json(list(controls))
-        assert loaders._controls_text(controls) == loaders.copy_json(list(controls))  # cached
-
-
-def test_the_cable_row_is_each_value_formatted_by_its_column():
-    for _, parsed in _cables():
-        parsed.reference_id = parsed.reference_id or "X1"
-        row = loaders.cable_fields(parsed, now=NOW)
-        expected = "\t".join(
-            loaders.copy_json(v) if k in loaders._JSON_FIELDS else loaders.copy_text(v)
-            for k, v in row.items()
-        )
-        assert loaders.prepare_copy(parsed, now=NOW).cable == expected
 
 
 @pytest.mark.parametrize("lines", [(), ("a",), ("a", "b\\tc", "")])
