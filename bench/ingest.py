@@ -4,6 +4,7 @@ Baseline, measured in the same run: the raw COPY floor (no parsing, no ORM):
 the same texts and their blank-line paragraphs COPY'd into two scratch tables.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/declass bench/ingest.py [--quick]
+    bench/ingest.py --parse-only [--cables N]   # the parser alone, one process, no database
 
 It works in its own database (the URL's name + ``_bench_ingest``), dropped and made anew.
 Last line: ``cables_per_s=N paragraphs_per_s=N floor_cables_per_s=N floor_pct=N`` (the
@@ -92,8 +93,16 @@ def main() -> None:
         "--corpus", type=Path, default=Path(os.environ.get("DECLASS_CORPUS", DEFAULT_CORPUS))
     )
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--parse-only",
+        action="store_true",
+        help="no database: parse and format the corpus in this process, print CPU ms a cable",
+    )
     args = parser.parse_args()
     total = args.cables or (5_000 if args.quick else 50_000)
+    if args.parse_only:
+        _parse_only(args.corpus, total=total)
+        return
     setup_bench_database("bench_ingest")
 
     from cables.ingest import cables_import
@@ -134,6 +143,45 @@ def main() -> None:
     print(
         f"cables_per_s={cps:.0f} paragraphs_per_s={pps:.0f} "
         f"floor_cables_per_s={floor_cps:.0f} floor_pct={100 * cps / floor_cps:.0f}"
+    )
+
+
+def _parse_only(corpus: Path, *, total: int) -> None:
+    """The parser's own cost: CPU (``time.process_time``) to parse and format the corpus
+    over and over, about ``total`` cables, in one process, without pool or database.
+    A busy machine still moves it; for a figure the load does not move, run it under
+    ``valgrind --tool=callgrind`` with two ``--cables`` values and divide the difference
+    in instructions by the difference in cables.
+    """
+    import gc
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from cables.loaders import prepare_copy
+    from cables.parsing import parse_cable
+
+    now = timezone.now()
+    texts = [(src.name, src.read(), src.metadata) for src in _load_corpus(corpus)]
+    rounds = max(1, total // len(texts))
+    gc.freeze()  # as the import's workers do with what they inherit
+    parse_s = copy_s = 0.0
+    for _ in range(rounds):
+        for name, text, metadata in texts:
+            start = time.process_time()
+            parsed = parse_cable(text, source=name, metadata=metadata)
+            middle = time.process_time()
+            prepare_copy(parsed, now=now)
+            parse_s += middle - start
+            copy_s += time.process_time() - middle
+    n = rounds * len(texts)
+    print(
+        f"cables={n} parse_ms={parse_s / n * 1000:.3f} copy_format_ms={copy_s / n * 1000:.3f} "
+        f"cpu_ms_per_cable={(parse_s + copy_s) / n * 1000:.3f}"
     )
 
 
