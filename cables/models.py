@@ -143,6 +143,10 @@ class Paragraph(models.Model):
         ordering = ["cable", "ordinal"]
         constraints = [
             models.UniqueConstraint(fields=["cable", "ordinal"], name="paragraph_cable_ordinal"),
+            # What a proposal's one foreign key (paragraph, cable) refers to: the database
+            # checks both ids, and that they agree, with one lookup (redaction migration
+            # 0002).  Built concurrently by cables migration 0005.
+            models.UniqueConstraint(fields=["id", "cable"], name="paragraph_id_cable_unique"),
         ]
 
     def __str__(self) -> str:
