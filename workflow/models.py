@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import Exact
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cables.models import Cable, ClassificationLevel
@@ -114,7 +115,25 @@ class CableStatus(models.Model):
 
     class Meta:
         verbose_name_plural = "cable statuses"
-        indexes = [models.Index(fields=["declass_date"], name="status_declass_date_idx")]
+        indexes = [
+            models.Index(fields=["declass_date"], name="status_declass_date_idx"),
+            # The rows a sweep could still flag: never flagged, or flagged for another
+            # date than their date now.  An exception to the rule above, measured: a
+            # sweep that flags nothing otherwise walks every status row dated up to the
+            # cutoff to filter them all away (8.9 s at 2,500,000 cables, every 15
+            # minutes; 0.1 ms with this index).  It costs HOT updates: flagging a row
+            # writes a column of the index's condition, so PostgreSQL no longer rewrites
+            # it in place, and the one sweep over a backlog writes index entries for
+            # each row it flags (8.1 s -> 23.9 s for 2,500,000 cables, once).  The sweep
+            # repeats the condition at the top of its WHERE (workflow.sweep.UNFLAGGED),
+            # or the planner cannot use the index.
+            models.Index(
+                fields=["declass_date"],
+                name="status_unflagged_idx",
+                condition=models.Q(due_for_date__isnull=True)
+                | ~models.Q(Exact(models.F("due_for_date"), models.F("declass_date"))),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cable_id}: {self.review_state}"

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from audit.trail import audit_record
@@ -69,6 +70,15 @@ def _rereview_due() -> Q:
     )
 
 
+# Not flagged for the date the cable has now: never flagged, or for another date.  Both
+# branches of the sweep imply it; it is also stated at the top of their WHERE, where the
+# planner can match it to the partial index ``status_unflagged_idx`` (the model's Meta
+# holds the same condition): a sweep then reads only the rows it could flag, not every
+# row dated up to the cutoff.
+UNFLAGGED = Q(due_for_date__isnull=True) | ~Q(Exact(F("due_for_date"), F("declass_date")))
+_UNFLAGGED_SQL = "(s.due_for_date IS NULL OR s.due_for_date <> s.declass_date)"
+
+
 def due_queryset(*, cutoff: date) -> QuerySet[CableStatus]:
     """Cables to flag: dated by the cutoff and either waiting (a state with an edge
     into DUE) and not flagged for that date already, or released with a date past the
@@ -76,7 +86,11 @@ def due_queryset(*, cutoff: date) -> QuerySet[CableStatus]:
     waiting = Q(review_state__in=SWEEPABLE) & (
         Q(due_for_date__isnull=True) | ~Q(due_for_date=F("declass_date"))
     )
-    return CableStatus.objects.filter(declass_date__lte=cutoff).filter(waiting | _rereview_due())
+    return (
+        CableStatus.objects.filter(declass_date__lte=cutoff)
+        .filter(UNFLAGGED)
+        .filter(waiting | _rereview_due())
+    )
 
 
 def declass_due_sweep(*, as_of: date | None = None, horizon: int | None = None) -> SweepRun:
@@ -188,7 +202,7 @@ def _flag(run: SweepRun, *, cutoff: date) -> Flagged:
             UPDATE {status} s
             SET review_state = CASE WHEN s.review_state = %s THEN s.review_state ELSE %s END,
                 due_for_date = s.declass_date, due_run_id = %s
-            WHERE s.declass_date <= %s AND (
+            WHERE s.declass_date <= %s AND {_UNFLAGGED_SQL} AND (
                 (s.review_state IN ({", ".join(["%s"] * len(SWEEPABLE))})
                  AND (s.due_for_date IS NULL OR s.due_for_date <> s.declass_date))
                 OR (s.review_state = %s
