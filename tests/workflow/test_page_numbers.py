@@ -104,3 +104,28 @@ def test_api_list_page_beyond_the_last_or_not_a_number_is_404_json(rita, path, n
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()
+
+
+def test_audit_pager_keeps_the_filters():
+    """Newer/Older must page through the filtered trail, not drop back to all of it."""
+    from django.db import transaction
+
+    from audit.trail import audit_record
+
+    auditor = UserFactory(username="audrey")
+    auditor.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
+    with transaction.atomic():
+        for i in range(120):
+            audit_record(actor=None, action="test.kept", after={"i": i})
+        for i in range(30):
+            audit_record(actor=None, action="test.other", after={"i": i})
+    client = logged_in(auditor)
+    first = client.get(reverse("workflow:audit"), {"action": "test.kept"})
+    html = first.content.decode()
+    assert "Page 1 of 2" in html
+    assert 'href="?action=test.kept&amp;page=2">Older</a>' in html
+    second = client.get(reverse("workflow:audit"), {"action": "test.kept", "page": 2})
+    html = second.content.decode()
+    assert "Page 2 of 2" in html
+    assert "test.other" not in html.split("<tbody>")[1]
+    assert 'href="?action=test.kept&amp;page=1">Newer</a>' in html
