@@ -156,3 +156,18 @@ def test_an_acknowledgement_covers_only_the_conflicts_that_were_shown(
 
     assert "changed since the page was loaded" in page_after(client, b)
     assert not Release.objects.exists()
+
+
+def test_the_decisions_table_names_an_unnumbered_paragraph_as_such(
+    client, authority, reviewer, cable
+):
+    """An unnumbered portion is listed as unnumbered, never under a made-up number."""
+    ParagraphFactory(cable=cable, ordinal=4, number="", text="Closing remarks without a number.")
+    decide(cable, reviewer, {})
+    cable.refresh_from_db()
+    permissions.grant(permissions.RELEASE, authority, cable)
+    client.force_login(authority)
+    page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>", page.split("<caption>Decisions</caption>")[1])
+    assert rows[:3] == ["1", "2", "3"]
+    assert rows[3].startswith("unnumbered") and "portion 4" in rows[3]
