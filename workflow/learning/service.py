@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _LOCK_KEY = 0x6C6561726E  # "learn": one training at a time
 _loaded: dict[int, pipeline.Fitted] = {}  # version id -> fitted models (the latest only)
+# (id, created_at) of the newest version -> its row without the fitted bytes (one entry).
+_latest: dict[tuple[int, Any], SuggestionModel] = {}
 
 
 def min_decisions() -> int:
@@ -103,7 +105,28 @@ def status() -> Status:
 
 
 def latest_version() -> SuggestionModel | None:
-    return SuggestionModel.objects.defer("fitted").order_by("-id").first()
+    """The newest trained version (its fitted bytes deferred), kept once per process.
+
+    Every review page asks.  Each call still asks the database which row is newest
+    (its id and training time: one probe of the primary key, no JSON decoded, no model
+    built), so a version trained by another process (the hourly task) or deleted is
+    seen on the very next call; only the row's other fields are not read again.
+    """
+    table = SuggestionModel._meta.db_table  # from the model, not from input
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, created_at FROM {table} ORDER BY id DESC LIMIT 1")  # nosec B608
+        newest = cursor.fetchone()
+    if newest is None:
+        return None
+    key = (newest[0], newest[1])
+    version = _latest.get(key)
+    if version is None:
+        version = SuggestionModel.objects.defer("fitted").filter(pk=key[0]).first()
+        if version is None:  # deleted since: read the newest the usual way
+            return SuggestionModel.objects.defer("fitted").order_by("-id").first()
+        _latest.clear()
+        _latest[key] = version
+    return version
 
 
 def _sign(data: bytes) -> str:
