@@ -80,6 +80,19 @@ def _add_rows(  # type: ignore[no-untyped-def]
     )
 
 
+def _add_batch_rows(  # type: ignore[no-untyped-def]
+    rows: list[str], paragraphs: list[_Row], matcher: Matcher, controls_of, json_of
+) -> None:
+    """Append the rows of a batch's paragraphs, proposed by one :func:`propose_many`."""
+    found = propose_many(
+        [(text, level, controls_of(controls)) for _, _, text, level, controls in paragraphs],
+        matcher,
+    )
+    for (pk, cable_id, text, _level, _controls), proposal in zip(paragraphs, found, strict=True):
+        if proposal.spans or proposal.withheld_in_full:
+            _add_rows(rows, pk, cable_id, text, proposal, json_of)
+
+
 def _json_columns() -> Callable[[tuple, tuple], str]:  # type: ignore[type-arg]
     """The labels and rules columns of a row as COPY text, each distinct pair formatted once
     (an apply repeats the same few pairs thousands of times).
@@ -238,15 +251,8 @@ def proposals_apply_within(
         if matcher is None:
             reaching = sorted(everywhere + these)
             matcher = matchers[these] = matcher_for([rules[i] for i in reaching])
-        with _collector_paused():
-            found = propose_many(
-                [(text, level, controls_of(c)) for _, _, text, level, c in paragraphs], matcher
-            )
-            for (pk, cable_id, text, _level, _controls), proposal in zip(
-                paragraphs, found, strict=True
-            ):
-                if proposal.spans or proposal.withheld_in_full:
-                    _add_rows(new_rows, pk, cable_id, text, proposal, json_of)
+        with _collector_paused():  # its hits and proposals are freed before it ends
+            _add_batch_rows(new_rows, paragraphs, matcher, controls_of, json_of)
         finished.update(cables)
     left = tuple(sorted(pk for pk in reached if pk not in finished)) if stopped else ()
     done = [pk for pk in applicable if pk not in set(left)] if left else list(applicable)
