@@ -11,20 +11,20 @@ from config.logs import logging_config
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Threaded workers (gthread): a browser keeps its connection open between pages, and a
-# worker serves only as many open connections at once as it has threads, so with one
-# thread each the other clients' requests queue behind it.  bench/web.py, 20 keep-alive
-# clients: 3 workers x 8 threads (or 4 x 6) gave a lower p95 and more requests a second
-# than 3 x 2 (p95 0.76-0.81 s against 1.16 s, 39-43 req/s against 30, same loaded run);
-# sync workers do not keep connections alive at all.  The pages wait on PostgreSQL,
-# and those waits overlap across threads.  Threads share hyperscan databases safely
-# (each thread has its own scratch, redaction.engine.matcher).
-# Each thread keeps its own database connection for DB_CONN_MAX_AGE (60 s): a pod holds
-# up to WEB_CONCURRENCY x GUNICORN_THREADS (24) of them, which PostgreSQL's
+# Sync workers: requests are short, nginx (or the ingress) buffers the slow clients and
+# holds their keep-alive connections, and a process per request keeps hyperscan and
+# WeasyPrint out of each other's way.  Measured with bench/web.py on a quiet machine (20
+# clients straight at gunicorn): sync x 4 p95 207 ms at 103 req/s, against gthread 3 x 2
+# 365 ms / 60, 2 x 4 402 ms / 82, 3 x 8 502 ms / 50, 4 x 6 415 ms / 101: the threads of
+# one process share its interpreter lock for the Python most of a page is.  In 10 s runs:
+# sync x 4 p95 247 ms at 100 req/s, gthread 3 x 8 p95 450 ms at 91 req/s.
+# GUNICORN_WORKER_CLASS=gthread with GUNICORN_THREADS=N serves clients that keep their
+# connections open to gunicorn itself; each thread then holds a database connection for
+# DB_CONN_MAX_AGE (60 s): WEB_CONCURRENCY x GUNICORN_THREADS a pod, which PostgreSQL's
 # max_connections (or a pooler such as PgBouncer) must allow for every pod at once.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
