@@ -345,19 +345,6 @@ def _time_scans(
     return median["engine"], median[fastest], ratios[2]
 
 
-def _batches(paragraphs: list[str], size: int = BATCH_BYTES) -> list[list[str]]:
-    """Consecutive paragraphs, about ``size`` bytes a batch (whole paragraphs)."""
-    out: list[list[str]] = [[]]
-    filled = 0
-    for paragraph in paragraphs:
-        if filled >= size:
-            out.append([])
-            filled = 0
-        out[-1].append(paragraph)
-        filled += len(paragraph.encode("utf-8"))
-    return out
-
-
 def _round_text(paragraphs: list[str], target: int) -> list[str]:
     """The corpus repeated to a fifth of ``target`` (one round)."""
     repeats = -(-target // _size(paragraphs))
