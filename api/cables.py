@@ -213,24 +213,79 @@ class ParagraphDetail(generics.RetrieveAPIView):
         return get_object_or_404(_cleared(visible, user), pk=self.kwargs["pk"])
 
 
-class ParagraphDecisions(generics.ListCreateAPIView):
+class _AppendOnlyDecisions(generics.ListCreateAPIView):
+    """GET: every decision on one portion (a paragraph, a subject), oldest first; POST:
+    record a new one, ``based_on`` naming the latest one the client saw.
+
+    Why one base: the portions differ only in how the portion is found for the user
+    (grants and clearance) and which service records the decision; the answers to a
+    stale ``based_on`` (409) and to a refused decision (400) must stay the same for both.
+    """
+
+    input_serializer: type[serializers.Serializer]
+    stale: type[Exception]  # another decision was recorded since ``based_on``: 409
+    refused: type[Exception]  # the service refuses the decision: 400
+
+    def _portion(self, *codenames: str) -> Any:
+        """The portion named in the URL, if the user holds one of ``codenames`` on its
+        cable and may read it; 404 otherwise."""
+        raise NotImplementedError
+
+    def _history(self, portion: Any) -> QuerySet:
+        raise NotImplementedError
+
+    def _record(self, portion: Any, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return self.serializer_class.Meta.model.objects.none()
+        portion = self._portion(permissions.REVIEW, permissions.RELEASE)
+        return self._history(portion).select_related("decided_by").order_by("id")
+
+    def _create(self, request: Request) -> Response:
+        portion = self._portion(permissions.REVIEW)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            decision = self._record(portion, data.validated_data)
+        except self.stale as exc:
+            raise Conflict(str(exc)) from None
+        except self.refused as exc:
+            raise Refused(str(exc)) from None
+        return Response(self.serializer_class(decision).data, status=status.HTTP_201_CREATED)
+
+
+class ParagraphDecisions(_AppendOnlyDecisions):
     """GET: every decision on the paragraph, oldest first (decisions are append-only).
     POST: record a new decision; ``based_on`` must name the latest one you saw."""
 
     serializer_class = DecisionSerializer
+    input_serializer = DecisionInputSerializer
+    stale = ConcurrentDecision
+    refused = ReviewError
 
-    def _paragraph(self, *codenames: str) -> Paragraph:
+    def _portion(self, *codenames: str) -> Paragraph:
         user = self.request.user
         paragraphs = Paragraph.objects.select_related("cable").filter(
             cable__in=permissions.cables_for_user(user, *codenames)
         )
         return get_object_or_404(_cleared(paragraphs, user), pk=self.kwargs["pk"])
 
-    def get_queryset(self) -> QuerySet[Decision]:
-        if _fake(self):
-            return Decision.objects.none()
-        paragraph = self._paragraph(permissions.REVIEW, permissions.RELEASE)
-        return paragraph.decisions.select_related("decided_by").order_by("id")
+    def _history(self, portion: Paragraph) -> QuerySet[Decision]:
+        return portion.decisions.all()
+
+    def _record(self, portion: Paragraph, values: dict[str, Any]) -> Decision:
+        return decision_record(
+            user=self.request.user,
+            paragraph=portion,
+            kind=values["kind"],
+            based_on=values["based_on"],
+            spans=values.get("spans", ()),
+            label=values.get("label", ""),
+            agency=values.get("agency", ""),
+            note=values.get("note", ""),
+        )
 
     @extend_schema(
         request=DecisionInputSerializer,
@@ -244,26 +299,7 @@ class ParagraphDecisions(generics.ListCreateAPIView):
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        paragraph = self._paragraph(permissions.REVIEW)
-        data = DecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        try:
-            decision = decision_record(
-                user=request.user,
-                paragraph=paragraph,
-                kind=values["kind"],
-                based_on=values["based_on"],
-                spans=values.get("spans", ()),
-                label=values.get("label", ""),
-                agency=values.get("agency", ""),
-                note=values.get("note", ""),
-            )
-        except ConcurrentDecision as exc:
-            raise Conflict(str(exc)) from None
-        except ReviewError as exc:
-            raise Refused(str(exc)) from None
-        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+        return self._create(request)
 
 
 # -- the subject line as a portion (workflow.subject) ----------------------------------------
@@ -299,7 +335,7 @@ class SubjectDecisionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class SubjectDecisions(generics.ListCreateAPIView):
+class SubjectDecisions(_AppendOnlyDecisions):
     """GET: every decision on the cable's subject, oldest first (append-only), for its
     reviewers and release authorities cleared for the subject.  POST: record a new one
     (reviewers cleared for it); ``based_on`` must name the latest one you saw.  A
@@ -307,8 +343,11 @@ class SubjectDecisions(generics.ListCreateAPIView):
     needs no decision (400)."""
 
     serializer_class = SubjectDecisionSerializer
+    input_serializer = SubjectDecisionInputSerializer
+    stale = ConcurrentSubjectDecision
+    refused = SubjectDecisionError
 
-    def _cable(self, *codenames: str) -> Cable:
+    def _portion(self, *codenames: str) -> Cable:
         cable = get_object_or_404(
             permissions.cables_for_user(self.request.user, *codenames), pk=self.kwargs["pk"]
         )
@@ -316,11 +355,18 @@ class SubjectDecisions(generics.ListCreateAPIView):
             raise Http404("No subject matches the given query.")
         return cable
 
-    def get_queryset(self) -> QuerySet[SubjectDecision]:
-        if _fake(self):
-            return SubjectDecision.objects.none()
-        cable = self._cable(permissions.REVIEW, permissions.RELEASE)
-        return cable.subject_decisions.select_related("decided_by").order_by("id")
+    def _history(self, portion: Cable) -> QuerySet[SubjectDecision]:
+        return portion.subject_decisions.all()
+
+    def _record(self, portion: Cable, values: dict[str, Any]) -> SubjectDecision:
+        return subject_decision_record(
+            user=self.request.user,
+            cable=portion,
+            kind=values["kind"],
+            based_on=values["based_on"],
+            label=values.get("label", ""),
+            note=values.get("note", ""),
+        )
 
     @extend_schema(
         request=SubjectDecisionInputSerializer,
@@ -334,21 +380,4 @@ class SubjectDecisions(generics.ListCreateAPIView):
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        cable = self._cable(permissions.REVIEW)
-        data = SubjectDecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        try:
-            decision = subject_decision_record(
-                user=request.user,
-                cable=cable,
-                kind=values["kind"],
-                based_on=values["based_on"],
-                label=values.get("label", ""),
-                note=values.get("note", ""),
-            )
-        except ConcurrentSubjectDecision as exc:
-            raise Conflict(str(exc)) from None
-        except SubjectDecisionError as exc:
-            raise Refused(str(exc)) from None
-        return Response(SubjectDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+        return self._create(request)
