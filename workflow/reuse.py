@@ -138,7 +138,11 @@ class ReuseSuggestion:
         }
 
 
-def _suggestion(paragraph: Paragraph, decision: Decision, similarity: float) -> ReuseSuggestion:
+def suggestion_for(
+    paragraph: Paragraph, decision: Decision, similarity: float, *, source_named: bool = False
+) -> ReuseSuggestion:
+    """The near-duplicate's decision as it would apply to ``paragraph``: a redaction
+    carried over only where its words occur here (``carried_spans``)."""
     spans: list[dict[str, Any]] = []
     dropped = 0
     if decision.kind == Decision.Kind.REDACT:
@@ -157,6 +161,7 @@ def _suggestion(paragraph: Paragraph, decision: Decision, similarity: float) -> 
             and sorted(source.controls or []) == sorted(paragraph.controls or [])
         ),
         source=decision,
+        source_named=source_named,
     )
 
 
@@ -249,8 +254,9 @@ def reuse_suggestions(
     by_pk = {p.pk: p for p in paragraphs}
     out = {}
     for pk, (decision, similarity) in matches.items():
-        suggestion = _suggestion(by_pk[pk], decision, similarity)
-        out[pk] = _with(suggestion, source_named=decision.paragraph_id in named)
+        out[pk] = suggestion_for(
+            by_pk[pk], decision, similarity, source_named=decision.paragraph_id in named
+        )
     if record:
         rows = SuggestionShown.objects.bulk_create(
             SuggestionShown(
@@ -486,7 +492,7 @@ def propagation_preview(supervisor: Any, decision_id: int) -> Preview:
     }
     targets = []
     for p in paragraphs:
-        suggestion = _suggestion(p, source, similarity[p.pk])
+        suggestion = suggestion_for(p, source, similarity[p.pk])
         now = current.get(p.pk)
         state = p.cable.status.review_state
         reason = ""

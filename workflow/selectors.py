@@ -558,33 +558,6 @@ class Suggestions:
     model_message: str
 
 
-def _reuse_for(paragraph: Paragraph, decision: Decision, similarity: float, named: bool):
-    """The near-duplicate's decision as it would apply to ``paragraph``: a redaction
-    carried over only where its words occur here (``reuse.carried_spans``)."""
-    spans: list[dict] = []
-    dropped = 0
-    if decision.kind == Decision.Kind.REDACT:
-        spans, dropped = reuse.carried_spans(
-            decision.paragraph.text, decision.spans, paragraph.text
-        )
-    source = decision.paragraph
-    return reuse.ReuseSuggestion(
-        paragraph_id=paragraph.pk,
-        kind=decision.kind,
-        label=decision.label,
-        agency=decision.referral_agency,
-        spans=tuple(spans),
-        spans_dropped=dropped,
-        similarity=similarity,
-        same_marking=(
-            source.level == paragraph.level
-            and sorted(source.controls or []) == sorted(paragraph.controls or [])
-        ),
-        source=decision,
-        source_named=named,
-    )
-
-
 def _learned(undecided: list[Paragraph]) -> tuple[int | None, str, dict[int, LearnedHint]]:
     """The latest model's confident suggestions (one query; the fitted model is loaded
     once per process), or why there are none."""
@@ -650,7 +623,9 @@ def review_suggestions(
     for p in undecided:
         match = matches.get(p.pk)
         reused = (
-            _reuse_for(p, match[0], match[1], match[0].paragraph_id in named) if match else None
+            reuse.suggestion_for(p, match[0], match[1], source_named=match[0].paragraph_id in named)
+            if match
+            else None
         )
         hint = hints.get(p.pk)
         if reused is None and hint is None:
