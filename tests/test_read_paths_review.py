@@ -1,0 +1,296 @@
+"""A review of the paths by which cable text leaves the service: each defect found, shown
+as the person who would exploit it, through the pages they use.
+
+The promise (``workflow.access``): nobody reads a paragraph or a subject above their
+clearance, nor a cable they hold no grant on.  Reading includes telling one text from
+another: a page that answers differently depending on text the user may not read
+discloses that text, a guess at a time.
+
+Each proven defect's test is marked ``xfail(strict=True)``: it fails while the defect
+stands, so the file passes, and it starts passing (and so fails the run) once the
+defect is fixed: then remove its marker.  Each has a companion test with the same
+setup that passes today, showing that the defect test fails for the reason it names
+and not for a broken setup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from cables.markings import Level
+from cables.models import Cable
+from redaction.models import RedactionRule
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from workflow import permissions
+from workflow import subject as subject_portion
+from workflow.models import CableStatus, Clearance, ReviewState
+from workflow.review import current_decisions, decision_record
+
+pytestmark = pytest.mark.django_db
+
+CONFIDENTIAL_TEXT = "The harvest was late this year in the northern provinces."
+SECRET_TEXT = "The source NIGHTJAR met the minister at the port on Tuesday."
+RAW = f"S E C R E T ... raw telegram\n1. (C) {CONFIDENTIAL_TEXT}\n2. (S) {SECRET_TEXT}"
+SECRET_SUBJECT = "(S) OPERATION BLUEHERON: TALKS WITH THE PALACE"
+
+
+def staff(group: str, level: Level, username: str) -> Any:
+    """A member of one of the service's roles, logged in to the admin, with a clearance."""
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    Clearance.objects.create(user=user, level=int(level))
+    return user
+
+
+def cleared(username: str, level: Level) -> Any:
+    user = UserFactory(username=username)
+    Clearance.objects.create(user=user, level=int(level))
+    return user
+
+
+# -- 1. The admin's cable list filtered by a field of the URL ------------------------------
+#
+# ``CableAdmin.get_search_results`` searches the subject only where the user may read it,
+# and the raw text not at all.  Django's change list also applies every query parameter
+# naming a local field (``ModelAdmin.lookup_allowed`` allows any lookup on the model's
+# own fields), so ``?raw_text__icontains=WORD`` and ``?subject__icontains=WORD`` filter
+# the list by text the user is not cleared for: the cable is listed or not as the word is
+# there or not.
+
+
+@pytest.fixture
+def secret_cable() -> Cable:
+    cable = CableFactory(
+        reference_id="06SECRETPOST7",
+        level=int(Level.S),
+        raw_text=RAW,
+        subject=SECRET_SUBJECT,
+        subject_level=int(Level.S),
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=CONFIDENTIAL_TEXT)
+    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=SECRET_TEXT)
+    return cable
+
+
+def admin_listing(client: Any, query: dict[str, str]) -> str:
+    response = client.get(reverse("admin:cables_cable_changelist"), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def listed_for(client: Any, lookup: str, word: str) -> bool:
+    return "06SECRETPOST7" in admin_listing(client, {lookup: word})
+
+
+@pytest.mark.parametrize(
+    ("lookup", "present", "absent"),
+    [
+        ("raw_text__icontains", "NIGHTJAR", "WAXWING"),
+        ("subject__icontains", "BLUEHERON", "KINGFISHER"),
+    ],
+)
+def test_admin_cable_list_filtered_by_text_works_for_a_cleared_admin(
+    client, secret_cable, lookup, present, absent
+):
+    # Given an admin cleared SECRET with a view grant on the cable
+    user = staff("admin", Level.S, "sam")
+    permissions.grant(permissions.VIEW, user, secret_cable)
+    client.force_login(user)
+    # When they filter the cable list by a word of the text, then by a word not in it
+    # Then the cable is listed for the first only: the lookup reaches the text
+    assert listed_for(client, lookup, present) is True
+    assert listed_for(client, lookup, absent) is False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="admin change list applies ?raw_text__/?subject__ lookups from the URL "
+    "(lookup_allowed): a C-cleared admin learns whether a SECRET paragraph or subject "
+    "holds a word",
+)
+@pytest.mark.parametrize(
+    ("lookup", "present", "absent"),
+    [
+        ("raw_text__icontains", "NIGHTJAR", "WAXWING"),
+        ("subject__icontains", "BLUEHERON", "KINGFISHER"),
+    ],
+)
+def test_admin_cable_list_does_not_tell_a_c_cleared_admin_what_the_secret_text_holds(
+    client, secret_cable, lookup, present, absent
+):
+    # Given an admin cleared CONFIDENTIAL with a view grant on a cable whose second
+    # paragraph and subject are SECRET (the change page hides both, and the raw text)
+    user = staff("admin", Level.C, "cleo")
+    permissions.grant(permissions.VIEW, user, secret_cable)
+    client.force_login(user)
+    # When they filter the list by a word of the SECRET text, and by a word not in it
+    with_word = listed_for(client, lookup, present)
+    without_word = listed_for(client, lookup, absent)
+    # Then the list answers the same: it must not depend on text above their clearance
+    assert with_word == without_word
+
+
+# -- 2. The approval page's preview prints a subject above the authority's clearance ----
+#
+# ``releases.preview.release_preview`` refuses the preview only when a paragraph is
+# above the authority's clearance (``access.paragraphs_hidden``); the header goes in
+# whole (``releases.services.header_in``), and a subject that its reviewer released is
+# printed on the SUBJECT line.  The same page's heading says "Subject above your
+# clearance" (``access.subject_for``).
+
+
+@pytest.fixture
+def reviewed_cable() -> Cable:
+    """A SECRET cable whose subject is SECRET and whose paragraphs are CONFIDENTIAL, all
+    released by a reviewer cleared TOP SECRET (subject included), review finished."""
+    cable = CableFactory(
+        reference_id="07SECRETPOST9",
+        level=int(Level.S),
+        subject=SECRET_SUBJECT,
+        subject_level=int(Level.S),
+        review_state=ReviewState.IN_REVIEW,
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=CONFIDENTIAL_TEXT)
+    ParagraphFactory(
+        cable=cable, ordinal=2, level=int(Level.C), text="The talks resume in the autumn."
+    )
+    reviewer = cleared("rita", Level.TS)
+    permissions.grant(permissions.REVIEW, reviewer, cable)
+    subject_portion.subject_decision_record(
+        user=reviewer, cable=cable, kind="release", based_on=None
+    )
+    for paragraph in cable.paragraphs.order_by("ordinal"):
+        current = current_decisions(cable).get(paragraph.pk)
+        decision_record(
+            user=reviewer,
+            paragraph=paragraph,
+            kind="release",
+            based_on=current.pk if current else None,
+        )
+    CableStatus.objects.filter(cable=cable).update(review_state=ReviewState.REVIEWED)
+    return cable
+
+
+def approval_page(client: Any, user: Any, cable: Cable) -> str:
+    permissions.grant(permissions.RELEASE, user, cable)
+    client.force_login(user)
+    response = client.get(reverse("releases:approval", args=[cable.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_approval_preview_prints_a_released_subject_to_an_authority_cleared_for_it(
+    client, reviewed_cable
+):
+    # Given a release authority cleared SECRET
+    body = approval_page(client, cleared("amos", Level.S), reviewed_cable)
+    # Then the preview is built and prints the released subject
+    assert CONFIDENTIAL_TEXT in body
+    assert "BLUEHERON" in body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="releases.preview.release_preview checks paragraphs only: the header's "
+    "released subject is printed to an authority not cleared for it",
+)
+def test_the_approval_page_shows_a_c_cleared_authority_no_secret_subject(client, reviewed_cable):
+    # Given a release authority cleared CONFIDENTIAL: every paragraph is within their
+    # clearance, the subject is not
+    body = approval_page(client, cleared("cora", Level.C), reviewed_cable)
+    # Then the page says the subject is above their clearance and the preview is shown
+    assert "Subject above your clearance" in body
+    assert CONFIDENTIAL_TEXT in body
+    # And no word of the subject reaches them, in the heading or in the preview
+    assert "BLUEHERON" not in body
+
+
+# -- 3. A rule's dry run counts hits in paragraphs the editor may not read --------------
+#
+# ``redaction.dry_run.rule_dry_run`` shows samples only of readable paragraphs but counts
+# every hit (``paragraphs_hit``, ``cables_hit``, ``unreadable_paragraphs_hit``).  A rule
+# editor writes the rule, so the count answers any question about the hidden text: two
+# dry runs differing by one word tell which word the SECRET paragraph holds.
+
+
+@pytest.fixture
+def on_commit_runs_at_once(monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+def add_rule(client: Any, name: str, pattern: str) -> RedactionRule:
+    """Save a regex rule in the admin, as the rule editor does (SECRET cables only)."""
+    response = client.post(
+        reverse("admin:redaction_redactionrule_add"),
+        {
+            "name": name,
+            "kind": "regex",
+            "pattern": pattern,
+            "label": "(b)(1) 1.4(c)",
+            "action": "redact",
+            "priority": 0,
+            "personal_kinds": "[]",
+            "controls": "[]",
+            "scope_posts": "[]",
+            "scope_tags": "[]",
+            "scope_levels": "[2]",
+            "versions-TOTAL_FORMS": 0,
+            "versions-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return RedactionRule.objects.get(name=name)
+
+
+def paragraphs_hit(client: Any, rule: RedactionRule) -> int:
+    """The count the dry run page prints: "<strong>N</strong> paragraph(s) in ..."."""
+    response = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+    assert response.status_code == 200
+    found = re.search(r"<strong>(\d+)</strong> paragraphs? in", response.content.decode())
+    assert found is not None
+    return int(found.group(1))
+
+
+@pytest.fixture
+def secret_paragraph_alone() -> Cable:
+    cable = CableFactory(reference_id="06SECRETPOST8", level=int(Level.S))
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.S), text=SECRET_TEXT)
+    return cable
+
+
+def test_a_dry_run_counts_what_a_cleared_editor_may_read(
+    client, on_commit_runs_at_once, secret_paragraph_alone
+):
+    # Given a rule editor cleared SECRET with a grant on the cable
+    user = staff("rule editor", Level.S, "edna")
+    permissions.grant(permissions.VIEW, user, secret_paragraph_alone)
+    client.force_login(user)
+    # When they dry-run two rules differing by one word
+    tuesday = add_rule(client, "probe tuesday", r"port on Tuesday")
+    monday = add_rule(client, "probe monday", r"port on Monday")
+    # Then the counts tell the word in the paragraph, which they may read anyway
+    assert (paragraphs_hit(client, tuesday), paragraphs_hit(client, monday)) == (1, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="redaction.dry_run counts hits in paragraphs the editor may not read: two dry "
+    "runs tell a U-cleared editor without a grant which word a SECRET paragraph holds",
+)
+def test_a_dry_run_does_not_tell_an_uncleared_editor_what_a_secret_paragraph_says(
+    client, on_commit_runs_at_once, secret_paragraph_alone
+):
+    # Given a rule editor cleared UNCLASSIFIED holding no grant at all
+    client.force_login(staff("rule editor", Level.U, "edith"))
+    # When they dry-run two rules differing by one word (the day of a SECRET meeting)
+    tuesday = add_rule(client, "probe tuesday", r"port on Tuesday")
+    monday = add_rule(client, "probe monday", r"port on Monday")
+    # Then both dry runs answer alike: nothing tells which day the paragraph names
+    assert paragraphs_hit(client, tuesday) == paragraphs_hit(client, monday)
