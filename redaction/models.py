@@ -149,6 +149,10 @@ class RuleJob(models.Model):
     created_at = models.DateTimeField()
     total_chunks = models.PositiveIntegerField(default=0)
     total_cables = models.PositiveIntegerField(default=0)
+    # The versions the change is between, ``[[rule id, version, definition], ...]``: a
+    # chunk re-applies the rules only to its cables where one of them proposes something
+    # (see ``rule_services.chunk_apply``).  Null: every cable of the chunk.
+    changed = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,12 +14,19 @@ from audit.trail import audit_record
 from cables.models import Cable
 from config.celery import queue_task
 from redaction.models import RedactionRule, RuleJob, RuleJobChunk, RuleVersion
-from redaction.proposals import proposals_apply_within
-from redaction.rule_specs import Scope, rule_definition, rule_problems
+from redaction.proposals import cables_proposed_in, proposals_apply_within
+from redaction.rule_specs import ActiveRule, Scope, rule_definition, rule_problems, rule_spec
 
 CHUNK_SIZE = 500  # cables per task: a few seconds of work, so a killed worker loses little
 
 log = logging.getLogger(__name__)
+
+# What saving a rule writes: everything but which version is live.
+_EDITED_FIELDS = [
+    field.name
+    for field in RedactionRule._meta.concrete_fields
+    if not field.primary_key and field.name not in ("active", "active_version")
+]
 
 
 def _changes(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -43,17 +50,18 @@ def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
+        live = None
         if rule.pk:
-            stored = (
+            live = (
                 RedactionRule.objects.select_for_update()
                 .filter(pk=rule.pk)
-                .values_list("version", flat=True)
+                .values_list("version", "active", "active_version")
                 .first()
             )
-            if stored is not None and stored != rule.version:
+            if live is not None and live[0] != rule.version:
                 raise RuleChanged(
                     f"Rule {rule.pk} was saved by someone else meanwhile (now version "
-                    f"{stored}, you loaded version {rule.version}): reload it and apply "
+                    f"{live[0]}, you loaded version {rule.version}): reload it and apply "
                     "your change again."
                 )
         previous = (
@@ -62,7 +70,14 @@ def rule_save(*, rule: RedactionRule, user: Any) -> RuleVersion:
         rule.version += 1
         rule.updated_at = timezone.now()
         rule.updated_by = user if getattr(user, "pk", None) else None
-        rule.save()
+        if live is None:
+            rule.save()
+        else:
+            # Which version is live is activation's business (audited there), and
+            # activating does not bump the version: a copy loaded before someone activated
+            # the rule must not take it off the air, or put an old version back, by saving.
+            rule.active, rule.active_version = live[1], live[2]
+            rule.save(update_fields=_EDITED_FIELDS)
         definition = rule_definition(rule)
         version = RuleVersion.objects.create(
             rule=rule,
@@ -92,7 +107,7 @@ def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
     """Make the latest version live and re-apply rules where either version reaches."""
     if rule.version < 1:
         raise ValidationError("save the rule before activating it")
-    before = _definition(rule, rule.active_version) if rule.active else None
+    before = rule.active_version if rule.active else None
     with transaction.atomic():
         audit_record(
             actor=user,
@@ -104,12 +119,12 @@ def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
         rule.active = True
         rule.active_version = rule.version
         rule.save(update_fields=["active", "active_version"])
-    return rule_reapply(rule, [before, _definition(rule, rule.version)], "activated")
+    return rule_reapply(rule, [before, rule.version], "activated")
 
 
 def rule_deactivate(*, rule: RedactionRule, user: Any) -> RuleJob:
     """Stop the rule and remove its proposals by re-applying the others."""
-    before = _definition(rule, rule.active_version)
+    before = rule.active_version
     with transaction.atomic():
         audit_record(
             actor=user,
@@ -123,12 +138,13 @@ def rule_deactivate(*, rule: RedactionRule, user: Any) -> RuleJob:
     return rule_reapply(rule, [before], "deactivated")
 
 
-def rule_reapply(
-    rule: RedactionRule, definitions: list[dict[str, Any] | None], reason: str
-) -> RuleJob:
-    """Queue chunked tasks that re-apply all active rules to the cables these
-    definitions can affect (the union of their scopes)."""
-    scopes = [Scope.of(d) for d in definitions if d is not None]
+def rule_reapply(rule: RedactionRule, versions: list[int | None], reason: str) -> RuleJob:
+    """Queue chunked tasks that re-apply all active rules where these versions of the rule
+    propose something: the chunks cover the cables their scopes reach (the union), and
+    each chunk keeps those of its cables in which one of the versions, alone, proposes
+    something (``RuleJob.changed``; see ``proposals.cables_proposed_in``)."""
+    changed = [[rule.pk, version, _definition(rule, version)] for version in versions if version]
+    scopes = [Scope.of(definition) for _rule, _version, definition in changed]
     if any(s.everything for s in scopes):
         affected = Q()
     else:
@@ -143,6 +159,7 @@ def rule_reapply(
             reason=f"{rule.name} v{rule.version} {reason}",
             created_at=timezone.now(),
             total_cables=len(ids),
+            changed=changed,
         )
         chunks = RuleJobChunk.objects.bulk_create(
             RuleJobChunk(job=job, number=n, cable_ids=ids[i : i + CHUNK_SIZE])
@@ -175,10 +192,13 @@ def chunk_apply(chunk_id: int) -> bool:
     reach become a new chunk of the same job, queued at once: the job's page counts
     it, and the log says what did not finish.
     """
-    chunk = RuleJobChunk.objects.filter(pk=chunk_id).first()
+    chunk = RuleJobChunk.objects.select_related("job").filter(pk=chunk_id).first()
     if chunk is None:
         return False
-    outcome = proposals_apply_within(chunk.cable_ids)
+    cable_ids = chunk.cable_ids
+    if chunk.job.changed is not None:
+        cable_ids = _proposed_by_change(cable_ids, chunk.job.changed)
+    outcome = proposals_apply_within(cable_ids)
     with transaction.atomic():
         rest = _continue_chunk(chunk, list(outcome.left)) if outcome.left else None
         RuleJobChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(
@@ -197,6 +217,16 @@ def chunk_apply(chunk_id: int) -> bool:
             lambda: queue_task("redaction.proposals_apply_chunk", rest.pk), robust=True
         )
     return True
+
+
+def _proposed_by_change(cable_ids: list[int], changed: list[list[Any]]) -> list[int]:
+    """The cables among ``cable_ids`` in which a version of the changed rule proposes
+    something, each version scanned alone (two versions of one rule share its id)."""
+    found: set[int] = set()
+    for rule_id, version, definition in changed:
+        rule = ActiveRule(rule_spec(rule_id, version, definition), Scope.of(definition))
+        found.update(cables_proposed_in(cable_ids, [rule]))
+    return sorted(found)
 
 
 def _continue_chunk(chunk: RuleJobChunk, cable_ids: list[int]) -> RuleJobChunk:
