@@ -294,3 +294,84 @@ def test_a_dry_run_does_not_tell_an_uncleared_editor_what_a_secret_paragraph_say
     monday = add_rule(client, "probe monday", r"port on Monday")
     # Then both dry runs answer alike: nothing tells which day the paragraph names
     assert paragraphs_hit(client, tuesday) == paragraphs_hit(client, monday)
+
+
+# -- 4. The admin's upload tells whether a guessed text is the stored cable's -----------
+#
+# ``cables.ingest`` reports a file whose reference id is stored as "unchanged" when its
+# text hashes to the stored cable's and as a "conflict" otherwise, and the admin's upload
+# page (``cables.admin.CableUploadMixin``) prints both counts to whoever may change
+# cables, cleared or not.  The answer is an equality test against the raw text, which
+# holds every paragraph: an admin who can rebuild the rest of a cable tries a word at a
+# time in the part above their clearance.
+
+SECRET_BODY = (
+    "1. (C) Summary: the minister said the talks would resume.",
+    f"2. (S) {SECRET_TEXT}",
+)
+
+
+def secret_telegram(day: str) -> str:
+    from tests.cables.cable_text import telegram
+
+    body = (SECRET_BODY[0], SECRET_BODY[1].replace("Tuesday", day))
+    return telegram(serial=77, banner="S E C R E T", paragraphs=body)
+
+
+@pytest.fixture
+def imported_secret_cable() -> Cable:
+    from cables.ingest import CableSource, cables_import
+
+    report = cables_import([CableSource(name="s.txt", text=secret_telegram("Tuesday"))], workers=1)
+    assert not report.failed and len(report.imported_ids) == 1
+    return Cable.objects.get(pk=report.imported_ids[0])
+
+
+def upload_answer(client: Any, text: str) -> str:
+    """Upload one file as the admin does; the message the cable list then shows."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("guess.txt", text.encode(), "text/plain")
+    response = client.post(reverse("admin:cables_cable_upload"), {"files": [upload]}, follow=True)
+    assert response.status_code == 200
+    found = re.search(
+        r"Imported \d+, unchanged \d+, conflicts \d+, failed \d+\.", response.content.decode()
+    )
+    assert found is not None
+    return found.group(0)
+
+
+def test_an_upload_tells_a_cleared_admin_whether_the_file_is_the_stored_cable(
+    client, imported_secret_cable
+):
+    # Given an admin cleared SECRET (they read the raw text anyway)
+    user = staff("admin", Level.S, "sam")
+    permissions.grant(permissions.VIEW, user, imported_secret_cable)
+    client.force_login(user)
+    # When they upload the stored text, then the same cable with another word
+    # Then the first is unchanged and the second a conflict
+    assert upload_answer(client, secret_telegram("Tuesday")) == (
+        "Imported 0, unchanged 1, conflicts 0, failed 0."
+    )
+    assert upload_answer(client, secret_telegram("Monday")) == (
+        "Imported 0, unchanged 0, conflicts 1, failed 0."
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cables.ingest reports unchanged vs conflict (a sha256 equality test on the raw "
+    "text) to an uploader not cleared for every paragraph",
+)
+def test_an_upload_does_not_tell_a_c_cleared_admin_which_guess_is_the_secret_text(
+    client, imported_secret_cable
+):
+    # Given an admin cleared CONFIDENTIAL, with a view grant on the SECRET cable
+    user = staff("admin", Level.C, "cleo")
+    permissions.grant(permissions.VIEW, user, imported_secret_cable)
+    client.force_login(user)
+    # When they upload the cable twice, guessing the day its SECRET paragraph names
+    tuesday = upload_answer(client, secret_telegram("Tuesday"))
+    monday = upload_answer(client, secret_telegram("Monday"))
+    # Then the answers are alike: nothing tells which guess is the stored text
+    assert tuesday == monday
