@@ -375,3 +375,64 @@ def test_an_upload_does_not_tell_a_c_cleared_admin_which_guess_is_the_secret_tex
     monday = upload_answer(client, secret_telegram("Monday"))
     # Then the answers are alike: nothing tells which guess is the stored text
     assert tuesday == monday
+
+
+# -- 5. The rule form suggests every cable's TAGS and post --------------------------------
+#
+# ``redaction.admin_forms.tag_suggestions`` and ``post_suggestions`` fill the scope's
+# datalists with the distinct TAGS and posts of every stored cable (cached for all users
+# alike), not of the cables the editor may view: a header field of a cable they hold no
+# grant on reaches their browser.
+
+
+@pytest.fixture
+def tagged_cable() -> Cable:
+    from cables.models import CableTag
+
+    cable = CableFactory(
+        reference_id="06HIDDENPOST3",
+        origin="Consulate Blueheron Cove",
+        level=int(Level.S),
+        tags=["PREL", "NIGHTJAR"],
+    )
+    CableTag.objects.bulk_create(
+        [CableTag(cable=cable, tag="PREL"), CableTag(cable=cable, tag="NIGHTJAR")]
+    )
+    return cable
+
+
+def rule_form(client: Any) -> str:
+    response = client.get(reverse("admin:redaction_redactionrule_add"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_rule_form_suggests_the_tags_and_post_of_a_cable_the_editor_may_view(
+    client, tagged_cable
+):
+    # Given a rule editor holding a view grant on the cable
+    user = staff("rule editor", Level.S, "edna")
+    permissions.grant(permissions.VIEW, user, tagged_cable)
+    client.force_login(user)
+    # When they open a new rule's form
+    body = rule_form(client)
+    # Then its scope suggests the cable's TAGS and post
+    assert '<option value="NIGHTJAR">' in body
+    assert '<option value="Consulate Blueheron Cove">' in body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="redaction.admin_forms suggests the TAGS and posts of every stored cable, "
+    "not of the cables the editor may view",
+)
+def test_the_rule_form_suggests_nothing_of_a_cable_the_editor_holds_no_grant_on(
+    client, tagged_cable
+):
+    # Given a rule editor holding no grant on the cable
+    client.force_login(staff("rule editor", Level.S, "edith"))
+    # When they open a new rule's form
+    body = rule_form(client)
+    # Then neither the cable's TAGS nor its post reach their browser
+    assert "NIGHTJAR" not in body
+    assert "Blueheron Cove" not in body
