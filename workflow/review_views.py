@@ -25,7 +25,7 @@ from audit.trail import csv_lines
 from cables.models import Paragraph
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from workflow import access, consistency, flag_help, permissions, rounds
+from workflow import access, consistency, flag_help, permissions
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
 from workflow.occurrences import redact_occurrences
@@ -39,6 +39,7 @@ from workflow.review import (
 from workflow.selectors import (
     MAX_OFFSET,
     QUEUE_STATES,
+    open_round_number_of,
     paragraph_after_decision,
     queue_cables,
     queue_page,
@@ -182,7 +183,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     review it has the approval page; the queue links each user to the page they use)."""
     cable = permissions.get_cable_for_user(
         request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS,
-        annotate={"open_round": rounds.open_round_number()},
+        annotate={"open_round": open_round_number_of(pk)},
     )  # fmt: skip
     data = review_page(
         user=request.user,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -323,6 +324,22 @@ def _queue_row(row: tuple) -> QueueRow:
     )  # fmt: skip
 
 
+# The open re-review round's number of one cable (NULL: none open), as a scalar subquery
+# for the page that reads the cable (the review page: "re-review, round N"), with the
+# cable's id bound.  The same condition as workflow.rounds.open_round and queue_cables'
+# join; written out because the ORM's correlated Subquery (workflow.rounds.
+# open_round_number) took about 0.4 ms to build and compile on every review page.
+_OPEN_ROUND_SQL = (
+    "SELECT number FROM workflow_reviewround WHERE cable_id = %s AND closed_at IS NULL LIMIT 1"
+)
+
+
+def open_round_number_of(cable_id: int) -> RawSQL:
+    """The cable's open round number, to annotate a query of that cable with."""
+    # A constant statement; the cable's id is bound.
+    return RawSQL(_OPEN_ROUND_SQL, [cable_id], output_field=IntegerField())  # nosec B611
+
+
 @dataclass(frozen=True)
 class Segment:
     """A run of paragraph text, marked or not (rendered as-is, never as HTML)."""
@@ -397,15 +414,38 @@ class ReviewPage:
         return sum(1 for p in self.paragraphs if p.decision)
 
 
-# How many paragraphs the cable has in all (a scalar subquery of the paragraph query):
-# the page says how many are above the user's clearance without reading them.
-_ALL_PARAGRAPHS = Subquery(
-    Paragraph.objects.filter(cable_id=OuterRef("cable_id"))
-    .order_by()
-    .values("cable_id")
-    .annotate(n=Count("pk"))
-    .values("n")
+# How many paragraphs the cable has in all, as a scalar subquery of the paragraph query:
+# the page says how many are above the user's clearance without reading them.  Written
+# out (the cable's id bound): the ORM's correlated Subquery took about 0.2 ms to build and
+# compile on every review page, to count the same rows.
+_ALL_PARAGRAPHS_SQL = "SELECT COUNT(*) FROM cables_paragraph WHERE cable_id = %s"
+
+
+def _all_paragraphs(cable_id: int) -> RawSQL:
+    # A constant statement; the cable's id is bound.
+    return RawSQL(_ALL_PARAGRAPHS_SQL, [cable_id], output_field=IntegerField())  # nosec B611
+
+
+# The rules' proposals on the page's paragraphs, each paragraph's in order of start.
+# Written out: the model's default ordering (cable, then paragraph, each by its own
+# ordering) made the ORM join the cable twice and the paragraph once to sort the rows of
+# one cable, and building that query cost about 0.6 ms of every review page.
+_PROPOSALS_SQL = (
+    'SELECT id, cable_id, paragraph_id, start, "end", action, labels, rules, created_at'
+    " FROM redaction_proposedredaction WHERE cable_id = %s AND paragraph_id = ANY(%s)"
+    " ORDER BY paragraph_id, start, id"
 )
+
+
+def _proposals(cable_id: int, paragraph_ids: list[int]) -> dict[int, list[ProposedRedaction]]:
+    """The proposals on these paragraphs of the cable, by paragraph (one query, none
+    without paragraphs)."""
+    by_paragraph: dict[int, list[ProposedRedaction]] = {}
+    if not paragraph_ids:
+        return by_paragraph
+    for proposal in ProposedRedaction.objects.raw(_PROPOSALS_SQL, [cable_id, paragraph_ids]):
+        by_paragraph.setdefault(proposal.paragraph_id, []).append(proposal)
+    return by_paragraph
 
 
 def review_page(
@@ -431,16 +471,16 @@ def review_page(
     """
 
     visible = list(
-        access.cleared_paragraphs(user, cable).order_by("ordinal").annotate(total=_ALL_PARAGRAPHS)
+        access.cleared_paragraphs(user, cable)
+        .order_by("ordinal")
+        .annotate(total=_all_paragraphs(cable.pk))
     )
     if visible:
         hidden = visible[0].total - len(visible)
     else:
         hidden = access.paragraphs_hidden(user, cable)
     decisions = current_decisions(cable)
-    proposals: dict[int, list[ProposedRedaction]] = {}
-    for proposal in cable.proposals.filter(paragraph_id__in=[p.pk for p in visible]):
-        proposals.setdefault(proposal.paragraph_id, []).append(proposal)
+    proposals = _proposals(cable.pk, [p.pk for p in visible])
     views = [_view(p, decisions.get(p.pk), proposals.get(p.pk, [])) for p in visible]
     conflicts = None
     if with_conflicts:

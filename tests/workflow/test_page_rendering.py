@@ -1,0 +1,93 @@
+"""The queue and review pages as a reviewer sees them, for the parts that are read or
+rendered without the ORM or Django's template engine (workflow.selectors,
+templates/jinja2/workflow/): proposals in order and only where readable, the open
+round, the paragraph count, the queue's filters and pager."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cables.markings import Level
+from redaction.models import ProposedRedaction
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from workflow import permissions
+from workflow.models import Clearance, ReviewRound, ReviewState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rita():
+    user = UserFactory(username="rita")
+    Clearance.objects.create(user=user, level=int(Level.C))
+    return user
+
+
+@pytest.fixture
+def cable(rita):
+    cable = CableFactory(level=int(Level.S), review_state=ReviewState.DUE)
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="Talks went well today.")
+    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text="The source said more.")
+    ParagraphFactory(cable=cable, ordinal=3, level=int(Level.U), text="Weather was fine.")
+    permissions.grant(permissions.REVIEW, rita, cable)
+    return cable
+
+
+def _propose(paragraph, start, label, action="withhold"):
+    return ProposedRedaction.objects.create(
+        cable=paragraph.cable, paragraph=paragraph, start=start, end=start + 4,
+        action=action, labels=[label], rules=[[7, 1]], created_at=timezone.now(),
+    )  # fmt: skip
+
+
+def test_the_review_page_lists_each_paragraphs_proposals_in_order_of_start(client, rita, cable):
+    first, secret, third = cable.paragraphs.order_by("ordinal")
+    # Given proposals stored out of order, and one on a paragraph above rita's clearance
+    _propose(first, 10, "(b)(6) LATER")
+    _propose(first, 0, "(b)(6) EARLIER")
+    _propose(third, 0, "(b)(3) THIRD")
+    _propose(secret, 0, "(b)(1) ABOVE-CLEARANCE")
+    _propose(first, 6, "(b)(5)", action="redact")
+    client.force_login(rita)
+
+    # When rita opens the review page
+    body = client.get(reverse("workflow:review", args=[cable.pk])).content.decode()
+
+    # Then each paragraph's proposals show in order of start, under their paragraph
+    tags = re.findall(r"proposed: withhold ([^<]+)</span>", body)
+    assert tags == ["(b)(6) EARLIER", "(b)(6) LATER", "(b)(3) THIRD"]
+    articles = body.split("<article")[1:]
+    assert len(articles) == 2
+    assert "LATER" in articles[0] and "THIRD" not in articles[0]
+    assert "THIRD" in articles[1] and "Weather was fine." in articles[1]
+    assert 'title="proposed: redact the span (b)(5) (rule 7 v1)">went</mark>' in body
+    # and nothing of the paragraph above her clearance, not even its proposal
+    assert "ABOVE-CLEARANCE" not in body and "The source said more." not in body
+    assert "1 paragraph above your clearance" in body
+    assert "0 of 2 decided" in body
+
+
+def test_the_review_page_shows_the_open_round_and_nothing_once_it_is_closed(client, rita, cable):
+    client.force_login(rita)
+    url = reverse("workflow:review", args=[cable.pk])
+    other = CableFactory()
+    ReviewRound.objects.create(
+        cable=other, number=5, declass_date="2030-01-01", opened_at=timezone.now()
+    )
+    assert "re-review, round" not in client.get(url).content.decode()
+
+    ReviewRound.objects.create(
+        cable=cable, number=2, declass_date="2020-01-01", opened_at=timezone.now(),
+        closed_at=timezone.now(),
+    )  # fmt: skip
+    ReviewRound.objects.create(
+        cable=cable, number=3, declass_date="2030-01-01", opened_at=timezone.now()
+    )
+
+    body = client.get(url).content.decode()
+
+    assert '<strong class="rereview">re-review, round 3</strong>' in body
