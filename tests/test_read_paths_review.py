@@ -436,3 +436,45 @@ def test_the_rule_form_suggests_nothing_of_a_cable_the_editor_holds_no_grant_on(
     # Then neither the cable's TAGS nor its post reach their browser
     assert "NIGHTJAR" not in body
     assert "Blueheron Cove" not in body
+
+
+# -- 6. The approval form carries an unkeyed hash of a subject above the clearance ------
+#
+# ``releases.services.approval_shown`` writes each header field of the cable into the
+# approval form's hidden ``header_shown`` as the first 16 hex digits of its plain SHA-256
+# (``_short``), the subject included, whatever the authority's clearance.  Anyone holding
+# the page tests guesses offline: the hash of the right subject is in it.
+
+
+def short_hash(value: str) -> str:
+    """The page's hash of a header field, computed as ``releases.services._short`` does."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def test_the_approval_form_carries_the_hash_of_a_subject_an_authority_may_read(
+    client, reviewed_cable
+):
+    # Given a release authority cleared SECRET, who reads the subject anyway
+    body = approval_page(client, cleared("amos", Level.S), reviewed_cable)
+    # Then the form's header digest holds the subject's hash (and not a wrong guess's)
+    assert f"subject:{short_hash(SECRET_SUBJECT)}" in body
+    assert short_hash(SECRET_SUBJECT.replace("BLUEHERON", "KINGFISHER")) not in body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="releases.services.approval_shown puts an unkeyed SHA-256 of the subject in "
+    "the approval form of an authority not cleared for it: guesses test offline",
+)
+def test_the_approval_form_carries_nothing_computed_from_a_subject_above_the_clearance(
+    client, reviewed_cable
+):
+    # Given a release authority cleared CONFIDENTIAL (the subject is SECRET)
+    body = approval_page(client, cleared("cora", Level.C), reviewed_cable)
+    # Then the form is there to approve with
+    assert 'name="header_shown"' in body
+    # And no hash of the subject is in it to test a guess against
+    assert short_hash(SECRET_SUBJECT) not in body
