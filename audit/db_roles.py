@@ -5,9 +5,11 @@ in the settings); ``declass_app`` is the role the web server, the workers and be
 as: no superuser, no CREATEROLE or CREATEDB, member of no role, owner of nothing.
 It may read and write rows, never TRUNCATE, never ALTER a table or switch its triggers
 off, and on the record tables (decisions and where they came from, QC re-decisions,
-audit events) it may only INSERT and SELECT.
+audit events, the database's trail of access changes) it may only INSERT and SELECT.
 Published releases refuse UPDATE and DELETE by trigger (releases migration 0002); the
-record tables refuse TRUNCATE by trigger too, whoever holds the privilege.
+record tables refuse TRUNCATE by trigger too, whoever holds the privilege, and so do
+the tables that decide access, whose every changed row the database records in
+``audit_accesschange`` (audit migration 0006).
 
 The near-duplicate index (``cables_paragraphband``, derived data) is rebuilt by
 emptying it and reloading it with its indexes dropped, which takes its owner: the
@@ -30,7 +32,10 @@ APP = "declass_app"
 # Rows only ever added: the application role may INSERT and SELECT.  Where a decision
 # came from (a near-duplicate, the model, a supervisor's propagation) and QC's blind
 # re-decisions are part of the record too (workflow migration 0009: their triggers).
+# The trail of access changes takes its INSERTs from the triggers of audit migration
+# 0006 alone (a trigger of its own refuses any other).
 APPEND_ONLY_TABLES = (
+    "audit_accesschange",
     "audit_auditevent",
     "workflow_decision",
     "workflow_decisionorigin",

@@ -50,3 +50,58 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise TypeError("the audit trail is append-only")
+
+
+# The tables whose rows decide who may read what, watched by audit migration 0006's
+# triggers, with what a row of each gives.
+ACCESS_TABLES: dict[str, str] = {
+    "workflow_clearance": "Clearance",
+    "auth_user_groups": "Role membership",
+    "auth_user": "User flags",
+    "auth_user_user_permissions": "Permission of a user",
+    "auth_group_permissions": "Permission of a role",
+    "workflow_cableuserobjectpermission": "Cable grant to a user",
+    "workflow_cablegroupobjectpermission": "Cable grant to a role",
+    "guardian_userobjectpermission": "Object permission of a user",
+    "guardian_groupobjectpermission": "Object permission of a role",
+}
+
+
+class AccessChange(models.Model):
+    """A change of who may read what, as the database itself saw it.
+
+    Rows are written only by the triggers of migration 0006 (on clearances, role
+    membership, model and object permissions and the user flags), whoever made the
+    change and however: the security officer's forms, ``QuerySet.update()``, raw SQL
+    or a psql session.  The application's signals and ``workflow.permissions`` record
+    the product's own chained events; this table is what neither of them can miss.
+    ``before`` and ``after`` are the whole row (``auth_user`` without its password
+    hash), kept as jsonb so that a deleted user or group still shows what it was.
+    """
+
+    class Operation(models.TextChoices):
+        INSERT = "INSERT", "Added"
+        UPDATE = "UPDATE", "Changed"
+        DELETE = "DELETE", "Removed"
+
+    at = models.DateTimeField()
+    db_role = models.CharField(max_length=63)
+    session_role = models.CharField(max_length=63)
+    table_name = models.CharField(max_length=63)
+    operation = models.CharField(max_length=6, choices=Operation.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    txid = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["table_name", "-id"], name="audit_access_table_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.operation} {self.table_name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("access changes are written by the database's triggers only")
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise TypeError("access changes are append-only")
