@@ -14,8 +14,15 @@ behind it.
 Changes that come through ``permissions`` run inside ``through_service()``, a
 context flag the receivers read, so they are recorded once, not twice.
 
-What signals cannot see: ``QuerySet.update()`` and raw SQL (no signal is sent);
-the database's own trail (``log_statement``) is the record of those.
+What signals cannot see: ``QuerySet.update()``, bulk deletes and raw SQL (no
+signal is sent).  The database records those itself: triggers on the clearance,
+role membership, permission and user tables (audit migration 0006) write every
+changed row, before and after, with the database role and the transaction, to
+``audit.models.AccessChange``, which the application role may not alter, and
+TRUNCATE of those tables is refused.  The audit page shows it as "Changes the
+database recorded" (``workflow/access_trail_views.py``).  The receivers stay: they
+give the product's own chained events, with who and what in the product's words, at
+once.
 
 Receivers are connected in ``WorkflowConfig.ready``.  Outside migrations they
 listen to the real models only (a catch-all ``post_delete`` or ``m2m_changed``

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workflow import assignment_views, decide_once_views, review_views, views
+from workflow import access_trail_views, assignment_views, decide_once_views, review_views, views
 from workflow.subject_views import decide_subject
 
 app_name = "workflow"
@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("audit/", review_views.audit, name="audit"),
     path("audit/export.csv", review_views.audit_export, name="audit_export"),
+    path("audit/database/", access_trail_views.access_changes, name="audit_access_changes"),
     path("assign/", assignment_views.assign_work, name="assign"),
     path("assign/preview/", assignment_views.assign_preview, name="assign_preview"),
     path("assign/people/", assignment_views.people, name="assign_people"),
