@@ -478,3 +478,45 @@ def test_the_approval_form_carries_nothing_computed_from_a_subject_above_the_cle
     assert 'name="header_shown"' in body
     # And no hash of the subject is in it to test a guess against
     assert short_hash(SECRET_SUBJECT) not in body
+
+
+# 4 (continued). The same answer over the API: 201 for the stored text, 409 for another.
+
+
+def api_import_status(user: Any, text: str) -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.helpers import token_client
+
+    upload = SimpleUploadedFile("guess.txt", text.encode(), "text/plain")
+    response = token_client(user).post("/api/imports/", {"files": [upload]}, format="multipart")
+    return response.status_code
+
+
+def test_an_api_import_tells_a_cleared_importer_whether_the_file_is_the_stored_cable(
+    imported_secret_cable,
+):
+    # Given an admin cleared SECRET importing with a token
+    user = staff("admin", Level.S, "sam")
+    # When they import the stored text, then the cable with another word
+    # Then the first is accepted as unchanged (201), the second refused as a conflict
+    assert api_import_status(user, secret_telegram("Tuesday")) == 201
+    assert api_import_status(user, secret_telegram("Monday")) == 409
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="api/imports.py answers 201 (unchanged) or 409 (conflict) from a sha256 "
+    "equality test on the raw text, to an importer not cleared for every paragraph",
+)
+def test_an_api_import_does_not_tell_a_c_cleared_importer_which_guess_is_the_secret_text(
+    imported_secret_cable,
+):
+    # Given an admin cleared CONFIDENTIAL, with a view grant on the SECRET cable
+    user = staff("admin", Level.C, "cleo")
+    permissions.grant(permissions.VIEW, user, imported_secret_cable)
+    # When they import the cable twice, guessing the day its SECRET paragraph names
+    # Then both answers are alike
+    assert api_import_status(user, secret_telegram("Tuesday")) == api_import_status(
+        user, secret_telegram("Monday")
+    )
