@@ -91,3 +91,46 @@ def test_the_review_page_shows_the_open_round_and_nothing_once_it_is_closed(clie
     body = client.get(url).content.decode()
 
     assert '<strong class="rereview">re-review, round 3</strong>' in body
+
+
+def test_the_queue_keeps_its_filters_in_the_form_and_the_pager(client, rita):
+    # Given 120 cables waiting for rita from one post, one page of 50 at a time
+    from workflow.review_views import PAGE_SIZE
+
+    cables = [
+        CableFactory(origin="Embassy Rome", level=int(Level.C), review_state=ReviewState.DUE)
+        for _ in range(2 * PAGE_SIZE + 20)
+    ]
+    CableFactory(origin="Embassy Oslo", review_state=ReviewState.DUE)  # not rita's
+    permissions.grant(permissions.REVIEW, rita, cables)
+    client.force_login(rita)
+
+    # When she filters by post and level, with a hostile extra parameter, on page 2
+    body = client.get(
+        reverse("workflow:queue"),
+        {"post": "Embassy Rome", "level": "1", "x": '"><b>&', "page": "2"},
+    ).content.decode()
+
+    # Then the form shows her filters, the rows her cables, and the pager keeps the filters
+    assert '<input type="text" name="post" value="Embassy Rome" maxlength="128" id="id_post">' in body
+    assert '<option value="1" selected>CONFIDENTIAL</option>' in body
+    assert f"{len(cables)} cables, due soonest first" in body
+    assert body.count('name="cables"') == PAGE_SIZE
+    assert "Page 2 of 3" in body
+    query = "post=Embassy%20Rome&amp;level=1&amp;x=%22%3E%3Cb%3E%26&amp;"
+    assert f'<a href="?{query}page=1">Previous</a>' in body
+    assert f'<a href="?{query}page=3">Next</a>' in body
+    assert "<b>" not in body
+    assert '<option value="reviewed">Mark review finished</option>' in body
+    assert "csrfmiddlewaretoken" in body
+
+
+def test_an_empty_queue_says_so(client, rita):
+    client.force_login(rita)
+
+    body = client.get(reverse("workflow:queue")).content.decode()
+
+    assert "0 cables, due soonest first" in body
+    assert '<tr><td colspan="7">Nothing waiting for you.</td></tr>' in body
+    assert "Page 1 of 1" in body and "Previous" not in body and "Next" not in body
+    assert "Mark review finished" not in body  # no grant: no bulk move offered
