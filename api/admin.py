@@ -11,6 +11,8 @@ from knox.admin import AuthTokenAdmin, AuthTokenCreateForm
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from config.admin_lookups import DeclaredLookupsOnly
+
 
 class ExpiringTokenCreateForm(AuthTokenCreateForm):
     def __init__(self, *args, **kwargs):
@@ -30,5 +32,5 @@ admin.site.unregister(AuthToken)
 
 
 @admin.register(AuthToken)
-class ExpiringTokenAdmin(AuthTokenAdmin):
+class ExpiringTokenAdmin(DeclaredLookupsOnly, AuthTokenAdmin):
     add_form = ExpiringTokenCreateForm

@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
+from config.admin_lookups import DeclaredLookupsOnly
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """History is written by the service, never edited by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -21,6 +21,7 @@ from django.urls import URLPattern, path
 
 from audit.admin import ReadOnlyAdmin
 from cables.models import Paragraph
+from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin_forms import RULE_FIELD_OVERRIDES
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
@@ -79,7 +80,7 @@ def no_paragraphs(request: HttpRequest) -> QuerySet[Paragraph]:
     return Paragraph.objects.none()
 
 
-class RedactionRuleAdmin(admin.ModelAdmin):
+class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = RuleForm
     list_display = (
         "name",

@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from config.admin_lookups import DeclaredLookupsOnly
 from releases.models import Release
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = (
         "id",
         "reference_id",

@@ -37,6 +37,7 @@ from django.utils.http import urlsafe_base64_encode
 from audit.admin import ReadOnlyAdmin
 from audit.trail import audit_record
 from cables.models import ClassificationLevel
+from config.admin_lookups import DeclaredLookupsOnly
 from workflow import (
     cable_admin,  # noqa: F401  (registers the admin pages showing text)
     permissions,
@@ -83,7 +84,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(admin.ModelAdmin):
+class ClearanceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ("user", "level")
     list_filter = ("level",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
@@ -224,7 +225,7 @@ class PersonCreationForm(forms.ModelForm):
                 self.add_error("password1", error)
 
 
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DeclaredLookupsOnly, DjangoUserAdmin):
     """Users, with their groups (roles) changed only through ``groups_set``: audited,
     never one's own.  Superuser status, permissions given one by one and other
     people's passwords are a superuser's to change; everyone else gives rights by

@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 
 from cables.admin import CableUploadMixin
 from cables.models import Cable, Paragraph
+from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin import ProposedRedactionAdmin, RedactionRuleAdmin
 from redaction.models import ProposedRedaction, RedactionRule
 from workflow import access, assignment
@@ -72,7 +73,7 @@ SOURCE_FIELDS = (
 
 
 @admin.register(Cable)
-class CableAdmin(CableUploadMixin, admin.ModelAdmin):
+class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
     list_display = (
         "reference_id",
         "sent_at",
