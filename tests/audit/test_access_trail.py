@@ -343,7 +343,7 @@ def test_db_roles_can_run_again_and_changes_nothing():
 
     with superuser_connection() as conn:
         first = grants(conn)
-        with conn.cursor() as cursor:
+        with conn.transaction(), conn.cursor() as cursor:
             db_roles.apply_roles(cursor, connection.settings_dict["NAME"])
             db_roles.apply_roles(cursor, connection.settings_dict["NAME"])
         assert grants(conn) == first
