@@ -55,11 +55,11 @@ def _next_version(cable: Cable) -> int:
 
 def release_preview(*, user: Any, cable: Cable) -> ReleasePreview:
     """The release of ``cable`` as ``user`` approving it today would publish it."""
-    hidden = access.paragraphs_hidden(user, cable)
+    hidden = access.above_clearance(user, cable)
     if hidden:
         return ReleasePreview(
-            problem=f"{hidden} paragraph(s) of this cable are above your clearance: the "
-            "release is shown only to an authority cleared for every paragraph."
+            problem=f"Above your clearance in this cable: {hidden}. The release is shown "
+            "only to an authority cleared for every paragraph and the subject."
         )
     rows = access.cleared_paragraphs(user, cable).order_by("ordinal")
     paragraphs = [paragraph_in(p) for p in rows]

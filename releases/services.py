@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from audit.trail import audit_record
 from cables.markings import Level
@@ -197,8 +198,15 @@ class ApprovalShown:
     header: str = ""
 
 
+_SHOWN_KEY_SALT = "declass.releases.approval_shown"
+
+
 def _short(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """A field's fingerprint in the approval form, keyed with the server's secret: the form
+    goes to authorities who may not read every field (a subject above their clearance),
+    and a plain hash would let them test guesses at it offline."""
+    data = json.dumps(value, sort_keys=True, default=str)
+    return salted_hmac(_SHOWN_KEY_SALT, data, algorithm="sha256").hexdigest()[:16]
 
 
 def _decision_view(d: Decision | None) -> list[Any] | None:
@@ -307,11 +315,11 @@ def clean_case_number(text: str) -> str:
 
 
 def _require_cleared(user: Any, cable: Cable) -> None:
-    above = permissions.paragraphs_above_clearance(user, cable)
+    above = access.above_clearance(user, cable)
     if above:
         raise ReleaseError(
-            f"{above} paragraph(s) of this cable are above your clearance: a release "
-            "authority must be cleared for every paragraph a release decides on"
+            f"{above} of this cable above your clearance: a release authority must be "
+            "cleared for every paragraph a release decides on, and for its subject"
         )
 
 

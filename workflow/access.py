@@ -98,6 +98,22 @@ def paragraphs_hidden(user: object, cable: Cable) -> int:
     return permissions.paragraphs_above_clearance(user, cable)
 
 
+def above_clearance(user: object, cable: Cable) -> str:
+    """What of a cable the user may view is above their clearance, said for a refusal
+    (``"2 paragraph(s)"``, ``"the subject"``, ``"1 paragraph(s) and the subject"``), or
+    ``""`` when nothing is.
+
+    Whoever previews, finishes, approves or publishes a release vouches for every portion
+    of the cable, the subject line included (a release prints it): those moves all ask
+    this, so none of them can check the paragraphs and forget the subject.
+    """
+    paragraphs = permissions.paragraphs_above_clearance(user, cable)
+    parts = [f"{paragraphs} paragraph(s)"] if paragraphs else []
+    if not may_read_subject(user, cable):
+        parts.append("the subject")
+    return " and ".join(parts)
+
+
 def subject_level(cable: Cable) -> int:
     """The level a cable's subject is handled at: its own portion mark, or (unmarked)
     the cable's level."""

@@ -18,9 +18,9 @@ from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import permissions, rounds, sampling, subject
+from workflow import access, permissions, rounds, sampling, subject
 from workflow.models import CableStatus, Decision, ReviewState
-from workflow.permissions import clearance_level, paragraphs_above_clearance
+from workflow.permissions import clearance_level
 from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
 from workflow.sweep import handled_date
 
@@ -223,11 +223,12 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
             "sweep opens when a date that dated it comes due"
         )
     if target in _VOUCHING:
-        above = paragraphs_above_clearance(user, cable)
+        above = access.above_clearance(user, cable)
         if above:
             raise TransitionError(
-                f"{above} paragraph(s) of this cable are above your clearance: only a user "
-                f"cleared for every paragraph may move it to {ReviewState(target).label.lower()}"
+                f"{above} of this cable above your clearance: only a user cleared for "
+                "every paragraph and the subject may move it to "
+                f"{ReviewState(target).label.lower()}"
             )
     if target == ReviewState.RELEASED and not (
         release is not None and release.cable_id == cable.pk and release.published
