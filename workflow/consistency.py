@@ -26,7 +26,7 @@ has withheld anything there yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Max
@@ -97,13 +97,19 @@ def conflicts_for(
     decisions: dict[int, Decision],
     *,
     include_undecided: bool = False,
+    band_keys: Mapping[int, list[int]] | None = None,
 ) -> list[Conflict]:
     """The conflicts of these paragraphs of ``cable`` given their current decisions:
     one query, and a second when near-duplicates turn up, for pages that have loaded
-    both already."""
+    both already.  ``band_keys``: the band keys (``store.keys_for``) of at least the
+    paragraphs it would release, by paragraph id, when the caller has them already."""
     mine = [p for p in paragraphs if _would_release(decisions.get(p.pk), include_undecided)]
     by_key: dict[int, list[int]] = defaultdict(list)  # band key -> indexes into mine
-    for i, paragraph_keys in enumerate(store.keys_for([p.text for p in mine])):
+    if band_keys is None:
+        mine_keys = store.keys_for([p.text for p in mine])
+    else:
+        mine_keys = [band_keys[p.pk] for p in mine]
+    for i, paragraph_keys in enumerate(mine_keys):
         for key in paragraph_keys:
             by_key[key].append(i)
     if not by_key:

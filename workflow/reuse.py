@@ -31,7 +31,7 @@ consistency check does; none of it is returned unless ``workflow.access`` says s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -174,13 +174,21 @@ def _current_near(paragraph_ids: Sequence[int]) -> list[Decision]:
 
 
 def best_matches(
-    cable: Cable, paragraphs: Sequence[Paragraph]
+    cable: Cable,
+    paragraphs: Sequence[Paragraph],
+    *,
+    band_keys: Mapping[int, list[int]] | None = None,
 ) -> dict[int, tuple[Decision, float]]:
     """For each paragraph (of ``cable``), the best decided near-duplicate in another
     cable and its similarity: most similar first, then same marking, then the latest
-    decision (three queries, however many paragraphs)."""
+    decision (three queries, however many paragraphs).  ``band_keys``: the paragraphs'
+    band keys (``store.keys_for``) by id, when the caller has them already."""
     by_key: dict[int, list[int]] = defaultdict(list)
-    for i, keys in enumerate(store.keys_for([p.text for p in paragraphs])):
+    if band_keys is None:
+        mine_keys = store.keys_for([p.text for p in paragraphs])
+    else:
+        mine_keys = [band_keys[p.pk] for p in paragraphs]
+    for i, keys in enumerate(mine_keys):
         for key in keys:
             by_key[key].append(i)
     if not by_key:

@@ -112,7 +112,8 @@ def test_the_queue_keeps_its_filters_in_the_form_and_the_pager(client, rita):
     ).content.decode()
 
     # Then the form shows her filters, the rows her cables, and the pager keeps the filters
-    assert '<input type="text" name="post" value="Embassy Rome" maxlength="128" id="id_post">' in body
+    post = '<input type="text" name="post" value="Embassy Rome" maxlength="128" id="id_post">'
+    assert post in body
     assert '<option value="1" selected>CONFIDENTIAL</option>' in body
     assert f"{len(cables)} cables, due soonest first" in body
     assert body.count('name="cables"') == PAGE_SIZE
@@ -134,3 +135,65 @@ def test_an_empty_queue_says_so(client, rita):
     assert '<tr><td colspan="7">Nothing waiting for you.</td></tr>' in body
     assert "Page 1 of 1" in body and "Previous" not in body and "Next" not in body
     assert "Mark review finished" not in body  # no grant: no bulk move offered
+
+
+QUOTED = (
+    "The political counselor met Rosa Quint of the opposition council on Tuesday; she said "
+    "the council would boycott the vote unless the commission published the voter rolls."
+)
+WITHHELD = (
+    "The station chief reported that the source BLUEHERON had travelled to the border "
+    "twice this month and would meet the handler again after the elections."
+)
+ALSO_WITHHELD = (
+    "The defence attache learned that the brigade would move north before the harvest "
+    "and that the minister had not been told of the order."
+)
+
+
+def _decide(paragraph, kind, by, **fields):
+    from workflow.models import Decision
+
+    return Decision.objects.create(
+        cable=paragraph.cable, paragraph=paragraph, kind=kind, decided_by=by,
+        decided_at=timezone.now(), **fields,
+    )  # fmt: skip
+
+
+def test_the_review_page_finds_suggestions_and_conflicts_beside_decided_paragraphs(client, rita):
+    from cables.similarity import store
+
+    # Given cable A, where wanda redacted a name and withheld two paragraphs
+    wanda = UserFactory(username="wanda")
+    a = CableFactory(level=int(Level.C), subject_level=int(Level.U))
+    for n, text in enumerate((QUOTED, WITHHELD, ALSO_WITHHELD), 1):
+        ParagraphFactory(cable=a, ordinal=n, level=int(Level.C), text=text)
+    quoted, withheld, also = a.paragraphs.order_by("ordinal")
+    start = QUOTED.index("Rosa Quint")
+    _decide(quoted, "redact", wanda, spans=[{"start": start, "end": start + 10, "label": "(b)(6)"}])
+    _decide(withheld, "withhold", wanda, label="(b)(1) 1.4(c)")
+    _decide(also, "withhold", wanda, label="(b)(1) 1.4(a)")
+    # and cable B, for rita, repeating them: one undecided, one withheld, one released
+    b = CableFactory(level=int(Level.C), subject_level=int(Level.U), review_state=ReviewState.DUE)
+    texts = (QUOTED.replace("Tuesday", "Wednesday"), WITHHELD, ALSO_WITHHELD)
+    for n, text in enumerate(texts, 1):
+        ParagraphFactory(cable=b, ordinal=n, level=int(Level.C), text=text)
+    store.index_cables([a.pk, b.pk])
+    _, b_withheld, b_released = b.paragraphs.order_by("ordinal")
+    _decide(b_withheld, "withhold", wanda, label="(b)(1) 1.4(c)")
+    _decide(b_released, "release", wanda)
+    permissions.grant(permissions.REVIEW, rita, b)
+    client.force_login(rita)
+
+    # When rita opens B's review page
+    body = client.get(reverse("workflow:review", args=[b.pk])).content.decode()
+
+    # Then the undecided paragraph carries A's decision as a suggestion
+    assert body.count('class="suggestion"') == 1
+    assert "Suggested: Release with redactions" in body and "«Rosa Quint»</span> (b)(6)" in body
+    # and the released and undecided paragraphs' text kept back in A is listed, not the
+    # paragraph B withholds too
+    panel = body[body.index('id="consistency"') :]
+    assert "2 conflicts: text this release would publish" in panel
+    assert "the brigade would move north" in panel and "Rosa Quint" in panel
+    assert "BLUEHERON" not in panel
