@@ -1,9 +1,11 @@
 """Admin for redaction rules: versioned, dry-run before activation.
 
-The dry run and the proposed redactions show cable text, and only the workflow
-knows who may read which paragraph: it registers these admins
-(``workflow.cable_admin``), filling in ``readable_paragraphs``.  Here that
-answers nothing (default deny), so a page registered without it shows no text.
+The dry run and the proposed redactions show cable text, and the rule form
+suggests posts and TAGS from cable headers; only the workflow knows who may read
+which paragraph and view which cable: it registers these admins
+(``workflow.cable_admin``), filling in ``readable_paragraphs`` and
+``viewable_cables``.  Here both answer nothing (default deny), so a page
+registered without them shows no text and suggests nothing.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from audit.admin import ReadOnlyAdmin
-from cables.models import Paragraph
+from cables.models import Cable, Paragraph
 from config.admin_lookups import DeclaredLookupsOnly
-from redaction.admin_forms import RULE_FIELD_OVERRIDES
+from redaction.admin_forms import RULE_FIELD_OVERRIDES, ScopeSuggestions
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
 from redaction.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
@@ -37,6 +39,10 @@ class RuleForm(forms.ModelForm):
     dates stored before, so the matcher and the API read them unchanged.
     """
 
+    # The cables whose posts and TAGS the scope suggests: set per request by the admin
+    # (``RedactionRuleAdmin.get_form``); none by default.
+    suggestions_from: QuerySet[Cable] | None = None
+
     class Meta:
         model = RedactionRule
         fields = [
@@ -50,6 +56,10 @@ class RuleForm(forms.ModelForm):
         for name, make in RULE_FIELD_OVERRIDES.items():
             if name in self.fields:
                 self.fields[name] = make()
+        suggestions = ScopeSuggestions(self.suggestions_from)
+        for name, source in (("scope_posts", suggestions.posts), ("scope_tags", suggestions.tags)):
+            if name in self.fields:
+                self.fields[name].widget.suggestions = source
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -78,6 +88,11 @@ class RuleVersionInline(admin.TabularInline):
 def no_paragraphs(request: HttpRequest) -> QuerySet[Paragraph]:
     """The paragraphs the requesting user may read, as far as this app knows: none."""
     return Paragraph.objects.none()
+
+
+def no_cables(request: HttpRequest) -> QuerySet[Cable]:
+    """The cables the requesting user may view, as far as this app knows: none."""
+    return Cable.objects.none()
 
 
 class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
@@ -119,8 +134,25 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     change_form_template = "admin/redaction/redactionrule/change_form.html"
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
-        """What the dry run may show the text of (the workflow's admin says)."""
+        """What the dry run may scan and show (the workflow's admin says)."""
         return no_paragraphs(request)
+
+    def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        """The cables whose header the user may see: the dry run counts their paragraphs
+        above the user's clearance, and the form suggests their posts and TAGS (the
+        workflow's admin says)."""
+        return no_cables(request)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: RedactionRule | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        """The rule form, suggesting posts and TAGS only of the cables the user may view."""
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"suggestions_from": self.viewable_cables(request)})
 
     def save_model(self, request: HttpRequest, obj: RedactionRule, form: Any, change: bool) -> None:
         rule_save(rule=obj, user=request.user)
@@ -155,7 +187,11 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     def dry_run_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """What the latest version would hit, and what it adds or removes against the live one."""
         rule = self._rule(request, pk)
-        result = rule_dry_run(rule, readable=self.readable_paragraphs(request))
+        result = rule_dry_run(
+            rule,
+            readable=self.readable_paragraphs(request),
+            viewable=self.viewable_cables(request),
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -4,7 +4,8 @@ A rule's scope is stored as JSON lists (``scope_posts``, ``scope_tags``,
 ``scope_levels``, ``controls``, ``personal_kinds``) that the matcher and the API
 read (``redaction.rule_specs``).  Editors should not have to write JSON: posts,
 TAGS and controls are tag inputs (type ``PTER``, press Enter; or a comma-separated
-list when scripts are off) with suggestions from the cables, levels and personal
+list when scripts are off) with suggestions from the cables the editor may view
+(``ScopeSuggestions``), levels and personal
 data kinds are checkboxes, dates are the browser's date picker.  Each field cleans
 to exactly the list or date the JSON column held before, so nothing downstream
 changes.
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
-from django.core.cache import cache
+from django.db.models import QuerySet, Value
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -25,10 +26,6 @@ from cables.models import Cable, CableTag, ClassificationLevel
 from redaction.engine.personal_data import PERSONAL_DATA_KINDS
 
 SUGGESTIONS_LIMIT = 2000  # a datalist longer than this helps nobody
-# Posts and TAGS change with imports, not by the minute.  Measured with 250,000 cables
-# and 1,000,000 TAGS rows: 0.5 s for the distinct TAGS and 0.25 s for the posts, paid
-# once per cache period rather than on every rule page.
-SUGGESTIONS_CACHE_S = 300
 
 # Dissemination controls a marking rule may name (canonical spellings, as the parser
 # stores them on paragraphs: cables.markings).
@@ -40,24 +37,53 @@ CONTROL_SUGGESTIONS = (
 _SPLIT = re.compile(r"[,\n;]+")
 
 
-def post_suggestions() -> list[str]:
-    """The distinct posts (cable origins) stored, for the scope's datalist (cached)."""
+class ScopeSuggestions:
+    """The distinct posts and TAGS of ``cables`` (the cables the editor may view), for
+    the scope's datalists: one query, run when a datalist first renders, per form.
 
-    def load() -> list[str]:
-        rows = Cable.objects.exclude(origin="").order_by("origin").values_list("origin", flat=True)
-        return list(rows.distinct()[:SUGGESTIONS_LIMIT])
+    Computed per request, never shared between users: a post or a TAG is a header
+    field, and an editor learns it only of a cable they may view.  No cables (the
+    default, ``None``): nothing is suggested.  No cache: a revoked grant suggests
+    nothing on the next page.
+    """
 
-    return cache.get_or_set("redaction.rule_form.posts", load, SUGGESTIONS_CACHE_S)
+    def __init__(self, cables: QuerySet[Cable] | None) -> None:
+        self.cables = cables
+        self._loaded: dict[str, list[str]] | None = None
+
+    def _load(self) -> dict[str, list[str]]:
+        if self._loaded is None:
+            self._loaded = {"post": [], "tag": []}
+            if self.cables is not None:
+                for kind, value in _suggestion_rows(self.cables):
+                    self._loaded[kind].append(value)
+        return self._loaded
+
+    def posts(self) -> list[str]:
+        return self._load()["post"]
+
+    def tags(self) -> list[str]:
+        return self._load()["tag"]
 
 
-def tag_suggestions() -> list[str]:
-    """The distinct TAGS stored, for the scope's datalist (cached)."""
-
-    def load() -> list[str]:
-        rows = CableTag.objects.order_by("tag").values_list("tag", flat=True)
-        return list(rows.distinct()[:SUGGESTIONS_LIMIT])
-
-    return cache.get_or_set("redaction.rule_form.tags", load, SUGGESTIONS_CACHE_S)
+def _suggestion_rows(cables: QuerySet[Cable]) -> QuerySet[Any]:
+    """(kind, value) rows: the first ``SUGGESTIONS_LIMIT`` distinct posts, then TAGS, of
+    ``cables`` in alphabetical order, as one UNION ALL of two sorted, limited halves."""
+    posts = (
+        cables.exclude(origin="")
+        .annotate(kind=Value("post"))
+        .order_by("origin")
+        .values_list("kind", "origin")
+        .distinct()[:SUGGESTIONS_LIMIT]
+    )
+    tags = (
+        CableTag.objects.filter(cable__in=cables.order_by().values("pk"))
+        .annotate(kind=Value("tag"))
+        .order_by("tag")
+        .values_list("kind", "tag")
+        .distinct()[:SUGGESTIONS_LIMIT]
+    )
+    return posts.union(tags, all=True)
 
 
 class TagInput(forms.TextInput):
@@ -178,14 +204,14 @@ def personal_kind_choices() -> list[tuple[str, str]]:
 RULE_FIELD_OVERRIDES: dict[str, Callable[[], forms.Field]] = {
     "scope_posts": lambda: TagListField(
         label="Posts",
-        widget=TagInput(post_suggestions),
+        widget=TagInput(),  # suggestions: RuleForm, from the cables the editor may view
         help_text="Only cables from these posts (empty: every post). Type a post and "
-        "press Enter; suggestions come from the stored cables.",
+        "press Enter; suggestions come from the cables you may view.",
     ),
     "scope_tags": lambda: TagListField(
         label="TAGS",
         upper=True,
-        widget=TagInput(tag_suggestions, attrs={"data-upper": "1"}),
+        widget=TagInput(attrs={"data-upper": "1"}),  # suggestions: as the posts
         help_text="Only cables carrying any of these TAGS (empty: any). Type a TAG "
         "such as PTER and press Enter.",
     ),

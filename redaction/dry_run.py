@@ -7,11 +7,17 @@ use, and stores nothing.  A dry run answers a request, so it has a time budget
 the result says so (``stopped after N of M paragraphs: time budget reached``)
 and its counts cover the paragraphs scanned.
 
-Whoever runs it sees text only of the paragraphs they may read: the caller
-passes those (``readable``, a queryset of paragraphs; the workflow knows who
-may read what, this app does not).  The counts cover every paragraph in reach,
-and say how many hits fall in paragraphs the reader may not read, without
-their text or their cable.
+Whoever runs it learns only of the paragraphs they may read: the caller passes
+those (``readable``, a queryset of paragraphs; the workflow knows who may read
+what, this app does not), and only those are scanned.  The counts, samples and
+lists all come from them: a count of hits elsewhere would let whoever writes the
+rule read a hidden paragraph a guess at a time (two dry runs differing by one
+word tell which word it holds).  What the reader is told of the rest does not
+depend on the rule's pattern: how many paragraphs in its scope, on cables they
+may view (``viewable``, also from the caller), are above their clearance.  Of
+cables they may not view nothing is said, not even how many the scope reaches,
+since that would tell their posts and TAGS.  Activation is not a read: it
+applies the rule to every cable in scope.
 """
 
 from __future__ import annotations
@@ -59,10 +65,9 @@ class DryRunResult:
     added_count: int = 0
     removed_count: int = 0
     compared_with: int | None = None  # the live version compared against
-    # Hits in paragraphs the reader may not read: counted, never shown.
-    unreadable_paragraphs_hit: int = 0
-    unreadable_added: int = 0
-    unreadable_removed: int = 0
+    # Paragraphs in scope, on cables the reader may view, above their clearance: not
+    # scanned.  Counted over the scope alone, never the pattern (None: not asked).
+    hidden_in_reach: int | None = None
 
     @property
     def incomplete(self) -> str:
@@ -118,13 +123,16 @@ def rule_dry_run(
     rule: RedactionRule,
     *,
     readable: QuerySet[Paragraph],
+    viewable: QuerySet[Cable] | None = None,
     sample_size: int = 20,
     budget_s: float | None = None,
 ) -> DryRunResult:
     """Counts, samples in context, and what the latest version adds or removes.
 
-    Samples (and the added and removed lists) come only from ``readable``, the
-    paragraphs whoever asked may read; the rest are counted apart.
+    Everything comes from ``readable``, the paragraphs whoever asked may read: the
+    rest is not scanned at all.  With ``viewable`` (the cables they may view),
+    ``hidden_in_reach`` says how many paragraphs of those in scope are above their
+    clearance, a figure that no pattern changes.
 
     Stops at the first paragraph boundary after ``budget_s`` seconds (by default
     ``DECLASS_RULE_TIME_BUDGET_S``) or ``MAX_PARAGRAPHS`` paragraphs, and says so.
@@ -141,11 +149,15 @@ def rule_dry_run(
     for scope in scopes:
         if not scope.everything:
             reach |= scope.cables()
-    in_reach = Paragraph.objects.filter(cable__in=_cables(reach))
-    rows = in_reach.annotate(
-        readable=Exists(readable.order_by().filter(pk=OuterRef("pk")))
-    ).values_list(
-        "readable",
+    in_reach = readable.filter(cable__in=_cables(reach))
+    if viewable is not None:
+        on_viewable = Paragraph.objects.filter(
+            cable__in=viewable.filter(reach).order_by().values("pk")
+        )
+        result.hidden_in_reach = on_viewable.exclude(
+            Exists(readable.order_by().filter(pk=OuterRef("pk")))
+        ).count()
+    rows = in_reach.order_by("cable", "ordinal").values_list(
         "cable_id",
         "cable__reference_id",
         "cable__origin",
@@ -159,9 +171,7 @@ def rule_dry_run(
     )
     cables: set[int] = set()
     for row in rows.iterator(chunk_size=2000):
-        shown, cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = (
-            row
-        )
+        cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = row
         if result.scanned >= MAX_PARAGRAPHS or time.monotonic() > deadline:
             result.truncated = True
             result.stopped_by = (
@@ -178,21 +188,14 @@ def rule_dry_run(
             result.spans += sum(1 for m in new if m[2] == "redact")
             result.withheld_paragraphs += any(m[2] == "withhold" for m in new)
             result.flagged_paragraphs += any(m[2] == "flag" for m in new)
-            if not shown:  # counted, but neither its text nor its cable is shown
-                result.unreadable_paragraphs_hit += 1
-            else:
-                for mark in sorted(new)[: max(0, sample_size - len(result.samples))]:
-                    result.samples.append(_sample(ref, number, text, mark))
+            for mark in sorted(new)[: max(0, sample_size - len(result.samples))]:
+                result.samples.append(_sample(ref, number, text, mark))
         if live:
             for bucket, marks, counter in (
                 ("added", new - old, "added_count"),
                 ("removed", old - new, "removed_count"),
             ):
                 setattr(result, counter, getattr(result, counter) + len(marks))
-                if not shown:
-                    hidden = f"unreadable_{bucket}"
-                    setattr(result, hidden, getattr(result, hidden) + len(marks))
-                    continue
                 kept = getattr(result, bucket)
                 for mark in sorted(marks)[: max(0, sample_size - len(kept))]:
                     kept.append(_sample(ref, number, text, mark))

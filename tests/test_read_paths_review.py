@@ -282,11 +282,6 @@ def test_a_dry_run_counts_what_a_cleared_editor_may_read(
     assert (paragraphs_hit(client, tuesday), paragraphs_hit(client, monday)) == (1, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redaction.dry_run counts hits in paragraphs the editor may not read: two dry "
-    "runs tell a U-cleared editor without a grant which word a SECRET paragraph holds",
-)
 def test_a_dry_run_does_not_tell_an_uncleared_editor_what_a_secret_paragraph_says(
     client, on_commit_runs_at_once, secret_paragraph_alone
 ):
@@ -428,11 +423,6 @@ def test_the_rule_form_suggests_the_tags_and_post_of_a_cable_the_editor_may_view
     assert '<option value="Consulate Blueheron Cove">' in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redaction.admin_forms suggests the TAGS and posts of every stored cable, "
-    "not of the cables the editor may view",
-)
 def test_the_rule_form_suggests_nothing_of_a_cable_the_editor_holds_no_grant_on(
     client, tagged_cable
 ):

@@ -5,7 +5,8 @@ workflow says who may read what (``workflow.access``).
   a change page lists the paragraphs up to the user's clearance, the subject only
   to whoever is cleared for it (and the list searches it only for them), and the
   raw text only to whoever is cleared for every paragraph and the subject.
-- Redaction rules: the dry run shows text only of paragraphs the user may read.
+- Redaction rules: the dry run scans and counts only the paragraphs the user may
+  read, and the form suggests posts and TAGS only of the cables the user may view.
 - Proposed redactions: only those on paragraphs the user may read.
 
 The cable list's action "Assign selected cables..." (supervisors and admins) asks who
@@ -283,10 +284,14 @@ def _readable(request: HttpRequest) -> QuerySet[Paragraph]:
 
 @admin.register(RedactionRule)
 class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
-    """The rule admin, whose dry run shows only the text the user may read."""
+    """The rule admin: its dry run scans only the paragraphs the user may read, and its
+    form suggests the posts and TAGS only of the cables the user may view."""
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         return _readable(request)
+
+    def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        return access.readable_cables(request.user)
 
 
 @admin.register(ProposedRedaction)

@@ -74,11 +74,11 @@ def test_raw_text_needs_clearance_for_the_cable_level_too():
     assert not access.may_read_raw_text(user, cable)
 
 
-def test_a_dry_run_given_nothing_readable_counts_but_shows_nothing(cable):
+def test_a_dry_run_given_nothing_readable_scans_counts_and_shows_nothing(cable):
     rule = RedactionRule(name="r", kind="terms", terms="low\nhigh", label="(b)(6)")
     rule_save(rule=rule, user=None)
 
     result = rule_dry_run(rule, readable=Paragraph.objects.none())
 
-    assert result.paragraphs_hit == result.unreadable_paragraphs_hit == 2
-    assert result.samples == []
+    assert (result.scanned, result.paragraphs_hit, result.spans) == (0, 0, 0)
+    assert result.samples == [] and result.hidden_in_reach is None

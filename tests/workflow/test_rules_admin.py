@@ -21,6 +21,7 @@ from redaction.models import RedactionRule
 from redaction.rule_services import rule_save
 from redaction.rule_specs import Scope, rule_definition
 from tests.factories import CableFactory, UserFactory
+from workflow import permissions
 from workflow.models import Clearance
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,7 @@ def test_the_change_form_shows_widgets_with_suggestions_from_the_cables(client, 
     cable = CableFactory(origin="Embassy Ankara", tags=["PTER", "TU"])
     for tag in cable.tags:  # as the importer stores them (cables.loaders)
         CableTag.objects.create(cable=cable, tag=tag)
+    permissions.grant(permissions.VIEW, editor, cable)  # suggested: a cable they may view
     rule = RedactionRule(
         name="r", kind="terms", terms="x", label="(b)(6)", scope_tags=["PTER"],
         scope_posts=["Embassy Ankara"], scope_levels=[int(Level.S)],
