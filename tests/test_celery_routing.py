@@ -109,12 +109,14 @@ def fail_once(monkeypatch):
     from workflow import sweep
 
     calls = []
+    real = sweep.declass_due_sweep
 
     def install(error: Exception, times: int = 1) -> list[int]:
-        def flaky() -> None:
+        def flaky():  # type: ignore[no-untyped-def]
             calls.append(1)
             if len(calls) <= times:
                 raise error
+            return real()
 
         monkeypatch.setattr(sweep, "declass_due_sweep", flaky)
         return calls

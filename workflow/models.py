@@ -230,6 +230,24 @@ class Decision(models.Model):
         return f"{self.get_kind_display()} ¶{self.paragraph_id} by {self.decided_by_id}"
 
 
+class QueueTouched(models.Model):
+    """A cable whose queue rows a change may have left behind, written by triggers
+    (migration 0014) whenever what the queue index copies changes: a grant, a status's
+    date or released-ness, a re-review round, a cable's level or post.
+
+    Why: two transactions that commit at the same moment can each miss the other's
+    change (``workflow.queue_index``); the repair after each sweep rechecks only the
+    cables logged here since the last one, instead of every permission row (7.6 s at
+    2.5M cables, about 75 s at 25M, for nearly always nothing).  No foreign key: a
+    logged cable may be gone by the time the repair reads it.
+    """
+
+    cable_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"queue of cable {self.cable_id} to recheck"
+
+
 class QueueEntry(models.Model):
     """A cable in a user's or a group's review queue: the review queue's index.
 

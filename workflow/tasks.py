@@ -12,9 +12,10 @@ from workflow.learning import service as learning
 @shared_task(name="workflow.declass_due_sweep", **task_policy.DEFAULT)
 def declass_due_sweep_task() -> None:
     """The periodic sweep (run by beat); flags nothing twice.  Then the queue index is
-    checked against the permissions and statuses (workflow.queue_index)."""
-    sweep.declass_due_sweep()
-    queue_index.queue_index_repair()
+    checked against the permissions and statuses (workflow.queue_index): the cables
+    logged since the last check, or the whole index after the day's first run."""
+    run = sweep.declass_due_sweep()
+    queue_index.queue_index_repair_after(run)
 
 
 @shared_task(name="workflow.notifications_email", **task_policy.DEFAULT)
