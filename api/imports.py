@@ -4,9 +4,18 @@ All or nothing: the upload is imported in one transaction, and if any file
 cannot be imported (it does not parse, or its reference id is stored with other
 text) nothing is kept and the answer names every file, line and problem.  A file
 over ``DECLASS_MAX_CABLE_BYTES`` refuses the upload before any file is parsed.
+
+Same text or other text is an equality test on the stored raw text, so it is told
+only to an importer who may read that raw text (``access.may_read_raw_text``).  A
+file whose reference id is stored on a cable they may not read in full is *already
+stored* whether its text is the same or not: listed in ``already_stored`` of a 201,
+the stored cable kept as it was and the rest of the upload imported, never a 409
+(``cables.import_answer``).
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,9 +26,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.permissions import ImportPermission
+from cables.import_answer import import_answer
 from cables.ingest import cables_import
 from cables.models import Cable
 from cables.uploads import upload_refusal, upload_source
+from workflow.cable_admin import raw_text_readable
 
 MAX_FILES = 500
 
@@ -38,11 +49,23 @@ class ImportedCableSerializer(serializers.Serializer):
     reference_id = serializers.CharField()
 
 
+class StoredFileSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    reference_id = serializers.CharField()
+
+
 class ImportResultSerializer(serializers.Serializer):
     imported = serializers.IntegerField()
-    unchanged = serializers.IntegerField(help_text="Already stored with the same text.")
+    unchanged = serializers.IntegerField(
+        help_text="Already stored with the same text, on cables whose raw text you may read."
+    )
     paragraphs = serializers.IntegerField()
     cables = ImportedCableSerializer(many=True)
+    already_stored = StoredFileSerializer(
+        many=True,
+        help_text="Files whose reference id is stored on a cable whose raw text you may "
+        "not read in full: the stored cable is kept, whether the text is the same or not.",
+    )
 
 
 class ImportProblemSerializer(serializers.Serializer):
@@ -72,7 +95,8 @@ class CableImport(generics.GenericAPIView):
             ),
             409: OpenApiResponse(
                 ImportRefusalSerializer,
-                description="A reference id is already stored with other text; none was.",
+                description="A reference id is already stored with other text, on a cable "
+                "whose raw text you may read; none was imported.",
             ),
         },
     )
@@ -90,21 +114,26 @@ class CableImport(generics.GenericAPIView):
         sources = [upload_source(f) for f in files]
         with transaction.atomic():
             report = cables_import(sources, workers=1)
-            problems = report.failed or report.conflicts
+            answer = import_answer(report, partial(raw_text_readable, request.user))
+            problems = answer.failed or answer.conflicts
             if problems:
                 transaction.set_rollback(True)
         if problems:
             return self._refused(
                 [{"file": p["source"], "error": p["error"]} for p in problems],
-                status.HTTP_400_BAD_REQUEST if report.failed else status.HTTP_409_CONFLICT,
+                status.HTTP_400_BAD_REQUEST if answer.failed else status.HTTP_409_CONFLICT,
             )
-        cables = Cable.objects.filter(pk__in=report.imported_ids).order_by("pk")
+        cables = Cable.objects.filter(pk__in=answer.imported_ids).order_by("pk")
         return Response(
             {
-                "imported": report.imported,
-                "unchanged": report.unchanged,
-                "paragraphs": report.paragraphs,
+                "imported": answer.imported,
+                "unchanged": answer.unchanged,
+                "paragraphs": answer.paragraphs,
                 "cables": list(cables.values("id", "reference_id")),
+                "already_stored": [
+                    {"file": item["source"], "reference_id": item["reference_id"]}
+                    for item in answer.already_stored
+                ],
             },
             status=status.HTTP_201_CREATED,
         )

@@ -9,6 +9,10 @@ workflow says who may read what (``workflow.access``).
   read, and the form suggests posts and TAGS only of the cables the user may view.
 - Proposed redactions: only those on paragraphs the user may read.
 
+The cable upload (``cables.admin.CableUploadMixin``) tells a file *unchanged* or a
+*conflict* only where the uploader may read the stored cable's raw text, and *already
+stored* either way elsewhere (``raw_text_readable``).
+
 The cable list's action "Assign selected cables..." (supervisors and admins) asks who
 gets which permission on a confirmation page, then makes one assignment batch of the
 selected cables (``workflow.assignment``).
@@ -227,6 +231,10 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def raw_text_readable(self, request: HttpRequest, cables: QuerySet[Cable]) -> set[int]:
+        """An upload tells *unchanged* from *conflict* only for these stored cables."""
+        return raw_text_readable(request.user, cables)
+
     def has_assign_permission(self, request: HttpRequest) -> bool:
         return assignment.may_assign(request.user)
 
@@ -276,6 +284,17 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
                 "people": assignment.assignable_people(),
             },
         )
+
+
+def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:
+    """The ids of ``cables`` whose raw text the user may read (``access.may_read_raw_text``),
+    for an import's answer (``cables.import_answer``): the cables they may view are
+    found in one query, and only those are asked about one by one.
+
+    Belongs in ``workflow.access`` (the admin's upload and the API's import both ask it).
+    """
+    viewable = access.readable_cables(user, queryset=cables.order_by())
+    return {cable.pk for cable in viewable if access.may_read_raw_text(user, cable)}
 
 
 def _readable(request: HttpRequest) -> QuerySet[Paragraph]:
