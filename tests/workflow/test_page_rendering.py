@@ -197,3 +197,14 @@ def test_the_review_page_finds_suggestions_and_conflicts_beside_decided_paragrap
     assert "2 conflicts: text this release would publish" in panel
     assert "the brigade would move north" in panel and "Rosa Quint" in panel
     assert "BLUEHERON" not in panel
+
+
+def test_the_queue_filter_widgets_escape_what_was_typed(client, rita):
+    client.force_login(rita)
+
+    body = client.get(reverse("workflow:queue"), {"post": '"><b>x', "tag": "<i>"}).content.decode()
+
+    assert "<b>x" not in body and "<i>" not in body
+    assert 'name="post" value="&#34;&gt;&lt;b&gt;x"' in body
+    assert 'name="tag" value="&lt;i&gt;"' in body
+    assert '<option value="" selected>Any</option>' in body  # no level chosen
