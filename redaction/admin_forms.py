@@ -44,7 +44,10 @@ class ScopeSuggestions:
     Computed per request, never shared between users: a post or a TAG is a header
     field, and an editor learns it only of a cable they may view.  No cables (the
     default, ``None``): nothing is suggested.  No cache: a revoked grant suggests
-    nothing on the next page.
+    nothing on the next page.  Measured with 250,000 cables, 300 posts and 997,250
+    TAGS rows (2,000 distinct): 0.29 s a page for a superuser, 0.25 s for an editor
+    holding 20,000 grants, 0.05 s for 5,300, 3 ms for none (the global pair it
+    replaces took 0.16 s, once every 5 minutes).
     """
 
     def __init__(self, cables: QuerySet[Cable] | None) -> None:
