@@ -45,6 +45,7 @@ from workflow.selectors import (
     queue_cables,
     queue_page,
     review_page,
+    subject_decided_of,
 )
 from workflow.states import TransitionError, allowed
 from workflow.triage import Triage, cable_triage
@@ -190,7 +191,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     review it has the approval page; the queue links each user to the page they use)."""
     cable = permissions.get_cable_for_user(
         request.user, pk, permissions.REVIEW, only=REVIEW_PAGE_FIELDS,
-        annotate={"open_round": open_round_number_of(pk)},
+        annotate={
+            "open_round": open_round_number_of(pk), "subject_decided": subject_decided_of(pk),
+        },
     )  # fmt: skip
     data = review_page(
         user=request.user,

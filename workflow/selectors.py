@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -339,6 +349,19 @@ def open_round_number_of(cable_id: int) -> RawSQL:
     """The cable's open round number, to annotate a query of that cable with."""
     # A constant statement; the cable's id is bound.
     return RawSQL(_OPEN_ROUND_SQL, [cable_id], output_field=IntegerField())  # nosec B611
+
+
+# Whether the cable's subject has any decision, as a scalar subquery for the review page's
+# cable query (the cable's id bound): the subject portion then reads the current decision
+# (workflow.subject.current, about 0.6 ms of ORM) only when there is one to read.
+_SUBJECT_DECIDED_SQL = "EXISTS (SELECT 1 FROM workflow_subjectdecision WHERE cable_id = %s)"
+
+
+def subject_decided_of(cable_id: int) -> RawSQL:
+    """Whether the cable's subject has been decided, to annotate a query of that cable
+    with (``subject_decided``: read by templatetags.subject_portion)."""
+    # A constant statement; the cable's id is bound.
+    return RawSQL(_SUBJECT_DECIDED_SQL, [cable_id], output_field=BooleanField())  # nosec B611
 
 
 @dataclass(frozen=True)

@@ -208,3 +208,47 @@ def test_the_queue_filter_widgets_escape_what_was_typed(client, rita):
     assert 'name="post" value="&#34;&gt;&lt;b&gt;x"' in body
     assert 'name="tag" value="&lt;i&gt;"' in body
     assert '<option value="" selected>Any</option>' in body  # no level chosen
+
+
+def _subject_reads(queries):
+    return [q["sql"] for q in queries if 'FROM "workflow_subjectdecision"' in q["sql"]]
+
+
+def test_the_review_page_reads_a_subject_decision_only_once_one_exists(client, rita):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflow.subject import subject_decision_record
+
+    # Given a cable whose CONFIDENTIAL subject rita reviews and is cleared for
+    cable = CableFactory(
+        level=int(Level.C), subject="Talks with the minister", subject_level=int(Level.C),
+        review_state=ReviewState.DUE,
+    )  # fmt: skip
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.U), text="Weather was fine.")
+    permissions.grant(permissions.REVIEW, rita, cable)
+    client.force_login(rita)
+    url = reverse("workflow:review", args=[cable.pk])
+    client.get(url)  # per-process caches warm
+
+    # When the subject is not decided yet, the page says so without reading decisions
+    with CaptureQueriesContext(connection) as undecided:
+        body = client.get(url).content.decode()
+    assert 'id="subject-portion"' in body and "Not decided" in body
+    assert 'name="based_on" value=""' in body
+    assert _subject_reads(undecided) == []
+
+    # and once sam withheld it, the page reads that decision and shows it
+    sam = UserFactory(username="sam")
+    Clearance.objects.create(user=sam, level=int(Level.C))
+    permissions.grant(permissions.REVIEW, sam, cable)
+    decision = subject_decision_record(
+        user=sam, cable=cable, kind="withhold", label="(b)(1) 1.4(d)", based_on=None
+    )
+    with CaptureQueriesContext(connection) as decided:
+        body = client.get(url).content.decode()
+    portion = body[body.index('id="subject-portion"') :]
+    assert "Withhold in full (b)(1) 1.4(d) · sam" in portion
+    assert f'name="based_on" value="{decision.pk}"' in portion
+    assert len(_subject_reads(decided)) == 1
+    assert len(decided) == len(undecided) + 1

@@ -4,7 +4,8 @@ The include asks ``{% subject_portion cable as portion %}`` for what it shows, s
 the review view passes nothing new: the subject as a portion with its marking, its
 current decision, and whether the user may decide it (``workflow.subject``).  At most
 one query: the current decision, and only for a subject that needs one and that the
-user is cleared to read.
+user is cleared to read; none when the page's cable query says the subject has no
+decision yet (annotated ``subject_decided``: the review page).
 """
 
 from __future__ import annotations
@@ -46,8 +47,14 @@ def portion_for(user: Any, cable: Any) -> SubjectPortion:
         marking=Level(level).name,
         explicit=cable.subject_level is not None,
         text=cable.subject if readable else "",
-        decision=subject.current(cable) if readable else None,
+        decision=subject.current(cable) if readable and _may_be_decided(cable) else None,
     )
+
+
+def _may_be_decided(cable: Any) -> bool:
+    """False only when the cable was read with ``subject_decided`` and it says no
+    decision exists (workflow.selectors.subject_decided_of); else the query decides."""
+    return getattr(cable, "subject_decided", True) is not False
 
 
 @register.simple_tag(takes_context=True)
