@@ -3,9 +3,9 @@
 The dry run and the proposed redactions show cable text, and the rule form
 suggests posts and TAGS from cable headers; only the workflow knows who may read
 which paragraph and view which cable: it registers these admins
-(``workflow.cable_admin``), filling in ``readable_paragraphs`` and
-``viewable_cables``.  Here both answer nothing (default deny), so a page
-registered without them shows no text and suggests nothing.
+(``workflow.cable_admin``), filling in ``readable_paragraphs``,
+``hidden_paragraphs`` and ``viewable_cables``.  Here they answer nothing (default
+deny), so a page registered without them shows no text and suggests nothing.
 """
 
 from __future__ import annotations
@@ -137,10 +137,14 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         """What the dry run may scan and show (the workflow's admin says)."""
         return no_paragraphs(request)
 
+    def hidden_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        """The paragraphs of cables the user may view that are above their clearance: the
+        dry run says how many are in the rule's scope (the workflow's admin says)."""
+        return no_paragraphs(request)
+
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
-        """The cables whose header the user may see: the dry run counts their paragraphs
-        above the user's clearance, and the form suggests their posts and TAGS (the
-        workflow's admin says)."""
+        """The cables whose header the user may see: the form suggests their posts and
+        TAGS (the workflow's admin says)."""
         return no_cables(request)
 
     def get_form(
@@ -190,7 +194,7 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         result = rule_dry_run(
             rule,
             readable=self.readable_paragraphs(request),
-            viewable=self.viewable_cables(request),
+            hidden=self.hidden_paragraphs(request),
         )
         context = {
             **self.admin_site.each_context(request),

@@ -13,11 +13,11 @@ what, this app does not), and only those are scanned.  The counts, samples and
 lists all come from them: a count of hits elsewhere would let whoever writes the
 rule read a hidden paragraph a guess at a time (two dry runs differing by one
 word tell which word it holds).  What the reader is told of the rest does not
-depend on the rule's pattern: how many paragraphs in its scope, on cables they
-may view (``viewable``, also from the caller), are above their clearance.  Of
-cables they may not view nothing is said, not even how many the scope reaches,
-since that would tell their posts and TAGS.  Activation is not a read: it
-applies the rule to every cable in scope.
+depend on the rule's pattern: how many paragraphs in its scope are among
+``hidden``, the paragraphs of cables they may view that are above their
+clearance (also from the caller).  Of cables they may not view nothing is said,
+not even how many the scope reaches, since that would tell their posts and
+TAGS.  Activation is not a read: it applies the rule to every cable in scope.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from cables.models import Cable, Paragraph
 from redaction.engine import Matcher, compile_rules, propose
@@ -65,8 +65,9 @@ class DryRunResult:
     added_count: int = 0
     removed_count: int = 0
     compared_with: int | None = None  # the live version compared against
-    # Paragraphs in scope, on cables the reader may view, above their clearance: not
-    # scanned.  Counted over the scope alone, never the pattern (None: not asked).
+    # Paragraphs in scope among ``hidden`` (on cables the reader may view, above their
+    # clearance): not scanned.  Counted over the scope alone, never the pattern
+    # (None: not asked).
     hidden_in_reach: int | None = None
 
     @property
@@ -123,16 +124,16 @@ def rule_dry_run(
     rule: RedactionRule,
     *,
     readable: QuerySet[Paragraph],
-    viewable: QuerySet[Cable] | None = None,
+    hidden: QuerySet[Paragraph] | None = None,
     sample_size: int = 20,
     budget_s: float | None = None,
 ) -> DryRunResult:
     """Counts, samples in context, and what the latest version adds or removes.
 
     Everything comes from ``readable``, the paragraphs whoever asked may read: the
-    rest is not scanned at all.  With ``viewable`` (the cables they may view),
-    ``hidden_in_reach`` says how many paragraphs of those in scope are above their
-    clearance, a figure that no pattern changes.
+    rest is not scanned at all.  With ``hidden`` (the paragraphs of cables they may
+    view that are above their clearance), ``hidden_in_reach`` says how many of those
+    are in scope, a figure that no pattern changes.
 
     Stops at the first paragraph boundary after ``budget_s`` seconds (by default
     ``DECLASS_RULE_TIME_BUDGET_S``) or ``MAX_PARAGRAPHS`` paragraphs, and says so.
@@ -150,13 +151,8 @@ def rule_dry_run(
         if not scope.everything:
             reach |= scope.cables()
     in_reach = readable.filter(cable__in=_cables(reach))
-    if viewable is not None:
-        on_viewable = Paragraph.objects.filter(
-            cable__in=viewable.filter(reach).order_by().values("pk")
-        )
-        result.hidden_in_reach = on_viewable.exclude(
-            Exists(readable.order_by().filter(pk=OuterRef("pk")))
-        ).count()
+    if hidden is not None:
+        result.hidden_in_reach = hidden.filter(cable__in=_cables(reach)).count()
     rows = in_reach.order_by("cable", "ordinal").values_list(
         "cable_id",
         "cable__reference_id",

@@ -309,6 +309,11 @@ class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         return _readable(request)
 
+    def hidden_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
+        # The cables are authorised here, so the clearance half is access.cleared's.
+        viewable = access.readable_cables(request.user).order_by().values("pk")
+        return Paragraph.objects.filter(cable__in=viewable).exclude(access.cleared(request.user))
+
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
         return access.readable_cables(request.user)
 
