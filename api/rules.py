@@ -23,7 +23,13 @@ from api.errors import Conflict
 from api.permissions import RulePermission
 from cables.models import ClassificationLevel
 from redaction.models import RedactionRule, RuleJob, RuleVersion
-from redaction.rule_services import RuleChanged, rule_activate, rule_deactivate, rule_save
+from redaction.rule_services import (
+    RuleChanged,
+    job_percent,
+    rule_activate,
+    rule_deactivate,
+    rule_save,
+)
 
 RULE_PERMISSIONS = [IsAuthenticated, RulePermission]
 
@@ -90,10 +96,18 @@ class RuleVersionSerializer(serializers.ModelSerializer):
 
 
 class RuleJobSerializer(serializers.ModelSerializer):
+    """A re-application job as its editor sees it: how far it is, not how many cables it
+    covers (``rule_services.job_percent``: the count would tell of cables they may not view)."""
+
+    progress = serializers.SerializerMethodField(help_text="Percent of the job done.")
+
     class Meta:
         model = RuleJob
-        fields = ["id", "reason", "rule_version", "total_cables", "total_chunks", "created_at"]
+        fields = ["id", "reason", "rule_version", "progress", "created_at"]
         read_only_fields = fields
+
+    def get_progress(self, job: RuleJob) -> int:
+        return job_percent(job)
 
 
 class RuleList(generics.ListCreateAPIView):
@@ -161,8 +175,8 @@ SWITCH_SCHEMA = extend_schema(
 
 
 class RuleActivate(_RuleSwitch):
-    """Make the latest version live; the rules are re-applied to the cables either
-    version can reach, in chunked background tasks (the job says how many)."""
+    """Make the latest version live; the rules are re-applied where either version
+    proposes something, in chunked background tasks (the job says how far they are)."""
 
     @SWITCH_SCHEMA
     def post(self, request: Request, pk: int) -> Response:

@@ -27,7 +27,7 @@ from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin_forms import RULE_FIELD_OVERRIDES, ScopeSuggestions
 from redaction.dry_run import rule_dry_run
 from redaction.models import ProposedRedaction, RedactionRule, RuleJob, RuleVersion
-from redaction.rule_services import job_progress, rule_activate, rule_deactivate, rule_save
+from redaction.rule_services import job_percent, rule_activate, rule_deactivate, rule_save
 from redaction.rule_specs import rule_problems
 
 
@@ -180,7 +180,7 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         jobs = RuleJob.objects.filter(rule_id=object_id)[:5]
-        extra = {"jobs": [(job, *job_progress(job)) for job in jobs]}
+        extra = {"jobs": [(job, job_percent(job)) for job in jobs]}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _rule(self, request: HttpRequest, pk: int) -> RedactionRule:
@@ -211,14 +211,14 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         rule = self._rule(request, pk)
         if request.method == "POST":
             try:
-                job = rule_activate(rule=rule, user=request.user)
+                rule_activate(rule=rule, user=request.user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
                 messages.success(
                     request,
-                    f"Version {rule.version} is live; re-applying rules to "
-                    f"{job.total_cables} cable(s) in {job.total_chunks} task(s).",
+                    f"Version {rule.version} is live; rules are being re-applied where it "
+                    "changes anything (progress below, under Re-application jobs).",
                 )
         return redirect("admin:redaction_redactionrule_change", pk)
 
@@ -229,9 +229,11 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             if not rule.active:
                 messages.info(request, "The rule is not active.")
             else:
-                job = rule_deactivate(rule=rule, user=request.user)
+                rule_deactivate(rule=rule, user=request.user)
                 messages.success(
-                    request, f"Deactivated; re-applying rules to {job.total_cables} cable(s)."
+                    request,
+                    "Deactivated; its proposals go as the other rules are re-applied "
+                    "(progress below, under Re-application jobs).",
                 )
         return redirect("admin:redaction_redactionrule_change", pk)
 

@@ -183,6 +183,17 @@ def job_progress(job: RuleJob) -> tuple[int, int]:
     return job.chunks.filter(done_at__isnull=False).count(), job.total_chunks
 
 
+def job_percent(job: RuleJob) -> int:
+    """How far the job is, in percent: what its editor is shown.
+
+    Not how many cables or chunks it covers: a job covers every cable the rule's scope
+    reaches, the ones its editor may not view included, and a count would tell them how
+    many cables carry a TAG or come from a post they were never granted.
+    """
+    done, total = job_progress(job)
+    return 100 if not total else done * 100 // total
+
+
 def chunk_apply(chunk_id: int) -> bool:
     """Apply rules to one chunk and mark it done; True if there was a chunk to do.
 

@@ -201,3 +201,23 @@ def test_an_edit_saved_from_a_copy_loaded_before_activation_keeps_the_rule_live(
     assert (rule.version, rule.active, rule.active_version) == (2, True, 1)
     assert cables["nightjar"].proposals.count() == 1  # version 1 still live, not applied twice
     assert stored() == from_nothing()
+
+
+def test_the_editor_is_told_how_far_a_job_is_never_how_many_cables_it_covers(
+    client, editor, cables
+):
+    # The editor holds no grant on any of the cables the rule's scope reaches.
+    rule = saved(editor, name="rome", terms="NIGHTJAR", scope_posts=["Embassy Rome"])
+    response = client.post(reverse("admin:redaction_rule_activate", args=[rule.pk]), follow=True)
+    body = response.content.decode()
+
+    job = RuleJob.objects.get(rule=rule)
+    assert job.total_cables == len(cables)  # the job covers them all...
+    assert f"{job.total_cables} cable" not in body  # ...and says nothing of how many
+    assert "chunks" not in body
+    assert "100%" in body
+
+    from tests.api.helpers import token_client
+
+    answer = token_client(editor).post(f"/api/rules/{rule.pk}/activate/").json()
+    assert set(answer) == {"id", "reason", "rule_version", "progress", "created_at"}
