@@ -30,7 +30,7 @@ from cables.import_answer import import_answer
 from cables.ingest import cables_import
 from cables.models import Cable
 from cables.uploads import upload_refusal, upload_source
-from workflow.cable_admin import raw_text_readable
+from workflow.access import raw_text_readable
 
 MAX_FILES = 500
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 
@@ -152,6 +152,23 @@ def readable_subject_sql(user: object, alias: str) -> tuple[str, list[object]]:
         return "NULL::text", []
     level = f"COALESCE({alias}.subject_level, {alias}.level)"
     return f"CASE WHEN {level} <= %s THEN {alias}.subject END", [clearance_level(user)]
+
+
+def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:
+    """The ids of ``cables`` whose raw text the user may read (``may_read_raw_text``, for
+    many cables in one query): viewable, the cable's level and its subject's within the
+    clearance, and no paragraph above it."""
+    if not _active(user):
+        return set()
+    level = clearance_level(user)
+    above = Paragraph.objects.filter(cable=OuterRef("pk"), level__gt=level)
+    readable = (
+        readable_cables(user, queryset=cables.order_by())
+        .alias(subject_at=Coalesce(F("subject_level"), F("level")))
+        .filter(level__lte=level, subject_at__lte=level)
+        .exclude(Exists(above))
+    )
+    return set(readable.values_list("pk", flat=True))
 
 
 def may_read_raw_text(user: object, cable: Cable) -> bool:

@@ -233,7 +233,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
 
     def raw_text_readable(self, request: HttpRequest, cables: QuerySet[Cable]) -> set[int]:
         """An upload tells *unchanged* from *conflict* only for these stored cables."""
-        return raw_text_readable(request.user, cables)
+        return access.raw_text_readable(request.user, cables)
 
     def has_assign_permission(self, request: HttpRequest) -> bool:
         return assignment.may_assign(request.user)
@@ -284,17 +284,6 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
                 "people": assignment.assignable_people(),
             },
         )
-
-
-def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:
-    """The ids of ``cables`` whose raw text the user may read (``access.may_read_raw_text``),
-    for an import's answer (``cables.import_answer``): the cables they may view are
-    found in one query, and only those are asked about one by one.
-
-    Belongs in ``workflow.access`` (the admin's upload and the API's import both ask it).
-    """
-    viewable = access.readable_cables(user, queryset=cables.order_by())
-    return {cable.pk for cable in viewable if access.may_read_raw_text(user, cable)}
 
 
 def _readable(request: HttpRequest) -> QuerySet[Paragraph]:
