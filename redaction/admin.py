@@ -217,8 +217,8 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    f"Version {rule.version} is live; rules are being re-applied where it "
-                    "changes anything (progress below, under Re-application jobs).",
+                    f"Version {rule.version} is live; re-applying rules where it changes "
+                    "anything (progress below, under Re-application jobs).",
                 )
         return redirect("admin:redaction_redactionrule_change", pk)
 
