@@ -22,6 +22,19 @@ def dev_corpus() -> Path:
     return corpus
 
 
+def sibling(name: str):  # type: ignore[no-untyped-def]
+    """Another benchmark module of this folder, by file name (``redaction`` would import the
+    app of that name)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).parent / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
 def setup_bench_database(suffix: str) -> str:
     """Drop and create ``<name>_<suffix>``, point Django at it, migrate; return its URL."""
     import dj_database_url

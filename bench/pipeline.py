@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import os
 import resource
 import signal
@@ -41,20 +40,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, dev_corpus, setup_bench_database  # noqa: E402
+from _pg import ROOT, dev_corpus, setup_bench_database, sibling  # noqa: E402
 
 WARM_UP_CABLES = 250
 POLL_S = 0.05
-
-
-def _sibling(name: str):  # type: ignore[no-untyped-def]
-    """Another benchmark module of this folder (``redaction`` clashes with the app's name)."""
-    spec = importlib.util.spec_from_file_location(
-        f"bench_{name}", Path(__file__).parent / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def _activate_rules(corpus: Path) -> int:
@@ -65,7 +54,7 @@ def _activate_rules(corpus: Path) -> int:
     from redaction.models import RedactionRule, RuleVersion
     from redaction.rule_specs import rule_definition
 
-    bench = _sibling("redaction")
+    bench = sibling("redaction")
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
     specs = bench._term_rules(texts) + bench._regex_rules()
     now = timezone.now()
@@ -267,7 +256,7 @@ def main() -> None:
     url = setup_bench_database("bench_pipeline")
 
     corpus = dev_corpus()
-    ingest = _sibling("ingest")
+    ingest = sibling("ingest")
     base = ingest._load_corpus(corpus)
     rules = _activate_rules(corpus)
     print(f"{rules} rules active (1,000 term rules, 20 regexes)")

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import dev_corpus, setup_bench_database  # noqa: E402
+from _pg import dev_corpus, setup_bench_database, sibling  # noqa: E402
 
 
 def _snapshot() -> list[tuple]:  # type: ignore[type-arg]
@@ -71,8 +71,8 @@ def main() -> None:
     from redaction.proposals import current_rules, matcher_for, proposals_apply_within
 
     corpus = dev_corpus()
-    ingest = _sibling("ingest")
-    pipeline = _sibling("pipeline")
+    ingest = sibling("ingest")
+    pipeline = sibling("pipeline")
     report = cables_import(ingest._repeat(ingest._load_corpus(corpus), total))
     if report.failed or Cable.objects.count() != total:
         sys.exit(f"import incomplete: {len(report.failed)} failed")
@@ -123,21 +123,9 @@ def main() -> None:
 
 def _next_word(corpus: Path) -> str:
     """A capitalised word just below the 900 the term rules take (rank 1,000)."""
-    bench = _sibling("redaction")
+    bench = sibling("redaction")
     texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
     return bench._frequent_words(texts, 1_000)[-1]
-
-
-def _sibling(name: str):  # type: ignore[no-untyped-def]
-    """Another benchmark module of this folder (``redaction`` clashes with the app's name)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        f"bench_{name}", Path(__file__).parent / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 if __name__ == "__main__":
