@@ -6,11 +6,10 @@ clearance, nor a cable they hold no grant on.  Reading includes telling one text
 another: a page that answers differently depending on text the user may not read
 discloses that text, a guess at a time.
 
-Each proven defect's test is marked ``xfail(strict=True)``: it fails while the defect
-stands, so the file passes, and it starts passing (and so fails the run) once the
-defect is fixed: then remove its marker.  Each has a companion test with the same
-setup that passes today, showing that the defect test fails for the reason it names
-and not for a broken setup.
+Each defect the review found is fixed; its test, written as the person who would
+exploit it, now guards the fix.  Beside each stands a companion test with the same
+setup for someone entitled to the answer, showing that the guard fails for the reason
+it names and not for a broken setup.
 """
 
 from __future__ import annotations
