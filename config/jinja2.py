@@ -1,10 +1,11 @@
 """The Jinja2 environment of the second template engine (settings.TEMPLATES, "jinja2").
 
-Jinja2 renders the rows that the busiest pages repeat (templates/jinja2/): the review
-queue's 50 rows and the review page's paragraphs with their forms, where Django's
+Jinja2 renders what the busiest pages repeat (templates/jinja2/): the review queue's
+whole content (links, filters through Django's Jinja2 form renderer, bulk moves, its 50
+rows, the pager) and the review page's paragraphs with their forms, where Django's
 template engine cost more than the pages' SQL.  Autoescaping is on, so everything a
-cable brings is escaped; the rendered rows are handed to the Django page templates,
-which keep the layout.
+cable brings is escaped; the rendered content is handed to the Django page templates,
+which keep the layout (base.html).
 """
 
 from __future__ import annotations

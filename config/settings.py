@@ -140,7 +140,7 @@ TEMPLATES = [
         },
     },
     {
-        # The rows the busiest pages repeat (config/jinja2.py): the review queue's rows
+        # What the busiest pages repeat (config/jinja2.py): the review queue's content
         # and the review page's paragraphs, rendered into the Django templates above.
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
