@@ -1,0 +1,96 @@
+"""Review of the day's changes: each defect shown as the person who would meet it.
+
+Every test is marked ``xfail(strict=True)`` while its defect stands: the file passes, and
+a fix turns the test into an unexpected pass, which fails the run until the mark goes.
+The tests log in to the database as the application role, as the service does
+(tests/db_roles.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.urls import reverse
+
+from audit.models import AccessChange
+from cables.markings import Level
+from tests.factories import UserFactory
+from workflow.models import Clearance
+
+pytestmark = pytest.mark.django_db
+
+
+def _last_trail_id() -> int:
+    return AccessChange.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+@pytest.fixture
+def bob() -> Any:
+    user = UserFactory(username="bob", is_staff=True)
+    Clearance.objects.create(user=user, level=int(Level.C))
+    return user
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="audit_accesschange accepts an INSERT from any trigger: the application role "
+    "makes one of its own on a temporary table (a function in pg_temp) and forges a row",
+)
+def test_the_application_role_cannot_forge_a_row_of_the_access_trail() -> None:
+    """Someone holding the service's database login (a compromised worker, a leaked
+    DATABASE_URL) writes a row that says a clearance was lowered by the superuser."""
+    mark = _last_trail_id()
+    forged = False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION pg_temp.forge() RETURNS trigger AS $$ BEGIN "
+                "INSERT INTO public.audit_accesschange "
+                "(at, db_role, session_role, table_name, operation, txid) VALUES "
+                "(now() - interval '3 days', 'postgres', 'postgres', 'workflow_clearance', "
+                "'DELETE', 1); RETURN NULL; END; $$ LANGUAGE plpgsql"
+            )
+            cursor.execute("CREATE TEMPORARY TABLE forge_here (x int)")
+            cursor.execute(
+                "CREATE TRIGGER forge AFTER INSERT ON forge_here "
+                "FOR EACH ROW EXECUTE FUNCTION pg_temp.forge()"
+            )
+            cursor.execute("INSERT INTO forge_here VALUES (1)")
+            forged = AccessChange.objects.filter(id__gt=mark, db_role="postgres").exists()
+    except DatabaseError:
+        forged = False
+    assert not forged, "a row claiming the superuser's hand was written by the app role"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="auth_permission (and django_content_type) are not watched: renaming the "
+    "permission a user holds gives them another, and the trail records nothing",
+)
+def test_a_permission_renamed_under_a_user_leaves_a_row_in_the_trail(client, bob) -> None:
+    """Bob holds a harmless permission; the application role renames it into the audit
+    page's own permission.  Bob now reads the audit pages; the trail must say how."""
+    harmless = Permission.objects.get(codename="view_clearance")
+    bob.user_permissions.add(harmless)
+    client.force_login(bob)
+    assert client.get(reverse("workflow:audit_access_changes")).status_code == 403
+    mark = _last_trail_id()
+
+    audit_view = Permission.objects.get(codename="view_auditevent")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE auth_permission SET codename = 'view_auditevent_old' WHERE id = %s",
+            [audit_view.pk],
+        )
+        cursor.execute(
+            "UPDATE auth_permission SET codename = 'view_auditevent', content_type_id = %s "
+            "WHERE id = %s",
+            [audit_view.content_type_id, harmless.pk],
+        )
+
+    assert client.get(reverse("workflow:audit_access_changes")).status_code == 200  # access gained
+    assert AccessChange.objects.filter(id__gt=mark).exists(), "no trace of the change"
