@@ -5,7 +5,9 @@ in the settings); ``declass_app`` is the role the web server, the workers and be
 as: no superuser, no CREATEROLE or CREATEDB, member of no role, owner of nothing.
 It may read and write rows, never TRUNCATE, never ALTER a table or switch its triggers
 off, and on the record tables (decisions and where they came from, QC re-decisions,
-audit events, the database's trail of access changes) it may only INSERT and SELECT.
+audit events) it may only INSERT and SELECT; the database's trail of access changes it
+may only SELECT (its triggers write it as the owner), and the permissions and content
+types through which grants are resolved it may not UPDATE or DELETE.
 Published releases refuse UPDATE and DELETE by trigger (releases migration 0002); the
 record tables refuse TRUNCATE by trigger too, whoever holds the privilege, and so do
 the tables that decide access, whose every changed row the database records in
@@ -32,10 +34,14 @@ APP = "declass_app"
 # Rows only ever added: the application role may INSERT and SELECT.  Where a decision
 # came from (a near-duplicate, the model, a supervisor's propagation) and QC's blind
 # re-decisions are part of the record too (workflow migration 0009: their triggers).
-# The trail of access changes takes its INSERTs from the triggers of audit migration
-# 0006 alone (a trigger of its own refuses any other).
+# The trail of access changes is written by triggers that run as the owner (audit
+# migration 0007): the application role may only SELECT it.
+TRIGGER_WRITTEN_TABLES = ("audit_accesschange",)
+# Through which every permission is resolved: a row changed under a user changes what
+# they may do, so the application role may add rows (a new model's) but never change or
+# remove one.
+REFERENCE_TABLES = ("auth_permission", "django_content_type")
 APPEND_ONLY_TABLES = (
-    "audit_accesschange",
     "audit_auditevent",
     "workflow_decision",
     "workflow_decisionorigin",
@@ -184,6 +190,27 @@ def grant(cursor: Any, database: str) -> None:
     for table in _existing(cursor, APPEND_ONLY_TABLES):
         cursor.execute(
             sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(ident(table), app)
+        )
+    for table in _existing(cursor, TRIGGER_WRITTEN_TABLES):
+        cursor.execute(
+            sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
+                ident(table), app
+            )
+        )
+    for table in _existing(cursor, REFERENCE_TABLES):
+        cursor.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(ident(table), app))
+    # A trigger fires whatever the role that sets it off may execute; EXECUTE only lets a
+    # role attach the function to a table of its own (a temporary one), which the
+    # application role must never do: the access trail's would write history of its choosing.
+    cursor.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype"
+    )
+    for (signature,) in cursor.fetchall():
+        # A regprocedure's text is already quoted where it needs to be.
+        cursor.execute(
+            sql.SQL("REVOKE EXECUTE ON FUNCTION {} FROM PUBLIC, {}").format(sql.SQL(signature), app)
         )
 
 

@@ -60,6 +60,7 @@ ACCESS_TABLES: dict[str, str] = {
     "auth_user": "User flags",
     "auth_user_user_permissions": "Permission of a user",
     "auth_group_permissions": "Permission of a role",
+    "auth_group": "Role",
     "workflow_cableuserobjectpermission": "Cable grant to a user",
     "workflow_cablegroupobjectpermission": "Cable grant to a role",
     "guardian_userobjectpermission": "Object permission of a user",

@@ -183,6 +183,19 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         extra = {"jobs": [(job, job_percent(job)) for job in jobs]}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
+    def delete_model(self, request: HttpRequest, obj: RedactionRule) -> None:
+        """A live rule is deactivated first (its proposals go as the others are re-applied,
+        audited as a deactivation), then deleted: deleting it alone left its proposals
+        before reviewers, naming a rule that no longer exists."""
+        if obj.active:
+            rule_deactivate(rule=obj, user=request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RedactionRule]) -> None:
+        for rule in queryset.filter(active=True):
+            rule_deactivate(rule=rule, user=request.user)
+        super().delete_queryset(request, queryset)
+
     def _rule(self, request: HttpRequest, pk: int) -> RedactionRule:
         if not self.has_change_permission(request):
             raise PermissionDenied

@@ -1,7 +1,6 @@
-"""Review of the day's changes: each defect shown as the person who would meet it.
+"""Review of the day's changes: each defect shown as the person who would meet it, and
+now guarding its fix.
 
-Every test is marked ``xfail(strict=True)`` while its defect stands: the file passes, and
-a fix turns the test into an unexpected pass, which fails the run until the mark goes.
 The tests log in to the database as the application role, as the service does
 (tests/db_roles.py).
 """
@@ -35,11 +34,6 @@ def bob() -> Any:
     return user
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_accesschange accepts an INSERT from any trigger: the application role "
-    "makes one of its own on a temporary table (a function in pg_temp) and forges a row",
-)
 def test_the_application_role_cannot_forge_a_row_of_the_access_trail() -> None:
     """Someone holding the service's database login (a compromised worker, a leaked
     DATABASE_URL) writes a row that says a clearance was lowered by the superuser."""
@@ -66,34 +60,42 @@ def test_the_application_role_cannot_forge_a_row_of_the_access_trail() -> None:
     assert not forged, "a row claiming the superuser's hand was written by the app role"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auth_permission (and django_content_type) are not watched: renaming the "
-    "permission a user holds gives them another, and the trail records nothing",
-)
-def test_a_permission_renamed_under_a_user_leaves_a_row_in_the_trail(client, bob) -> None:
-    """Bob holds a harmless permission; the application role renames it into the audit
-    page's own permission.  Bob now reads the audit pages; the trail must say how."""
+def test_a_permission_cannot_be_renamed_under_a_user(client, bob) -> None:
+    """Bob holds a harmless permission; the application role tries to rename it into the
+    audit page's own permission.  The permissions and content types through which every
+    grant is resolved take no UPDATE or DELETE from it (audit.db_roles.REFERENCE_TABLES)."""
     harmless = Permission.objects.get(codename="view_clearance")
     bob.user_permissions.add(harmless)
     client.force_login(bob)
     assert client.get(reverse("workflow:audit_access_changes")).status_code == 403
+
+    for statement in (
+        "UPDATE auth_permission SET codename = 'view_auditevent_old' WHERE id = %s",
+        "DELETE FROM auth_permission WHERE id = %s",
+        "UPDATE django_content_type SET model = 'auditevent' WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="permission denied"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [harmless.pk])
+
+    assert client.get(reverse("workflow:audit_access_changes")).status_code == 403
+
+
+def test_a_role_renamed_leaves_a_row_in_the_trail() -> None:
+    """Roles are groups, found by name: a group renamed under its members is a change of
+    who may do what, and the trail says so, with the login that did it."""
+    from django.contrib.auth.models import Group
+
+    from audit import db_roles
+
+    desk = Group.objects.create(name="desk")
     mark = _last_trail_id()
-
-    audit_view = Permission.objects.get(codename="view_auditevent")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE auth_permission SET codename = 'view_auditevent_old' WHERE id = %s",
-            [audit_view.pk],
-        )
-        cursor.execute(
-            "UPDATE auth_permission SET codename = 'view_auditevent', content_type_id = %s "
-            "WHERE id = %s",
-            [audit_view.content_type_id, harmless.pk],
-        )
+        cursor.execute("UPDATE auth_group SET name = 'admin desk' WHERE id = %s", [desk.pk])
 
-    assert client.get(reverse("workflow:audit_access_changes")).status_code == 200  # access gained
-    assert AccessChange.objects.filter(id__gt=mark).exists(), "no trace of the change"
+    row = AccessChange.objects.get(id__gt=mark)
+    assert (row.table_name, row.operation, row.db_role) == ("auth_group", "UPDATE", db_roles.APP)
+    assert (row.before["name"], row.after["name"]) == ("desk", "admin desk")
 
 
 @pytest.fixture
@@ -102,11 +104,6 @@ def on_commit_runs_at_once(monkeypatch):
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deleting an active rule in the admin re-applies nothing: its proposals stay, "
-    "naming a rule that no longer exists, until some other change reaches the cable",
-)
 def test_an_active_rule_deleted_in_the_admin_leaves_no_proposal(
     client, on_commit_runs_at_once
 ) -> None:

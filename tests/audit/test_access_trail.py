@@ -253,13 +253,27 @@ def test_a_temporary_table_of_the_same_name_does_not_divert_the_trail(bob):
     assert [r["table_name"] for r in rows] == ["workflow_clearance"]
 
 
+_FORGED = (
+    "INSERT INTO audit_accesschange "
+    "(at, db_role, session_role, table_name, operation, txid) "
+    "VALUES (now(), 'x', 'x', 'workflow_clearance', 'DELETE', 1)"
+)
+
+
 def test_the_trail_takes_rows_from_the_triggers_only():
+    # The application role holds no INSERT: the triggers write as the owner (audit 0007).
+    refused(_FORGED, match="permission denied")
     refused(
-        "INSERT INTO audit_accesschange "
-        "(at, db_role, session_role, table_name, operation, txid) "
-        "VALUES (now(), 'x', 'x', 'workflow_clearance', 'DELETE', 1)",
-        match="written by the database's triggers only",
+        "CREATE TEMPORARY TABLE attach_here (x int); CREATE TRIGGER t AFTER INSERT ON "
+        "attach_here FOR EACH ROW EXECUTE FUNCTION public.audit_record_access_change()",
+        match="permission denied",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_not_even_the_superuser_writes_the_trail_but_through_a_watched_table():
+    with superuser_connection() as conn, pytest.raises(Exception, match="triggers only"):
+        conn.execute(_FORGED)
 
 
 def test_the_application_role_can_neither_rewrite_nor_empty_the_trail(bob):
@@ -271,7 +285,7 @@ def test_the_application_role_can_neither_rewrite_nor_empty_the_trail(bob):
             "WHERE grantee = %s AND table_name = 'audit_accesschange' ORDER BY 1",
             [db_roles.APP],
         )
-        assert [r[0] for r in cursor.fetchall()] == ["INSERT", "SELECT"]
+        assert [r[0] for r in cursor.fetchall()] == ["SELECT"]
     refused(f"UPDATE audit_accesschange SET db_role = 'x' WHERE id = {pk}", "permission denied")
     refused(f"DELETE FROM audit_accesschange WHERE id = {pk}", "permission denied")
     refused("TRUNCATE audit_accesschange", "permission denied")
@@ -348,4 +362,6 @@ def test_db_roles_can_run_again_and_changes_nothing():
             db_roles.apply_roles(cursor, connection.settings_dict["NAME"])
         assert grants(conn) == first
     trail = [(t, p) for t, p in first if t == "audit_accesschange"]
-    assert trail == [("audit_accesschange", "INSERT"), ("audit_accesschange", "SELECT")]
+    assert trail == [("audit_accesschange", "SELECT")]
+    assert ("auth_permission", "UPDATE") not in first
+    assert ("django_content_type", "DELETE") not in first
