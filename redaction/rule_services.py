@@ -103,12 +103,24 @@ def _definition(rule: RedactionRule, version: int | None) -> dict[str, Any] | No
     return RuleVersion.objects.get(rule=rule, version=version).definition
 
 
+def _read_live(rule: RedactionRule) -> None:
+    """Which version is live and which is the latest, read under the rule's row lock:
+    two switches at the same instant, each from the rule as its page loaded it, would
+    otherwise each miss the version the other made live (its proposals left in place)."""
+    rule.active, rule.active_version, rule.version = (
+        RedactionRule.objects.select_for_update()
+        .values_list("active", "active_version", "version")
+        .get(pk=rule.pk)
+    )
+
+
 def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
     """Make the latest version live and re-apply rules where either version reaches."""
     if rule.version < 1:
         raise ValidationError("save the rule before activating it")
-    before = rule.active_version if rule.active else None
     with transaction.atomic():
+        _read_live(rule)
+        before = rule.active_version if rule.active else None
         audit_record(
             actor=user,
             action="rule.activated",
@@ -124,8 +136,9 @@ def rule_activate(*, rule: RedactionRule, user: Any) -> RuleJob:
 
 def rule_deactivate(*, rule: RedactionRule, user: Any) -> RuleJob:
     """Stop the rule and remove its proposals by re-applying the others."""
-    before = rule.active_version
     with transaction.atomic():
+        _read_live(rule)
+        before = rule.active_version if rule.active else None
         audit_record(
             actor=user,
             action="rule.deactivated",

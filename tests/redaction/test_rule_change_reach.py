@@ -221,3 +221,21 @@ def test_the_editor_is_told_how_far_a_job_is_never_how_many_cables_it_covers(
 
     answer = token_client(editor).post(f"/api/rules/{rule.pk}/activate/").json()
     assert set(answer) == {"id", "reason", "rule_version", "progress", "created_at"}
+
+
+def test_activating_from_a_copy_loaded_before_another_activation_still_undoes_that_one(
+    client, editor, cables
+):
+    stale = saved(editor, name="codewords", terms="NIGHTJAR")  # loaded: not live, version 1
+    client.post(reverse("admin:redaction_rule_activate", args=[stale.pk]))  # someone: v1 live
+    fresh = RedactionRule.objects.get(pk=stale.pk)
+    fresh.terms = "KESTREL"
+    rule_save(rule=fresh, user=editor)  # and saves version 2
+    assert cables["nightjar"].proposals.count() == 1
+
+    rule_activate(rule=stale, user=editor)  # from the copy that saw nothing live
+
+    job = RuleJob.objects.filter(rule=stale).latest("pk")
+    assert [version for _id, version, _definition in job.changed] == [1, 2]
+    assert cables["nightjar"].proposals.count() == 0
+    assert stored() == from_nothing()
