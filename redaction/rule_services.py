@@ -248,8 +248,20 @@ def _proposed_by_change(cable_ids: list[int], changed: list[list[Any]]) -> list[
     something, each version scanned alone (two versions of one rule share its id)."""
     found: set[int] = set()
     for rule_id, version, definition in changed:
-        rule = ActiveRule(rule_spec(rule_id, version, definition), Scope.of(definition))
-        found.update(cables_proposed_in(cable_ids, [rule]))
+        try:
+            rule = ActiveRule(rule_spec(rule_id, version, definition), Scope.of(definition))
+            found.update(cables_proposed_in(cable_ids, [rule]))
+        except (ValueError, KeyError, TypeError) as exc:
+            # A version saved under older checks that today's refuse (or a definition of an
+            # older shape) cannot say where it proposed: the chunk is re-applied whole, so
+            # that the job still ends and its proposals still go.
+            log.warning(
+                "rule %s v%s cannot be scanned alone (%s): its chunk is re-applied whole",
+                rule_id,
+                version,
+                exc,
+            )
+            return sorted(cable_ids)
     return sorted(found)
 
 

@@ -239,3 +239,25 @@ def test_activating_from_a_copy_loaded_before_another_activation_still_undoes_th
     assert [version for _id, version, _definition in job.changed] == [1, 2]
     assert cables["nightjar"].proposals.count() == 0
     assert stored() == from_nothing()
+
+
+def test_a_version_todays_checks_refuse_makes_its_chunk_re_applied_whole(editor, cables):
+    """A version saved under older, looser checks cannot be compiled alone any more: the
+    chunk is then re-applied whole, so the job ends and that version's proposals go."""
+    from redaction.rule_services import chunk_apply
+
+    rule = saved(editor, name="nightjar", terms="NIGHTJAR")
+    rule_activate(rule=rule, user=editor)
+    job = RuleJob.objects.filter(rule=rule).latest("pk")
+    job.changed = [[rule.pk, 1, {**job.changed[0][2], "kind": "regex", "pattern": "(a"}]]
+    job.save(update_fields=["changed"])
+    ProposedRedaction.objects.all().delete()  # as if the chunk had never run
+    chunk = job.chunks.get()
+    chunk.done_at = None
+    chunk.save(update_fields=["done_at"])
+
+    assert chunk_apply(chunk.pk) is True
+
+    assert job.chunks.filter(done_at__isnull=True).count() == 0
+    assert stored() == from_nothing()
+    assert cables["nightjar"].proposals.count() == 1
