@@ -25,6 +25,7 @@ from cables.markings import Level
 from cables.models import Cable
 from redaction.models import RedactionRule
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.workflow.test_access_dry_run import add_rule  # the rule editor's admin form
 from workflow import permissions
 from workflow import subject as subject_portion
 from workflow.models import CableStatus, Clearance, ReviewState
@@ -227,30 +228,6 @@ def on_commit_runs_at_once(monkeypatch):
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
 
 
-def add_rule(client: Any, name: str, pattern: str) -> RedactionRule:
-    """Save a regex rule in the admin, as the rule editor does (SECRET cables only)."""
-    response = client.post(
-        reverse("admin:redaction_redactionrule_add"),
-        {
-            "name": name,
-            "kind": "regex",
-            "pattern": pattern,
-            "label": "(b)(1) 1.4(c)",
-            "action": "redact",
-            "priority": 0,
-            "personal_kinds": "[]",
-            "controls": "[]",
-            "scope_posts": "[]",
-            "scope_tags": "[]",
-            "scope_levels": "[2]",
-            "versions-TOTAL_FORMS": 0,
-            "versions-INITIAL_FORMS": 0,
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[-2000:]
-    return RedactionRule.objects.get(name=name)
-
-
 def paragraphs_hit(client: Any, rule: RedactionRule) -> int:
     """The count the dry run page prints: "<strong>N</strong> paragraph(s) in ..."."""
     response = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
@@ -275,8 +252,8 @@ def test_a_dry_run_counts_what_a_cleared_editor_may_read(
     permissions.grant(permissions.VIEW, user, secret_paragraph_alone)
     client.force_login(user)
     # When they dry-run two rules differing by one word
-    tuesday = add_rule(client, "probe tuesday", r"port on Tuesday")
-    monday = add_rule(client, "probe monday", r"port on Monday")
+    tuesday = add_rule(client, r"port on Tuesday", "probe tuesday")
+    monday = add_rule(client, r"port on Monday", "probe monday")
     # Then the counts tell the word in the paragraph, which they may read anyway
     assert (paragraphs_hit(client, tuesday), paragraphs_hit(client, monday)) == (1, 0)
 
@@ -287,8 +264,8 @@ def test_a_dry_run_does_not_tell_an_uncleared_editor_what_a_secret_paragraph_say
     # Given a rule editor cleared UNCLASSIFIED holding no grant at all
     client.force_login(staff("rule editor", Level.U, "edith"))
     # When they dry-run two rules differing by one word (the day of a SECRET meeting)
-    tuesday = add_rule(client, "probe tuesday", r"port on Tuesday")
-    monday = add_rule(client, "probe monday", r"port on Monday")
+    tuesday = add_rule(client, r"port on Tuesday", "probe tuesday")
+    monday = add_rule(client, r"port on Monday", "probe monday")
     # Then both dry runs answer alike: nothing tells which day the paragraph names
     assert paragraphs_hit(client, tuesday) == paragraphs_hit(client, monday)
 
