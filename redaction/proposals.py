@@ -245,15 +245,25 @@ def proposals_apply_within(
     return ApplyOutcome(stored=len(new_rows), done=tuple(sorted(done)), left=left)
 
 
+def _headers(cable_ids: Sequence[int]) -> list[tuple]:  # type: ignore[type-arg]
+    """What a rule's scope reads of each cable: id, post, TAGS, level, date (one query)."""
+    return list(
+        Cable.objects.filter(pk__in=cable_ids).values_list(
+            "pk", "origin", "tags", "level", "sent_at"
+        )
+    )
+
+
 def _reach(
-    cable_ids: Sequence[int], rules: Sequence[ActiveRule]
+    cable_ids: Sequence[int],
+    rules: Sequence[ActiveRule],
+    headers: list[tuple] | None = None,  # type: ignore[type-arg]
 ) -> tuple[tuple[int, ...], dict[int, tuple[int, ...]], list[int]]:
     """Which rules reach which of these cables: the positions of the rules without a scope,
     per cable the positions of the scoped rules that reach it, and the cables some rule
-    reaches (sorted)."""
-    headers = Cable.objects.filter(pk__in=cable_ids).values_list(
-        "pk", "origin", "tags", "level", "sent_at"
-    )
+    reaches (sorted).  ``headers``: the cables' ``_headers``, when the caller has them."""
+    if headers is None:
+        headers = _headers(cable_ids)
     # Which rules reach each cable, as the positions of the scoped ones that do: a tuple
     # of a few ints is cheap to hash, where a tuple of a thousand rules (each a frozen
     # dataclass hashed field by field) cost 25 ms a lookup, once per paragraph (measured:
@@ -272,8 +282,9 @@ def _reach(
     return everywhere, applicable, reached
 
 
-def cables_proposed_in(cable_ids: Sequence[int], rules: Sequence[ActiveRule]) -> list[int]:
-    """The cables among ``cable_ids`` in which these rules, alone, propose something.
+def cables_proposed_in(cable_ids: Sequence[int], *rule_sets: Sequence[ActiveRule]) -> list[int]:
+    """The cables among ``cable_ids`` in which the rules of one of ``rule_sets``, alone,
+    propose something.
 
     Why: a rule's change alters the proposals only where that rule, as it was or as it is,
     proposes something itself.  In a paragraph where it has no hit the other rules' hits
@@ -283,25 +294,34 @@ def cables_proposed_in(cable_ids: Sequence[int], rules: Sequence[ActiveRule]) ->
     every rule only to these cables, found by a scan with the one rule: with 1,020 rules
     active, re-applying costs some 2.6 ms of CPU a cable, and the scan with one rule a
     small part of that (``bench/rule_change.py``).
+
+    Each set is compiled and scanned on its own (the versions before and after a change
+    share the rule's id, which one matcher refuses); the cables' headers and paragraphs
+    are read once for all sets, and a cable one set found is not scanned by the next.
     """
-    rules = list(rules)
-    if not rules or not cable_ids:
+    sets = [list(rules) for rules in rule_sets if rules]
+    if not sets or not cable_ids:
         return []
-    everywhere, applicable, reached = _reach(cable_ids, rules)
+    headers = _headers(cable_ids)
+    reaches = [_reach(cable_ids, rules, headers) for rules in sets]
+    rows = _paragraphs(sorted({pk for _every, _applicable, reached in reaches for pk in reached}))
     found: set[int] = set()
     controls_of = _controls_cache()
-    for these, _cables, paragraphs in _batches(_paragraphs(reached), applicable):
-        matcher = matcher_for([rules[i] for i in sorted(everywhere + these)])
-        with _collector_paused():
-            proposals = propose_many(
-                [(text, level, controls_of(raw)) for _, _, text, level, raw in paragraphs],
-                matcher,
+    for rules, (everywhere, applicable, reached) in zip(sets, reaches, strict=True):
+        wanted = set(reached) - found
+        mine = (row for row in rows if row[1] in wanted)
+        for these, _cables, paragraphs in _batches(mine, applicable):
+            matcher = matcher_for([rules[i] for i in sorted(everywhere + these)])
+            with _collector_paused():
+                proposals = propose_many(
+                    [(text, level, controls_of(raw)) for _, _, text, level, raw in paragraphs],
+                    matcher,
+                )
+            found.update(
+                row[1]
+                for row, proposal in zip(paragraphs, proposals, strict=True)
+                if proposal.spans or proposal.withheld_in_full or proposal.flagged
             )
-        found.update(
-            row[1]
-            for row, proposal in zip(paragraphs, proposals, strict=True)
-            if proposal.spans or proposal.withheld_in_full or proposal.flagged
-        )
     return sorted(found)
 
 

@@ -246,23 +246,18 @@ def chunk_apply(chunk_id: int) -> bool:
 def _proposed_by_change(cable_ids: list[int], changed: list[list[Any]]) -> list[int]:
     """The cables among ``cable_ids`` in which a version of the changed rule proposes
     something, each version scanned alone (two versions of one rule share its id)."""
-    found: set[int] = set()
-    for rule_id, version, definition in changed:
-        try:
-            rule = ActiveRule(rule_spec(rule_id, version, definition), Scope.of(definition))
-            found.update(cables_proposed_in(cable_ids, [rule]))
-        except (ValueError, KeyError, TypeError) as exc:
-            # A version saved under older checks that today's refuse (or a definition of an
-            # older shape) cannot say where it proposed: the chunk is re-applied whole, so
-            # that the job still ends and its proposals still go.
-            log.warning(
-                "rule %s v%s cannot be scanned alone (%s): its chunk is re-applied whole",
-                rule_id,
-                version,
-                exc,
-            )
-            return sorted(cable_ids)
-    return sorted(found)
+    try:
+        versions = [
+            [ActiveRule(rule_spec(rule_id, version, definition), Scope.of(definition))]
+            for rule_id, version, definition in changed
+        ]
+        return cables_proposed_in(cable_ids, *versions)
+    except (ValueError, KeyError, TypeError) as exc:
+        # A version saved under older checks that today's refuse (or a definition of an
+        # older shape) cannot say where it proposed: the chunk is re-applied whole, so
+        # that the job still ends and its proposals still go.
+        log.warning("a changed rule cannot be scanned alone (%s): chunk re-applied whole", exc)
+        return sorted(cable_ids)
 
 
 def _continue_chunk(chunk: RuleJobChunk, cable_ids: list[int]) -> RuleJobChunk:

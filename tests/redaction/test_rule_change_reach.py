@@ -261,3 +261,23 @@ def test_a_version_todays_checks_refuse_makes_its_chunk_re_applied_whole(editor,
     assert job.chunks.filter(done_at__isnull=True).count() == 0
     assert stored() == from_nothing()
     assert cables["nightjar"].proposals.count() == 1
+
+
+def test_both_versions_of_a_change_are_scanned_from_one_read(
+    editor, cables, django_assert_num_queries
+):
+    from redaction.rule_specs import ActiveRule, Scope, rule_definition, rule_spec
+
+    rule = saved(editor, name="codewords", terms="NIGHTJAR")
+    before = rule_definition(rule)
+    rule.terms = "KESTREL"
+    after = rule_definition(rule)
+    versions = [
+        [ActiveRule(rule_spec(rule.pk, n, d), Scope.of(d))] for n, d in ((1, before), (2, after))
+    ]
+    ids = [cable.pk for cable in cables.values()]
+
+    with django_assert_num_queries(2):  # the cables' headers, their paragraphs
+        found = cables_proposed_in(ids, *versions)
+
+    assert found == sorted(cables[name].pk for name in ("nightjar", "kestrel", "both"))
