@@ -139,3 +139,20 @@ def test_an_active_rule_deleted_in_the_admin_leaves_no_proposal(
     finally:
         transaction.savepoint_rollback(savepoint)
     assert stored == fresh, f"proposals of the deleted rule {rule.pk} remain: {stored}"
+
+
+def test_the_auditor_reads_a_role_renamed_in_words(client) -> None:
+    from django.contrib.auth.models import Group
+
+    auditor = UserFactory(username="audra")
+    auditor.groups.add(Group.objects.get(name="auditor"))
+    desk = Group.objects.create(name="desk")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE auth_group SET name = 'admin desk' WHERE id = %s", [desk.pk])
+    client.force_login(auditor)
+
+    body = client.get(reverse("workflow:audit_access_changes"), {"table": "auth_group"})
+
+    assert body.status_code == 200
+    text = body.content.decode()
+    assert "role named &#x27;desk&#x27;" in text and "role named &#x27;admin desk&#x27;" in text

@@ -164,6 +164,8 @@ def granted(table: str, state: dict[str, Any], names: Names) -> str:
         return f"clearance {_level(state.get('level'))}"
     if table == "auth_user_groups":
         return f"role {names.group(state.get('group_id'))}"
+    if table == "auth_group":
+        return f"role named {state.get('name', '')!r}"
     if table == "auth_user":
         return ", ".join(
             f"{label}: {'yes' if state.get(key) else 'no'}" for key, label in USER_FLAGS
