@@ -73,15 +73,18 @@ class CableSource:
 @dataclass(slots=True)
 class ImportReport:
     imported: int = 0
-    unchanged: int = 0
     paragraphs: int = 0
     conflicts: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     imported_ids: list[int] = field(default_factory=list)
-    # The files counted unchanged (source, reference_id), so that whoever reports to a
+    # The files found unchanged (source, reference_id), so that whoever reports to a
     # person may tell them apart from conflicts only where that person may read the
     # stored text (cables.import_answer).
     unchanged_items: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.unchanged_items)
 
     @property
     def ok(self) -> bool:
@@ -396,7 +399,6 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
             stored[ref] = parsed.sha256
             fresh.append(parsed)
         elif known == parsed.sha256:
-            report.unchanged += 1
             report.unchanged_items.append({"source": parsed.source, "reference_id": ref})
             if ref in undone:
                 resume.append(undone.pop(ref))
