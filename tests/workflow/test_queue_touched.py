@@ -156,3 +156,22 @@ def test_a_grant_and_a_date_change_committed_together_are_put_right_by_the_logge
     entry = QueueEntry.objects.get(holder_kind="u", holder_id=reviewer.pk, cable_id=cable.pk)
     assert entry.declass_date == date(2035, 6, 1)
     assert logged() == set()
+
+
+@pytest.mark.django_db
+def test_the_operator_repairs_the_whole_index_or_the_logged_cables_from_the_shell():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cable = CableFactory(declass_date=date(2030, 1, 1))
+    permissions.grant(permissions.REVIEW, UserFactory(), cable)
+    QueueTouched.objects.all().delete()
+    QueueEntry.objects.update(declass_date=None)  # damage no trigger logged
+
+    out = StringIO()
+    call_command("queue_repair", "--logged-only", stdout=out)
+    assert out.getvalue().strip() == "0 queue row(s) put right"
+    call_command("queue_repair", stdout=out)
+    assert out.getvalue().strip().endswith("1 queue row(s) put right")
+    assert QueueEntry.objects.get(cable_id=cable.pk).declass_date == date(2030, 1, 1)
