@@ -32,7 +32,13 @@ from cables.tasks import declass_compute_task, similarity_index_task
 
 CABLE_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown")
 MAX_REFERENCE_ID = Cable._meta.get_field("reference_id").max_length or 64
-DEFAULT_BATCH_SIZE = 500  # about 5 MB of text: big enough for COPY, small enough to retry
+# Cables a transaction: about 2 MB of text, big enough for COPY (500 imported no faster,
+# bench/ingest.py), small enough to retry, and committed often enough that the workers
+# date and propose on the first batches while the rest are still parsed: with 500, the
+# last batch's follow-ups all waited for the import's end (bench/pipeline.py --quick,
+# alternate runs: 54-59% end to end with 500, 68-71% with 200, 72-79% with 100, whose
+# import alone was 7% slower).
+DEFAULT_BATCH_SIZE = 200
 POOL_CHUNKSIZE = 64  # sources per message: fewer, larger messages keep the loading process free
 # (and a chunk's paragraphs are hashed for the near-duplicate index together)
 # Cables per follow-up task.  A batch's follow-ups (dating, indexing, applying the rules)
