@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from .batch import scan_many
 from .hit import Hit
@@ -31,17 +33,23 @@ if TYPE_CHECKING:
 __all__ = ["MergedSpan", "Proposal", "merge_spans", "propose", "propose_many"]
 
 _REDACTING = frozenset({"redact", "withhold"})
+_START_END_ACTION = itemgetter(0, 1, 2)
 
 
-@dataclass(frozen=True)
-class MergedSpan:
-    """``text[start:end]`` to redact (or to show a reviewer), with every reason for it."""
+class MergedSpan(NamedTuple):
+    """``text[start:end]`` to redact (or to show a reviewer), with every reason for it.
+
+    A named tuple, not a frozen dataclass: an apply makes about a hundred a cable, and a
+    frozen dataclass took 0.55 us to build against 0.21 us; its order is its fields'."""
 
     start: int
     end: int
     action: str  # "redact" or "flag"
     labels: tuple[ExemptionLabel, ...]
     rules: tuple[tuple[int, int], ...]  # (rule_id, version)
+
+
+_new_span = partial(tuple.__new__, MergedSpan)  # MergedSpan from one tuple, without __new__'s call
 
 
 @dataclass(frozen=True)
@@ -81,22 +89,31 @@ def merge_spans(hits: Iterable[Hit]) -> list[MergedSpan]:
     flagging: list[Hit] = []
     for hit in hits:
         (redacting if hit.action in _REDACTING else flagging).append(hit)
+    if not flagging:  # as the merge leaves them: sorted by start, then end
+        return _merge(redacting, "redact")
     spans = _merge(redacting, "redact") + _merge(flagging, "flag")
-    spans.sort(key=lambda s: (s.start, s.end, s.action))
+    spans.sort(key=_START_END_ACTION)
     return spans
 
 
 def _merge(hits: list[Hit], action: str) -> list[MergedSpan]:
-    hits = sorted(hits, key=lambda h: (h.start, h.end, h.rule_id, h.rule_version))
+    # A hit's own order is (start, end, rule_id, rule_version, label, action): ties past
+    # the rule key only reorder a group, whose labels and rules are sorted anyway.
+    hits = sorted(hits)
     merged: list[MergedSpan] = []
     group: list[Hit] = []
     group_end = -1
     for hit in hits:
-        if group and hit.start >= group_end:  # touching is not overlapping
-            merged.append(_span(group, action))
-            group = []
-        group_end = max(group_end, hit.end) if group else hit.end
-        group.append(hit)
+        start, end = hit[0], hit[1]
+        if start >= group_end:  # touching is not overlapping
+            if group:
+                merged.append(_span(group, action))
+            group = [hit]
+            group_end = end
+        else:
+            group.append(hit)
+            if end > group_end:
+                group_end = end
     if group:
         merged.append(_span(group, action))
     return merged
@@ -104,8 +121,8 @@ def _merge(hits: list[Hit], action: str) -> list[MergedSpan]:
 
 def _span(group: list[Hit], action: str) -> MergedSpan:
     if len(group) == 1:  # most spans: one hit, nothing to sort (labels hash slowly)
-        hit = group[0]
-        return MergedSpan(hit.start, hit.end, action, (hit.label,), (hit.rule_key,))
+        start, end, rule_id, version, label, _action = group[0]
+        return _new_span((start, end, action, (label,), ((rule_id, version),)))
     return MergedSpan(
         start=group[0].start,
         end=max(h.end for h in group),
@@ -178,7 +195,7 @@ def _proposal(
         spans=tuple(merge_spans(hits)),
         withheld_in_full=bool(withhold_reasons),
         withhold_labels=tuple(sorted({label for _key, _p, label in withhold_reasons})),
-        withhold_rules=_ordered_keys((key, p) for key, p, _label in withhold_reasons),
+        withhold_rules=_ordered_keys([(key, p) for key, p, _label in withhold_reasons]),
         flagged=bool(flag_reasons),
         flag_rules=_ordered_keys(flag_reasons),
     )
@@ -188,8 +205,10 @@ def _by_priority(rule: MarkingRule) -> tuple[int, int, int]:
     return (-rule.priority, rule.id, rule.version)
 
 
-def _ordered_keys(reasons: Iterable[tuple[tuple[int, int], int]]) -> tuple[tuple[int, int], ...]:
+def _ordered_keys(reasons: list[tuple[tuple[int, int], int]]) -> tuple[tuple[int, int], ...]:
     """Distinct (rule_id, version), highest priority first, then by id."""
+    if not reasons:  # most paragraphs: nothing withheld, nothing flagged
+        return ()
     best: dict[tuple[int, int], int] = {}
     for key, priority in reasons:
         best[key] = max(priority, best.get(key, priority))
