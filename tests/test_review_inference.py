@@ -1,0 +1,226 @@
+"""A review of what the service lets people infer: counts, figures, orders and pages that
+answer from cable text, decisions or cables the person may not read.
+
+The promise (``workflow.access``): nobody reads a paragraph or a subject above their
+clearance, nor anything of a cable they hold no grant on, and nothing withheld leaves.
+Reading includes inferring: a figure computed from a paragraph the user may not read,
+which differs as that paragraph's text differs, tells them about the text; a page that
+lists a cable the user holds no grant on tells them it exists and what it is.
+
+Each test is written as the person who would exploit the defect, through the pages or
+the API they use, and asserts what a sound service would answer.  While the defect
+stands the test fails on the leaked figure or name, and is marked ``xfail(strict=True)``
+with the defect in one sentence: the suite stays green, and a fix turns the test into
+an unexpected pass, to be unmarked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from cables.markings import Level
+from cables.similarity import store
+from tests.api.helpers import token_client
+from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.workflow.test_decide_once_pages import (  # a model trained on 60 decisions
+    released_text,
+    trained,  # noqa: F401  (the fixture)
+    withheld_text,
+)
+from workflow import assignment, permissions
+from workflow.models import CableStatus, Clearance, ReviewState
+
+pytestmark = pytest.mark.django_db
+
+
+def person(username: str, level: Level, *roles: str) -> Any:
+    """A user holding ``roles`` (the service's groups), cleared to ``level``."""
+    user = UserFactory(username=username)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    Clearance.objects.create(user=user, level=int(level))
+    return user
+
+
+# -- 1. Predicted sensitivity computed over paragraphs above the reader's clearance ------
+#
+# ``workflow.triage.cable_triage`` ranks a cable by the model's prediction over *all* its
+# undecided paragraphs (``_undecided`` reads every paragraph of the cable), and the
+# queue sorted by sensitivity, the read-and-confirm batch and ``GET cables/{id}/triage/``
+# show the result to whoever reviews the cable, whatever their clearance.  A reviewer
+# cleared UNCLASSIFIED thus learns what the model makes of a CONFIDENTIAL paragraph's
+# text: two cables that look the same to her (the same unclassified paragraph, one
+# CONFIDENTIAL paragraph she may not read) get different figures, and only the hidden
+# text differs.
+
+TWINS_VISIBLE = released_text(2)
+
+
+@pytest.fixture
+def twins(trained) -> dict[str, Any]:  # noqa: F811  (the imported fixture)
+    """Two CONFIDENTIAL cables alike to a reviewer cleared UNCLASSIFIED: the same
+    unclassified paragraph, and a CONFIDENTIAL one she may not read, a wheat report in
+    ``calm`` and a confidence the model has learned to withhold in ``hot``."""
+    uma = person("uma", Level.U, "reviewer")
+    cables = {}
+    for name, hidden in (("calm", released_text(4)), ("hot", withheld_text(5))):
+        cable = CableFactory(
+            level=int(Level.C), review_state=ReviewState.IN_REVIEW, subject_level=int(Level.U)
+        )
+        ParagraphFactory(cable=cable, ordinal=1, level=int(Level.U), text=TWINS_VISIBLE)
+        ParagraphFactory(cable=cable, ordinal=2, level=int(Level.C), text=hidden)
+        store.index_cables([cable.pk])
+        permissions.grant(permissions.REVIEW, uma, cable)
+        cables[name] = cable
+    return {"uma": uma, **cables}
+
+
+def test_twins_look_the_same_to_the_reviewer_cleared_unclassified(client, twins):
+    """The companion of the tests below: the two cables' review pages show her the same
+    paragraph and the same count above her clearance, so any figure that differs
+    between them comes from the paragraph she may not read."""
+    client.force_login(twins["uma"])
+    pages = [
+        client.get(reverse("workflow:review", args=[twins[n].pk])).content.decode()
+        for n in ("calm", "hot")
+    ]
+    for body in pages:
+        assert TWINS_VISIBLE in body
+        assert released_text(4) not in body and withheld_text(5) not in body
+    assert [p.context["page"].hidden for p in (
+        client.get(reverse("workflow:review", args=[twins[n].pk])) for n in ("calm", "hot")
+    )] == [1, 1]  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GET cables/{id}/triage/ predicts over every undecided paragraph, so a "
+    "reviewer reads the model's sensitivity of paragraphs above her clearance",
+)
+def test_the_api_triage_does_not_tell_a_reviewer_about_a_paragraph_above_her_clearance(twins):
+    api = token_client(twins["uma"])
+
+    calm = api.get(f"/api/cables/{twins['calm'].pk}/triage/").json()
+    hot = api.get(f"/api/cables/{twins['hot'].pk}/triage/").json()
+
+    # Computed from what she may read, the answers are the same for both cables (one
+    # undecided paragraph, the same text); as it stands ``hot`` reads far more sensitive.
+    assert (hot["sensitivity"], hot["undecided"]) == (calm["sensitivity"], calm["undecided"])
+    assert hot["undecided"] == 1
+
+
+def _shown_sensitivity(body: str, reference_id: str) -> int | None:
+    row = next((r for r in body.split("<tr>") if f">{reference_id}</a>" in r), "")
+    found = re.search(r"sensitivity (\d+)%", row)
+    return int(found.group(1)) if found else None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the queue sorted by predicted sensitivity shows a figure computed from "
+    "paragraphs above the reviewer's clearance",
+)
+def test_the_queue_by_sensitivity_does_not_rank_by_a_paragraph_above_her_clearance(client, twins):
+    client.force_login(twins["uma"])
+
+    body = client.get(reverse("workflow:queue"), {"sort": "sensitivity"}).content.decode()
+
+    calm = _shown_sensitivity(body, twins["calm"].reference_id)
+    hot = _shown_sensitivity(body, twins["hot"].reference_id)
+    assert calm is not None  # the page does show the figure
+    assert hot == calm
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the read-and-confirm batch offers a cable or not as the model predicts its "
+    "paragraphs above the reviewer's clearance released or withheld",
+)
+def test_the_triage_batch_does_not_sort_twins_by_their_hidden_paragraphs(client, twins):
+    client.force_login(twins["uma"])
+
+    body = client.get(reverse("workflow:triage")).content.decode()
+
+    # Alike to her, both cables are offered or neither is (she cannot confirm either:
+    # each has a paragraph she may not read); as it stands only ``calm`` is listed.
+    offered = {n for n in ("calm", "hot") if twins[n].reference_id in body}
+    assert offered in (set(), {"calm", "hot"})
+
+
+# -- 2. Assignment batches show cables outside the viewer's grants -----------------------
+#
+# ``workflow.assignment.batches_for`` gives supervisors and admins every batch, and the
+# batch page (``assignment_views.batch``) lists each batch's cables: reference id, post,
+# declassification date, state and paragraphs decided.  An assigner's scope is itself a
+# grant ("an assigner hands out only cables they may view"), yet a supervisor opens the
+# batches others made and reads the cables they hold no grant on, which every other page
+# answers with a 404, as if the cable did not exist.
+
+HIDDEN_REF = "06ELSEWHERE42"
+
+
+@pytest.fixture
+def batch_elsewhere() -> dict[str, Any]:
+    """A superuser gives rita review of a SECRET cable no supervisor holds a grant on."""
+    root = UserFactory(username="root", is_superuser=True)
+    rita = person("rita", Level.S, "reviewer")
+    sue = person("sue", Level.TS, "supervisor")
+    cable = CableFactory(
+        reference_id=HIDDEN_REF,
+        origin="Embassy Elsewhere",
+        level=int(Level.S),
+        review_state=ReviewState.DUE,
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.S), text="Secret text.")
+    batch = assignment.assign(actor=root, assignee=rita, permission="review", cable_ids=[cable.pk])
+    return {"sue": sue, "rita": rita, "cable": cable, "batch": batch}
+
+
+def test_the_supervisor_holds_no_grant_on_the_cable(client, batch_elsewhere):
+    """The companion: every page of the cable answers her with a 404."""
+    client.force_login(batch_elsewhere["sue"])
+    cable = batch_elsewhere["cable"]
+    assert client.get(reverse("cables:detail", args=[cable.pk])).status_code == 404
+    assert not permissions.cables_for_user(batch_elsewhere["sue"]).filter(pk=cable.pk).exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a supervisor's batch pages list the reference, post and state of cables "
+    "other assigners gave out, which she holds no grant on",
+)
+def test_a_supervisor_reads_no_cable_outside_her_grants_on_the_batch_pages(client, batch_elsewhere):
+    client.force_login(batch_elsewhere["sue"])
+    batch = batch_elsewhere["batch"]
+
+    page = client.get(reverse("workflow:batch", args=[batch.pk]))
+
+    body = page.content.decode() if page.status_code == 200 else ""
+    assert HIDDEN_REF not in body
+    assert "Embassy Elsewhere" not in body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a reviewer whose batch was revoked keeps reading, on its batch page, the "
+    "state and progress of cables she no longer holds any grant on",
+)
+def test_a_revoked_batch_stops_telling_its_reviewer_about_its_cables(client, batch_elsewhere):
+    rita, cable, batch = (batch_elsewhere[k] for k in ("rita", "cable", "batch"))
+    sam = person("sam", Level.TS, "supervisor")
+    permissions.grant(permissions.VIEW, sam, cable)
+    assignment.revoke_batch(actor=sam, batch=batch)
+    assert not permissions.cables_for_user(rita).filter(pk=cable.pk).exists()
+    # After the revocation the cable moves on without her.
+    CableStatus.objects.filter(cable=cable).update(review_state=ReviewState.APPROVED)
+    client.force_login(rita)
+
+    page = client.get(reverse("workflow:batch", args=[batch.pk]))
+
+    body = page.content.decode() if page.status_code == 200 else ""
+    assert "Approved" not in body
