@@ -224,3 +224,95 @@ def test_a_revoked_batch_stops_telling_its_reviewer_about_its_cables(client, bat
 
     body = page.content.decode() if page.status_code == 200 else ""
     assert "Approved" not in body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a supervisor may revoke, over the API, a batch of cables she holds no grant "
+    "on, and the answer names them",
+)
+def test_a_supervisor_cannot_revoke_work_on_cables_outside_her_grants(batch_elsewhere):
+    sue, rita, cable, batch = (batch_elsewhere[k] for k in ("sue", "rita", "cable", "batch"))
+    api = token_client(sue)
+
+    answer = api.post(f"/api/assignments/{batch.pk}/revoke/")
+
+    # She could not have given this work (``_chosen`` reads her grants): she cannot take
+    # it back either, nor learn what it was; as it stands the answer is 200, naming it.
+    assert HIDDEN_REF not in answer.content.decode()
+    assert permissions.has_cable_perm(rita, permissions.REVIEW, cable)
+    assert answer.status_code == 404
+
+
+# -- 3. Whether a paragraph above the reader's clearance has been decided ----------------
+#
+# ``workflow.triage.batch_release_confirm`` reads the cable's undecided paragraphs, all of
+# them, before it checks which the reviewer may read, and refuses with a different reason
+# as the hidden paragraphs are decided or not: "every paragraph of this cable is decided
+# already" against "some paragraphs are above your clearance".  The same figure is the
+# ``undecided`` of the triage answer and the "paragraphs decided" of the batch pages.  The
+# review page and ``GET cables/{id}/decisions/`` keep the decisions of those paragraphs
+# from her; these answers tell her whether a reviewer cleared for them has decided them.
+
+
+@pytest.fixture
+def decided_elsewhere() -> dict[str, Any]:
+    """Two CONFIDENTIAL cables, each with an unclassified paragraph uma (cleared
+    UNCLASSIFIED) has released and a CONFIDENTIAL one; a reviewer cleared for it has
+    withheld the hidden paragraph of ``decided`` and not yet looked at ``open``'s."""
+    from workflow.review import decision_record
+
+    uma = person("uma", Level.U, "reviewer")
+    vera = person("vera", Level.S, "reviewer")
+    cables = {}
+    for name in ("decided", "open"):
+        cable = CableFactory(
+            level=int(Level.C), review_state=ReviewState.IN_REVIEW, subject_level=int(Level.U)
+        )
+        seen = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.U), text="Open text.")
+        hidden = ParagraphFactory(cable=cable, ordinal=2, level=int(Level.C), text="Hidden.")
+        for user in (uma, vera):
+            permissions.grant(permissions.REVIEW, user, cable)
+        decision_record(user=uma, paragraph=seen, kind="release", based_on=None)
+        if name == "decided":
+            decision_record(
+                user=vera, paragraph=hidden, kind="withhold", based_on=None, label="(b)(1)"
+            )
+        cables[name] = cable
+    return {"uma": uma, **cables}
+
+
+def test_the_hidden_paragraphs_decisions_are_not_listed_to_her(decided_elsewhere):
+    """The companion: the decisions she may see are the same on both cables."""
+    api = token_client(decided_elsewhere["uma"])
+    kinds = [
+        [
+            d["kind"]
+            for d in api.get(f"/api/cables/{decided_elsewhere[n].pk}/decisions/").json()["results"]
+        ]
+        for n in ("decided", "open")
+    ]
+    assert kinds == [["release"], ["release"]]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the batch release's refusal tells a reviewer whether the paragraphs above her "
+    "clearance have been decided",
+)
+def test_the_batch_release_refusal_does_not_tell_whether_hidden_paragraphs_are_decided(
+    decided_elsewhere,
+):
+    api = token_client(decided_elsewhere["uma"])
+
+    answers = [
+        api.post(
+            f"/api/cables/{decided_elsewhere[n].pk}/batch-release/", {"shown": []}, format="json"
+        )
+        for n in ("decided", "open")
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400]
+    # One refusal for both; as it stands: "every paragraph of this cable is decided
+    # already" for one, "some paragraphs are above your clearance" for the other.
+    assert answers[0].json() == answers[1].json()
