@@ -85,16 +85,12 @@ def test_twins_look_the_same_to_the_reviewer_cleared_unclassified(client, twins)
     paragraph and the same count above her clearance, so any figure that differs
     between them comes from the paragraph she may not read."""
     client.force_login(twins["uma"])
-    pages = [
-        client.get(reverse("workflow:review", args=[twins[n].pk])).content.decode()
-        for n in ("calm", "hot")
-    ]
-    for body in pages:
+    pages = [client.get(reverse("workflow:review", args=[twins[n].pk])) for n in ("calm", "hot")]
+    for page in pages:
+        body = page.content.decode()
         assert TWINS_VISIBLE in body
         assert released_text(4) not in body and withheld_text(5) not in body
-    assert [p.context["page"].hidden for p in (
-        client.get(reverse("workflow:review", args=[twins[n].pk])) for n in ("calm", "hot")
-    )] == [1, 1]  # fmt: skip
+    assert [page.context["page"].hidden for page in pages] == [1, 1]
 
 
 @pytest.mark.xfail(
@@ -223,7 +219,7 @@ def test_a_revoked_batch_stops_telling_its_reviewer_about_its_cables(client, bat
     page = client.get(reverse("workflow:batch", args=[batch.pk]))
 
     body = page.content.decode() if page.status_code == 200 else ""
-    assert "Approved" not in body
+    assert "<td>Approved for release</td>" not in body
 
 
 @pytest.mark.xfail(
