@@ -10,7 +10,10 @@ lets a user assign and revoke cables in batches (``workflow.assignment``), and
 assignee of a review must hold the reviewer role, of a release the release
 authority role (``ASSIGNEE_ROLES``).
 
-Separation of duties: clearances and group membership (who holds which role)
+Separation of duties: the audit trail is read by auditors, not by the admin whose
+actions it records (it names every cable, outside the reader's grants too: the admin's
+pages name only the cables the admin may view; migration 0015 took it from the admin
+group).  Clearances and group membership (who holds which role)
 are changed by the security officer alone, never by the admin, and nobody
 changes their own (``workflow.permissions.refuse_self_change``); every change
 is audited with before and after.
@@ -22,7 +25,7 @@ ROLES: dict[str, list[str]] = {
     "admin": [
         "cables.view_cable", "cables.change_cable", "redaction.add_redactionrule",
         "redaction.change_redactionrule", "redaction.view_redactionrule",
-        "audit.view_auditevent", "workflow.view_sweeprun", "workflow.view_clearance",
+        "workflow.view_sweeprun", "workflow.view_clearance",
     ],
     "rule editor": [
         "redaction.add_redactionrule", "redaction.change_redactionrule",
