@@ -27,6 +27,14 @@ What the rules are, and why:
 - Each batch (``AssignmentBatch``) records who assigned, to whom, which permission,
   the query or selection, its cables, and its revocation; every assignment and
   revocation is in the audit trail, naming the cables.
+- A batch is shown to each viewer as far as ``workflow.access`` lets them see it:
+  whoever holds ``view_assignmentbatch`` lists every batch, yet a cable outside the
+  viewer's grants is counted, never named (nor its post, date or state, nor the
+  batch's query, which describes it), and progress counts only the paragraphs the
+  viewer may read.  The assignee of a revoked batch thus reads nothing more of the
+  cables it no longer gives her.  Nobody revokes a batch holding a cable they may
+  not view (they could not have given it): the refusal is audited and answered as
+  for a batch that does not exist (``NoSuchBatch``), naming nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +49,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -78,6 +99,16 @@ class AssignmentError(Exception):
 
 class NotAllowed(PermissionDenied):
     """The user may not assign or revoke work (not a supervisor or an admin)."""
+
+
+class NoSuchBatch(AssignmentError):
+    """A batch the actor may not act on because it holds cables outside their grants:
+    answered as a batch that does not exist, so that the refusal names nothing (pages
+    and the API answer 404, the command "no batch N")."""
+
+    def __init__(self, pk: int) -> None:
+        super().__init__(f"no batch {pk}")
+        self.pk = pk
 
 
 # -- what to assign --------------------------------------------------------------------------
@@ -599,20 +630,49 @@ def _holder_filter(assignee: object) -> dict[str, object]:
 
 
 def revoke_batch(*, actor: object, batch: AssignmentBatch) -> Revocation:
-    """Take back what a batch gave (the cables still active in it), audited."""
+    """Take back what a batch gave (the cables still active in it), audited.
+
+    An assigner takes back only what they could have given: a batch holding a cable the
+    actor may not view (``access.readable_cables``) is refused with ``NoSuchBatch``,
+    nothing changed and nothing named; the refusal is audited.
+    """
     _require_assigner(actor)
     assignee = batch.assignee_user or batch.assignee_group
     _refuse_self(actor, assignee, batch.permission, "revoke")
+    try:
+        return _revoke_batch(actor, assignee, batch)
+    except NoSuchBatch:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="assignment.refused",
+                obj=batch,
+                after={
+                    "batch": batch.pk,
+                    "action": "revoke",
+                    "reason": "the batch holds cables outside the actor's grants",
+                },
+            )
+        raise
+
+
+def _revoke_batch(actor: object, assignee: object, batch: AssignmentBatch) -> Revocation:
     with transaction.atomic():
         _lock()
         batch = AssignmentBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.revoked_at is not None:
             raise AssignmentError(f"batch {batch.pk} was revoked already")
-        rows = list(
+        # Whether the actor may view each cable, read with the rows themselves.
+        viewable = ExpressionWrapper(_viewable(actor), output_field=BooleanField())
+        found = list(
             AssignmentBatchCable.objects.filter(batch=batch, revoked_at__isnull=True)
+            .annotate(viewable=viewable)
             .order_by("cable_id")
-            .values_list("cable_id", "cable__reference_id")
+            .values_list("cable_id", "cable__reference_id", "viewable")
         )
+        if not all(seen for _, _, seen in found):
+            raise NoSuchBatch(batch.pk)
+        rows = [(pk, ref) for pk, ref, _ in found]
         ids = [pk for pk, _ in rows]
         _take_back(
             actor=actor, assignee=assignee, permission=batch.permission, cable_ids=ids, batch=batch
@@ -706,70 +766,111 @@ def batches_assigned_to(user: object) -> QuerySet[AssignmentBatch]:
 
 @dataclass(frozen=True)
 class BatchProgress:
+    """A batch's progress as one viewer may see it: every figure but ``hidden`` and
+    ``outside`` is over the cables they may view and the paragraphs they may read."""
+
     cables: int  # cables in the batch (not revoked; all of them once the batch is)
     reviewed: int  # of those, reviewed, approved or released
     paragraphs: int
     decided: int  # paragraphs with a decision
+    hidden: int = 0  # cables in the batch (as ``cables``) the viewer may not view
+    outside: int = 0  # rows of the batch, revoked ones too, on cables they may not view
 
     @property
     def percent(self) -> int:
         return round(100 * self.decided / self.paragraphs) if self.paragraphs else 0
 
-
-def batch_progress(batch_ids: Sequence[int]) -> dict[int, BatchProgress]:
-    """Progress of each batch, in one query: cables reviewed and paragraphs decided
-    (counted from the paragraph and decision indexes, no text read)."""
-    if not batch_ids:
-        return {}
-    rows_table = AssignmentBatchCable._meta.db_table
-    batch_table = AssignmentBatch._meta.db_table
-    status_table = CableStatus._meta.db_table
-    paragraph_table = Paragraph._meta.db_table
-    decision_table = Decision._meta.db_table
-    sql = f"""
-        SELECT r.batch_id, COUNT(*),
-               COUNT(*) FILTER (WHERE s.review_state = ANY(%s)),
-               COALESCE(SUM(p.n), 0), COALESCE(SUM(d.n), 0)
-        FROM {rows_table} r
-        JOIN {batch_table} b ON b.id = r.batch_id
-        JOIN {status_table} s ON s.cable_id = r.cable_id
-        LEFT JOIN LATERAL (
-            SELECT COUNT(*) AS n FROM {paragraph_table} WHERE cable_id = r.cable_id
-        ) p ON true
-        LEFT JOIN LATERAL (
-            SELECT COUNT(DISTINCT paragraph_id) AS n FROM {decision_table}
-            WHERE cable_id = r.cable_id
-        ) d ON true
-        WHERE r.batch_id = ANY(%s) AND (r.revoked_at IS NULL OR b.revoked_at IS NOT NULL)
-        GROUP BY r.batch_id
-    """  # nosec B608: table names from the models, values bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(DONE_STATES), list(batch_ids)])
-        found = {
-            batch_id: BatchProgress(int(c), int(r), int(p), int(d))
-            for batch_id, c, r, p, d in cursor.fetchall()
-        }
-    return {i: found.get(i, BatchProgress(0, 0, 0, 0)) for i in batch_ids}
+    @property
+    def query_shown(self) -> bool:
+        """Whether the viewer may read the batch's query: it describes every cable the
+        batch was given (post, TAGS, state, dates), so only when they may view them all."""
+        return self.outside == 0
 
 
-def batch_cables(batch: AssignmentBatch) -> QuerySet[AssignmentBatchCable]:
-    """A batch's cables with what its page shows of each (reference, state, date, level,
-    paragraphs decided of total), due soonest first; never text or subject."""
-    paragraphs = (
-        Paragraph.objects.filter(cable=OuterRef("cable_id"))
-        .order_by()
-        .values("cable")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    decided = (
-        Decision.objects.filter(cable=OuterRef("cable_id"))
-        .order_by()
+def _viewable(viewer: object | None) -> Q:
+    """Batch rows whose cable the viewer may view (``access.readable_cables``); every
+    row for ``None`` (the batch as recorded, for the command line)."""
+    if viewer is None:
+        return Q(Value(True))
+    return Q(cable_id__in=access.readable_cables(viewer).values("pk"))
+
+
+def _paragraph_counts(viewer: object | None) -> tuple[Coalesce, Coalesce]:
+    """The paragraphs of the outer row's cable and, of those, the decided ones, counted
+    from the paragraph and decision indexes (no text read), within the viewer's
+    clearance (``access.cleared``: the caller counts only rows whose cable the viewer
+    may view)."""
+    paragraphs = Paragraph.objects.filter(cable=OuterRef("cable_id"))
+    decisions = Decision.objects.filter(cable=OuterRef("cable_id"))
+    if viewer is not None:
+        paragraphs = paragraphs.filter(access.cleared(viewer))
+        decisions = decisions.filter(access.cleared(viewer, "paragraph__"))
+    paragraphs = paragraphs.order_by().values("cable").annotate(n=Count("pk")).values("n")
+    decisions = (
+        decisions.order_by()
         .values("cable")
         .annotate(n=Count("paragraph_id", distinct=True))
         .values("n")
     )
-    rows = AssignmentBatchCable.objects.filter(batch=batch)
+    return (
+        Coalesce(Subquery(paragraphs, output_field=IntegerField()), 0),
+        Coalesce(Subquery(decisions, output_field=IntegerField()), 0),
+    )
+
+
+# The rows a batch shows: its active cables, or all of them once the batch is revoked.
+_SHOWN = Q(revoked_at__isnull=True) | Q(batch__revoked_at__isnull=False)
+
+
+def batch_progress(
+    batch_ids: Sequence[int], viewer: object | None = None
+) -> dict[int, BatchProgress]:
+    """Progress of each batch as ``viewer`` may see it, in one query: cables reviewed and
+    paragraphs decided among the cables they may view and the paragraphs they may read,
+    and how many of the batch's cables they may not view (counted, never named).
+
+    Pages and the API always pass the viewer; ``None`` counts the whole batch."""
+    if not batch_ids:
+        return {}
+    viewable = _viewable(viewer)
+    seen = _SHOWN & viewable
+    paragraphs, decided = _paragraph_counts(viewer)
+    found = (
+        AssignmentBatchCable.objects.filter(batch_id__in=list(batch_ids))
+        .order_by()
+        .values("batch_id")
+        .annotate(
+            n_cables=Count("cable_id", filter=seen),
+            n_reviewed=Count(
+                "cable_id", filter=seen & Q(cable__status__review_state__in=DONE_STATES)
+            ),
+            n_paragraphs=Sum(paragraphs, filter=seen, default=0),
+            n_decided=Sum(decided, filter=seen, default=0),
+            n_hidden=Count("cable_id", filter=_SHOWN & ~viewable),
+            n_outside=Count("cable_id", filter=~viewable),
+        )
+    )
+    progress = {
+        row["batch_id"]: BatchProgress(
+            cables=row["n_cables"],
+            reviewed=row["n_reviewed"],
+            paragraphs=int(row["n_paragraphs"]),
+            decided=int(row["n_decided"]),
+            hidden=row["n_hidden"],
+            outside=row["n_outside"],
+        )
+        for row in found
+    }
+    return {i: progress.get(i, BatchProgress(0, 0, 0, 0)) for i in batch_ids}
+
+
+def batch_cables(batch: AssignmentBatch, viewer: object) -> QuerySet[AssignmentBatchCable]:
+    """A batch's cables that ``viewer`` may view, with what its page shows of each
+    (reference, state, date, level, paragraphs decided of those they may read), due
+    soonest first; never text or subject.  The others are counted by
+    ``batch_progress`` (``hidden``), never listed."""
+    paragraphs, decided = _paragraph_counts(viewer)
+    rows = AssignmentBatchCable.objects.filter(batch=batch).filter(_viewable(viewer))
     if batch.revoked_at is None:
         rows = rows.filter(revoked_at__isnull=True)
     return rows.annotate(
@@ -778,8 +879,8 @@ def batch_cables(batch: AssignmentBatch) -> QuerySet[AssignmentBatchCable]:
         level=F("cable__level"),
         review_state=F("cable__status__review_state"),
         declass_date=F("cable__status__declass_date"),
-        paragraphs=Coalesce(Subquery(paragraphs, output_field=IntegerField()), 0),
-        decided=Coalesce(Subquery(decided, output_field=IntegerField()), 0),
+        paragraphs=paragraphs,
+        decided=decided,
     ).order_by(F("declass_date").asc(nulls_last=True), "cable_id")
 
 
