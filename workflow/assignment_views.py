@@ -4,7 +4,8 @@ preview), "My batches" (each reviewer's batches and progress), a batch's cables,
 
 Thin views: they authorise, hand the form's values to ``workflow.assignment`` (which
 checks again), and render.  No page here shows cable text or subjects: reference ids,
-posts, dates, levels and states only.
+posts, dates, levels and states only, and those only of the cables the viewer may view
+(``workflow.access``); a batch's other cables are counted, never named.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from workflow import assignment
-from workflow.assignment import AssignmentError, NotAllowed
+from workflow.assignment import AssignmentError, NoSuchBatch, NotAllowed
 from workflow.forms import AssignmentForm
 from workflow.models import AssignmentBatch, ReviewState
 from workflow.permissions import SelfChangeRefused
@@ -149,7 +150,7 @@ def batches(request: HttpRequest) -> HttpResponse:
         else assignment.batches_assigned_to(request.user)
     )
     page = paginated(rows, BATCH_PAGE_SIZE, request.GET.get("page"))
-    progress = assignment.batch_progress([b.pk for b in page])
+    progress = assignment.batch_progress([b.pk for b in page], request.user)
     return render(
         request,
         "workflow/assign/batches.html",
@@ -167,12 +168,21 @@ def _visible_batch(request: HttpRequest, pk: int) -> AssignmentBatch:
     return get_object_or_404(assignment.batches_for(request.user), pk=pk)
 
 
+def _no_batch() -> Http404:
+    """What a batch that does not exist is answered with (``get_object_or_404``'s words),
+    for a batch the user may not act on."""
+    return Http404(f"No {AssignmentBatch._meta.object_name} matches the given query.")
+
+
 @login_required
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
     """One batch: its query, its progress and its cables (reference, state, date,
-    paragraphs decided), each linked to its review page."""
+    paragraphs decided), each linked to its review page; of the cables the user may not
+    view, only how many there are, and the query only when they may view every cable
+    it chose (it describes them)."""
     found = _visible_batch(request, pk)
-    page = paginated(assignment.batch_cables(found), BATCH_PAGE_SIZE, request.GET.get("page"))
+    rows = assignment.batch_cables(found, request.user)
+    page = paginated(rows, BATCH_PAGE_SIZE, request.GET.get("page"))
     today = timezone.localdate()
     for row in page:
         row.state_label = STATE_LABELS.get(row.review_state, row.review_state)
@@ -181,16 +191,24 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
             and row.declass_date < today
             and row.review_state not in assignment.DONE_STATES
         )
-    query = assignment.CableQuery.from_json(found.query) if not found.by_selection else None
+    progress = assignment.batch_progress([found.pk], request.user)[found.pk]
+    if found.by_selection:
+        described: str | None = "selected cables"
+    elif progress.query_shown:
+        described = assignment.CableQuery.from_json(found.query).describe()
+    else:
+        described = None  # the page says why it is not shown
     return render(
         request,
         "workflow/assign/batch.html",
         {
             "batch": found,
-            "progress": assignment.batch_progress([found.pk])[found.pk],
+            "progress": progress,
             "page": page,
-            "described": query.describe() if query else "selected cables",
-            "may_revoke": assignment.may_assign(request.user) and found.revoked_at is None,
+            "described": described,
+            "may_revoke": assignment.may_assign(request.user)
+            and found.revoked_at is None
+            and not progress.hidden,
         },
     )
 
@@ -198,11 +216,14 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Take back what a batch gave."""
+    """Take back what a batch gave; a batch holding cables the user may not view is
+    answered as one that does not exist."""
     _require_assigner(request)
     found = _visible_batch(request, pk)
     try:
         done = assignment.revoke_batch(actor=request.user, batch=found)
+    except NoSuchBatch:
+        raise _no_batch() from None
     except (AssignmentError, SelfChangeRefused) as exc:
         messages.error(request, str(exc))
     else:
