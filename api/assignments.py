@@ -2,6 +2,12 @@
 ids or by query, preview first if you like, list the batches you may see with their
 progress, and revoke them (``workflow.assignment`` does the work and the checks:
 supervisors and admins only, nobody assigns to themselves, the assignee's role).
+
+A batch is shown as far as the caller may see it (``workflow.access``): its progress
+counts the cables they may view and the paragraphs they may read, the others are
+counted (``progress.hidden``), never named, and its query, which describes its cables,
+is null unless they may view every one.  Revoking a batch that holds a cable the caller
+may not view is answered 404, as for a batch that does not exist.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -21,7 +28,7 @@ from api.errors import Refused
 from api.serializers import ErrorSerializer
 from cables.models import ClassificationLevel
 from workflow import assignment
-from workflow.assignment import AssignmentError, CableQuery
+from workflow.assignment import AssignmentError, CableQuery, NoSuchBatch
 from workflow.models import AssignmentBatch, ReviewState
 
 MAX_ID = 2**63 - 1
@@ -100,10 +107,13 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class ProgressSerializer(serializers.Serializer):
-    cables = serializers.IntegerField()
-    reviewed = serializers.IntegerField(help_text="Cables reviewed, approved or released.")
-    paragraphs = serializers.IntegerField()
-    decided = serializers.IntegerField(help_text="Paragraphs with a decision.")
+    cables = serializers.IntegerField(help_text="Cables of the batch you may view.")
+    reviewed = serializers.IntegerField(help_text="Of those, reviewed, approved or released.")
+    paragraphs = serializers.IntegerField(help_text="Their paragraphs you may read.")
+    decided = serializers.IntegerField(help_text="Of those, paragraphs with a decision.")
+    hidden = serializers.IntegerField(
+        help_text="Cables of the batch you may not view: counted, never named."
+    )
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -111,6 +121,7 @@ class BatchSerializer(serializers.ModelSerializer):
     to = serializers.CharField(
         source="assignee_name", read_only=True, help_text='A user name, or "group:NAME".'
     )
+    query = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -121,16 +132,33 @@ class BatchSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(ProgressSerializer)
-    def get_progress(self, batch: AssignmentBatch) -> dict[str, int]:
+    def _progress(self, batch: AssignmentBatch) -> assignment.BatchProgress:
+        """The batch's progress as the caller may see it (the list reads a page's in one
+        query and hands it in the context)."""
         progress = self.context.get("progress", {}).get(batch.pk)
         if progress is None:
-            progress = assignment.batch_progress([batch.pk])[batch.pk]
+            progress = assignment.batch_progress([batch.pk], self.context["viewer"])[batch.pk]
+        return progress
+
+    @extend_schema_field(
+        serializers.JSONField(
+            allow_null=True,
+            help_text="The query's filters ({} for a selection); null when the batch holds "
+            "cables you may not view, which it describes.",
+        )
+    )
+    def get_query(self, batch: AssignmentBatch) -> dict[str, Any] | None:
+        return batch.query if self._progress(batch).query_shown else None
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, batch: AssignmentBatch) -> dict[str, int]:
+        progress = self._progress(batch)
         return {
             "cables": progress.cables,
             "reviewed": progress.reviewed,
             "paragraphs": progress.paragraphs,
             "decided": progress.decided,
+            "hidden": progress.hidden,
         }
 
 
@@ -163,6 +191,9 @@ def _refused(exc: Exception) -> Exception:
     return Refused(str(exc))
 
 
+# What ``get_object_or_404`` answers for a batch that does not exist, word for word.
+NO_SUCH_BATCH = f"No {AssignmentBatch._meta.object_name} matches the given query."
+
 FORBIDDEN = OpenApiResponse(
     ErrorSerializer,
     description="Not a supervisor or an admin, or an assignment to yourself or your group.",
@@ -187,8 +218,10 @@ class AssignmentList(generics.ListCreateAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        progress = assignment.batch_progress([b.pk for b in page])
-        data = BatchSerializer(page, many=True, context={"progress": progress}).data
+        progress = assignment.batch_progress([b.pk for b in page], request.user)
+        data = BatchSerializer(
+            page, many=True, context={"progress": progress, "viewer": request.user}
+        ).data
         return self.get_paginated_response(data)
 
     @extend_schema(
@@ -224,7 +257,8 @@ class AssignmentList(generics.ListCreateAPIView):
             batch = assignment.assign(**arguments)
         except (AssignmentError, DjangoPermissionDenied) as exc:
             raise _refused(exc) from None
-        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+        data = BatchSerializer(batch, context={"viewer": request.user}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class AssignmentRevoke(generics.GenericAPIView):
@@ -240,13 +274,20 @@ class AssignmentRevoke(generics.GenericAPIView):
             200: RevocationSerializer,
             400: REFUSED,
             403: FORBIDDEN,
-            404: OpenApiResponse(ErrorSerializer, description="No such batch, or not yours."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No such batch, not yours, or holding cables you may not view.",
+            ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
+        """Revoke the batch; one holding a cable you may not view is answered as one
+        that does not exist (you could not have given it)."""
         batch = get_object_or_404(assignment.batches_for(request.user), pk=pk)
         try:
             done = assignment.revoke_batch(actor=request.user, batch=batch)
+        except NoSuchBatch:
+            raise Http404(NO_SUCH_BATCH) from None
         except (AssignmentError, DjangoPermissionDenied) as exc:
             raise _refused(exc) from None
         return Response(RevocationSerializer(done).data)
