@@ -122,9 +122,19 @@ class DecisionsRecordedSerializer(serializers.Serializer):
 
 class CableTriageSerializer(serializers.Serializer):
     cable = serializers.IntegerField()
-    sensitivity = serializers.FloatField(allow_null=True)
-    all_release_confident = serializers.BooleanField()
-    undecided = serializers.IntegerField()
+    sensitivity = serializers.FloatField(
+        allow_null=True,
+        help_text="The highest predicted probability that one of the undecided paragraphs "
+        "you may read is not released in full (null: no model, or none left to decide).",
+    )
+    all_release_confident = serializers.BooleanField(
+        help_text="Every undecided paragraph is predicted release with confidence, and none "
+        "of the cable's paragraphs is above your clearance: it may be confirmed as a batch.",
+    )
+    undecided = serializers.IntegerField(help_text="Undecided paragraphs you may read.")
+    hidden = serializers.IntegerField(
+        help_text="Paragraphs above your clearance, decided or not: left out of the figures."
+    )
     model_version = serializers.IntegerField(allow_null=True)
 
 
@@ -265,17 +275,20 @@ class PropagationApply(APIView):
 
 
 class CableTriage(APIView):
-    """A cable's predicted sensitivity, and whether it can be confirmed as one batch."""
+    """A cable's predicted sensitivity, and whether it can be confirmed as one batch, as
+    the caller may see them: over the undecided paragraphs they may read, with how many
+    paragraphs are above their clearance (``workflow.triage``)."""
 
     @extend_schema(responses={200: CableTriageSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         cable = _cable(request.user, pk, permissions.REVIEW, permissions.RELEASE)
-        return Response(triage.cable_triage([cable.pk])[cable.pk].as_dict())
+        return Response(triage.cable_triage(request.user, [cable.pk])[cable.pk].as_dict())
 
 
 class CableBatchRelease(APIView):
     """Release every undecided paragraph of a cable predicted all-release, once the page
-    showed every one of them."""
+    showed every one of them; refused alike, before any decision is read, to a reviewer
+    not cleared for every paragraph of the cable."""
 
     @extend_schema(
         request=CableBatchReleaseSerializer,

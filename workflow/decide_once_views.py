@@ -269,10 +269,9 @@ def read_and_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("workflow:review", cable.pk)
     paragraphs = _undecided_shown(request.user, cable)
-    state = triage.cable_triage([cable.pk])[cable.pk]
-    hidden = access.paragraphs_hidden(request.user, cable)
+    state = triage.cable_triage(request.user, [cable.pk])[cable.pk]
     return render(request, "workflow/decide_once/read_and_confirm.html", {
-        "cable": cable, "paragraphs": paragraphs, "triage": state, "hidden": hidden,
+        "cable": cable, "paragraphs": paragraphs, "triage": state, "hidden": state.hidden,
         "offered": state.all_release_confident and bool(paragraphs),
         "token": shown_token(cable, paragraphs),
     })  # fmt: skip
@@ -285,7 +284,9 @@ TRIAGE_LIMIT = 500
 def triage_batch(request: HttpRequest) -> HttpResponse:
     """The triage batch: among the user's waiting cables (the 500 due soonest), those
     whose undecided paragraphs are all predicted "release in full" with confidence,
-    each to read and confirm on its own page."""
+    each to read and confirm on its own page.  The prediction is over the paragraphs
+    the user may read, and a cable with any paragraph above her clearance is never
+    offered (``workflow.triage``): the page says only how many such cables it left out."""
     ids, total = queue_page(
         user=request.user, filters=CableFilters(), state="", offset=0, limit=TRIAGE_LIMIT
     )
@@ -295,11 +296,11 @@ def triage_batch(request: HttpRequest) -> HttpResponse:
         .values_list("pk", flat=True)
     )
     ids = [i for i in ids if i in reviewable]
-    found = triage.cable_triage(ids)
+    found = triage.cable_triage(request.user, ids)
     offered = [i for i in ids if found[i].all_release_confident]
     rows = [(row, found[row.pk]) for row in queue_cables(offered, user=request.user)]
     model_on = any(t.version is not None for t in found.values())
     return render(request, "workflow/decide_once/triage.html", {
         "rows": rows, "looked_at": len(ids), "total": total, "limit": TRIAGE_LIMIT,
-        "model_on": model_on,
+        "model_on": model_on, "not_cleared": sum(1 for t in found.values() if t.hidden),
     })  # fmt: skip

@@ -94,9 +94,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     if by_sensitivity:
         # Predicted sensitivity (workflow.triage) is computed, not stored: the cables due
         # soonest (at most SENSITIVITY_SORT_LIMIT) are ranked, most sensitive first, the
-        # date order kept among equals and for cables the model cannot rank yet.
+        # date order kept among equals and for cables the model cannot rank yet.  The
+        # figures are the user's own, over the paragraphs she may read: a paragraph above
+        # her clearance moves neither a figure nor the order (rows say how many there are).
         waiting, _ = fetch(0, SENSITIVITY_SORT_LIMIT)
-        triaged = cable_triage(waiting)
+        triaged = cable_triage(request.user, waiting)
         ranked = sorted(
             waiting,
             key=lambda pk: (triaged[pk].sensitivity is None, -(triaged[pk].sensitivity or 0)),
