@@ -148,7 +148,9 @@ class BatchSerializer(serializers.ModelSerializer):
         )
     )
     def get_query(self, batch: AssignmentBatch) -> dict[str, Any] | None:
-        return batch.query if self._progress(batch).query_shown else None
+        if batch.by_selection or self._progress(batch).query_shown:
+            return batch.query
+        return None
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, batch: AssignmentBatch) -> dict[str, int]:
