@@ -177,5 +177,6 @@ def test_triage_answers_without_a_model(world):
         "sensitivity": None,
         "all_release_confident": False,
         "undecided": 1,
+        "hidden": 0,
         "model_version": None,
     }

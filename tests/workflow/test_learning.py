@@ -169,9 +169,9 @@ def test_triage_and_the_batch_needs_every_paragraph_shown(settings, reviewer):
     b = ParagraphFactory(cable=calm, ordinal=2, level=int(Level.U), text=released_text(4))
     hot = CableFactory(level=int(Level.S), review_state=ReviewState.IN_REVIEW)
     ParagraphFactory(cable=hot, ordinal=1, level=int(Level.S), text=withheld_text(5))
-    permissions.grant(permissions.REVIEW, reviewer, calm)
+    permissions.grant(permissions.REVIEW, reviewer, [calm, hot])
 
-    triage = cable_triage([calm.pk, hot.pk])
+    triage = cable_triage(reviewer, [calm.pk, hot.pk])
 
     assert triage[calm.pk].all_release_confident
     assert not triage[hot.pk].all_release_confident
