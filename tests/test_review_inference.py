@@ -93,11 +93,6 @@ def test_twins_look_the_same_to_the_reviewer_cleared_unclassified(client, twins)
     assert [page.context["page"].hidden for page in pages] == [1, 1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET cables/{id}/triage/ predicts over every undecided paragraph, so a "
-    "reviewer reads the model's sensitivity of paragraphs above her clearance",
-)
 def test_the_api_triage_does_not_tell_a_reviewer_about_a_paragraph_above_her_clearance(twins):
     api = token_client(twins["uma"])
 
@@ -116,11 +111,6 @@ def _shown_sensitivity(body: str, reference_id: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the queue sorted by predicted sensitivity shows a figure computed from "
-    "paragraphs above the reviewer's clearance",
-)
 def test_the_queue_by_sensitivity_does_not_rank_by_a_paragraph_above_her_clearance(client, twins):
     client.force_login(twins["uma"])
 
@@ -132,11 +122,6 @@ def test_the_queue_by_sensitivity_does_not_rank_by_a_paragraph_above_her_clearan
     assert hot == calm
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the read-and-confirm batch offers a cable or not as the model predicts its "
-    "paragraphs above the reviewer's clearance released or withheld",
-)
 def test_the_triage_batch_does_not_sort_twins_by_their_hidden_paragraphs(client, twins):
     client.force_login(twins["uma"])
 
@@ -291,11 +276,6 @@ def test_the_hidden_paragraphs_decisions_are_not_listed_to_her(decided_elsewhere
     assert kinds == [["release"], ["release"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the batch release's refusal tells a reviewer whether the paragraphs above her "
-    "clearance have been decided",
-)
 def test_the_batch_release_refusal_does_not_tell_whether_hidden_paragraphs_are_decided(
     decided_elsewhere,
 ):
