@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import BooleanField, Case, Max, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -191,7 +191,8 @@ def repeats_of(cable: Cable, decisions: Mapping[int, Decision]) -> list[Repeat]:
 class ApprovalShown:
     """What the approval form carries of the page it was on: a digest of the header,
     paragraphs and decisions shown, each paragraph's decision (paragraph id: decision
-    id, 0 for none) and a short hash of each header field, to say what changed."""
+    id, 0 for none, ``-`` above the viewer's clearance) and a short hash of each header
+    field (``-`` for the subject's fields above the clearance), to say what changed."""
 
     digest: str
     decisions: str = ""
@@ -200,11 +201,17 @@ class ApprovalShown:
 
 _SHOWN_KEY_SALT = "declass.releases.approval_shown"
 
+# What the approval form carries in place of a portion above the viewer's clearance.
+HIDDEN = "-"
+
+# The header fields that are the subject or its decision: a portion of its own level
+# (``workflow.access.may_read_subject``).
+_SUBJECT_FIELDS = frozenset({"subject", "subject_level", "subject_released", "subject_withheld"})
+
 
 def _short(value: Any) -> str:
-    """A field's fingerprint in the approval form, keyed with the server's secret: the form
-    goes to authorities who may not read every field (a subject above their clearance),
-    and a plain hash would let them test guesses at it offline."""
+    """A field's fingerprint in the approval form, keyed with the server's secret: a
+    plain hash would let whoever holds the form test guesses at the field offline."""
     data = json.dumps(value, sort_keys=True, default=str)
     return salted_hmac(_SHOWN_KEY_SALT, data, algorithm="sha256").hexdigest()[:16]
 
@@ -216,22 +223,47 @@ def _decision_view(d: Decision | None) -> list[Any] | None:
     return [d.kind, d.spans, d.label, d.referral_agency]
 
 
-def approval_shown(cable: Cable) -> ApprovalShown:
-    """The digest of what the approval page shows now: the header fields, the
-    paragraphs (number, marking, text) and each paragraph's current decision."""
-    paragraphs = list(cable.paragraphs.order_by("ordinal"))
+def approval_shown(cable: Cable, user: Any) -> ApprovalShown:
+    """The digest of what the approval page shows ``user`` now: the header fields, the
+    paragraphs (number, marking, text) and each paragraph's current decision.
+
+    A paragraph or subject above the user's clearance (``workflow.access``) is carried
+    as ``HIDDEN``, nothing computed from its text or its decision, not even keyed: a
+    fingerprint would tell an authority not cleared for the portion whether it is
+    decided, whether two cables' portions were decided alike, or that its decision
+    changed between two loads of the page.  Such a form never approves: approving needs
+    clearance for every portion (``_require_cleared``), and a portion the page did not
+    show counts as changed (``approval_changes``), so the refusal of a stale approval
+    still covers every paragraph."""
+    paragraphs = list(
+        cable.paragraphs.annotate(
+            cleared=Case(
+                When(access.cleared(user), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        ).order_by("ordinal")
+    )
     decisions = current_decisions(cable)
+    subject_shown = access.may_read_subject(user, cable)
     header = dataclasses.asdict(header_in(cable))
-    fields = {name: _short(value) for name, value in sorted(header.items())}
+    fields = {
+        name: _short(value) if subject_shown or name not in _SUBJECT_FIELDS else HIDDEN
+        for name, value in sorted(header.items())
+    }  # fmt: skip
     rows = [
         [p.pk, p.ordinal, p.number, str(p.marking), p.explicit, _short(p.text),
          _decision_view(decisions.get(p.pk))]
+        if p.cleared else [p.pk, HIDDEN]
         for p in paragraphs
     ]  # fmt: skip
     digest = hashlib.sha256(
         json.dumps({"header": fields, "paragraphs": rows}, sort_keys=True).encode()
     ).hexdigest()
-    shown = ",".join(f"{p.pk}:{decisions[p.pk].pk if p.pk in decisions else 0}" for p in paragraphs)
+    shown = ",".join(
+        f"{p.pk}:{(decisions[p.pk].pk if p.pk in decisions else 0) if p.cleared else HIDDEN}"
+        for p in paragraphs
+    )
     return ApprovalShown(digest, shown, ",".join(f"{k}:{v}" for k, v in fields.items()))
 
 
@@ -257,33 +289,58 @@ def _describe(d: Decision | None) -> str:
     return text
 
 
-def approval_changes(cable: Cable, shown: ApprovalShown) -> list[str]:
-    """What changed since the approval page showed ``shown`` (empty: nothing did).
+def approval_changes(cable: Cable, shown: ApprovalShown, user: Any) -> list[str]:
+    """What changed for ``user`` since the approval page showed ``shown`` (empty:
+    nothing did).
 
     Names each paragraph whose decision changed (from what to what, by kind and
-    exemption: no text) and each header field that changed."""
-    now = approval_shown(cable)
+    exemption: no text) and each header field that changed.  A portion the page did
+    not show (above the user's clearance then) always counts as changed: the user
+    approves only what they were shown.  A portion above the user's clearance now is
+    named without its decision."""
+    now = approval_shown(cable, user)
     if shown.digest == now.digest:
         return []
     changes: list[str] = []
+    shown_then, shown_now = _pairs(shown.decisions), _pairs(now.decisions)
     before = {
         k: int(v) if v.isascii() and v.isdigit() else 0
-        for k, v in _pairs(shown.decisions).items()
+        for k, v in shown_then.items()
     }  # fmt: skip
-    after = {k: int(v) for k, v in _pairs(now.decisions).items()}
+    after = {k: int(v) for k, v in shown_now.items() if v != HIDDEN}
     ids = {v for v in [*before.values(), *after.values()] if v}
     rows = {d.pk: d for d in Decision.objects.filter(cable=cable, pk__in=ids)}
     paragraphs = {str(p.pk): p for p in cable.paragraphs.order_by("ordinal")}
+    hidden_now = 0
     for pid, p in paragraphs.items():
-        old = rows.get(before[pid]) if pid in before else None
-        new = rows.get(after.get(pid, 0))
-        if pid in before and _decision_view(old) == _decision_view(new):
+        if shown_now.get(pid) == HIDDEN:
+            if shown_then.get(pid) != HIDDEN:
+                hidden_now += 1
             continue
         where = f"paragraph {p.number or p.ordinal}"
+        new = rows.get(after.get(pid, 0))
+        if shown_then.get(pid) == HIDDEN:
+            changes.append(
+                f"{where}: above your clearance when the page was loaded, "
+                f"its decision is now {_describe(new)}"
+            )
+            continue
+        old = rows.get(before[pid]) if pid in before else None
+        if pid in before and _decision_view(old) == _decision_view(new):
+            continue
         was = _describe(old) if pid in before else "not shown"
         changes.append(f"{where}: the decision shown was {was}, it is now {_describe(new)}")
+    if hidden_now:
+        changes.append(f"{hidden_now} paragraph(s) shown on the page are above your clearance now")
     old_fields, new_fields = _pairs(shown.header), _pairs(now.header)
     changed = [name for name in sorted(new_fields) if old_fields.get(name) != new_fields[name]]
+    if _SUBJECT_FIELDS & set(changed):
+        if new_fields.get("subject") == HIDDEN:
+            changes.append("the subject is above your clearance now")
+            changed = [n for n in changed if n not in _SUBJECT_FIELDS]
+        elif old_fields.get("subject") == HIDDEN:
+            changes.append("the subject was above your clearance when the page was loaded")
+            changed = [n for n in changed if n not in _SUBJECT_FIELDS]
     if {"subject_withheld", "subject_released"} & set(changed):
         # The subject's decision, named without the subject (workflow.subject).
         now_decided = subject.describe(subject.current(cable))
@@ -293,10 +350,10 @@ def approval_changes(cable: Cable, shown: ApprovalShown) -> list[str]:
     return changes or ["the page's digest does not match the cable as it is now"]
 
 
-def _require_unchanged(cable: Cable, shown: ApprovalShown | None) -> None:
+def _require_unchanged(cable: Cable, shown: ApprovalShown | None, user: Any) -> None:
     if shown is None:
         return
-    changes = approval_changes(cable, shown)
+    changes = approval_changes(cable, shown, user)
     if changes:
         raise StaleApproval(changes)
 
@@ -395,11 +452,11 @@ def release_request(
     permissions.require_cable_perm(user, permissions.RELEASE, cable)
     case = clean_case_number(case_number)
     _require_cleared(user, cable)
-    _require_unchanged(cable, shown)
+    _require_unchanged(cable, shown, user)
     found = _require_conflicts_acknowledged(cable, acknowledge_conflicts, conflicts_digest)
     with transaction.atomic():
         status = CableStatus.objects.select_for_update().get(cable=cable)
-        _require_unchanged(cable, shown)  # again, under the lock the change would need
+        _require_unchanged(cable, shown, user)  # again, under the lock the change would need
         pending = Release.objects.filter(cable=cable, status=Release.Status.PENDING).first()
         if pending is not None:
             return pending

@@ -167,7 +167,8 @@ def _approval_page(
     request: HttpRequest, cable: Any, status: int = 200, **extra: Any
 ) -> HttpResponse:
     cable.status.refresh_from_db()
-    shown = approval_shown(cable)  # before reading the page: a change in between is caught
+    # Before reading the page: a change in between is caught.
+    shown = approval_shown(cable, request.user)
     data = workflow_selectors.review_page(user=request.user, cable=cable)
     release = selectors.approval_release(
         user=request.user, cable=cable, state=cable.status.review_state
