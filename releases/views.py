@@ -31,10 +31,9 @@ from releases.services import (
     approval_shown,
     release_request,
 )
+from workflow import access, permissions, sampling
 from workflow import consistency as workflow_consistency
-from workflow import permissions
 from workflow import selectors as workflow_selectors
-from workflow.sampling import pending_for_cable
 from workflow.states import TransitionError
 
 PAGE_SIZE = 25
@@ -153,7 +152,7 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
     it will be published (``releases.preview``), conflicts with other cables, the
     cable's releases; then approve the release (releases:approve) or return."""
     cable = permissions.get_cable_for_user(request.user, pk, permissions.RELEASE)
-    pending = pending_for_cable(cable.pk)
+    pending = _qc_waiting(request.user, cable)
     if pending:  # said up front: approving is refused until then (workflow.review)
         messages.warning(
             request,
@@ -161,6 +160,18 @@ def approval(request: HttpRequest, pk: int) -> HttpResponse:
             "reviewer's blind re-decision; it cannot be approved until they are made.",
         )
     return _approval_page(request, cable)
+
+
+def _qc_waiting(user: Any, cable: Any) -> int:
+    """The cable's sampled decisions still waiting for their blind re-decision, on the
+    paragraphs the user is cleared for: a count over the others would tell an authority
+    not cleared for them whether they are decided (``workflow.sampling`` samples
+    decisions).  Approving refuses on all of them whatever this says (``workflow.review``),
+    and an authority not cleared for every paragraph cannot approve anyway."""
+    if sampling.sample_pct() <= 0:
+        return 0
+    waiting = sampling.open_samples().filter(access.cleared(user, "paragraph__"))
+    return waiting.filter(cable_id=cable.pk).count()
 
 
 def _approval_page(
