@@ -187,5 +187,8 @@ def _approval_page(
     return render(request, "releases/approval.html", {
         "page": data, "cable": cable, "release": release, "conflicts": release.conflicts,
         "conflict_cables_shown": workflow_consistency.cables_shown(request.user, release.conflicts),
-        "shown": shown, "preview": release_preview(user=request.user, cable=cable), **extra,
+        "shown": shown, "preview": release_preview(user=request.user, cable=cable),
+        # A blocked release's reasons name the portions whose text leaked and how each was
+        # decided: shown only to an authority cleared for every portion of the cable.
+        "above_clearance": access.above_clearance(request.user, cable), **extra,
     }, status=status)  # fmt: skip
