@@ -8,10 +8,9 @@ which differs as that paragraph's text differs, tells them about the text; a pag
 lists a cable the user holds no grant on tells them it exists and what it is.
 
 Each test is written as the person who would exploit the defect, through the pages or
-the API they use, and asserts what a sound service would answer.  While the defect
-stands the test fails on the leaked figure or name, and is marked ``xfail(strict=True)``
-with the defect in one sentence: the suite stays green, and a fix turns the test into
-an unexpected pass, to be unmarked.
+the API they use, and asserts what a sound service answers.  Each failed on the leaked
+figure or name until its defect was fixed (it was marked ``xfail(strict=True)`` while it
+stood); now each guards its fix.
 """
 
 from __future__ import annotations
@@ -279,12 +278,6 @@ def test_the_batch_release_refusal_does_not_tell_whether_hidden_paragraphs_are_d
     assert answers[0].json() == answers[1].json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the approval form's decisions_shown field carries, for a release authority "
-    "not cleared for every paragraph, the decision id of each paragraph above her "
-    "clearance (0: undecided)",
-)
 def test_the_approval_form_does_not_tell_whether_hidden_paragraphs_are_decided(
     client, decided_elsewhere
 ):
@@ -367,11 +360,6 @@ def test_the_cleared_authority_reads_why_the_release_was_blocked(client, blocked
     assert "withheld in full ((b)(1) 1.4(c))" in body.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the approval page prints a blocked release's reasons, which name the "
-    "decisions on paragraphs above the viewer's clearance, to any holder of release",
-)
 def test_an_uncleared_authority_is_not_told_how_a_hidden_paragraph_was_decided(
     client, blocked_release
 ):
