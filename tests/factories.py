@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cables.markings import Level
 from cables.models import Cable, Paragraph
-from workflow.models import CableStatus, ReviewState
+from workflow.models import CableStatus, Clearance, ReviewState
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,6 +22,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("pw-for-tests-only")
+
+
+def person(username: str, level: Level, *roles: str):  # type: ignore[no-untyped-def]
+    """A user holding ``roles`` (the service's groups, made by migration), cleared to
+    ``level``: a persona for tests that act through the pages or the API."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username)
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    Clearance.objects.create(user=user, level=int(level))
+    return user
 
 
 class CableFactory(factory.django.DjangoModelFactory):

@@ -19,31 +19,21 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cables.markings import Level
 from cables.similarity import store
 from tests.api.helpers import token_client
-from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.factories import CableFactory, ParagraphFactory, UserFactory, person
 from tests.workflow.test_decide_once_pages import (  # a model trained on 60 decisions
     released_text,
     trained,  # noqa: F401  (the fixture)
     withheld_text,
 )
 from workflow import assignment, permissions
-from workflow.models import CableStatus, Clearance, ReviewState
+from workflow.models import CableStatus, ReviewState
 
 pytestmark = pytest.mark.django_db
-
-
-def person(username: str, level: Level, *roles: str) -> Any:
-    """A user holding ``roles`` (the service's groups), cleared to ``level``."""
-    user = UserFactory(username=username)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    Clearance.objects.create(user=user, level=int(level))
-    return user
 
 
 # -- 1. Predicted sensitivity computed over paragraphs above the reader's clearance ------

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,23 +20,15 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cables.markings import Level
 from tests.api.helpers import token_client
-from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.factories import CableFactory, ParagraphFactory, UserFactory, person
 from workflow import assignment, permissions
-from workflow.models import AssignmentBatch, CableStatus, Clearance, ReviewState
+from workflow.models import AssignmentBatch, CableStatus, ReviewState
 from workflow.review import decision_record
 
 pytestmark = pytest.mark.django_db
 
 SEEN, ELSEWHERE = "06SEEN1", "06ELSEWHERE2"
 URL = "/api/assignments/"
-
-
-def person(username: str, level: Level, *roles: str) -> Any:
-    user = UserFactory(username=username)
-    for role in roles:
-        user.groups.add(Group.objects.get(name=role))
-    Clearance.objects.create(user=user, level=int(level))
-    return user
 
 
 @pytest.fixture
