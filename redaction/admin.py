@@ -19,9 +19,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, person_fields
 from cables.models import Cable, Paragraph
 from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin_forms import RULE_FIELD_OVERRIDES, ScopeSuggestions
@@ -73,16 +75,34 @@ class RuleForm(forms.ModelForm):
         return data
 
 
+def person_name(user: Any) -> str:
+    """A person as plain text: the user name, ``-`` for nobody."""
+    return user.get_username() if user is not None else "-"
+
+
 class RuleVersionInline(admin.TabularInline):
     model = RuleVersion
     fields = ("version", "changed_at", "changed_by", "changes")
-    readonly_fields = fields
+    readonly_fields = (*fields, "changed_by_name")
     extra = 0
     can_delete = False
     ordering = ["-version"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Who changed it: linked to their user page only where the viewer may open it."""
+        return person_fields(
+            self.admin_site, request, self.fields, {"changed_by": "changed_by_name"}
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RuleVersion]:
+        return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description="changed by")
+    def changed_by_name(self, obj: RuleVersion) -> str:
+        return person_name(obj.changed_by)
 
 
 def no_paragraphs(request: HttpRequest) -> QuerySet[Paragraph]:
@@ -105,11 +125,18 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "priority",
         "version",
         "active",
-        "active_version",
+        "live_version",
     )
     list_filter = ("kind", "action", "active")
     search_fields = ("name", "label")
-    readonly_fields = ("version", "active", "active_version", "updated_at", "updated_by")
+    readonly_fields = (
+        "version",
+        "active",
+        "live_version",
+        "updated_at",
+        "updated_by",
+        "updated_by_name",
+    )
     fieldsets = (
         (None, {"fields": ("name", "kind", "label", "action", "priority")}),
         (
@@ -127,11 +154,42 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         ),
         (
             "Version",
-            {"fields": ("version", "active", "active_version", "updated_at", "updated_by")},
+            {"fields": ("version", "active", "live_version", "updated_at", "updated_by")},
         ),
     )
     inlines = [RuleVersionInline]
     change_form_template = "admin/redaction/redactionrule/change_form.html"
+
+    def get_fieldsets(self, request: HttpRequest, obj: RedactionRule | None = None) -> Any:
+        """Who last changed the rule: linked to their user page only where the viewer
+        may open it (a rule editor may not: plain text)."""
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": person_fields(
+                        self.admin_site,
+                        request,
+                        options["fields"],
+                        {"updated_by": "updated_by_name"},
+                    ),
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    @admin.display(description="updated by")
+    def updated_by_name(self, obj: RedactionRule) -> str:
+        return person_name(obj.updated_by)
+
+    @admin.display(description="active version", ordering="active_version")
+    def live_version(self, obj: RedactionRule) -> int | str:
+        """The version that proposes, or "not live".  ``active_version`` keeps the last
+        version made live after a deactivation (``rule_services.rule_deactivate`` turns
+        off ``active`` only, so that the re-application knows what to remove): shown
+        alone it read as a version still live."""
+        return obj.active_version if obj.active and obj.active_version else "not live"
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         """What the dry run may scan and show (the workflow's admin says)."""
@@ -252,13 +310,50 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 class ProposedRedactionAdmin(ReadOnlyAdmin):
+    """Proposals on the paragraphs the viewer may read.  A proposal's page names its
+    cable by reference and links it to the cable's admin page only where the viewer may
+    open that page (``cable_shown``): Django's own link would lead a rule editor, who
+    works on rules rather than cables, to a refusal."""
+
     list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules")
     list_select_related = ("cable",)
     raw_id_fields = ("cable", "paragraph")
+    fields = (
+        "cable_shown", "paragraph", "action", "start", "end", "labels", "rules", "created_at",
+    )  # fmt: skip
+    readonly_fields = ("cable_shown",)
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         """Proposals are listed only on these paragraphs (the workflow's admin says)."""
         return no_paragraphs(request)
+
+    def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        """The cables a proposal's page may name (the workflow's admin says)."""
+        return no_cables(request)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> ProposedRedaction | None:
+        proposal = super().get_object(request, object_id, from_field)
+        if proposal is not None:
+            proposal.cable_as_shown = self.cable_for(request, proposal.cable)  # type: ignore[attr-defined]
+        return proposal
+
+    def cable_for(self, request: HttpRequest, cable: Cable) -> SafeString | str:
+        """The cable as the viewer may see it: its reference linked to its admin page
+        where the cable admin opens it to them, the reference alone where they may view
+        the cable but not open that page, and nothing of it where they may not view it."""
+        if not self.viewable_cables(request).filter(pk=cable.pk).exists():
+            return "(a cable you may not view)"
+        cable_admin = self.admin_site._registry.get(Cable)
+        if cable_admin is None or not cable_admin.has_view_permission(request, cable):
+            return cable.reference_id
+        url = reverse(f"{self.admin_site.name}:cables_cable_change", args=[cable.pk])
+        return format_html('<a href="{}">{}</a>', url, cable.reference_id)
+
+    @admin.display(description="cable")
+    def cable_shown(self, obj: ProposedRedaction) -> SafeString | str:
+        return getattr(obj, "cable_as_shown", "")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProposedRedaction]:
         readable = self.readable_paragraphs(request).order_by().values("pk")

@@ -34,7 +34,7 @@ from django.urls import URLPattern, path, reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin, person_fields
 from audit.trail import audit_record
 from cables.models import ClassificationLevel
 from config.admin_lookups import DeclaredLookupsOnly
@@ -76,11 +76,26 @@ class SweepRunAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
+def person_name(user: Any) -> str:
+    """A person as plain text, where the viewer may not open user pages."""
+    return user.get_username() if user is not None else "-"
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "cable_count", "message", "read_at", "emailed_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "message")
+    readonly_fields = ("person",)
+
+    def get_fields(self, request: HttpRequest, obj: Notification | None = None) -> Any:
+        """The person notified: linked to their user page only where the viewer may open it."""
+        fields = [f for f in super().get_fields(request, obj) if f != "person"]
+        return person_fields(self.admin_site, request, fields, {"user": "person"})
+
+    @admin.display(description="user")
+    def person(self, obj: Notification) -> str:
+        return person_name(obj.user)
 
 
 @admin.register(Clearance)
@@ -91,7 +106,20 @@ class ClearanceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     autocomplete_fields = ("user",)  # picked by name, never by a numeric id
 
     def get_readonly_fields(self, request: HttpRequest, obj: Clearance | None = None) -> Any:
-        return ("user",) if obj is not None else ()
+        return ("user", "person") if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Clearance | None = None) -> Any:
+        """Whose clearance it is: linked to their user page only where the viewer may
+        open it (the security officer may; the admin role, which reads clearances, may
+        not: plain text)."""
+        fields = [f for f in super().get_fields(request, obj) if f != "person"]
+        if obj is None:
+            return fields  # the add form: the person is picked (autocomplete)
+        return person_fields(self.admin_site, request, fields, {"user": "person"})
+
+    @admin.display(description="user")
+    def person(self, obj: Clearance) -> str:
+        return person_name(obj.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Clearance | None = None) -> bool:
         if obj is not None and obj.user_id == request.user.pk:
@@ -147,6 +175,28 @@ def needs_admin_site(groups: Any) -> bool:
     """Staff status follows the roles: a role that carries model permissions works
     in the admin; reviewers and release authorities work on the service's pages."""
     return any(ROLES.get(group.name) for group in groups)
+
+
+def staff_follows_roles(*, actor: Any, user: Any) -> None:
+    """After a person's roles changed on their user page: staff status as the roles
+    need it (``needs_admin_site``), given and taken away alike, audited.  A superuser
+    stays staff, and so does whoever holds model permissions given one by one (a
+    superuser's doing, for work in the admin)."""
+    staff = (
+        user.is_superuser or needs_admin_site(user.groups.all()) or user.user_permissions.exists()
+    )
+    if staff == user.is_staff:
+        return
+    before = user.is_staff
+    user.is_staff = staff
+    user.save(update_fields=["is_staff"])
+    audit_record(
+        actor=actor,
+        action="user.staff_changed",
+        obj=user,
+        before={"user": user.get_username(), "staff": before},
+        after={"user": user.get_username(), "staff": staff},
+    )
 
 
 class PersonCreationForm(forms.ModelForm):
@@ -233,6 +283,8 @@ class UserAdmin(DeclaredLookupsOnly, DjangoUserAdmin):
 
     SELF_LOCKED = ("groups", "user_permissions", "is_superuser", "is_staff", "is_active")
     SUPERUSER_ONLY = ("user_permissions", "is_superuser")
+    # Staff status follows the roles (``staff_follows_roles``): shown, never ticked by hand.
+    FOLLOWS_ROLES = ("is_staff",)
 
     add_form = PersonCreationForm
     add_form_template = "admin/auth/user/add_person.html"
@@ -283,7 +335,7 @@ class UserAdmin(DeclaredLookupsOnly, DjangoUserAdmin):
             fields += [f for f in self.SELF_LOCKED if f not in fields]
         if not request.user.is_superuser:
             fields += [f for f in self.SUPERUSER_ONLY if f not in fields]
-        return fields
+        return fields + [f for f in self.FOLLOWS_ROLES if f not in fields]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
@@ -343,6 +395,9 @@ class UserAdmin(DeclaredLookupsOnly, DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         if groups is not None:
             permissions.groups_set(actor=request.user, user=form.instance, groups=groups)
+            # As the add form does: a new rule editor gets into the admin where rules
+            # are edited, and whoever no role sends there any more leaves it.
+            staff_follows_roles(actor=request.user, user=form.instance)
 
     def get_urls(self) -> list[URLPattern]:
         # Open to the new person, who is not logged in (nor staff): the token is the key.

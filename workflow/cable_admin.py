@@ -7,7 +7,13 @@ workflow says who may read what (``workflow.access``).
   raw text only to whoever is cleared for every paragraph and the subject.
 - Redaction rules: the dry run scans and counts only the paragraphs the user may
   read, and the form suggests posts and TAGS only of the cables the user may view.
-- Proposed redactions: only those on paragraphs the user may read.
+- Proposed redactions: only those on paragraphs the user may read; a proposal's page
+  names its cable only where the user may view it.
+
+A cable's change page also opens, view only, to whoever may view that one cable
+(``may_view_cable``) without the admin's model permission: a rule editor following a
+proposed redaction to its cable.  The list and every other cable stay closed to them,
+and the page's breadcrumbs link the list only where it opens.
 
 The cable upload (``cables.admin.CableUploadMixin``) tells a file *unchanged* or a
 *conflict* only where the uploader may read the stored cable's raw text, and *already
@@ -38,6 +44,16 @@ from workflow.forms import AssigneeForm
 from workflow.permissions import SelfChangeRefused, clearance_level
 
 
+def may_view_cable(request: HttpRequest, cable: Cable) -> bool:
+    """Whether the requesting user may view this cable (``workflow.access``), asked once
+    a request per cable however often the admin's permission checks ask."""
+    seen: dict[int, bool] = request.__dict__.setdefault("_may_view_cable", {})
+    if cable.pk not in seen:
+        one = Cable.objects.filter(pk=cable.pk)
+        seen[cable.pk] = access.readable_cables(request.user, queryset=one).exists()
+    return seen[cable.pk]
+
+
 class ParagraphInline(admin.TabularInline):
     model = Paragraph
     fields = ("number", "marking_display", "explicit", "text")
@@ -62,9 +78,12 @@ class ParagraphInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Whoever may see cables in the admin sees their paragraphs: the ones they may
-        # read (get_queryset), with no model permission of their own to hand out.
+        # read (get_queryset), with no model permission of their own to hand out; so
+        # does whoever may view this one cable (obj: the cable whose page it is).
         user = request.user
-        return user.has_perm("cables.view_cable") or user.has_perm("cables.change_cable")
+        if user.has_perm("cables.view_cable") or user.has_perm("cables.change_cable"):
+            return True
+        return isinstance(obj, Cable) and may_view_cable(request, obj)
 
 
 SOURCE_FIELDS = (
@@ -231,6 +250,25 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Cable | None = None) -> bool:
+        """The model permission (the admin role), or, for one cable, whatever lets the
+        user view it: its page, view only, for a rule editor following a proposal to it.
+        Without ``obj`` (the list, the admin's index) the model permission alone."""
+        if super().has_view_permission(request, obj):
+            return True
+        return obj is not None and may_view_cable(request, obj)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, object] | None = None,
+    ) -> HttpResponse:
+        # The breadcrumbs link the cable list only for whoever may open it.
+        extra = {"cable_list_opens": self.has_view_or_change_permission(request)}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
     def raw_text_readable(self, request: HttpRequest, cables: QuerySet[Cable]) -> set[int]:
         """An upload tells *unchanged* from *conflict* only for these stored cables."""
         return access.raw_text_readable(request.user, cables)
@@ -309,7 +347,11 @@ class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
 
 @admin.register(ProposedRedaction)
 class ReadableProposedRedactionAdmin(ProposedRedactionAdmin):
-    """Proposed redactions on the paragraphs the user may read, and no others."""
+    """Proposed redactions on the paragraphs the user may read, and no others; a
+    proposal's page names its cable where the user may view it."""
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         return _readable(request)
+
+    def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        return access.readable_cables(request.user)
