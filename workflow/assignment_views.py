@@ -15,10 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from workflow import assignment
+from workflow import assignment, permissions
 from workflow.assignment import AssignmentError, NoSuchBatch, NotAllowed
 from workflow.forms import AssignmentForm
 from workflow.models import AssignmentBatch, ReviewState
@@ -174,17 +175,42 @@ def _no_batch() -> Http404:
     return Http404(f"No {AssignmentBatch._meta.object_name} matches the given query.")
 
 
+def _cable_links(user: object, cable_ids: list[int]) -> dict[int, str]:
+    """The page each cable of a batch page links to for this viewer: the review page
+    where they hold review on it, the approval page where they hold release, else the
+    cable's page (the batch page lists only cables they may view).  Chosen by what the
+    viewer holds, not by the batch's permission: the supervisor who made a review
+    batch holds only view, and the review page answers 404 to her.  Two queries for
+    the page's rows, whatever their number."""
+    reviews = permissions.permitted_among(user, cable_ids, permissions.REVIEW)
+    releases = permissions.permitted_among(user, cable_ids, permissions.RELEASE)
+    links = {}
+    for pk in cable_ids:
+        if pk in reviews:
+            links[pk] = reverse("workflow:review", args=[pk])
+        elif pk in releases:
+            links[pk] = reverse("releases:approval", args=[pk])
+        else:
+            links[pk] = reverse("cables:detail", args=[pk])
+    return links
+
+
 @login_required
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
     """One batch: its query, its progress and its cables (reference, state, date,
-    paragraphs decided), each linked to its review page; of the cables the user may not
+    paragraphs decided), each linked to the page the viewer may open (review,
+    approval or the cable's page: ``_cable_links``); of the cables the user may not
     view, only how many there are, and the query only when they may view every cable
     it chose (it describes them)."""
     found = _visible_batch(request, pk)
     rows = assignment.batch_cables(found, request.user)
     page = paginated(rows, BATCH_PAGE_SIZE, request.GET.get("page"))
     today = timezone.localdate()
+    # A revoked batch's rows are not linked: it gives nothing any more.
+    linked = [] if found.revoked_at else [row.cable_id for row in page]
+    links = _cable_links(request.user, linked)
     for row in page:
+        row.link = links.get(row.cable_id, "")
         row.state_label = STATE_LABELS.get(row.review_state, row.review_state)
         row.overdue = bool(
             row.declass_date
