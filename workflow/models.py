@@ -140,13 +140,27 @@ class CableStatus(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice for one user, e.g. that cables assigned to them came due."""
+    """An in-app notice for one user (also e-mailed): cables assigned to them came due
+    (the due sweep), a cable they review was returned for rework, or a batch of work
+    was assigned to them or a group of theirs (``workflow.notify``).
+
+    A notice never holds cable text: counts, reference ids of cables the user may view,
+    who acted, and a link (``link``, a path of the site) to the page the work is on.
+    """
+
+    class Kind(models.TextChoices):
+        DUE = "due", "Cables came due"
+        RETURNED = "returned", "Cable returned for rework"
+        ASSIGNED = "assigned", "Work assigned"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     sweep_run = models.ForeignKey(SweepRun, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DUE)
     message = models.TextField()
+    # Where to go: a path of the site (My batches, a cable's review page); "" for none.
+    link = models.CharField(max_length=200, blank=True, default="")
     cable_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
