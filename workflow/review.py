@@ -8,18 +8,21 @@ message a person can act on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import access, permissions, rounds, sampling, subject
-from workflow.models import CableStatus, Decision, ReviewState
+from workflow import access, notify, permissions, rounds, sampling, subject
+from workflow.models import CableStatus, Decision, Notification, ReviewState
 from workflow.permissions import clearance_level
 from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
 from workflow.sweep import handled_date
@@ -321,7 +324,78 @@ def cable_transition(
             )
         _guard(status, target, user, cable, release)
         _move(status, target, user, cable, note)
+        if target == ReviewState.RETURNED:
+            _notify_returned(user, cable, note)
     return status
+
+
+def _notify_returned(user: Any, cable: Cable, note: str) -> int:
+    """Tell the cable's reviewers (whoever holds review on it, directly or through a
+    group, and is active) that it came back for rework, and where to read why.
+
+    The notice names the cable (each of them may view it) and who returned it, never
+    the note: a note may quote the cable, and a notice is e-mailed; the review page
+    shows the note to whoever is cleared for the whole cable (``latest_return``).
+    """
+    reviewers = permissions.reviewer_counts(
+        CableStatus.objects.filter(cable_id=cable.pk).values("cable_id")
+    )
+    who = user.get_username() if hasattr(user, "get_username") else str(user)
+    why = " with a note, on its review page" if note.strip() else ""
+    return notify.notify(
+        (pk for pk in reviewers if pk != getattr(user, "pk", None)),
+        kind=Notification.Kind.RETURNED,
+        message=f"{cable.reference_id} was returned for rework by {who}{why}.",
+        link=reverse("workflow:review", args=[cable.pk]),
+        cable_count=1,
+    )
+
+
+# States in which a cable may be in rework after a return: returned, moved back to due by
+# the sweep, or opened again by a reviewer's first decision.
+_REWORK_STATES = (ReviewState.RETURNED, ReviewState.DUE, ReviewState.IN_REVIEW)
+
+
+@dataclass(frozen=True)
+class ReturnNote:
+    """Why a cable in rework was returned: who returned it, when, and their note
+    (``None`` when the reader is not cleared for every portion of the cable)."""
+
+    by: str
+    at: datetime
+    note: str | None
+
+
+def latest_return(user: Any, cable: Cable, *, hidden: int | None = None) -> ReturnNote | None:
+    """The latest return for rework of a cable still in rework (no review finished
+    since), as a reviewer of it reads it; ``None`` when there is none.
+
+    The note is the release authority's own words, yet it may quote the cable: it is
+    shown only to a reader cleared for every paragraph and the subject (who alone may
+    finish the rework), others read who returned the cable and when.  ``hidden``: how
+    many paragraphs are above the reader's clearance, when the caller knows it (the
+    review page); else it is counted.  At most two queries, none outside rework.
+    """
+    state = getattr(getattr(cable, "status", None), "review_state", None)
+    if state not in _REWORK_STATES:
+        return None
+    last = (
+        AuditEvent.objects.filter(
+            cable_id=cable.pk,
+            action="state.changed",
+            after__state__in=[ReviewState.RETURNED, ReviewState.REVIEWED],
+        )
+        .order_by("-id")
+        .values("actor_name", "at", "after")
+        .first()
+    )
+    if last is None or (last["after"] or {}).get("state") != ReviewState.RETURNED:
+        return None
+    if hidden is None:
+        hidden = permissions.paragraphs_above_clearance(user, cable)
+    cleared = hidden == 0 and access.may_read_subject(user, cable)
+    note = str((last["after"] or {}).get("note") or "")
+    return ReturnNote(by=last["actor_name"], at=last["at"], note=note if cleared else None)
 
 
 def bulk_transition(*, user: Any, cable_ids: Sequence[int], target: str) -> dict[str, list]:
