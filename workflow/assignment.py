@@ -63,11 +63,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.trail import audit_record
 from cables.models import Cable, ClassificationLevel, Paragraph
-from workflow import access, permissions
+from workflow import access, notify, permissions
 from workflow.models import (
     AssignmentBatch,
     AssignmentBatchCable,
@@ -75,6 +76,7 @@ from workflow.models import (
     CableStatus,
     CableUserObjectPermission,
     Decision,
+    Notification,
     ReviewState,
 )
 from workflow.permissions import SelfChangeRefused, refuse_self_change
@@ -553,7 +555,37 @@ def assign(
                 "cable_ids": ids,
             },
         )
+        _notify_assigned(actor, assignee, batch)
     return batch
+
+
+def _notify_assigned(actor: object, assignee: object, batch: AssignmentBatch) -> int:
+    """Tell the assignee (each active member of a group) that a batch was given to
+    them: who gave it, the permission and how many cables, and My batches to open.
+
+    Never a reference id: a group's member may not view every cable of it (a grant to
+    the group is one to her, yet the notice is e-mailed), and the count says enough.
+    One insert; a group adds one query for its members.
+    """
+    if isinstance(assignee, Group):
+        people = get_user_model().objects.filter(groups=assignee, is_active=True)
+        user_ids = list(people.values_list("pk", flat=True))
+        to = f"your group {assignee.name}"
+    else:
+        user_ids = [assignee.pk] if getattr(assignee, "is_active", False) else []
+        to = "you"
+    count = batch.cable_count
+    message = (
+        f"{assignee_name(actor)} assigned {to} {batch.permission} on {count} "
+        f"cable{'' if count == 1 else 's'} (batch {batch.pk}): open My batches."
+    )
+    return notify.notify(
+        (pk for pk in user_ids if pk != getattr(actor, "pk", None)),
+        kind=Notification.Kind.ASSIGNED,
+        message=message,
+        link=reverse("workflow:batches"),
+        cable_count=count,
+    )
 
 
 def _take_back(
