@@ -63,8 +63,12 @@ class ParagraphInline(admin.TabularInline):
     show_change_link = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paragraph]:
-        # Paragraphs above the user's clearance are never loaded, let alone shown.
-        return access.readable_paragraphs(request.user, super().get_queryset(request))
+        # Paragraphs above the user's clearance are never loaded, let alone shown.  The
+        # inline is there only where has_view_permission(request, cable) let it be; the
+        # inline's own check, made without the cable, would hide every paragraph from
+        # whoever may view this cable without the model permission: not asked again.
+        paragraphs = admin.options.BaseModelAdmin.get_queryset(self, request)
+        return access.readable_paragraphs(request.user, paragraphs)
 
     @admin.display(description="marking")
     def marking_display(self, obj: Paragraph) -> str:
