@@ -16,6 +16,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import queue_task
 from workflow.models import Notification
 
 SUBJECTS: dict[str, str] = {
@@ -33,13 +34,14 @@ def notify(
     link: str = "",
     cable_count: int = 0,
 ) -> int:
-    """Give each of ``user_ids`` the same notice (one insert) and e-mail it once the
-    transaction commits; returns how many were created.
+    """Give each of ``user_ids`` the same notice (one insert) and have a worker e-mail it
+    once the transaction commits; returns how many were created.
 
     The caller chooses the people (active ones: those who may do the work) and writes a
-    message without cable text.  The e-mail goes after the commit, so that a rolled
-    back change tells nobody; a mail server that is down is logged, not raised (the
-    change is done, and the notice is still on the Notifications page).
+    message without cable text.  The e-mail is queued after the commit, so that a rolled
+    back change tells nobody, and sent by a task, so that a slow or absent mail server
+    holds up no request: the task retries, and the due sweep queues again whatever is
+    still not e-mailed (``workflow.sweep._queue_emails``).
     """
     wanted = sorted(set(user_ids))
     if not wanted:
@@ -59,10 +61,10 @@ def notify(
     ids = [n.pk for n in created]
 
     # A named function, not a partial: Django logs a failed robust callback by name.
-    def email_notifications(ids: list[int] = ids) -> None:
-        notifications_email(ids=ids)
+    def queue_email(ids: list[int] = ids) -> None:
+        queue_task("workflow.notices_email", ids)
 
-    transaction.on_commit(email_notifications, robust=True)
+    transaction.on_commit(queue_email, robust=True)
     return len(created)
 
 

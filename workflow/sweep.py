@@ -134,6 +134,9 @@ def declass_due_sweep(*, as_of: date | None = None, horizon: int | None = None) 
     return run
 
 
+_NOTICES_REQUEUED = 1_000  # a run's share of lost notices; the next run takes the rest
+
+
 def _queue_emails() -> None:
     """Queue the e-mails of every run with notifications not e-mailed yet, not only this one's.
 
@@ -155,6 +158,17 @@ def _queue_emails() -> None:
             queue_task("workflow.notifications_email", run_id)
 
         transaction.on_commit(queue_email, robust=True)
+    others = list(
+        Notification.objects.filter(emailed_at__isnull=True, sweep_run__isnull=True)
+        .exclude(user__email="")
+        .values_list("pk", flat=True)[:_NOTICES_REQUEUED]
+    )
+    if others:  # notices of returns and assignments whose e-mail task was lost
+
+        def queue_notices(ids: list[int] = others) -> None:
+            queue_task("workflow.notices_email", ids)
+
+        transaction.on_commit(queue_notices, robust=True)
 
 
 def _try_lock() -> bool:

@@ -24,6 +24,12 @@ def notifications_email_task(sweep_run_id: int) -> None:
     notify.notifications_email(sweep_run_id=sweep_run_id)
 
 
+@shared_task(name="workflow.notices_email", **task_policy.DEFAULT)
+def notices_email_task(notification_ids: list[int]) -> None:
+    """E-mail these notifications (a return, an assignment) that have not been e-mailed."""
+    notify.notifications_email(ids=notification_ids)
+
+
 @shared_task(name="workflow.learning_retrain", **task_policy.DEFAULT)
 def learning_retrain_task() -> None:
     """Train a new version of the learned suggestions when the decisions changed since

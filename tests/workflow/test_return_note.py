@@ -94,6 +94,26 @@ def test_a_rolled_back_return_notifies_nobody(office, django_capture_on_commit_c
     assert mail.outbox == []
 
 
+def test_a_return_notice_whose_e_mail_was_lost_is_sent_by_the_next_sweep(
+    office, django_capture_on_commit_callbacks, settings
+):
+    """The e-mail is a task queued after the commit; a broker down at that moment loses
+    it, and the due sweep queues again every notice not e-mailed yet."""
+    from workflow.sweep import declass_due_sweep
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=False):  # the queued task is lost
+        returned(office)
+    assert mail.outbox == []
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        declass_due_sweep(as_of=timezone.localdate(), horizon=90)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["lena@example.org", "rita@example.org"]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
 def test_the_notifications_page_links_the_returned_cable(client, office):
     returned(office)
     client.force_login(office["rita"])
