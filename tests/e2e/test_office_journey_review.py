@@ -25,9 +25,9 @@ imported, and the due sweep that beat runs.
    authority approves and publishes; the release shows each redaction.
 6. The auditor reads every step on the audit page.
 
-Each ``xfail(strict=True)`` test below proves one defect found on the way: it walks
-the same pages to the place where the journey breaks and asserts what a person
-should see there.
+Each test after the walk proves that a defect found on the way is gone: it walks the
+same pages to the place where the journey broke (it was marked ``xfail(strict=True)``
+while it did) and asserts what a person should see there.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from django.core.management import call_command
 from cables.markings import Level
 from cables.models import Cable
 from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.test_office_day_browser import drag_select
 from tests.factories import UserFactory
 from workflow.models import Clearance
 from workflow.roles import ROLES, role_permissions
@@ -175,34 +176,6 @@ def admin_model(page, model: str) -> None:  # type: ignore[no-untyped-def]
     admin_home(page)
     with page.expect_navigation():
         page.click(f"tr.model-{model} th a")
-
-
-def drag_select(page, selector: str, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Select ``text`` in the element with the mouse, as a reviewer does."""
-    page.locator(selector).scroll_into_view_if_needed()
-    x0, y0, x1, y1 = page.evaluate(
-        """([selector, text]) => {
-            const element = document.querySelector(selector);
-            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-            let node;
-            while ((node = walker.nextNode()) && !node.textContent.includes(text)) {}
-            const at = node.textContent.indexOf(text);
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + 1);
-            const first = range.getBoundingClientRect();
-            range.setStart(node, at + text.length - 1);
-            range.setEnd(node, at + text.length);
-            const last = range.getBoundingClientRect();
-            return [first.left + 0.5, first.top + first.height / 2,
-                    last.right - 0.5, last.top + last.height / 2];
-        }""",
-        [selector, text],
-    )
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move(x1, y1, steps=8)
-    page.mouse.up()
 
 
 def assign(page, who: str, permission: str, *, post: str = "", limit: str = "") -> str:  # type: ignore[no-untyped-def]
@@ -485,11 +458,6 @@ def test_every_role_walks_the_office_journey_in_its_own_browser(office, person):
 # -- defects found on the way -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A batch's page links each cable to the review (or approval) page, which "
-    "answers 404 to the supervisor who made the batch and holds only view on it.",
-)
 def test_the_supervisor_opens_a_cable_of_the_batch_just_assigned(office, person):
     initial_user("rita", "reviewer", Level.C)
     boss = open_as(person, office, "admin")
@@ -505,11 +473,6 @@ def test_the_supervisor_opens_a_cable_of_the_batch_just_assigned(office, person)
     assert SHORT in sam.inner_text("main")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The note a release authority writes when returning a cable for rework "
-    "reaches the reviewer nowhere: not on the cable's review page, not in notifications.",
-)
 def test_the_reviewer_reads_why_her_cable_was_returned(office, person):
     initial_user("rita", "reviewer", Level.C)
     boss = open_as(person, office, "admin")
@@ -539,11 +502,6 @@ def test_the_reviewer_reads_why_her_cable_was_returned(office, person):
     assert RETURN_NOTE in shown or RETURN_NOTE in notified, (shown, notified)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The reading room (/releases/) is linked from no menu or page a logged-in "
-    "reader reaches from the home page: it is found only by typing its address.",
-)
 def test_a_reader_finds_the_reading_room_from_the_home_page(office, person):
     initial_user("rhea", None, Level.U)
     rhea = open_as(person, office, "rhea")
@@ -552,12 +510,6 @@ def test_a_reader_finds_the_reading_room_from_the_home_page(office, person):
     assert "/releases/" in links, links
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A role given to an existing person on the user's change form leaves staff "
-    "status off, so a new rule editor has no way into the admin where rules are edited "
-    "(the add form sets it from the roles).",
-)
 def test_the_security_officer_makes_an_existing_person_a_rule_editor(office, person):
     initial_user("otto", None, Level.S)
     sol = open_as(person, office, "sol")
@@ -575,11 +527,6 @@ def test_the_security_officer_makes_an_existing_person_a_rule_editor(office, per
     assert "Redaction rules" in otto.inner_text("#content-main")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A proposed redaction's admin page links its cable to the cable's admin "
-    "page, which refuses the rule editor (403): the role holds no cables.view_cable.",
-)
 def test_the_rule_editor_opens_the_cable_of_a_proposed_redaction(office, person):
     boss = open_as(person, office, "admin")
     give_scope(boss, "eddie")
@@ -594,12 +541,6 @@ def test_the_rule_editor_opens_the_cable_of_a_proposed_redaction(office, person)
     assert opened.value.status == 200, (opened.value.status, eddie.url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The admin's read-only pages link the person who acted (an audit event's "
-    "actor, a rule's 'updated by') to the user's change page, which refuses the "
-    "auditor and the rule editor (403).",
-)
 def test_the_auditor_follows_the_actor_of_an_audit_event(office, person):
     boss = open_as(person, office, "admin")
     give_scope(boss, "eddie")
