@@ -1,16 +1,17 @@
 """Review of the day's changes: defects they introduced or left, each met by the person
 who would meet or exploit it, at the admin as themselves (the web client).
 
-Each test is a strict xfail while its defect stands: it passes once the defect is fixed.
+Each test failed while its defect stood (a strict xfail then); now each guards its fix.
 
-- A cable's admin page now opens, view only, to whoever may view that one cable (a rule
+- A cable's admin page opens, view only, to whoever may view that one cable (a rule
   editor following a proposed redaction to its cable).  It shows the sha256 of the
   cable's raw text to a reader not cleared for every paragraph: an equality test on the
   whole text, which the import withholds from such a reader (``cables.import_answer``),
-  since it confirms or refutes a guess at a hidden paragraph offline.
-- The same page's History link opens a page whose breadcrumbs link the cable list and
-  the app's index, which refuse that reader: the change page links them only where they
-  open, the history page does not.
+  since it confirms or refutes a guess at a hidden paragraph offline: shown only with
+  the raw text now.
+- The same page's History link opened a page whose breadcrumbs linked the cable list and
+  the app's index, which refuse that reader: the history page now links them only where
+  they open, as the change page does.
 """
 
 from __future__ import annotations
@@ -86,11 +87,6 @@ def cable_page_from_the_proposal(client, kestrel) -> str:  # type: ignore[no-unt
     return response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cable's admin page, opened by a grant, shows the raw text's sha256 to a "
-    "reader not cleared for every paragraph, an offline test of guesses at a hidden one",
-)
 def test_the_rule_editor_cannot_test_guesses_at_a_hidden_paragraph_on_the_cable_page(
     client, kestrel
 ):
@@ -107,11 +103,6 @@ def test_the_rule_editor_cannot_test_guesses_at_a_hidden_paragraph_on_the_cable_
     assert confirmed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the History page of a cable opened by a grant links the cable list and the "
-    "app's index, which refuse whoever may view only that cable",
-)
 def test_every_link_of_the_cable_history_opens_for_the_rule_editor(client, kestrel):
     body = cable_page_from_the_proposal(client, kestrel)
     history = reverse("admin:cables_cable_history", args=[kestrel["cable"].pk])

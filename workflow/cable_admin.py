@@ -90,6 +90,7 @@ class ParagraphInline(admin.TabularInline):
         return isinstance(obj, Cable) and may_view_cable(request, obj)
 
 
+RAW_FIELDS = frozenset({"raw_text", "sha256"})  # the raw text, and what tells it apart
 SOURCE_FIELDS = (
     "source_name",
     "source_format",
@@ -210,12 +211,13 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         return found | by_subject, duplicates
 
     def get_fieldsets(self, request: HttpRequest, obj: Cable | None = None):  # type: ignore[no-untyped-def]
-        """The raw text holds every paragraph: shown only to whoever may read them all."""
+        """The raw text holds every paragraph: shown only to whoever may read them all, and
+        so is its sha256, which would confirm a guess at a hidden paragraph offline."""
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and access.may_read_raw_text(request.user, obj):
             return fieldsets
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "raw_text"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in RAW_FIELDS]})
             for name, options in fieldsets
         ]
 
@@ -272,6 +274,13 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         # The breadcrumbs link the cable list only for whoever may open it.
         extra = {"cable_list_opens": self.has_view_or_change_permission(request)}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        # As on the change page: the breadcrumbs link the list only where it opens.
+        extra = {"cable_list_opens": self.has_view_or_change_permission(request)}
+        return super().history_view(request, object_id, {**(extra_context or {}), **extra})
 
     def raw_text_readable(self, request: HttpRequest, cables: QuerySet[Cable]) -> set[int]:
         """An upload tells *unchanged* from *conflict* only for these stored cables."""
