@@ -316,7 +316,7 @@ class ProposedRedactionAdmin(ReadOnlyAdmin):
     works on rules rather than cables, to a refusal."""
 
     list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules")
-    list_select_related = ("cable",)
+    list_select_related = ("cable", "paragraph")  # each row names both
     raw_id_fields = ("cable", "paragraph")
     fields = (
         "cable_shown", "paragraph", "action", "start", "end", "labels", "rules", "created_at",

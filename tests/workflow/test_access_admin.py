@@ -122,6 +122,28 @@ def proposal(paragraph):
     )
 
 
+def test_the_proposal_list_takes_the_same_queries_for_one_row_as_for_twelve(client):
+    """Each row names its cable and its paragraph: both read with the page, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = staff("rule editor", Level.TS)
+    client.force_login(user)
+    url = reverse("admin:redaction_proposedredaction_changelist")
+
+    def queries_for(rows: int) -> int:
+        for ordinal in range(1, rows + 1):
+            cable = CableFactory()
+            permissions.grant(permissions.VIEW, user, cable)
+            proposal(ParagraphFactory(cable=cable, ordinal=ordinal, level=int(Level.U)))
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url)
+        assert len(page.context["cl"].result_list) == ProposedRedaction.objects.count()
+        return len(captured)
+
+    assert queries_for(1) == queries_for(11)
+
+
 def test_proposed_redactions_are_listed_only_on_paragraphs_the_user_may_read(client, secret_cable):
     low, high = secret_cable.paragraphs.order_by("ordinal")
     seen, above = proposal(low), proposal(high)
