@@ -79,7 +79,8 @@ def notifications_email(
     """
     if sweep_run_id is None and ids is None:
         raise ValueError("name a sweep run or the notifications to e-mail")
-    rows = Notification.objects.filter(emailed_at__isnull=True)
+    # A person deactivated since is e-mailed nothing (the notice stays, unsent).
+    rows = Notification.objects.filter(emailed_at__isnull=True, user__is_active=True)
     if sweep_run_id is not None:
         rows = rows.filter(sweep_run_id=sweep_run_id)
     if ids is not None:

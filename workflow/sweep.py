@@ -147,7 +147,9 @@ def _queue_emails() -> None:
     so a run queued twice sends nothing twice.
     """
     pending = (
-        Notification.objects.filter(emailed_at__isnull=True, sweep_run__isnull=False)
+        Notification.objects.filter(
+            emailed_at__isnull=True, sweep_run__isnull=False, user__is_active=True
+        )
         .exclude(user__email="")
         .values_list("sweep_run_id", flat=True)
         .distinct()
@@ -159,7 +161,9 @@ def _queue_emails() -> None:
 
         transaction.on_commit(queue_email, robust=True)
     others = list(
-        Notification.objects.filter(emailed_at__isnull=True, sweep_run__isnull=True)
+        Notification.objects.filter(
+            emailed_at__isnull=True, sweep_run__isnull=True, user__is_active=True
+        )
         .exclude(user__email="")
         .values_list("pk", flat=True)[:_NOTICES_REQUEUED]
     )

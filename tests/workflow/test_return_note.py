@@ -114,6 +114,23 @@ def test_a_return_notice_whose_e_mail_was_lost_is_sent_by_the_next_sweep(
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
+def test_a_lost_notice_of_someone_deactivated_since_is_not_e_mailed(
+    office, django_capture_on_commit_callbacks, settings
+):
+    from workflow.sweep import declass_due_sweep
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=False):  # the queued task is lost
+        returned(office)
+    office["lena"].is_active = False
+    office["lena"].save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        declass_due_sweep(as_of=timezone.localdate(), horizon=90)
+
+    assert [m.to[0] for m in mail.outbox] == ["rita@example.org"]
+
+
 def test_the_notifications_page_links_the_returned_cable(client, office):
     returned(office)
     client.force_login(office["rita"])
