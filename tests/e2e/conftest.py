@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +76,35 @@ def login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-de
     with page.expect_navigation():
         page.click("button[type=submit]")
     assert "/login/" not in page.url, f"{username} could not log in"
+
+
+@pytest.fixture
+def person(browser: object) -> Iterator[Callable[[], object]]:
+    """A browser session of a person's own (cookies not shared with anyone else's)."""
+    contexts = []
+
+    def open_page() -> object:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def roles_as_installed() -> None:
+    """The role groups with the permissions the migrations give them (a transactional
+    test before this one may have flushed them): what a fresh installation holds."""
+    from django.contrib.auth.models import Group, Permission
+
+    from workflow.roles import ROLES, role_permissions
+
+    for name in ROLES:
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            for dotted in role_permissions(name):
+                app_label, codename = dotted.split(".")
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )

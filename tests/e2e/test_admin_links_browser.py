@@ -7,18 +7,17 @@ page they reach opens for them (none answers 403 or 404).
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from cables.markings import Level
 from redaction.models import ProposedRedaction, RedactionRule
 from redaction.rule_services import rule_activate, rule_deactivate, rule_save
-from tests.e2e.conftest import PASSWORD, login, screenshot
+from tests.e2e.conftest import PASSWORD, login, roles_as_installed, screenshot
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
 from workflow.models import Clearance
-from workflow.roles import ROLES, role_permissions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,17 +26,8 @@ ABOVE = "The source NIGHTJAR reports the minister will resign."
 
 
 @pytest.fixture(autouse=True)
-def roles_as_installed() -> None:
-    """The role groups with the permissions the migrations give them (a transactional
-    test before this one may have flushed them)."""
-    for name in ROLES:
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            for dotted in role_permissions(name):
-                app_label, codename = dotted.split(".")
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
+def roles() -> None:
+    roles_as_installed()
 
 
 def person(username: str, role: str, level: Level):  # type: ignore[no-untyped-def]

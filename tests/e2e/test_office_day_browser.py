@@ -46,17 +46,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import call_command
 
 from cables.models import Cable
-from tests.e2e.conftest import screenshot
-from workflow.roles import ROLES, role_permissions
+from tests.e2e.conftest import roles_as_installed, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,34 +66,6 @@ NOFORN_TEXT = "two freighters from the northern yards changed flags last week"
 STATEMENT = "The commission welcomes every visitor to the harbor and hopes for calm seas this year."
 THANKS = "It thanks the dock workers for their patience."
 PASSWORDS = {name: f"{name} chooses a long secret" for name in ("rita", "amos", "rhea")}
-
-
-def roles_as_installed() -> None:
-    """The role groups as the migrations install them (a transactional test before
-    this one may have flushed them): what a fresh installation holds."""
-    for name in ROLES:
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            for dotted in role_permissions(name):
-                app_label, codename = dotted.split(".")
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
-
-
-@pytest.fixture
-def person(browser: object) -> Iterator[Callable[[], object]]:
-    """A browser session of a person's own (cookies not shared with anyone else's)."""
-    contexts = []
-
-    def open_page() -> object:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def shot(page: object, step: int, name: str) -> None:

@@ -34,22 +34,21 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 
 from cables.markings import Level
 from cables.models import Cable
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import PASSWORD, roles_as_installed, screenshot
 from tests.e2e.test_office_day_browser import drag_select
 from tests.factories import UserFactory
 from workflow.models import Clearance
-from workflow.roles import ROLES, role_permissions
 from workflow.sweep import declass_due_sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,19 +71,6 @@ PEOPLE = {
     "amos": ("release authority", Level.S, False),
     "aude": ("auditor", Level.U, True),
 }
-
-
-def roles_as_installed() -> None:
-    """The role groups with the permissions the migrations give them (a transactional
-    test before this one may have flushed them)."""
-    for name in ROLES:
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            for dotted in role_permissions(name):
-                app_label, codename = dotted.split(".")
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
 
 
 def initial_user(username: str, role: str | None, level: Level, *, staff: bool = False):  # type: ignore[no-untyped-def]
@@ -118,21 +104,6 @@ def office(live_server) -> Office:  # type: ignore[no-untyped-def]
         initial_user(username, role, level, staff=staff)
     mail.outbox.clear()
     return Office(base=live_server.url, admin_password=admin_password)
-
-
-@pytest.fixture
-def person(browser: object) -> Iterator[Callable[[], object]]:
-    """A browser session of a person's own (cookies not shared with anyone else's)."""
-    contexts = []
-
-    def open_page() -> object:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def words(text: str) -> str:
