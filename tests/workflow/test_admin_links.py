@@ -19,13 +19,13 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.models import AuditEvent
 from cables.markings import Level
 from redaction.models import ProposedRedaction, RedactionRule
 from redaction.rule_services import rule_activate, rule_deactivate, rule_save
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.workflow.test_access_admin import proposal as proposal_of
 from workflow import permissions
 from workflow.models import Clearance
 
@@ -154,19 +154,6 @@ def test_a_change_that_keeps_the_roles_leaves_staff_status_and_the_trail_alone(c
 # -- a proposed redaction's cable ----------------------------------------------------------------
 
 
-def proposal_on(paragraph) -> ProposedRedaction:
-    return ProposedRedaction.objects.create(
-        cable=paragraph.cable,
-        paragraph=paragraph,
-        start=0,
-        end=10,
-        action="redact",
-        labels=["(b)(1) 1.4(c)"],
-        rules=[],
-        created_at=timezone.now(),
-    )
-
-
 def test_the_rule_editor_follows_a_proposal_to_its_cable_and_reads_what_she_may(client):
     cable = CableFactory(reference_id="07KESTREL412", level=int(Level.S))
     readable = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
@@ -175,7 +162,7 @@ def test_the_rule_editor_follows_a_proposal_to_its_cable_and_reads_what_she_may(
     ParagraphFactory(cable=other, ordinal=1, level=int(Level.U))
     eddie = person("eddie", "rule editor", Level.C)
     permissions.grant(permissions.VIEW, eddie, cable)
-    proposal = proposal_on(readable)
+    proposal = proposal_of(readable)
     client.force_login(eddie)
 
     status, body = page(
