@@ -203,7 +203,7 @@ _RULED_TITLE_RE = re.compile(
 _UNDERLINED_TITLE_RE = re.compile(r"^\s*(?P<title>[A-Za-z0-9\"'(][^\t]{0,79}?)\s*$")
 _CAPS_TITLE_RE = re.compile(r"^\s*(?P<title>[A-Z][A-Z0-9 ,/&'():-]{1,58}[A-Z0-9)])\s*$")
 _NOT_TITLE_RE = re.compile(
-    r"^\s*(?:BEGIN|END|ENDS|QUOTE|UNQUOTE|BT|NNNN|SIPDIS|NOFORN|MINIMIZE|CONFIDENTIAL|SECRET|"
+    r"^\s*(?:BEGIN|END|ENDS|QUOTE|UNQUOTE|BT|NNNN?|SIPDIS|NOFORN|MINIMIZE|CONFIDENTIAL|SECRET|"
     r"UNCLASSIFIED|UNCLAS|TOP\s+SECRET|LIMITED\s+OFFICIAL\s+USE|TEXT|PARA|PARAGRAPH|CABLE\s+ENDS)\b"
     r"|^\s*X{4,}\W*$|://"
     r"|^\s*(?:\(?[A-Za-z0-9]{1,3}[.)]|--?|[*\u2022])\s"
@@ -316,7 +316,7 @@ def _after_text(lines: list[str], start: int, more_after: bool) -> bool:
 
 _TRAILER_RE = re.compile(
     r"^[\s=_*~-]*(?:END\s+(?:OF\s+)?(?:[A-Z]+\s+)?(?:TEXT|QUOTE|STATEMENT|CABLE)|ENDS?|UNQUOTE|BT|"
-    r"NNNN|#\s?\d{1,5}|MINIMIZE\s+CONSIDERED|CABLE\s+ENDS)[\W_]*$"
+    r"NNNN?|#\s?\d{1,5}|MINIMIZE\s+CONSIDERED|CABLE\s+ENDS)[\W_]*$"
     r"|^[\W_]*$|^\W*(?:For\s+more\s+reporting\b|Visit\b.{0,80}\bweb\s?site)|^\s*https?://",
     re.I,
 )
@@ -333,7 +333,7 @@ def _split_tail(drafts: list[Draft]) -> list[Draft]:
     paragraph 5: each of its paragraphs is a portion of its own (unnumbered,
     unmarked: it inherits, rules 2.2).  Kept with the block above are lines that
     continue it (lower case, a list item, a sentence cut by a page break) and the
-    end of the cable ("END TEXT", the signer's name, "BT", "#1234", "NNNN").
+    end of the cable ("END TEXT", the signer's name, "BT", "#1234", "NNN(N)").
     """
     last = max((i for i, d in enumerate(drafts) if d.numbered), default=None)
     if last is None:
@@ -418,6 +418,7 @@ _NOT_NAMES = frozenset(
         "SUMMARY",
         "NOTE",
         "BT",
+        "NNN",
         "NNNN",
         "SIPDIS",
         "NOFORN",
@@ -468,11 +469,12 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     return None
 
 
-_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN|#\s?\d{1,5})\s*$")
+# "NNN" as well as "NNNN": archive records of 1970s telegrams end with three N's.
+_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN?|#\s?\d{1,5})\s*$")
 
 
 def _drop_transmission_end(draft: Draft) -> None:
-    """ "BT", "#1234" and "NNNN" after the signature end the transmission, not the text."""
+    """ "BT", "#1234" and "NNN(N)" after the signature end the transmission, not the text."""
     lines = draft.lines
     end = len(lines)
     while end > 0 and (not lines[end - 1].strip() or _TRANSMISSION_END_RE.match(lines[end - 1])):
