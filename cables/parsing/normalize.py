@@ -55,6 +55,10 @@ _MD_LINK_RE = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^()\s]|\([^()\s]*\))*\)")
 _MD_HEADING_RE = re.compile(r"[ ]{0,3}#{1,6}[ \t]+\S")
 _MD_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]{1,300}?)(?<=\S)\1")
 _MD_BACKSLASH_EOL_RE = re.compile(r"\\[ \t]*$", re.M)
+# A paragraph number escaped at a line start ("1\. (C)", "- 2\. (U)"): HTML-to-Markdown
+# converters escape it so that it does not become a numbered list, and telegrams never
+# write it, so one such line is enough (converted pages often have no heading or link).
+_MD_ESCAPED_NUMBER_RE = re.compile(r"^[ \t]{0,3}(?:[-*+][ \t]+)?\u00b6?[ \t]*\d{1,3}\\\.", re.M)
 
 
 def detect_format(text: str) -> str:
@@ -73,7 +77,7 @@ def detect_format(text: str) -> str:
         and ("```" in text or "~~~" in text)
         and _MD_FENCE_RE.search(text) is not None
     ) or ("]" in text and "](" in text and _MD_LINK_RE.search(text) is not None)
-    if strong:
+    if strong or ("\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None):
         return "markdown"
     # Weaker signs count only together: telegrams do contain "**LINK BREAK**".
     weak = (
@@ -170,6 +174,11 @@ _MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
 _MD_RULE_RE = re.compile(r"^\s{0,3}(?:\*\s*){3,}$|^\s{0,3}(?:_\s*){3,}$")
 _MD_HARD_BREAK_RE = re.compile(r"(?:\\|[ \t]{2,})$")
 _MD_LINKREF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s+\S+")
+# A list marker before a paragraph marker ("- 1\. (C)", "* (U)"): a converter's list
+# item.  Elsewhere a leading dash is kept, since it is as likely the cable's own bullet.
+_MD_LIST_BEFORE_MARKER_RE = re.compile(
+    r"^[ \t]{0,3}[-*+][ \t]+(?=\u00b6?[ \t]*(?:\d{1,3}\\?\.|[A-Z]\\?\.[ \t]*\\?\(|\\?\())"
+)
 
 
 def markdown_to_text(doc: str) -> str:
@@ -195,13 +204,16 @@ def markdown_to_text(doc: str) -> str:
 # emphasis and links are removed, so that "\\*word\\*" is not read as emphasis.
 _PARK_BASE = 0xE000
 _UNPARK = {_PARK_BASE + ord(c): c for c in "\\`*_{}[]()#+-.!|>~"}
+_LIST_FIRST = ("-", "*", "+")
 
 
 def _markdown_line(line: str) -> str:
     line = _MD_HARD_BREAK_RE.sub("", line)
+    line = _MD_QUOTE_RE.sub("", line)
+    if line[:4].lstrip(" \t")[:1] in _LIST_FIRST:
+        line = _MD_LIST_BEFORE_MARKER_RE.sub("", line)
     if "\\" in line:
         line = _MD_ESCAPE_RE.sub(lambda m: chr(_PARK_BASE + ord(m.group(1))), line)
-    line = _MD_QUOTE_RE.sub("", line)
     heading = _MD_HEADING_LINE_RE.match(line)
     if heading:
         line = heading.group(1)
@@ -222,20 +234,44 @@ def _markdown_line(line: str) -> str:
 # --- common ------------------------------------------------------------------------
 
 _SPACE_LIKE_RE = re.compile(r"[\xa0\u2007\u202f]")
+# Zero-width characters, word joiners, BOMs (a file joined from others carries one in
+# mid-text) and soft hyphens: invisible, yet they hide a classification line or a
+# paragraph marker from every pattern.
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Form feeds and vertical tabs: page breaks of printouts.  At a line start (before
+# "PAGE 02 ...") they are dropped; elsewhere they are whitespace.  Never a newline,
+# which would move the line numbers errors and paragraphs report.
+_PAGE_FEED_START_RE = re.compile(r"(?:^|(?<=\n))[\x0b\x0c]+")
+_PAGE_FEED_RE = re.compile(r"[\x0b\x0c]")
 
 
 def to_lines(text: str, fmt: str) -> list[str]:
-    """Plain telegram lines for any input format (newlines unified, NBSP as space)."""
+    """Plain telegram lines for any input format (newlines unified, NBSP as space,
+    invisible characters and page feeds removed).
+
+    Why the guards: ``str.isascii`` is free for ASCII text (a flag CPython keeps), and
+    nearly all telegrams are ASCII, so the character clean-ups cost them nothing.
+    """
     if text.startswith("\ufeff"):
-        text = text[1:]
+        text = text[1:]  # before a Markdown fence or an HTML tag, too
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x0c" in text or "\x0b" in text:
+        text = _PAGE_FEED_RE.sub(" ", _PAGE_FEED_START_RE.sub("", text))
     if fmt == "html":
         text = html_to_text(text)
     elif fmt == "markdown":
         text = markdown_to_text(text)
+    if not text.isascii():
+        text = _unicode_spaces(text)
+    return text.split("\n")
+
+
+def _unicode_spaces(text: str) -> str:
+    """NBSP and narrow spaces as spaces, Unicode line separators as newlines, and the
+    invisible characters removed (also those entities stood for: "&#8203;", "&shy;")."""
     if "\xa0" in text or "\u2007" in text or "\u202f" in text:
         text = _SPACE_LIKE_RE.sub(" ", text)
     if "\u2028" in text or "\u2029" in text:
         text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    return text.split("\n")
+    return _INVISIBLE_RE.sub("", text)
