@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import glob
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ from django.utils import timezone
 from cables.loaders import CopyRows, insert_cables, prepare_copy
 from cables.models import Cable
 from cables.parsing import CableMetadata, ParsedCable, ParseError, metadata_for_file, parse_cable
+from cables.parsing.files import decode_utf8
 from cables.signals import cables_stored
 from cables.similarity import store as similarity
 from cables.tasks import declass_compute_task, similarity_index_task
@@ -63,17 +65,17 @@ class CableSource:
     path: Path | None = None
 
     def read(self) -> str:
-        """The text; raises ParseError naming the file when it cannot be read as UTF-8."""
+        """The text; raises ParseError naming the file (and the line of a byte that is
+        not UTF-8) when it cannot be read."""
         if self.text is not None:
             return self.text
         if self.path is None:
             raise ParseError("no text and no file to read", source=self.name)
         try:
-            return self.path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"not UTF-8 text (byte {exc.start})", source=self.name) from None
+            data = self.path.read_bytes()
         except OSError as exc:
             raise ParseError(f"cannot read: {exc.strerror}", source=self.name) from None
+        return decode_utf8(data, self.name)
 
 
 @dataclass(slots=True)
@@ -158,6 +160,9 @@ class Prepared:
     rows: CopyRows
     band_ordinals: np.ndarray | None = None
     band_keys: np.ndarray | None = None
+    # The sha256 of the raw text with uniform line endings and no BOM (``uniform_sha256``),
+    # to tell the same cable saved by another system from a conflict; never stored.
+    uniform_sha256: str | None = None
 
     @property
     def source(self) -> str:
@@ -196,7 +201,8 @@ def parse_chunk(
         if isinstance(parsed, ParseError):
             out.append(parsed)
             continue
-        out.append(Prepared(prepare_copy(parsed, now=now)))
+        uniform = uniform_sha256(parsed.raw_text, parsed.sha256)
+        out.append(Prepared(prepare_copy(parsed, now=now), uniform_sha256=uniform))
         texts.extend(p.text for p in parsed.paragraphs)
         ordinals.extend(p.ordinal for p in parsed.paragraphs)
         counts.append(len(parsed.paragraphs))
@@ -204,7 +210,10 @@ def parse_chunk(
         return out
     hashed = iter(similarity.keys_with_ordinals(texts, ordinals, counts, band_min_words))
     return [
-        item if isinstance(item, ParseError) else Prepared(item.rows, *next(hashed)) for item in out
+        item
+        if isinstance(item, ParseError)
+        else Prepared(item.rows, *next(hashed), uniform_sha256=item.uniform_sha256)
+        for item in out
     ]
 
 
@@ -384,6 +393,9 @@ def _queue_declass(ids: list[int], *, unindexed: list[int] | None = None) -> Non
 def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
     """Drop cables already stored (unchanged) or stored with other text (conflict).
 
+    The same text with other line endings or a BOM (the cable saved again by another
+    system) is unchanged too; the stored raw text and sha256 stay as they are.
+
     An unchanged cable whose follow-up work never ran (its import was killed
     between storing its batch and queueing that work) has it queued again, so
     that a re-run after a crash leaves no cable undated.
@@ -396,6 +408,9 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
     )
     stored = {ref: sha for ref, sha, _, _ in rows}
     undone = {ref: pk for ref, _, pk, computed_at in rows if computed_at is None}
+    uniform = _stored_uniform_sha256(
+        {p.reference_id for p in batch if stored.get(p.reference_id, p.sha256) != p.sha256}
+    )
     fresh: list[Parsed] = []
     resume: list[int] = []
     for parsed in batch:
@@ -403,8 +418,9 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
         known = stored.get(ref)
         if known is None:
             stored[ref] = parsed.sha256
+            uniform[ref] = _uniform_of(parsed)
             fresh.append(parsed)
-        elif known == parsed.sha256:
+        elif known == parsed.sha256 or uniform.get(ref) == _uniform_of(parsed):
             report.unchanged_items.append({"source": parsed.source, "reference_id": ref})
             if ref in undone:
                 resume.append(undone.pop(ref))
@@ -420,3 +436,32 @@ def _select_new(batch: list[Parsed], report: ImportReport) -> list[Parsed]:
     if resume:
         _queue_declass(resume)
     return fresh
+
+
+def uniform_sha256(text: str, sha256: str) -> str:
+    """The sha256 of ``text`` with uniform line endings and no BOM; ``sha256`` (the raw
+    text's) when the text already is so, which is nearly always: one search for "\\r"."""
+    if "\r" not in text and not text.startswith("\ufeff"):
+        return sha256
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _uniform_of(parsed: Parsed) -> str:
+    """A parsed cable's ``uniform_sha256`` (rows alone carry no raw text: their sha256)."""
+    if isinstance(parsed, ParsedCable):
+        return uniform_sha256(parsed.raw_text, parsed.sha256)
+    if isinstance(parsed, Prepared) and parsed.uniform_sha256 is not None:
+        return parsed.uniform_sha256
+    return parsed.sha256
+
+
+def _stored_uniform_sha256(refs: set[str]) -> dict[str, str]:
+    """``uniform_sha256`` of the stored cables whose sha256 differs from the file's: the
+    rare path, so their raw text is read only then, in one query for the batch."""
+    if not refs:
+        return {}
+    rows = Cable.objects.filter(reference_id__in=refs).values_list(
+        "reference_id", "raw_text", "sha256"
+    )
+    return {ref: uniform_sha256(raw, sha) for ref, raw, sha in rows}

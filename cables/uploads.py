@@ -9,6 +9,7 @@ from django.conf import settings
 
 from cables.ingest import CableSource
 from cables.parsing import ParseError
+from cables.parsing.files import decode_utf8
 
 
 def oversize(size: int) -> str | None:
@@ -34,13 +35,14 @@ def upload_refusal(upload: Any) -> ParseError | None:
 
 def upload_source(upload: Any) -> CableSource | ParseError:
     """An uploaded file as an import source; a file over the size limit (left unread) or
-    text that is not UTF-8 is a named error, reported with the other files' results
-    instead of stopping the upload."""
+    text that is not UTF-8 (named with the line of its first bad byte, as for a file
+    on disk) is a named error, reported with the other files' results instead of
+    stopping the upload."""
     name = getattr(upload, "name", None) or "upload"
     if refusal := upload_refusal(upload):
         return refusal
     try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return ParseError(f"not UTF-8 text (byte {exc.start})", source=name)
+        text = decode_utf8(upload.read(), name)
+    except ParseError as error:
+        return error
     return CableSource(name=name, text=text)

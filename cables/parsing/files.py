@@ -46,16 +46,26 @@ def parse_file(
         data = Path(source).read_bytes()
     except OSError as exc:
         raise ParseError(f"cannot read the file ({exc.strerror or exc})", source=source) from exc
+    return parse_cable(decode_utf8(data, source), source=source, metadata=metadata)
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """The text of a cable file's bytes; ``ParseError`` naming the line of the first byte
+    that is not UTF-8 (a file saved as Windows-1252 or Latin-1).
+
+    Why no fallback to Windows-1252: a guessed encoding could silently change a name
+    or a mark, and the stored raw text must be what the archive holds; the person
+    importing re-saves the file as UTF-8, told exactly where the bad byte is.
+    """
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ParseError(
             f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}",
             source=source,
             line=line,
-        ) from exc
-    return parse_cable(text, source=source, metadata=metadata)
+        ) from None
 
 
 def load_metadata_index(path: str | os.PathLike[str]) -> dict[str, CableMetadata]:

@@ -124,7 +124,7 @@ def test_text_that_is_not_utf8_is_named_with_its_byte(importer):
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"file": "latin.txt", "error": "latin.txt: not UTF-8 text (byte 3)"}
+        {"file": "latin.txt", "error": "latin.txt:1: not UTF-8 text: byte 0xe9 at offset 3"}
     ]
 
 
