@@ -99,8 +99,11 @@ _SBU_STATEMENT_RE = re.compile(
 _SBU_TAIL_RE = re.compile(r"\s*\bSENSITIVE\s+BUT\s+UNCLASSIFIED\b.*$", re.I)
 _CORRECTED_RE = re.compile(r"^C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s*C\s?O\s?P\s?Y\b", re.I)
 _DECLASS_NOTE_RE = re.compile(
-    r"^(?:Declassified/Released\b|DECLASSIFIED\s+BY\b|Original\s+Telegram\s+was\b)", re.I
+    r"^(?:Declassified/Released\b|DECLASSIFIED\s+(?:BY|PER|UNDER|AUTHORITY)\b|"
+    r"Original\s+Telegram\s+was\b)",
+    re.I,
 )
+_STAMP_CITES_RE = re.compile(r"\b(?:PER|UNDER|AUTHORITY|OF|BY)\s*:?$", re.I)
 _CLASSIFIED_STATEMENT_RE = re.compile(
     r"^Classified\s+(?:Top\s+Secret|Secret|Confidential)\.?$", re.I
 )
@@ -210,6 +213,30 @@ def _last_field_index(lines: list[Line], limit: int = 80) -> int:
     return last
 
 
+def _segments(text: str) -> list[str]:
+    """The line cut before its glued field keywords, except a stamp's own citation.
+
+    "DECLASSIFIED PER E.O. 12958, AS AMENDED" cites the order under which the
+    record was released: cut before "E.O." it would be read as the cable's own
+    E.O. line, so the stamp keeps the order it cites (a note: rules 5.3).  Fields
+    glued after the stamp's text are still cut off.
+    """
+    parts = unglue(text)
+    if len(parts) > 1 and _cites_order(parts[0]):
+        parts[:2] = [f"{parts[0]} {parts[1].lstrip()}"]
+    return parts
+
+
+def _cites_order(part: str) -> bool:
+    """A declassification stamp ending where the order it was released under follows."""
+    head = part.lstrip()
+    return (
+        head[:1] in "Dd"
+        and _DECLASS_NOTE_RE.match(head) is not None
+        and _STAMP_CITES_RE.search(head) is not None
+    )
+
+
 class _HeaderReader:
     """A small state machine: which multi-line field (if any) the next line continues."""
 
@@ -228,7 +255,7 @@ class _HeaderReader:
             self.after_blank = True
             return True
         self.index = index
-        for n, segment in enumerate(unglue(text)):
+        for n, segment in enumerate(_segments(text)):
             if not self._segment(segment.strip(), index):
                 if n == 0 and not force:
                     return False
