@@ -181,7 +181,8 @@ _CONTROL_WORDS = {
     "FRD": "FRD",
 }
 _REL_RE = re.compile(r"^(?:REL(?:EASABLE)?)(?:\s+TO)?\b\s*(?P<list>.*)$")
-_SBU_RE = re.compile(r"^(?:U\s*//?\s*)?SBU(?:\s*[/ -]\s*(?:N|NF|NOFORN))?$")
+# "SBU//NF" too: it is how ``str`` writes SBU NOFORN (CAPCO's separator), so it must read back.
+_SBU_RE = re.compile(r"^(?:U\s*//?\s*)?SBU(?:\s*(?://?|[ -])\s*(?:N|NF|NOFORN))?$")
 _SPLIT_RE = re.compile(r"\s*//?\s*|\s*-\s*(?=[A-Z])|\s+(?=(?:NF|NOFORN|REL)\b)")
 
 
