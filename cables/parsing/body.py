@@ -20,6 +20,7 @@ Line = tuple[int, str]
 _MAX_NUMBER_GAP = 3  # "¶2." after "¶1." may skip a number or two, not twenty
 _MARKER_FIRST = frozenset("\u00b60123456789(")
 _AFTER = frozenset({" ", ".", ")"})
+_PARA_HEADS = frozenset({"PA", "Pa", "pa"})  # "PARA 1. (C)"
 
 
 @dataclass(slots=True)
@@ -80,7 +81,8 @@ def read_body(lines: list[Line]) -> Body:
             continue
         marker = (
             match_marker(text, list_letters=current.list_letters if current else frozenset())
-            if head and (head[0] in _MARKER_FIRST or (head[0].isalpha() and head[1:] in _AFTER))
+            if head[0] in _MARKER_FIRST
+            or (head[0].isalpha() and (head[1:] in _AFTER or head in _PARA_HEADS))
             else None
         )
         if marker is not None and current is not None and _completes_number(marker, current):

@@ -3,7 +3,8 @@
 Shapes from real cables: ``¶1. (C)``, ``1.(S/NF)``, ``¶1.  (C)``, ``5.A. (C)``,
 ``A 1. (S/NF)``, lettered ``A. (U)``, unnumbered ``(SBU)`` at line start, a
 mark missing its "(" (``¶1. C)``), ``(C - ENTIRE TEXT)`` and
-``1. SECRET - ENTIRE TEXT.``; plus, in reflowed text, ``... end. 6. (C)`` in
+``1. SECRET - ENTIRE TEXT.``; ``PARA 1. (C)`` and the mark before the number,
+``(C) 1. text``; plus, in reflowed text, ``... end. 6. (C)`` in
 mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
 ``2.5 million`` are not markers: the number's period may not precede a digit.
 """
@@ -36,6 +37,10 @@ _MIDLINE_RE = re.compile(
     r"(?<=\S)[ \t]+(?P<marker>\u00b6?(?P<num>\d{1,3})\.[ \t]?\((?P<mark>[^()\n]{1,30})\)[.:]?)"
     r"(?=[ \t])"
 )
+# "PARA 1. (C)": the word before the number (military-style messages).
+_PARA_WORD_RE = re.compile(r"[ \t]*(?i:PARA(?:GRAPH)?)[ \t]+(?=\d)")
+# "(C) 1. text": the number written after the mark.
+_NUMBER_AFTER_MARK_RE = re.compile(r"(?P<num>\d{1,3})\.(?!\d)(?:[ \t]+|$)")
 _LIST_LETTER_RE = re.compile(r"^\s*\(([A-Za-z])\)")
 _LOOKS_LIKE_MARK_RE = re.compile(r"^[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,8})+$")
 
@@ -75,6 +80,8 @@ def match_marker(
     if first.isalpha() and len(head) > 2 and head[1] in " .)":
         found = _numbered(line) if head[1] == " " else None
         return found if found is not None else _lettered(line)
+    if first in "Pp" and head[1:4].upper() == "ARA":
+        return _para_numbered(line)
     if first == "(":
         return _unnumbered(line, list_letters)
     return None
@@ -101,6 +108,21 @@ def _numbered(line: str) -> Marker | None:
     return Marker(number, line[:end].strip(), None, None, rest, bad, entire_mark, base)
 
 
+def _para_numbered(line: str) -> Marker | None:
+    """ "PARA 1. (C) text": a numbered marker after the word PARA (or PARAGRAPH).
+
+    Only with a portion mark (or an entire-text statement): a wrapped line of
+    prose may start "PARA 2. OF REFTEL ...", but not with a mark after the number.
+    """
+    m = _PARA_WORD_RE.match(line)
+    if m is None:
+        return None
+    found = _numbered(line[m.end() :])
+    if found is None or (found.mark is None and found.entire_text is None):
+        return None
+    return found._replace(marker=f"{line[: m.end()].strip()} {found.marker}")
+
+
 def _lettered(line: str) -> Marker | None:
     m = _LETTERED_RE.match(line)
     if m is None:
@@ -124,7 +146,24 @@ def _unnumbered(line: str, list_letters: frozenset[str] | set[str]) -> Marker | 
     letter = body.strip().upper()
     if len(letter) == 1 and chr(ord(letter) - 1) in list_letters:
         return None
-    return Marker("", m.group(0).strip(), f"({body})", mark, line[m.end() :].lstrip())
+    rest = line[m.end() :].lstrip()
+    if rest[:1].isdigit():
+        return _number_after_mark(m.group(0).strip(), f"({body})", mark, rest)
+    return Marker("", m.group(0).strip(), f"({body})", mark, rest)
+
+
+def _number_after_mark(marker: str, raw: str, mark: PortionMark, rest: str) -> Marker:
+    """ "(C) 1. text": the number after the mark is the paragraph's number.
+
+    Without this the number is lost and stays at the start of the text.  "(C) 2.5
+    million" is not numbered: the number's period may not precede a digit.
+    """
+    m = _NUMBER_AFTER_MARK_RE.match(rest)
+    if m is None:
+        return Marker("", marker, raw, mark, rest)
+    number = m.group("num")
+    written = f"{marker} {rest[: m.end()].strip()}"
+    return Marker(number, written, raw, mark, rest[m.end() :], base=int(number))
 
 
 def list_letter(line: str) -> str | None:
