@@ -26,12 +26,17 @@ _TRAILING_LEVEL_RE = re.compile(
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
 
-def clean_breaks(lines: list[Line], banner: f.Banner | None) -> tuple[list[Line], list[Level]]:
+def clean_breaks(
+    lines: list[Line], banner: f.Banner | None, others: list[int] | None = None
+) -> tuple[list[Line], list[Level]]:
     """Drop section-break and page-header lines and repeated classification lines.
 
     Reflowed text carries section breaks in mid-line ("offers MOSCOW 00003335
     002 OF 004 Medvedev"); those are cut out and the two sides joined by one
-    space.  Returns the kept lines and the levels of the dropped page lines.
+    space.  Returns the kept lines and the levels of the dropped page lines; the
+    indexes of full classification lines of another post or serial (another cable's,
+    or one quoted) are added to ``others``: found here, where every line that may be
+    a classification line is read anyway, they cost nothing more to find.
     """
     post_words = banner.post.split() if banner and banner.post else []
     serial = banner.serial if banner else None
@@ -66,8 +71,12 @@ def clean_breaks(lines: list[Line], banner: f.Banner | None) -> tuple[list[Line]
             s = strip_section_breaks(s, post_words, serial)
             if not s.strip():
                 continue
-        if head in f.BANNER_FIRST and len(s) < 120 and _is_repeated_banner(s, banner, levels):
-            continue
+        if head in f.BANNER_FIRST and len(s) < 120:
+            repeated = _is_repeated_banner(s, banner, levels)
+            if repeated is True:
+                continue
+            if repeated is not False and others is not None:
+                others.append(i)
         out.append(item if s is item[1] else (item[0], s))
     return out, levels
 
@@ -173,7 +182,9 @@ def _strip_trailing_level(out: list[Line], levels: list[Level]) -> None:
                 levels.append(banner.level)
 
 
-def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level]) -> bool:
+def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level]) -> bool | f.Banner:
+    """True for a repeated classification line (its level added to ``levels``); the
+    line read when it is a full one of another post or serial; else False."""
     if not text.isupper():  # cheapest test first: page-break lines are in capitals
         return False
     s = text.strip()
@@ -185,7 +196,8 @@ def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level])
     if found is None:
         return False
     if found.full and (banner is None or found.serial != banner.serial or found.rest):
-        return False
+        other = banner is not None and (found.serial, found.post) != (banner.serial, banner.post)
+        return found if other else False
     if not found.full and "//" in s:
         return False  # banner syntax ("SECRET//FGI//NOFORN") carries controls: keep it
     levels.append(found.level)

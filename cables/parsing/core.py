@@ -26,8 +26,10 @@ from cables.parsing.normalize import check_readable, detect_format, to_lines
 from cables.parsing.routing import (
     Preamble,
     find_banner,
+    find_trailing_banner,
     first_field_index,
     read_preamble,
+    second_cable_at,
     split_cable_dated,
     strip_wrapper,
 )
@@ -77,11 +79,15 @@ class _Parts:
     page_levels: list[Level]
     first_line: int
     warnings: list[str] = field(default_factory=list)
+    # Without a classification line above the text: a bare level line after it, and
+    # its line number (used only when nothing in the text is marked either).
+    trailer: f.Banner | None = None
+    trailer_line: int = 0
 
 
 def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCable:
     check_readable(text, source)
-    parts = _read(text)
+    parts = _read(text, source)
     cable = ParsedCable(
         source=source,
         format=parts.fmt,
@@ -96,7 +102,7 @@ def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCabl
     return cable
 
 
-def _read(text: str) -> _Parts:
+def _read(text: str, source: str) -> _Parts:
     fmt = detect_format(text)
     lines = list(enumerate(to_lines(text, fmt), 1))  # (line number, text), built in C
     if "Cable dated:" in text:
@@ -111,11 +117,38 @@ def _read(text: str) -> _Parts:
         start = first_field_index(lines)
         above, below, rest, banner_line = lines[:start], lines[start:], "", None
     preamble = read_preamble(above)
-    below, page_levels = clean_breaks(below, banner)
-    header, body_start = read_header(rest, below)
-    body = read_body(below[body_start:])
+    others: list[int] = []
+    cleaned, page_levels = clean_breaks(below, banner, others)
+    if others:
+        _refuse_second_cable(below, others, banner, source)
+    header, body_start = read_header(rest, cleaned)
+    body = read_body(cleaned[body_start:])
     first_line = next((no for no, line in lines if line.strip()), 1)
-    return _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
+    parts = _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
+    if banner is None:
+        at, parts.trailer = find_trailing_banner(lines)
+        parts.trailer_line = lines[at][0] if parts.trailer is not None else 0
+    return parts
+
+
+def _refuse_second_cable(
+    below: list[tuple[int, str]], others: list[int], banner: f.Banner | None, source: str
+) -> None:
+    """Raise ParseError at the classification line of a second cable in the same file.
+
+    Read as one, the second cable's header would become paragraphs of the first and
+    its levels would raise the first's; a file holds one cable, so it is refused.
+    """
+    at = second_cable_at(below, others)
+    if at is None or banner is None:
+        return
+    no, line = below[at]
+    raise ParseError(
+        f"a second cable begins here ({line.strip()!r}, after the cable "
+        f"{banner.post} {banner.serial}): one cable a file, so the file is refused",
+        source=source,
+        line=no,
+    )
 
 
 # --- routing and header fields ------------------------------------------------------------
@@ -194,15 +227,18 @@ def _fill_classification(cable: ParsedCable, parts: _Parts, source: str) -> None
     if cable.subject_marking is not None:
         levels.append(cable.subject_marking.level)
     banner = parts.banner
-    if banner is None and not levels:
+    if levels or banner is not None:
+        parts.trailer = None  # only a cable with nothing else to go by is read from it
+    elif parts.trailer is None:
         raise ParseError(
             "no classification line (such as 'C O N F I D E N T I A L POST 000123') and no "
             "portion marks: the cable's classification cannot be read",
             source=source,
             line=parts.first_line,
         )
-    level, flags = overall_level(banner.level if banner else None, levels)
-    controls: list[str] = list(banner.controls) if banner else []
+    line = banner or parts.trailer
+    level, flags = overall_level(line.level if line else None, levels)
+    controls: list[str] = list(line.controls) if line else []
     controls += parts.header.controls
     for marking in [*marked, *([entire] if entire else []), cable.subject_marking]:
         if marking is not None:
@@ -353,7 +389,13 @@ def _source_warnings(parts: _Parts) -> list[str]:
     banner = parts.banner
     if parts.preamble.partial:
         out.append("PARTIAL_EXTRACT: the source says this is a partial extract of the cable")
-    if banner is None:
+    if parts.trailer is not None:
+        out.append(
+            f"NO_BANNER: no classification line above the text; the level comes from the "
+            f"bare {parts.trailer.written!r} after the text (line {parts.trailer_line}): "
+            "a reviewer must confirm it is the whole cable's"
+        )
+    elif banner is None:
         out.append("NO_BANNER: no classification line; the level comes from the portion marks")
     elif not banner.full:
         out.append(

@@ -90,6 +90,60 @@ def find_banner(lines: list[Line], limit: int = 600) -> tuple[int, f.Banner | No
     return bare_index, bare
 
 
+def find_trailing_banner(lines: list[Line], last: int = 5) -> tuple[int, f.Banner | None]:
+    """A bare level line ("CONFIDENTIAL") among the last ``last`` non-blank lines, or
+    (-1, None): the trailer of an extract that lost its top, its only classification.
+
+    Written plainly, in capitals, alone on its line: prose is never read as one.
+    """
+    seen = 0
+    for i in range(len(lines) - 1, -1, -1):
+        s = lines[i][1].strip()
+        if not s:
+            continue
+        seen += 1
+        if seen > last:
+            break
+        if s[0] in f.BANNER_FIRST and len(s) <= 60 and s.isupper() and f.may_be_banner(s):
+            banner = f.read_banner(s)
+            if banner is not None and not banner.full:
+                return i, banner
+    return -1, None
+
+
+# --- a second cable in the same file -------------------------------------------------------
+
+_ROUTING_LINE_RE = re.compile(
+    r"^(?:VZCZC|[ZOPRY]{1,2}\s+R[A-Z]{3,7}\b|DE\s+R[A-Z]{3,7}\b|ZN[YR]\s|[ZOPRY]\s+\d{6}Z\s|"
+    r"(?:FM|TO|INFO)\s|BT$|NNNN?$|#\s?\d{1,5}$)"
+)
+_QUOTE_OPEN_RE = re.compile(r"(?<!END )\b(?:QUOTE|BEGIN\s+TEXT)\b", re.I)
+_QUOTE_CLOSE_RE = re.compile(r"\b(?:UNQUOTE|END\s+(?:OF\s+)?TEXT|END\s+QUOTE)\b", re.I)
+
+
+def second_cable_at(lines: list[Line], candidates: list[int]) -> int | None:
+    """Index of the first candidate line (a full classification line of another post
+    or serial) that begins a second cable, or None.
+
+    Why so strict: cables quote others.  A REF or a paragraph may name another
+    cable's classification line, and a repeated cable quotes a whole one, banner
+    and header included.  A second cable's line stands alone (a blank or routing
+    line above it), its header fields (E.O., TAGS, SUBJECT) follow within ten
+    lines, and no quotation ("QUOTE", "BEGIN TEXT") is open above it.
+    """
+    for i in candidates:
+        above = lines[i - 1][1].strip() if i > 0 else ""
+        if above and not _ROUTING_LINE_RE.match(above):
+            continue
+        if not any(_FIELD_START_RE.match(text) for _, text in lines[i + 1 : i + 11]):
+            continue
+        before = "\n".join(text for _, text in lines[:i])
+        if len(_QUOTE_OPEN_RE.findall(before)) > len(_QUOTE_CLOSE_RE.findall(before)):
+            continue
+        return i
+    return None
+
+
 _FIELD_START_RE = re.compile(
     r"^\s*(?:\u00b6?\s*E\s?\.?\s?[O0]\s?\.?\s*\d{5}|TAGS?\s*:|SUBJ(?:ECT)?\s*:|SIPDIS\b)", re.I
 )
