@@ -104,6 +104,7 @@ def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCabl
 
 def _read(text: str, source: str) -> _Parts:
     fmt = detect_format(text)
+    trailer: tuple[int, f.Banner] | None = None
     lines = list(enumerate(to_lines(text, fmt), 1))  # (line number, text), built in C
     if "Cable dated:" in text:
         lines = split_cable_dated(lines)
@@ -114,8 +115,8 @@ def _read(text: str, source: str) -> _Parts:
         above, below, rest = lines[:index], lines[index + 1 :], banner.rest
         banner_line: str | None = lines[index][1].strip()
     else:
-        start = first_field_index(lines)
-        above, below, rest, banner_line = lines[:start], lines[start:], "", None
+        above, below, trailer = _split_without_banner(lines)
+        rest, banner_line = "", None
     preamble = read_preamble(above)
     others: list[int] = []
     cleaned, page_levels = clean_breaks(below, banner, others)
@@ -125,10 +126,24 @@ def _read(text: str, source: str) -> _Parts:
     body = read_body(cleaned[body_start:])
     first_line = next((no for no, line in lines if line.strip()), 1)
     parts = _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
-    if banner is None:
-        at, parts.trailer = find_trailing_banner(lines)
-        parts.trailer_line = lines[at][0] if parts.trailer is not None else 0
+    if trailer is not None:
+        parts.trailer_line, parts.trailer = trailer
+        page_levels.append(parts.trailer.level)  # as for a level line at a page break
     return parts
+
+
+def _split_without_banner(
+    lines: list[tuple[int, str]],
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]], tuple[int, f.Banner] | None]:
+    """Routing lines, the rest, and a bare level line after the text (its line number
+    and what it says), taken out of the text: it is a classification line, not prose,
+    and it would otherwise be read as the signature or a last paragraph."""
+    start = first_field_index(lines)
+    above, below = lines[:start], lines[start:]
+    at, trailer = find_trailing_banner(below)
+    if trailer is None:
+        return above, below, None
+    return above, below, (below.pop(at)[0], trailer)
 
 
 def _refuse_second_cable(
