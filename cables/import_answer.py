@@ -1,7 +1,8 @@
 """What an import tells the person who ran it (the admin's upload, the API's import).
 
 ``cables_import`` sorts a file whose reference id is already stored by the sha256 of
-its raw text: *unchanged* (the same text) or a *conflict* (other text).  That answer
+its raw text: *unchanged* (the same text, line endings and a BOM aside) or a
+*conflict* (other text).  That answer
 is an equality test on the stored raw text, which holds every paragraph and the
 subject: told to someone who may not read all of it, it confirms or refutes a guess
 at a hidden word, one upload at a time.  So it is told only to whoever may read the
