@@ -5,8 +5,8 @@ archives: bytes and line endings of other systems, archive HTML pages and Markdo
 scrapes, 1970s telegram printouts and declassified records, and inputs that are not
 cables at all.  Each test states what a careful archivist expects: the classification,
 the DECL instruction, the paragraphs with their markings, the reference id, or a clear
-error naming the file, the line and the problem.  Tests marked ``xfail(strict=True)``
-document a known defect in one sentence; the others document shapes that work.
+error naming the file, the line and the problem.  Thirteen of these shapes were defects
+(each test a strict xfail until its fix); all now document shapes that work.
 """
 
 from __future__ import annotations
@@ -80,11 +80,6 @@ def test_other_systems_bytes_and_line_endings_read_like_the_plain_cable(variant)
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\ufeff", "\u2060"], ids=["zwsp", "bom", "wj"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="an invisible character (zero-width space, a BOM from a joined file) before the "
-    "classification line hides the banner: no reference id and a NO_BANNER warning",
-)
 def test_an_invisible_character_before_the_classification_line_is_ignored(invisible):
     head = VALDERRA[: VALDERRA.index("C O N F")]
 
@@ -96,11 +91,6 @@ def test_an_invisible_character_before_the_classification_line_is_ignored(invisi
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_cables reports a cp1252 file as 'not UTF-8 text (byte N)' without the "
-    "line of the bad byte, which parse_file gives",
-)
 def test_importing_a_windows_1252_file_names_the_file_the_line_and_the_byte(tmp_path, capsys):
     path = tmp_path / "06VALDERRA77.txt"
     text = VALDERRA.replace("the talks would resume", "the talks\u2019 timetable held")
@@ -139,11 +129,6 @@ def test_a_utf16_file_saved_by_a_windows_editor_is_refused_by_name(tmp_path, cap
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="the same cable saved again with CRLF line endings (or a BOM) is reported as a "
-    "conflict, because its sha256 is taken over the raw bytes' text, not the cable's lines",
-)
 def test_the_same_cable_saved_with_windows_line_endings_is_unchanged_not_a_conflict():
     first = cables_import([CableSource(name="mirror-a.txt", text=VALDERRA)], workers=1)
     again = cables_import(
@@ -243,12 +228,6 @@ SECOND = telegram(
         ),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file holding two cables is read as one: the second cable's classification "
-    "line and header become paragraphs of the first and its SECRET raises the first, with "
-    "no error or warning naming the second cable",
-)
 def test_a_file_holding_two_cables_is_refused_or_reported(joined):
     try:
         parsed = parse_cable(joined, source="dump.txt")
@@ -272,12 +251,6 @@ CONVERTED_MD = (
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="a converted Markdown scrape with escaped '1\\.' and bold labels but no heading, "
-    "link or fence is taken for telegram text: its paragraphs merge into one unmarked "
-    "paragraph handled as C and the subject and tags keep the '**'",
-)
 def test_a_converted_markdown_scrape_without_headings_or_links_is_read_as_markdown(
     tmp_path, capsys
 ):
@@ -309,11 +282,6 @@ def test_markdown_with_front_matter_a_heading_and_escapes_is_read():
     assert parsed.paragraphs[0].text == "Summary: the minister said the talks would *resume*."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Markdown list markers before paragraph numbers ('- 1\\. (C)') stay in the text: "
-    "a spurious unmarked '-' paragraph and a '-' at the end of each paragraph",
-)
 def test_markdown_list_markers_before_paragraph_numbers_are_dropped():
     doc = "# Cable 06VALDERRA77\n\n" + BODY.replace("1. (C)", "- 1\\. (C)").replace(
         "2. (U)", "- 2\\. (U)"
@@ -385,11 +353,6 @@ def test_lettered_sub_paragraphs_carry_their_own_marks():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'PARA 1. (C)' markers are read from the number on, so 'PARA' is left as an "
-    "unmarked paragraph of its own and at the end of every paragraph's text",
-)
 def test_para_n_markers_are_paragraph_markers():
     parsed = parse_cable(
         telegram(paragraphs=("PARA 1. (C) First.", "PARA 2. (U) Second.", "PARA 3. (C) Third."))
@@ -399,11 +362,6 @@ def test_para_n_markers_are_paragraph_markers():
     assert [p.text for p in parsed.paragraphs] == ["First.", "Second.", "Third."]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a portion mark written before the number ('(C) 1. text') keeps the mark but "
-    "loses the paragraph number, which stays at the start of the text",
-)
 def test_a_mark_written_before_the_number_keeps_both():
     parsed = parse_cable(telegram(paragraphs=("(C) 1. First.", "(U) 2. Second.", "(C) 3. Third.")))
 
@@ -411,11 +369,6 @@ def test_a_mark_written_before_the_number_keeps_both():
     assert parsed.paragraphs[0].text == "First."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SBU NOFORN portion mark written with CAPCO's '//' ('(SBU//NF)') is not read, "
-    "so the paragraph is handled at the cable's level instead of U//SBU//NOFORN",
-)
 def test_an_sbu_noforn_mark_written_with_double_slashes_is_read():
     parsed = parse_cable(
         telegram(paragraphs=("1. (C) First.", "2. (SBU//NF) Visa figures.", "3. (C) Third."))
@@ -474,11 +427,6 @@ def test_declassification_stamps_below_the_banner_leave_the_header_intact(stamp)
     assert parsed.signature == "KARNER"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'DECLASSIFIED PER E.O. 12958, AS AMENDED' stamp above the E.O. line is cut "
-    "before 'E.O.' and read as the cable's own E.O. line: 12958 with DECL 'AS AMENDED'",
-)
 def test_a_declassified_per_eo_stamp_is_a_note_not_the_cables_eo_line():
     banner = "C O N F I D E N T I A L VALDERRA 1234\nDECLASSIFIED PER E.O. 12958, AS AMENDED"
 
@@ -488,11 +436,6 @@ def test_a_declassified_per_eo_stamp_is_a_note_not_the_cables_eo_line():
     assert any("AS AMENDED" in note for note in parsed.declassification_notes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 'NNN' end-of-message line of archive records is taken for the signature and "
-    "the signer's name stays in the last paragraph",
-)
 def test_an_nnn_end_of_message_line_is_not_the_signature():
     banner = "C O N F I D E N T I A L VALDERRA 1234"
 
@@ -502,11 +445,6 @@ def test_an_nnn_end_of_message_line_is_not_the_signature():
     assert parsed.paragraphs[-1].text == "HE ASKED FOR OUR SUPPORT."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cable whose only classification line is the trailer after the text is "
-    "refused as having no classification line",
-)
 def test_a_classification_line_only_after_the_text_gives_the_level():
     parsed = parse_cable(OLD_TELEGRAM.format(banner="", end="BT\n#1234\nNNNN\nCONFIDENTIAL"))
 
@@ -514,11 +452,6 @@ def test_a_classification_line_only_after_the_text_gives_the_level():
     assert [str(p.marking) for p in parsed.paragraphs] == ["C", "C"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a form feed before a 1970s 'PAGE 02' header hides the page header from "
-    "clean_breaks: page headers and a later section's routing block stay in paragraph text",
-)
 def test_form_feeds_before_page_headers_of_a_printout_change_nothing():
     text = OLD_PRINTOUT.read_text(encoding="utf-8")
 
