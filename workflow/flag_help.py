@@ -129,7 +129,8 @@ PARSER = _notes([
     ("PARTIAL_EXTRACT", "Partial extract",
      "the source says it holds only part of the cable."),
     ("NO_BANNER", "No classification line",
-     "the level comes from the portion marks alone."),
+     "above the text: the level comes from the portion marks, or, when nothing is marked, "
+     "from a bare level line after the text (confirm it)."),
     ("BANNER_WITHOUT_SERIAL", "Classification line without post and serial",
      "the reference id could not be read from it."),
     ("MISSPELLED_BANNER", "Misspelled classification line",
