@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -103,11 +104,13 @@ class ChainReport:
 
 
 def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
-    """Walk the trail in order and check every link; report the first broken one."""
+    """Walk the trail in order and check every link, and that no entry is dated before
+    the one it follows; report the first broken one."""
     events = (
         AuditEvent.objects.order_by("id").iterator(chunk_size=2000) if events is None else events
     )
     prev = GENESIS
+    prev_at: datetime | None = None
     count = 0
     for event in events:
         count += 1
@@ -123,7 +126,18 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
             return ChainReport(
                 count, False, event.pk, f"entry {event.pk} was changed after it was written"
             )
-        prev = event.hash
+        # Appends are serialised (``_lock``) and timed after the lock: honest entries
+        # never go back in time, so one that does was backdated, or the one before it
+        # dated ahead.
+        if prev_at is not None and event.at < prev_at:
+            return ChainReport(
+                count,
+                False,
+                event.pk,
+                f"entry {event.pk} is dated {event.at.isoformat()}, before the entry before "
+                f"it ({prev_at.isoformat()}): one of them was misdated",
+            )
+        prev, prev_at = event.hash, event.at
     return ChainReport(count, True)
 
 
