@@ -7,7 +7,11 @@ It may read and write rows, never TRUNCATE, never ALTER a table or switch its tr
 off, and on the record tables (decisions and where they came from, QC re-decisions,
 audit events) it may only INSERT and SELECT; the database's trail of access changes it
 may only SELECT (its triggers write it as the owner), and the permissions and content
-types through which grants are resolved it may not UPDATE or DELETE.
+types through which grants are resolved it may not UPDATE or DELETE.  The reviewed
+text and its markings it may not UPDATE (a paragraph not at all, a cable only in its
+recomputed declassification status: ``UPDATABLE_COLUMNS``), nor a rule's saved
+versions (redaction migration 0004 refuses it by trigger too); its sequences it may
+only draw from (USAGE, SELECT), never set.
 Published releases refuse UPDATE and DELETE by trigger (releases migration 0002); the
 record tables refuse TRUNCATE by trigger too, whoever holds the privilege, and so do
 the tables that decide access, whose every changed row the database records in
@@ -48,6 +52,27 @@ APPEND_ONLY_TABLES = (
     "workflow_qcreview",
     "workflow_subjectdecision",
 )
+# Rows never changed after they are written, except in the columns named: the text a
+# decision is taken on and its markings (a paragraph not at all; a cable only in the
+# declassification status that ``cables.declass_store`` recomputes), and a rule's saved
+# versions (only the author's link, which Django empties when the user is deleted).  A
+# whole row may still be deleted (a cable with its paragraphs, a rule with its versions)
+# where no decision's foreign key keeps it.
+UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cables_paragraph": (),
+    "cables_cable": (
+        "declass_date",
+        "declass_kind",
+        "declass_rule",
+        "declass_review_required",
+        "declass_explanation",
+        "declass_warnings",
+        "declass_flags",
+        "declass_computed_at",
+        "declass_version",
+    ),
+    "redaction_ruleversion": ("changed_by_id",),
+}
 
 
 def _role_exists(cursor: Any, role: str) -> bool:
@@ -177,13 +202,18 @@ def grant(cursor: Any, database: str) -> None:
         "REVOKE CREATE ON SCHEMA public FROM {app}",
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}",
         "REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {app}",
-        "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app}",
+        # USAGE is all nextval() takes; UPDATE would let the role setval() a record
+        # table's sequence to its end, after which nothing more can be recorded.
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app}",
+        "REVOKE UPDATE ON ALL SEQUENCES IN SCHEMA public FROM {app}",
         # Trigger functions cannot be called; the others are the owner's on purpose.
         "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {app}",
         "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
         "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app}",
         "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
-        "GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {app}",
+        "GRANT USAGE, SELECT ON SEQUENCES TO {app}",
+        "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
+        "REVOKE UPDATE ON SEQUENCES FROM {app}",
     ):
         cursor.execute(sql.SQL(statement).format(db=ident(database), app=app, owner=owner))
     _transfer_to_owner(cursor)
@@ -199,6 +229,15 @@ def grant(cursor: Any, database: str) -> None:
         )
     for table in _existing(cursor, REFERENCE_TABLES):
         cursor.execute(sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(ident(table), app))
+    # A table-level REVOKE takes the columns' grants with it; then the named ones again.
+    for table in _existing(cursor, tuple(UPDATABLE_COLUMNS)):
+        cursor.execute(sql.SQL("REVOKE UPDATE ON {} FROM {}").format(ident(table), app))
+        if columns := UPDATABLE_COLUMNS[table]:
+            cursor.execute(
+                sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
+                    sql.SQL(", ").join(map(ident, columns)), ident(table), app
+                )
+            )
     # A trigger fires whatever the role that sets it off may execute; EXECUTE only lets a
     # role attach the function to a table of its own (a temporary one), which the
     # application role must never do: the access trail's would write history of its choosing.

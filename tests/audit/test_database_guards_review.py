@@ -1,10 +1,9 @@
 """What the database itself refuses the application role, tried the ways no other test does.
 
 Every statement here runs as ``declass_app`` (tests/db_roles.py), the role the web
-server, the workers and beat log in as.  A test marked ``xfail(strict=True)`` is a way
-the role can still change the record, or who may read what, without the database
-refusing it or recording it; its reason says how in one sentence.  The unmarked tests
-hold guards that no other test shows.
+server, the workers and beat log in as: each test is a way the role could change the
+record, or who may read what, and the database refuses it or records it (releases
+migration 0004, audit 0008, redaction 0004, workflow 0017, ``audit.db_roles``).
 """
 
 from __future__ import annotations
@@ -22,9 +21,11 @@ from audit.trail import audit_record, entry_hash, verify_chain
 from cables.markings import Level
 from redaction.models import RedactionRule, RuleVersion
 from releases.models import Release, ReleaseFile
+from tests.db_roles import superuser_connection
 from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from workflow import permissions
-from workflow.models import Clearance, Decision, ReviewState
+from workflow.models import Clearance, Decision, QueueEntry, QueueTouched, ReviewState
+from workflow.queue_index import queue_index_repair
 from workflow.selectors import CableFilters, queue_page
 
 pytestmark = pytest.mark.django_db
@@ -108,17 +109,10 @@ def decided() -> dict[str, Any]:
 # -- Published releases -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="releases_file_needs_pending() reads releases_release unqualified with the "
-    "session's search_path, so a temporary table of that name saying 'pending' lets the "
-    "application role add a file to a published release",
-)
 def test_a_temporary_table_cannot_add_a_file_to_a_published_release(published):
     """Without the temporary table the trigger refuses (tests/releases/
-    test_withheld_text_stays_withheld.py); with it, a file of the role's choosing joins
-    the published release.  The fix: ``public.releases_release`` in the function, and a
-    fixed ``search_path`` (``pg_catalog, public, pg_temp``) on every trigger function."""
+    test_withheld_text_stays_withheld.py); with it too: the function reads
+    ``public.releases_release`` with the search path ``pg_catalog, public, pg_temp``."""
     with pytest.raises(DatabaseError, match="files are added only while it is pending"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
@@ -140,11 +134,6 @@ def test_a_temporary_table_cannot_add_a_file_to_a_published_release(published):
 # -- The reviewed text and its markings ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cables_paragraph takes UPDATE from the application role, so the text a "
-    "decision was taken on can be rewritten after the decision with no trace",
-)
 def test_a_decided_paragraphs_text_cannot_be_rewritten(decided):
     plain = decided["plain"]
     refused(
@@ -153,11 +142,6 @@ def test_a_decided_paragraphs_text_cannot_be_rewritten(decided):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a paragraph's level decides who may read it, yet lowering it is neither "
-    "refused nor recorded in audit_accesschange",
-)
 def test_lowering_a_paragraphs_level_is_refused_or_recorded(decided):
     refused_or_recorded(
         "UPDATE cables_paragraph SET level = %s WHERE id = %s",
@@ -165,11 +149,6 @@ def test_lowering_a_paragraphs_level_is_refused_or_recorded(decided):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a cable's level and subject level decide who may read its subject and raw "
-    "text, yet lowering them is neither refused nor recorded in audit_accesschange",
-)
 def test_lowering_a_cables_level_is_refused_or_recorded(decided):
     refused_or_recorded(
         "UPDATE cables_cable SET level = %s, subject_level = %s WHERE id = %s",
@@ -177,11 +156,6 @@ def test_lowering_a_cables_level_is_refused_or_recorded(decided):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cables_cable takes UPDATE of every column, so a stored cable's raw text and "
-    "its sha256 can be replaced after import with no trace",
-)
 def test_a_stored_cables_raw_text_cannot_be_replaced(decided):
     text = "another cable altogether"
     refused(
@@ -206,12 +180,6 @@ def test_a_decided_paragraph_or_its_cable_cannot_be_deleted(decided, what):
 # -- Who may read what --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflow_queueentry takes INSERT from the application role and no trigger "
-    "records it, so a cable shows (reference id, subject) in the queue of a user who holds "
-    "no grant on it, and the repair never looks at it (it is not in workflow_queuetouched)",
-)
 def test_a_queue_row_no_grant_holds_is_refused_or_recorded():
     """The queue page lists what its index holds (workflow.selectors.queue_page)."""
     outsider = UserFactory(username="outsider")
@@ -236,12 +204,6 @@ def test_a_queue_row_no_grant_holds_is_refused_or_recorded():
 # -- The record's history -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="redaction_ruleversion takes UPDATE from the application role, so a saved "
-    "version (the definition the matcher compiles) can be rewritten in place with no new "
-    "version and no audit entry",
-)
 def test_a_saved_rule_version_cannot_be_rewritten():
     user = UserFactory()
     rule = RedactionRule.objects.create(name="Names", kind="terms", terms="Smith", label="(b)(6)")
@@ -258,11 +220,6 @@ def test_a_saved_rule_version_cannot_be_rewritten():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="audit_auditevent accepts any 'at' from the application role, so an entry "
-    "appended today can claim to have been written a year ago",
-)
 def test_an_audit_entry_cannot_be_backdated():
     user = UserFactory()
     with transaction.atomic():
@@ -306,12 +263,6 @@ def test_an_audit_entry_slipped_into_a_gap_of_the_chain_breaks_it():
     assert (report.ok, report.broken_at) == (False, first.pk + 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the application role holds UPDATE on every sequence (setval), which it never "
-    "needs, and can exhaust the record tables' sequences so that no decision or audit "
-    "entry can be written",
-)
 def test_the_record_tables_sequences_cannot_be_set():
     # setval is not undone by a rollback: the sequences are put back whatever happens.
     sequences = ("audit_auditevent_id_seq", "workflow_decision_id_seq")
@@ -319,10 +270,11 @@ def test_the_record_tables_sequences_cannot_be_set():
     try:
         for name in sequences:
             refused("SELECT setval(%s, 9223372036854775807)", [name], match="permission denied")
+        assert run("SELECT nextval('audit_auditevent_id_seq')")[0] > before[sequences[0]]
     finally:
-        with connection.cursor() as cursor:
+        with superuser_connection() as conn:  # the role may not put them back itself
             for name, value in before.items():
-                cursor.execute("SELECT setval(%s, %s)", [name, value])
+                conn.execute("SELECT setval(%s, %s)", [name, value])
 
 
 # -- Roles, schema, functions -------------------------------------------------------------
@@ -356,3 +308,99 @@ def test_the_owners_security_definer_functions_are_not_the_application_roles_way
         )
         callable_definers = [row[0] for row in cursor.fetchall()]
     assert callable_definers == ["cables_band_index_build()", "cables_band_index_empty()"]
+
+
+def test_every_function_of_the_schema_reads_tables_through_a_fixed_search_path():
+    """A temporary table comes first on a session's search path unless ``pg_temp`` is
+    named, last: every function of the schema sets one that names it last."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text, p.proconfig FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid "
+            "AND d.deptype = 'e') ORDER BY 1"
+        )
+        functions = dict(cursor.fetchall())
+    assert "releases_file_needs_pending()" in functions
+    unfixed = {
+        name: config
+        for name, config in functions.items()
+        if not any(
+            c.startswith("search_path=pg_catalog,") and c.endswith(", pg_temp")
+            for c in config or ()
+        )
+    }
+    assert unfixed == {}
+
+
+def test_a_queue_row_written_directly_is_recorded_and_the_logged_repair_drops_it():
+    outsider = UserFactory(username="outsider")
+    cable = CableFactory(level=int(Level.C), review_state=ReviewState.DUE)
+    QueueTouched.objects.all().delete()
+    mark = trail_mark()
+    run(
+        "INSERT INTO workflow_queueentry "
+        "(holder_kind, holder_id, cable_id, declass_date, open, level, origin_key) "
+        "VALUES ('u', %s, %s, NULL, true, %s, 'X')",
+        [outsider.pk, cable.pk, cable.level],
+    )
+    recorded = AccessChange.objects.get(id__gt=mark)
+    assert (recorded.table_name, recorded.operation) == ("workflow_queueentry", "INSERT")
+    assert recorded.after["holder_id"] == outsider.pk
+    assert list(QueueTouched.objects.values_list("cable_id", flat=True)) == [cable.pk]
+    assert queue_index_repair(every_cable=False) == 1
+    assert not QueueEntry.objects.filter(cable=cable).exists()
+
+
+def test_a_grant_writes_its_queue_rows_unrecorded_by_the_queues_own_trigger():
+    """The grant tables' triggers record the grant; the queue rows they write are not
+    recorded a second time."""
+    reviewer = UserFactory()
+    cable = CableFactory(level=int(Level.C), review_state=ReviewState.DUE)
+    mark = trail_mark()
+    permissions.grant(permissions.REVIEW, reviewer, cable)
+    assert QueueEntry.objects.filter(cable=cable).exists()
+    tables = set(AccessChange.objects.filter(id__gt=mark).values_list("table_name", flat=True))
+    assert "workflow_queueentry" not in tables
+    assert tables
+
+
+def test_a_rule_versions_author_may_be_emptied_and_never_changed():
+    author, other = UserFactory(), UserFactory()
+    rule = RedactionRule.objects.create(name="Names", kind="terms", terms="Smith", label="(b)(6)")
+    version = RuleVersion.objects.create(
+        rule=rule, version=1, definition={"terms": ["Smith"]}, changed_by=author,
+        changed_at=timezone.now(),
+    )  # fmt: skip
+    refused(
+        "UPDATE redaction_ruleversion SET changed_by_id = %s WHERE id = %s",
+        [other.pk, version.pk],
+        match="a saved version is never changed",
+    )
+    # What Django runs when the author is deleted (SET_NULL): the one change allowed.
+    run(
+        "UPDATE redaction_ruleversion SET changed_by_id = NULL WHERE changed_by_id = %s",
+        [author.pk],
+    )
+    version.refresh_from_db()
+    assert (version.changed_by_id, version.definition) == (None, {"terms": ["Smith"]})
+
+
+def test_an_entry_dated_before_the_one_it_follows_breaks_the_chain():
+    """Within the database's margin for clocks (five minutes) an entry can still be
+    misdated: the chain's verification reports it."""
+    user = UserFactory()
+    with transaction.atomic():
+        first = audit_record(actor=user, action="test.first")
+    misdated = AuditEvent(
+        at=first.at - timezone.timedelta(minutes=1),
+        actor=user,
+        actor_name=user.get_username(),
+        action="decision.recorded",
+        prev_hash=first.hash,
+    )
+    misdated.hash = entry_hash(misdated, misdated.prev_hash)
+    AuditEvent.objects.bulk_create([misdated])
+    report = verify_chain()
+    assert (report.ok, report.broken_at) == (False, misdated.pk)
+    assert "before the entry before it" in report.problem

@@ -9,13 +9,15 @@ the tests inside a transaction ask for it IMMEDIATE, one test commits.
 
 from __future__ import annotations
 
+import psycopg
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
 from audit import db_roles
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
+from tests.db_roles import superuser_connection
 from tests.factories import CableFactory, ParagraphFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,10 +104,24 @@ def test_a_proposal_cannot_be_moved_to_another_cable():
     paragraph, other = ParagraphFactory(), CableFactory()
     pk = proposal(paragraph).pk
     assert KEY in refused((f"UPDATE {TABLE} SET cable_id = %s WHERE id = %s", [other.pk, pk]))  # nosec B608 - model table name
-    # Nor its paragraph to another cable, away from its proposals.
-    assert KEY in refused(
-        ("UPDATE cables_paragraph SET cable_id = %s WHERE id = %s", [other.pk, paragraph.pk])
-    )
+    # Its paragraph is not the application role's to change at all (audit.db_roles).
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE cables_paragraph SET cable_id = %s WHERE id = %s", [other.pk, paragraph.pk]
+            )
+
+
+@pytest.mark.django_db(transaction=True)  # the superuser's connection sees what committed
+def test_a_paragraph_cannot_be_moved_away_from_its_proposals():
+    """Nor by a role that may update paragraphs (the superuser here): the key refuses."""
+    paragraph, other = ParagraphFactory(), CableFactory()
+    proposal(paragraph)
+    with superuser_connection() as conn, pytest.raises(psycopg.IntegrityError, match=KEY):
+        conn.execute(
+            "UPDATE cables_paragraph SET cable_id = %s WHERE id = %s", [other.pk, paragraph.pk]
+        )
+    assert Paragraph.objects.get(pk=paragraph.pk).cable_id == paragraph.cable_id
 
 
 def test_a_raw_delete_that_would_leave_proposals_behind_is_refused():

@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from cables.markings import Level
 from cables.models import Cable
 from releases.models import Release
+from tests.db_roles import superuser_connection
 from tests.factories import CableFactory, ParagraphFactory
 from tests.releases.conftest import cleared, decide
 from workflow import permissions
@@ -104,10 +105,16 @@ def test_decisions_changed_after_the_page_was_loaded_answer_409_and_publish_noth
     assert release.stamp == "RELEASED IN FULL"
 
 
+@pytest.mark.django_db(transaction=True)  # the superuser's connection sees what committed
 def test_a_header_changed_after_the_page_was_loaded_answers_409(
     client, three_withheld, authority_page
 ):
-    Cable.objects.filter(pk=three_withheld.pk).update(subject="(S) HARBOR TALKS WITH BLUEHERON")
+    # A cable's header is not the application role's to change (audit.db_roles).
+    with superuser_connection() as conn:
+        conn.execute(
+            "UPDATE cables_cable SET subject = %s WHERE id = %s",
+            ["(S) HARBOR TALKS WITH BLUEHERON", three_withheld.pk],
+        )
 
     response = post(client, three_withheld, authority_page)
 
