@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
@@ -404,3 +405,31 @@ def test_an_entry_dated_before_the_one_it_follows_breaks_the_chain():
     report = verify_chain()
     assert (report.ok, report.broken_at) == (False, misdated.pk)
     assert "before the entry before it" in report.problem
+
+
+def test_the_application_role_stores_a_cables_declassification_status():
+    """The one part of a cable it may change (``cables.declass_store``)."""
+    cable = CableFactory()
+    run("UPDATE cables_cable SET declass_version = 'x' WHERE id = %s", [cable.pk])
+    refused("UPDATE cables_cable SET subject = 'other' WHERE id = %s", [cable.pk])
+
+
+@pytest.mark.django_db(transaction=True)  # the superuser's connection sees what committed
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE cables_cable SET level = 0 WHERE id = %s",
+        "UPDATE cables_cable SET raw_text = 'other', sha256 = '' WHERE id = %s",
+        "UPDATE cables_paragraph SET text = 'other' WHERE cable_id = %s",
+    ],
+)
+def test_a_role_given_update_on_the_text_is_still_refused(statement):
+    """Should a broader GRANT ever be given, the triggers (cables migration 0006) refuse
+    every role but the owner and a superuser; the grant is rolled back with the test."""
+    cable = CableFactory()
+    ParagraphFactory(cable=cable, ordinal=1)
+    with superuser_connection() as conn, pytest.raises(psycopg.errors.RaiseException):
+        with conn.transaction(force_rollback=True):
+            conn.execute("GRANT UPDATE ON cables_cable, cables_paragraph TO declass_app")
+            conn.execute("SET LOCAL ROLE declass_app")
+            conn.execute(statement, [cable.pk])
