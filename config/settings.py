@@ -362,6 +362,10 @@ else:
 # less on every page), and a cache emptied or lost logs nobody out.  Logging out and a
 # new login (a new key) remove the old session from both.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Messages live in the session, not in a cookie of their own: a message one person did not
+# read (a blocked release's reasons, say) goes with their session when they log out or
+# someone else logs in, instead of waiting in the browser for the next person.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -272,6 +272,22 @@ def test_the_cleared_authority_reads_why_the_release_was_blocked(client, reviewe
     assert "PDF: cannot be read" in body
 
 
+def test_a_message_left_unread_does_not_wait_in_the_browser_for_the_next_person(
+    client, reviewed, blocked, cora
+):
+    """The authority's approval left her a message she has not read (here: approved, the
+    release being made; where verification runs at once, its reasons); she logs out, and
+    the next person to log in on that browser reads none of it."""
+    client.post(reverse("logout"))
+    client.force_login(cora)
+
+    body = html.unescape(page(client, reviewed).content.decode())
+
+    assert f"{reviewed.reference_id} approved" not in body
+    assert "PDF: cannot be read" not in body
+    assert "Verification blocked the release" in body  # the page's own notice
+
+
 def test_an_uncleared_authority_is_told_only_that_verification_blocked_it(
     client, reviewed, blocked, cora
 ):
