@@ -169,8 +169,9 @@ def queue_index_repair(*, every_cable: bool = True) -> int:
 
 def queue_index_repair_after(run: SweepRun) -> int:
     """The repair a sweep run is followed by: the whole index after the day's first run
-    (what no trigger logs, a row changed by hand in the index itself, is put right
-    within a day), the cables logged since the last repair after every other."""
+    (whatever the log missed is put right within a day), the cables logged since the
+    last repair after every other (a row written directly into the index that no grant
+    holds is logged too, and recorded: workflow migration 0017)."""
     earlier_today = SweepRun.objects.filter(
         started_at__date=run.started_at.date(), pk__lt=run.pk
     ).exists()
