@@ -26,6 +26,15 @@ class RulePermission(BasePermission):
         return bool(request.user and request.user.has_perm(f"redaction.{codename}"))
 
 
+class RuleHistoryPermission(BasePermission):
+    """A rule's past versions (old terms, who changed them) need ``view_ruleversion``."""
+
+    message = "A rule's history is for rule editors."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.has_perm("redaction.view_ruleversion"))
+
+
 class ImportPermission(BasePermission):
     """Importing cables needs what the admin's upload needs: the right to change cables."""
 

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import Conflict
-from api.permissions import RulePermission
+from api.permissions import RuleHistoryPermission, RulePermission
 from cables.models import ClassificationLevel
 from redaction.models import RedactionRule, RuleJob, RuleVersion
 from redaction.rule_services import (
@@ -136,10 +136,12 @@ class RuleDetail(generics.RetrieveUpdateAPIView):
 
 
 class RuleVersionList(generics.ListAPIView):
-    """Every saved version of the rule, newest first: who, when, what changed."""
+    """Every saved version of the rule, newest first: who, when, what changed.  Read with
+    the rule versions' own permission, as the admin shows them (the admin role reads rules
+    but not their history)."""
 
     serializer_class = RuleVersionSerializer
-    permission_classes = RULE_PERMISSIONS
+    permission_classes = [*RULE_PERMISSIONS, RuleHistoryPermission]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

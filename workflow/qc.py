@@ -155,13 +155,18 @@ def _rate(agreed: int, total: int) -> dict[str, Any]:
 
 
 def agreement(supervisor: Any) -> dict[str, Any]:
-    """Agreement rates on the cables the supervisor may view: between first and second
+    """Agreement rates on the cables the supervisor may view, over the paragraphs within
+    their clearance: between first and second
     reviewers (per reviewer, per exemption of the first decision) and between the
     model's suggestion shown and the decision then taken (per suggested kind)."""
     if not (getattr(supervisor, "is_active", False) and supervisor.has_perm(SUPERVISE)):
         raise Http404("Not found.")
+    # Samples of paragraphs above the supervisor's clearance are not counted: a rate per
+    # exemption over one sample tells how that paragraph was decided.
     reviews = permissions.only_permitted(
-        QCReview.objects.select_related("decision", "decision__decided_by"),
+        QCReview.objects.select_related("decision", "decision__decided_by").filter(
+            access.cleared(supervisor, "decision__paragraph__")
+        ),
         "decision__cable_id",
         supervisor,
         permissions.VIEW,
@@ -194,7 +199,9 @@ def _model_agreement(supervisor: Any) -> dict[str, Any]:
     """For each decision taken while a learned suggestion was on screen: did the
     reviewer decide what the model suggested?"""
     origins = permissions.only_permitted(
-        DecisionOrigin.objects.filter(model_version__isnull=False).select_related("decision"),
+        DecisionOrigin.objects.filter(model_version__isnull=False)
+        .filter(access.cleared(supervisor, "decision__paragraph__"))
+        .select_related("decision"),
         "decision__cable_id",
         supervisor,
         permissions.VIEW,
