@@ -102,6 +102,13 @@ class CableDetailSerializer(CableSerializer):
         read_only=True,
         help_text="Paragraphs above your clearance: never sent, counted as withheld.",
     )
+    signature = serializers.SerializerMethodField(
+        help_text="The signer's name as read from the end of the text; null where a "
+        "paragraph of the cable is above your clearance (it may be read from that text)."
+    )
+
+    def get_signature(self, cable: Cable) -> str | None:
+        return cable.signature if getattr(cable, "paragraphs_hidden", 1) == 0 else None
 
     class Meta(CableSerializer.Meta):
         fields = [

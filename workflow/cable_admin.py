@@ -90,7 +90,9 @@ class ParagraphInline(admin.TabularInline):
         return isinstance(obj, Cable) and may_view_cable(request, obj)
 
 
-RAW_FIELDS = frozenset({"raw_text", "sha256"})  # the raw text, and what tells it apart
+# The raw text, what tells it apart, and what is read from its end (the signer's name,
+# glued at times to the last paragraph): for whoever may read every paragraph only.
+RAW_FIELDS = frozenset({"raw_text", "sha256", "signature"})
 SOURCE_FIELDS = (
     "source_name",
     "source_format",
@@ -212,7 +214,8 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Cable | None = None):  # type: ignore[no-untyped-def]
         """The raw text holds every paragraph: shown only to whoever may read them all, and
-        so is its sha256, which would confirm a guess at a hidden paragraph offline."""
+        so are its sha256, which would confirm a guess at a hidden paragraph offline, and
+        the signature read from its end."""
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and access.may_read_raw_text(request.user, obj):
             return fieldsets

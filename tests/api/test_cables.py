@@ -234,3 +234,22 @@ def test_the_rule_list_is_a_fixed_number_of_queries(reviewer):
 
     # token, the user's tokens, the user's model permissions, count, page with editors
     assert few == queries(api, "/api/rules/") == 5
+
+
+def test_the_signature_is_sent_only_to_a_reader_of_every_paragraph(reviewer, client):
+    """The signer's name is read from the end of the text, at times from the last
+    paragraph itself: a reader not cleared for every paragraph gets none, over the API as
+    on the cable's admin page."""
+    cable = CableFactory(level=int(Level.S), signature="KARNER")
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="The talks resumed.")
+    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text="KARNER will resign.")
+    low = UserFactory(username="low")
+    Clearance.objects.create(user=low, level=int(Level.C))
+    permissions.grant(permissions.VIEW, reviewer, cable)
+    permissions.grant(permissions.VIEW, low, cable)
+
+    full = token_client(reviewer).get(f"/api/cables/{cable.pk}/").json()
+    partial = token_client(low).get(f"/api/cables/{cable.pk}/").json()
+
+    assert full["signature"] == "KARNER"
+    assert partial["signature"] is None and partial["paragraphs_hidden"] == 1

@@ -165,3 +165,19 @@ def test_proposed_redactions_are_listed_only_on_paragraphs_the_user_may_read(cli
     assert "06OTHERPOST3" not in listing.content.decode()
     assert opened.redirect_chain and other.redirect_chain  # "doesn't exist"
     assert "06OTHERPOST3" not in other.content.decode()
+
+
+def test_the_cable_page_shows_the_signature_only_to_a_reader_of_every_paragraph(client):
+    cable = CableFactory(level=int(Level.S), signature="KARNER")
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="The talks resumed.")
+    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text="The minister resigns.")
+    low, high = staff("admin", Level.C, "low"), staff("admin", Level.S, "high")
+    url = reverse("admin:cables_cable_change", args=[cable.pk])
+    pages = {}
+    for user in (low, high):
+        permissions.grant(permissions.VIEW, user, cable)
+        client.force_login(user)
+        pages[user.username] = client.get(url).content.decode()
+
+    assert "KARNER" in pages["high"]
+    assert "KARNER" not in pages["low"]
