@@ -7,8 +7,9 @@ output against them independently of the code that produced the outputs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -44,6 +45,102 @@ def normalize(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).casefold()
     return "".join(folded.split())
+
+
+# -- the word check's own reading of a word -------------------------------------------------
+# ``word_keys`` is shared with the near-duplicate index (its stored band hashes), so it
+# stays as it is; the release check reads a word more broadly, here, on both sides of
+# the comparison: a withheld word and the released text it is looked for in.
+
+# Characters that draw nothing, or only change how the letter before them is drawn,
+# beyond those ``cables.words.INVISIBLE`` drops: every format character (Cf: marks of
+# direction, the invisible operators, tag characters...), the grapheme joiner,
+# variation selectors and the Hangul fillers.  A PDF's text layer drops them, so a
+# reader sees the word they split.
+_DRAWS_NOTHING = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+)
+# Letters of other scripts drawn like a Latin letter (the Latin look-alikes of Unicode's
+# confusables list, TR39, for Cyrillic, Greek and a few others), by case, so that
+# "BLU\u0415HERON" with a Cyrillic capital IE is read as the BLUEHERON it shows.  NFKC
+# already folds full-width and mathematical letters; it keeps these apart.
+_LOOK_ALIKES = str.maketrans(
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425"
+    "\u0405\u0406\u0408\u04ae\u04c0\u051a\u051c\u04bb"
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u0501\u051b"
+    "\u051d\u04cf\u0261\u0131"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4"
+    "\u03a5\u03a7\u03bf\u03bd\u03b9\u03ba\u03c1\u03c5\u03c7\u03b1\u0269"
+    "\u0555\u0585\u057d\u0570",
+    "ABEKMHOPCTYXSIJYIQWhaeopcyxsijdqwlgiABEZHIKMNOPTYXovikpuxaiOouh",
+)
+# A hyphen ending a word, then nothing but spaces or a line break before the next:
+# teletype cables break words at line ends ("BLUE-" / "HERON").
+_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
+# What a word is written inside of when it is part of an address, not prose: an
+# e-mail address, a URL, a host name or a handle.  Its words are names whatever
+# their case ("oriol.varga@mod.example" names a person in small letters).
+_ADDRESS = re.compile(
+    r"\S*@\S+"  # an e-mail address or a handle
+    r"|\b[a-z][a-z0-9+.-]*://\S+"  # a URL
+    r"|[^\W_]{2,}(?:[._][^\W_]{2,})+",  # a host name, a dotted or underscored identifier
+    re.IGNORECASE,
+)
+
+
+def _drawn(char: str) -> bool:
+    return char not in _DRAWS_NOTHING and unicodedata.category(char) != "Cf"
+
+
+def check_keys(text: str, *, joins: bool = True) -> Keyed:
+    """The words of ``text`` as the release check compares them, with their character
+    offsets in ``text``: ``word_keys`` read after dropping every character that draws
+    nothing and folding look-alike letters to the Latin letter they show.
+
+    ``joins``: also each pair of words a hyphen joins across spaces or a line break
+    ("BLUE-\nHERON", as teletypes broke words), read as the one word it may be
+    ("blueheron"), spanning both; the two words stay as well (a hyphenated compound
+    is also its parts).  Comparing whole words in order, leave it out.
+    """
+    if text.isascii():
+        keyed = word_keys(text)  # nothing to drop or fold: the shared reading, fast
+    else:
+        kept = [i for i, c in enumerate(text) if _drawn(c)]
+        clean = "".join(text[i] for i in kept).translate(_LOOK_ALIKES)
+        keyed = [(key, kept[s], kept[e - 1] + 1) for key, s, e in word_keys(clean)]
+    if not joins or not any(h in text for h in _HYPHENS):
+        return keyed
+    joined: Keyed = []
+    for (k1, s1, e1), (k2, s2, e2) in zip(keyed, keyed[1:], strict=False):
+        gap = "".join(c for c in text[e1:s2] if _drawn(c))
+        if gap[:1] in _HYPHENS and not gap[1:].strip():
+            joined.append((k1 + k2, s1, e2))
+    return sorted([*keyed, *joined], key=lambda w: (w[1], w[2])) if joined else keyed
+
+
+def _run_keys(text: str) -> Keyed:
+    """``check_keys`` for runs of words in order: without the hyphen joins."""
+    return check_keys(text, joins=False)
+
+
+def _address_ranges(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes addresses (``_ADDRESS``)."""
+    if "@" not in text and "." not in text and "_" not in text:
+        return []
+    return [m.span() for m in _ADDRESS.finditer(text)]
+
+
+def _vocabulary(text: str, cased: bool, addresses: Sequence[tuple[int, int]]) -> Any:
+    """A test of ``(start, end)``: whether the word there is ordinary vocabulary, written
+    in small letters in mixed-case text (``cased``) and not part of an address."""
+
+    def test(start: int, end: int) -> bool:
+        if not cased or not _lower_case(text[start:end]):
+            return False
+        return not any(s < end and start < e for s, e in addresses)
+
+    return test
 
 
 class _Paragraph(Protocol):
@@ -240,9 +337,16 @@ class Secret:
 
 
 def word_view(
-    paragraphs: Sequence[_Paragraph], decisions: Mapping[int, _Decision]
+    paragraphs: Sequence[_Paragraph],
+    decisions: Mapping[int, _Decision],
+    *,
+    keys: Callable[[str], Keyed] = word_keys,
 ) -> tuple[list[ReleasedRun], list[Secret]]:
-    """The runs of words the decisions release, and the runs they withhold."""
+    """The runs of words the decisions release, and the runs they withhold.
+
+    ``keys`` reads a paragraph's words: ``word_keys``, as header fields are read
+    (``header_hits``); the release check's runs read them more broadly.
+    """
     released: list[ReleasedRun] = []
     secrets: list[Secret] = []
     for p in sorted(paragraphs, key=lambda p: p.ordinal):
@@ -250,7 +354,7 @@ def word_view(
         if d is None:
             continue
         number = p.number or str(p.ordinal)
-        keyed = word_keys(p.text)
+        keyed = keys(p.text)
         if d.kind == "release" and keyed:
             released.append(ReleasedRun.of(p, keyed))
         elif d.kind == "redact":
@@ -464,7 +568,9 @@ def secret_words(
 
     ``by_case``: in mixed-case text, a word a redaction touches that is written in
     small letters ("the station" of "the station BLUEHERON") is ordinary
-    vocabulary there, not a name, place or codename, so not distinctive."""
+    vocabulary there, not a name, place or codename, so not distinctive; unless it
+    is part of an address ("oriol.varga@mod.example"), which names someone in
+    small letters.  Words are read as ``check_keys`` reads them."""
     found: dict[str, list[str]] = {}
 
     def add(key: str, where: str) -> None:
@@ -477,15 +583,16 @@ def secret_words(
         if d is None or d.kind not in ("redact", "withhold"):
             continue
         number = p.number or str(p.ordinal)
-        keyed = word_keys(p.text)
+        keyed = check_keys(p.text)
         if d.kind == "redact":
-            cased = by_case and _mixed_case(p.text)
+            vocabulary = _vocabulary(
+                p.text, by_case and _mixed_case(p.text), _address_ranges(p.text)
+            )
             for s, e, label in merged_spans(d.spans):
                 where = f"text redacted from paragraph {number} ({label})"
                 for key, start, end in keyed:
                     touched = s < end and start < e
-                    named = not (cased and _lower_case(p.text[start:end]))
-                    if touched and named and distinctive(key, common):
+                    if touched and not vocabulary(start, end) and distinctive(key, common):
                         add(key, where)
         else:
             label = str(parse_label(d.label))
@@ -523,7 +630,7 @@ def repeats(
     their case ("QUINT" is "Quint"); in all-capital text every word counts.
     ``bench/false_blocks.py`` measures how many false blocks this saves.
     """
-    released, secrets = word_view(paragraphs, decisions)
+    released, secrets = word_view(paragraphs, decisions, keys=_run_keys)
     shown = _Shown(released)
     found: list[Repeat] = []
     for secret in secrets:
@@ -536,16 +643,38 @@ def repeats(
                                         secret.where, "run"))  # fmt: skip
     if common is not None:
         withheld = secret_words(paragraphs, decisions, common, by_case=by_case)
-        texts = {p.ordinal: p.text for p in paragraphs}
-        for run in released:
-            text = texts.get(run.ordinal, "")
-            cased = by_case and _mixed_case(text)
-            for key, (start, end) in zip(run.words, run.ranges, strict=True):
-                if key not in withheld or (cased and _lower_case(text[start:end])):
-                    continue
-                for what in withheld[key]:
-                    found.append(Repeat(run.paragraph, run.ordinal, start, end, what, "word"))
+        if withheld:
+            found += _word_repeats(paragraphs, decisions, withheld, by_case=by_case)
     return found
+
+
+def _word_repeats(
+    paragraphs: Sequence[_Paragraph],
+    decisions: Mapping[int, _Decision],
+    withheld: Mapping[str, list[str]],
+    *,
+    by_case: bool,
+) -> Iterator[Repeat]:
+    """Each released word (``check_keys``: look-alike letters, characters that draw
+    nothing, a word hyphenated across a line) that is a withheld distinctive word,
+    unless it is vocabulary there (small letters in mixed-case text, outside an
+    address)."""
+    for p in sorted(paragraphs, key=lambda p: p.ordinal):
+        d = decisions.get(p.id)
+        if d is None or d.kind not in ("release", "redact"):
+            continue
+        spans = merged_spans(d.spans) if d.kind == "redact" else []
+        number = p.number or str(p.ordinal)
+        vocabulary = None
+        for key, start, end in check_keys(p.text):
+            if key not in withheld or any(s < end and start < e for s, e, _ in spans):
+                continue
+            if vocabulary is None:
+                cased = by_case and _mixed_case(p.text)
+                vocabulary = _vocabulary(p.text, cased, _address_ranges(p.text))
+            if not vocabulary(start, end):
+                for what in withheld[key]:
+                    yield Repeat(number, p.ordinal, start, end, what, "word")
 
 
 def repeat_places(
