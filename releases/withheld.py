@@ -106,9 +106,13 @@ def check_keys(text: str, *, joins: bool = True) -> Keyed:
     if text.isascii():
         keyed = word_keys(text)  # nothing to drop or fold: the shared reading, fast
     else:
-        kept = [i for i, c in enumerate(text) if _drawn(c)]
-        clean = "".join(text[i] for i in kept).translate(_LOOK_ALIKES)
-        keyed = [(key, kept[s], kept[e - 1] + 1) for key, s, e in word_keys(clean)]
+        clean = text.translate(_LOOK_ALIKES)  # one letter for one: the offsets hold
+        if all(_drawn(c) for c in set(clean) if not c.isascii()):
+            keyed = word_keys(clean)
+        else:
+            kept = [i for i, c in enumerate(clean) if _drawn(c)]
+            clean = "".join(clean[i] for i in kept)
+            keyed = [(key, kept[s], kept[e - 1] + 1) for key, s, e in word_keys(clean)]
     if not joins or not any(h in text for h in _HYPHENS):
         return keyed
     joined: Keyed = []
