@@ -13,7 +13,7 @@ deletion).  The renderers only lay this out; they add no words of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,10 +21,12 @@ from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
 from releases.withheld import (
     HeaderFragment,
+    distinctive,
     header_fragments,
     header_hits,
     merged_spans,
     word_keys,
+    word_view,
 )
 
 BANNER = "UNCLASSIFIED"
@@ -308,6 +310,54 @@ def _header_fields(h: HeaderIn) -> list[tuple[str, str, bool]]:
 
 SUBJECT_WITHHELD_NOTE = "subject withheld"
 
+# The words every release prints whatever the cable says (banner, stamp, authority box,
+# page line, legends, field names): a subject word among them is not told by the release.
+FURNITURE = " ".join([
+    BANNER, AGENCY, DECLASSIFIED, *STRUCK_NOTE.values(), SUBJECT_WITHHELD_NOTE,
+    "RELEASED IN FULL PART REVIEW AUTHORITY DATE/CASE ID RELEASE VERSION",
+    "U.S. Department of State Case No. Doc No. Date PARAGRAPH HEADING WITHHELD IN FULL",
+    "CLASSIFICATION REFERENCE ID DATE FM TO INFO E.O. DECL CLASSIFIED BY TAGS SUBJECT REF",
+])  # fmt: skip
+
+# The header fields that may repeat a withheld subject's words unboxed: the post that
+# sent the cable and the posts it went to.  A post is named by its city ("AMEMBASSY
+# ROME"), and a subject about that city's harbor says no more by the FM line showing
+# the city.  Every other field (TAGS, REF, the signature...) is written by the drafter
+# about the cable's matter, as the subject is, so a word they share with a withheld
+# subject is boxed there (``subject_fragments``).
+ADDRESSING_FIELDS = ("FM", "TO", "INFO")
+_UNDRAFTED = ("SUBJECT", *ADDRESSING_FIELDS)  # the subject is boxed whole or released
+SUBJECT_WORD = "a word of the withheld subject"
+
+
+def addressing_text(h: HeaderIn) -> str:
+    """The text of the fields in ``ADDRESSING_FIELDS``, as the cable has them."""
+    return " ".join([h.originator, h.origin, *h.to, *h.info])
+
+
+def subject_fragments(
+    h: HeaderIn, paragraphs: Sequence[ParagraphIn], decisions: Mapping[int, DecisionIn]
+) -> list[HeaderFragment]:
+    """Each word of a withheld subject that the header fields outside the subject and
+    ``ADDRESSING_FIELDS`` must box, citing the subject's exemption: a codename the TAGS
+    line repeats would otherwise print what the SUBJECT box withholds (in the TAGS line,
+    the keywords and the search text).  A word is left alone when the release shows it
+    anyway: a released paragraph shows it (its reviewers released it there), the
+    addressing fields or the words every release prints do.  Without the corpus's
+    common words here, every word but stop words, single characters and short numbers
+    is boxed: more than verification asks (``releases.verify``), never less.
+    """
+    if not (h.subject_withheld and h.subject.strip()):
+        return []
+    released, _ = word_view(paragraphs, decisions)
+    shown = {word for run in released for word in run.words}
+    shown.update(k for k, _, _ in word_keys(addressing_text(h) + " " + FURNITURE))
+    label = _canonical(h.subject_withheld)
+    words = dict.fromkeys(
+        k for k, _, _ in word_keys(h.subject) if k not in shown and distinctive(k, ())
+    )
+    return [HeaderFragment((word,), SUBJECT_WORD, label) for word in words]
+
 
 def _header_field(
     name: str, value: str, struck_: bool, h: HeaderIn, risky: Sequence[HeaderFragment]
@@ -411,18 +461,24 @@ def build_document(
     released paragraphs show the same whole words (``header_fragments``): a subject
     line never gives away a name redacted or a codename withheld below it.  A subject
     withheld whole (``HeaderIn.subject_withheld``: the reviewers' decision, or an
-    undecided classified subject) is one box, and its exemption is on the stamp; a
-    subject the reviewers released is printed like any header field.
+    undecided classified subject) is one box, and its exemption is on the stamp; its
+    words are boxed under that exemption in every other field but FM, TO and INFO
+    (``subject_fragments``), so that no TAGS, REF or signature line prints what the box
+    withholds.  A subject the reviewers released is printed like any header field.
     """
     ordered = sorted(paragraphs, key=lambda p: p.ordinal)
     released = tuple(_released_paragraph(p, decisions.get(p.id)) for p in ordered)
     risky = header_fragments(ordered, decisions)
+    # Outside the subject and the addressing fields, a withheld subject's words are boxed
+    # as a redaction's are (``subject_fragments``).
+    drafted = risky + subject_fragments(header, ordered, decisions)
     labels = used_labels(decisions[p.id] for p in ordered)
     if header.subject_withheld and header.subject.strip():
         labels.append(header.subject_withheld)
     stamp, exemptions = _stamp(labels)
     header_fields = tuple(
-        _header_field(name, value, s, header, risky) for name, value, s in _header_fields(header)
+        _header_field(name, value, s, header, risky if name in _UNDRAFTED else drafted)
+        for name, value, s in _header_fields(header)
     )
     fields = released_fields(header_fields, header.reference_id)
     day = approval.approved_on
@@ -446,7 +502,7 @@ def build_document(
         ),
         header=header_fields,
         paragraphs=released,
-        signature=box_in(" ".join(header.signature.split()), risky) if header.signature else (),
+        signature=box_in(" ".join(header.signature.split()), drafted) if header.signature else (),
         release_date=day,
         version=approval.version,
         doc_no=f"C{approval.release_id:08d}",

@@ -39,11 +39,13 @@ paragraphs' original text and the decisions rather than taken from the renderers
    words.distinctive``), nor the subject itself, may appear in any channel (the
    plain text and so the reading room's search text, the HTML page's text, title and
    meta tags, the PDF's text layer and metadata, the release's fields), unless the
-   release shows that word anyway by a decision or a header field other than the
-   subject: a word a released paragraph shows was released by its reviewers there,
-   and a post's name in the FM line is no secret of the subject's.  Without this,
-   a document builder that forgot to box the subject would pass check 2, which
-   takes the header lines from the document.
+   release shows that word anyway by a decision or an addressing field (FM, TO, INFO):
+   a word a released paragraph shows was released by its reviewers there, and a post's
+   name in the FM line is no secret of the subject's.  The TAGS, REF, signature and
+   other header lines get no such pass: the builder boxes the subject's words there
+   (``releases.document.subject_fragments``), and verification refuses them unboxed.
+   Without this, a document builder that forgot to box the subject would pass check 2,
+   which takes the header lines from the document.
 
 Problems name the output, the check and the paragraph, never the withheld text.
 """
@@ -61,9 +63,9 @@ from typing import Any
 
 from redaction.engine import parse_label
 from releases.document import (
-    AGENCY,
     BANNER,
     DECLASSIFIED,
+    FURNITURE,
     STRUCK_NOTE,
     SUBJECT_WITHHELD_NOTE,
     Box,
@@ -229,14 +231,6 @@ def _leaks(channel: str, text: str, secrets: Secrets, report: Report) -> None:
 # -- the subject ---------------------------------------------------------------------------
 
 _MARK = re.compile(r"^\s*\(\s*[A-Za-z]{1,3}(?:\s*//\s*[A-Za-z0-9 ,/-]+)?\s*\)\s*")
-# The words every release prints whatever the cable says (banner, stamp, authority box,
-# page line, legends, field names): a subject word among them is not told by the release.
-_FURNITURE = " ".join([
-    BANNER, AGENCY, DECLASSIFIED, *STRUCK_NOTE.values(), SUBJECT_WITHHELD_NOTE,
-    "RELEASED IN FULL PART REVIEW AUTHORITY DATE/CASE ID RELEASE VERSION",
-    "U.S. Department of State Case No. Doc No. Date PARAGRAPH HEADING WITHHELD IN FULL",
-    "CLASSIFICATION REFERENCE ID DATE FM TO INFO E.O. DECL CLASSIFIED BY TAGS SUBJECT REF",
-])  # fmt: skip
 
 
 def subject_is_withheld(header: HeaderIn) -> bool:
@@ -247,14 +241,13 @@ def subject_is_withheld(header: HeaderIn) -> bool:
     )
 
 
-def _other_header_text(header: HeaderIn) -> str:
-    """The header fields a release prints besides the subject, as the cable has them."""
-    return " ".join([
-        header.reference_id, header.dtg, header.originator, header.origin, *header.to,
-        *header.info, header.classification, header.executive_order, header.decl,
-        header.classified_by, *header.reasons, *header.tags, *header.references,
-        header.signature,
-    ])  # fmt: skip
+def _addressing_text(header: HeaderIn) -> str:
+    """The header fields that may show a withheld subject's words, as the cable has
+    them: the post that sent it (FM) and the posts it went to (TO, INFO), named by their
+    cities.  Not TAGS, REF, the signature or the markings: written about the cable's
+    matter, they would print the subject's codename unboxed (the builder boxes it there,
+    ``releases.document.subject_fragments``)."""
+    return " ".join([header.originator, header.origin, *header.to, *header.info])
 
 
 def subject_secrets(
@@ -271,7 +264,7 @@ def subject_secrets(
     subject = _MARK.sub("", header.subject)
     released, _ = word_view(paragraphs, decisions)
     shown = {word for run in released for word in run.words}
-    shown.update(k for k, _, _ in word_keys(_other_header_text(header) + " " + _FURNITURE))
+    shown.update(k for k, _, _ in word_keys(_addressing_text(header) + " " + FURNITURE))
     words = frozenset(
         k for k, _, _ in word_keys(subject) if k not in shown and distinctive(k, common or ())
     )
@@ -280,7 +273,7 @@ def subject_secrets(
         for p in paragraphs
         if p.id in decisions and decisions[p.id].kind in ("release", "redact", "withhold")
     ]
-    elsewhere = normalize("\n".join([*released_text, _other_header_text(header)]))
+    elsewhere = normalize("\n".join([*released_text, _addressing_text(header)]))
     key = normalize(subject)
     return ("" if not key or key in elsewhere else key), words
 
