@@ -1,10 +1,11 @@
 """Nothing withheld leaves: forms of a withheld word that the approval check and
-verification do not recognise as that word, and the guards that do hold.
+verification did not recognise as that word, and the guards that hold.
 
 Each case goes the persons' way: the reviewer decides (``decide``), the release
 authority approves and the release is made and verified (``publish``), and a reader
-downloads the files from the reading room.  A case marked ``xfail`` is a leak the
-release lets through today: the assertion states what must hold.
+downloads the files from the reading room.  Five cases were leaks (strict xfails until
+fixed: small letters, an address, a line-end hyphen, look-alike letters, a withheld
+subject's word in TAGS); the assertions state what must hold.
 """
 
 from __future__ import annotations
@@ -100,12 +101,6 @@ MAIL_P1 = f"The Defense Minister asked that his private address {EMAIL} be used 
 MAIL_P2 = f"Post sent the list of technical experts to {EMAIL} on Friday as agreed."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="approval and verification let a released paragraph repeat a redaction verbatim "
-    "when the redacted words are written in small letters (repeats() checks a redaction "
-    "only by its capitalised distinctive words once corpus common words are given)",
-)
 def test_a_redacted_address_repeated_verbatim_in_a_released_paragraph_does_not_leave(
     reviewer, authority, publish
 ):
@@ -123,12 +118,6 @@ NAME_P1 = "Defense Minister Oriol Varga told the Ambassador that harbor talks op
 NAME_P2 = "Experts may write to oriol.varga@mod.example for the agenda."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a redacted capitalised name that a released paragraph repeats in small letters "
-    "(an e-mail address) passes approval and verification, and the subject, title and PDF "
-    "metadata then print the name unboxed because header_fragments treats it as released",
-)
 def test_a_redacted_name_released_in_small_letters_leaves_neither_text_nor_title(
     reviewer, authority, publish
 ):
@@ -147,12 +136,6 @@ HYPH_P1 = "THE PALACE SOURCE BLUEHERON REPORTED TROOP MOVEMENTS NEAR THE HARBOR.
 HYPH_P2 = "THE AMBASSADOR DID NOT RAISE THE REPORTING OF BLUE-\nHERON WITH THE MINISTER."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a redacted word that a released paragraph shows hyphenated across a line break "
-    "(BLUE-/HERON) is two other words to the word check and another string to the "
-    "fragment check, so it is published",
-)
 def test_a_redacted_codename_hyphenated_across_a_line_in_a_released_paragraph_stays_out(
     reviewer, authority, publish
 ):
@@ -167,12 +150,6 @@ def test_a_redacted_codename_hyphenated_across_a_line_in_a_released_paragraph_st
 # -- 4. a withheld subject's word printed by the TAGS line ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verification exempts a withheld subject's words that another header field "
-    "shows (_other_header_text), so a codename the TAGS line repeats is printed in the "
-    "TAGS line, the PDF keywords and the search text although the subject is withheld",
-)
 def test_a_withheld_subjects_codename_is_not_printed_by_the_tags_line(reviewer, authority, publish):
     cable = _cable(
         "The Ambassador thanked the minister and promised a list of technical experts.",
@@ -195,12 +172,6 @@ CYRILLIC_IE = "\u0415"  # looks like the Latin E; NFKC keeps it apart
 LOOK_P2 = f"THE AMBASSADOR MET BLU{CYRILLIC_IE}HERON AT NOON."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize() and word_keys() fold NFKC and case only, so a redacted word spelt "
-    "with a Cyrillic look-alike letter in a released paragraph passes approval and "
-    "verification and reads as the redacted word in every output",
-)
 def test_a_redacted_codename_spelt_with_a_look_alike_letter_stays_out(reviewer, authority, publish):
     cable = _cable(HYPH_P1, LOOK_P2)
     decide(cable, reviewer, {1: ("redact", _span(HYPH_P1, "BLUEHERON", B1))})
