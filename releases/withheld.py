@@ -7,7 +7,6 @@ output against them independently of the code that produced the outputs.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from cables.words import MIN_CORPUS_PARAGRAPHS as MIN_CORPUS_PARAGRAPHS
 from cables.words import NAME_GAP as NAME_GAP
 from cables.words import STOP_WORDS as STOP_WORDS
 from cables.words import Keyed, distinctive, joined_ranges, word_keys
+from cables.words import address_ranges as _address_ranges
+from cables.words import check_keys as check_keys
 from cables.words import common_words as common_words
 from cables.words import lower_case as _lower_case
 from cables.words import mixed_case as _mixed_case
@@ -52,87 +53,10 @@ def normalize(text: str) -> str:
 # stays as it is; the release check reads a word more broadly, here, on both sides of
 # the comparison: a withheld word and the released text it is looked for in.
 
-# Characters that draw nothing, or only change how the letter before them is drawn,
-# beyond those ``cables.words.INVISIBLE`` drops: every format character (Cf: marks of
-# direction, the invisible operators, tag characters...), the grapheme joiner,
-# variation selectors and the Hangul fillers.  A PDF's text layer drops them, so a
-# reader sees the word they split.
-_DRAWS_NOTHING = frozenset(
-    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u3164\uffa0"
-    + "".join(map(chr, range(0xFE00, 0xFE10)))
-)
-# Letters of other scripts drawn like a Latin letter (the Latin look-alikes of Unicode's
-# confusables list, TR39, for Cyrillic, Greek and a few others), by case, so that
-# "BLU\u0415HERON" with a Cyrillic capital IE is read as the BLUEHERON it shows.  NFKC
-# already folds full-width and mathematical letters; it keeps these apart.
-_LOOK_ALIKES = str.maketrans(
-    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425"
-    "\u0405\u0406\u0408\u04ae\u04c0\u051a\u051c\u04bb"
-    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u0501\u051b"
-    "\u051d\u04cf\u0261\u0131"
-    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4"
-    "\u03a5\u03a7\u03bf\u03bd\u03b9\u03ba\u03c1\u03c5\u03c7\u03b1\u0269"
-    "\u0555\u0585\u057d\u0570",
-    "ABEKMHOPCTYXSIJYIQWhaeopcyxsijdqwlgiABEZHIKMNOPTYXovikpuxaiOouh",
-)
-# A hyphen ending a word, then nothing but spaces or a line break before the next:
-# teletype cables break words at line ends ("BLUE-" / "HERON").
-_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2212")
-# What a word is written inside of when it is part of an address, not prose: an
-# e-mail address, a URL, a host name or a handle.  Its words are names whatever
-# their case ("oriol.varga@mod.example" names a person in small letters).
-_ADDRESS = re.compile(
-    r"\S*@\S+"  # an e-mail address or a handle
-    r"|\b[a-z][a-z0-9+.-]*://\S+"  # a URL
-    r"|[^\W_]{2,}(?:[._][^\W_]{2,})+",  # a host name, a dotted or underscored identifier
-    re.IGNORECASE,
-)
-
-
-def _drawn(char: str) -> bool:
-    return char not in _DRAWS_NOTHING and unicodedata.category(char) != "Cf"
-
-
-def check_keys(text: str, *, joins: bool = True) -> Keyed:
-    """The words of ``text`` as the release check compares them, with their character
-    offsets in ``text``: ``word_keys`` read after dropping every character that draws
-    nothing and folding look-alike letters to the Latin letter they show.
-
-    ``joins``: also each pair of words a hyphen joins across spaces or a line break
-    ("BLUE-\nHERON", as teletypes broke words), read as the one word it may be
-    ("blueheron"), spanning both; the two words stay as well (a hyphenated compound
-    is also its parts).  Comparing whole words in order, leave it out.
-    """
-    if text.isascii():
-        keyed = word_keys(text)  # nothing to drop or fold: the shared reading, fast
-    else:
-        clean = text.translate(_LOOK_ALIKES)  # one letter for one: the offsets hold
-        if all(_drawn(c) for c in set(clean) if not c.isascii()):
-            keyed = word_keys(clean)
-        else:
-            kept = [i for i, c in enumerate(clean) if _drawn(c)]
-            clean = "".join(clean[i] for i in kept)
-            keyed = [(key, kept[s], kept[e - 1] + 1) for key, s, e in word_keys(clean)]
-    if not joins or not any(h in text for h in _HYPHENS):
-        return keyed
-    joined: Keyed = []
-    for (k1, s1, e1), (k2, s2, e2) in zip(keyed, keyed[1:], strict=False):
-        gap = "".join(c for c in text[e1:s2] if _drawn(c))
-        if gap[:1] in _HYPHENS and not gap[1:].strip():
-            joined.append((k1 + k2, s1, e2))
-    return sorted([*keyed, *joined], key=lambda w: (w[1], w[2])) if joined else keyed
-
 
 def _run_keys(text: str) -> Keyed:
     """``check_keys`` for runs of words in order: without the hyphen joins."""
     return check_keys(text, joins=False)
-
-
-def _address_ranges(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` writes addresses (``_ADDRESS``)."""
-    if "@" not in text and "." not in text and "_" not in text:
-        return []
-    return [m.span() for m in _ADDRESS.finditer(text)]
 
 
 def _vocabulary(text: str, cased: bool, addresses: Sequence[tuple[int, int]]) -> Any:

@@ -7,10 +7,12 @@ after the review is finished.  The review page shows those places as soon as the
 redaction is made, and one button redacts them too, under the same exemption.
 
 The words compared are the redaction's *distinctive* words, with the release
-check's own definition (``cables.words``): any order, any case, whole words;
+check's own definition (``cables.words``, ``check_keys``: look-alike letters, invisible
+characters and line-end hyphens read as a reader sees them): any order, any case, whole words;
 stop words, years and words common in the corpus do not count ("the Embassy"
 redacted has no other occurrences), and in mixed-case text a word written in
-small letters is vocabulary, not a name, on either side.  Only paragraphs the
+small letters is vocabulary, not a name, on either side, unless it is part of an
+address (an e-mail address, a URL, a host name).  Only paragraphs the
 reviewer may read are searched (``workflow.access``); a withheld paragraph
 releases nothing and is skipped; places already redacted are not shown again.
 """
@@ -26,13 +28,14 @@ from django.db import transaction
 from cables.models import Cable, Paragraph
 from cables.words import (
     Keyed,
+    address_ranges,
+    check_keys,
     corpus_common_words,
     distinctive,
     joined_ranges,
     lower_case,
     mixed_case,
     paragraph_words,
-    word_keys,
 )
 from workflow import access, permissions
 from workflow.models import Decision
@@ -93,11 +96,28 @@ class Occurrences:
         return [p for p in self.places if p.actionable]
 
 
-def _names(text: str, keyed: Keyed) -> Keyed:
-    """The words that can name something: in mixed-case text, not the small-letter ones."""
+def _names(text: str) -> Keyed:
+    """The words that can name something, read as the release check reads them
+    (``cables.words.check_keys``: look-alike letters folded, characters that draw
+    nothing dropped, a word hyphenated across a line joined): in mixed-case text, not
+    the small-letter ones, unless they are part of an address (an e-mail address, a URL,
+    a host name), which names someone in small letters too."""
+    keyed = check_keys(text)
     if not mixed_case(text):
         return keyed
-    return [w for w in keyed if not lower_case(text[w[1] : w[2]])]
+    addresses = address_ranges(text)
+    return [
+        (key, s, e)
+        for key, s, e in keyed
+        if not lower_case(text[s:e]) or any(a < e and s < b for a, b in addresses)
+    ]
+
+
+def _may_show(text: str, wanted: set[str]) -> bool:
+    """Whether ``text`` may show one of the ``wanted`` words: its plain words hold one,
+    or it is written in a way only ``check_keys`` reads (beyond ASCII, or with a hyphen
+    that may join a word across a line)."""
+    return bool(wanted.intersection(paragraph_words(text))) or not text.isascii() or "-" in text
 
 
 def _redacted(decision: Decision | None) -> list[dict[str, Any]]:
@@ -121,7 +141,7 @@ def find_occurrences(
 
     def names_of(q: Paragraph) -> Keyed:
         if q.pk not in names:
-            names[q.pk] = _names(q.text, word_keys(q.text))
+            names[q.pk] = _names(q.text)
         return names[q.pk]
 
     # The distinctive words of every redaction, to leave out at once the paragraphs
@@ -141,7 +161,7 @@ def find_occurrences(
         decision = decisions.get(q.pk)
         if decision is not None and decision.kind == Decision.Kind.WITHHOLD:
             continue
-        if q.pk not in names and not wanted.intersection(paragraph_words(q.text)):
+        if q.pk not in names and not _may_show(q.text, wanted):
             continue
         covered = [(int(c["start"]), int(c["end"])) for c in _redacted(decision)]
         for key, s, e in names_of(q):

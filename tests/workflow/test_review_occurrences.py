@@ -278,3 +278,32 @@ def test_the_review_page_with_redactions_runs_as_many_queries_for_10_as_for_40_p
 
     assert counts[0] == counts[1]
     assert counts[1] <= 9  # the page's 8, and the corpus's common words (cached)
+
+
+def test_the_page_finds_the_redacted_words_as_the_release_check_reads_them(client):
+    """An address in small letters, a word hyphenated across a line and one spelt with a
+    Cyrillic look-alike letter: each is listed, as approval would refuse each."""
+    cable = CableFactory(level=int(Level.C), review_state=ReviewState.DUE)
+    texts = (
+        "Mixed case text: write to oriol.varga@mod.example about it.",
+        "The desk copied oriol.varga@mod.example on the note.",
+        "Questions about BLUE-\nHERON go to the desk.",
+        "The BLU\u0415HERON file was closed.",
+        "The BLUEHERON file was opened.",
+    )
+    for ordinal, text in enumerate(texts, start=1):
+        ParagraphFactory(
+            cable=cable, ordinal=ordinal, number=str(ordinal), level=int(Level.C), text=text
+        )
+    rita = UserFactory(username="rita")
+    Clearance.objects.create(user=rita, level=int(Level.C))
+    permissions.grant(permissions.REVIEW, rita, cable)
+    client.force_login(rita)
+    redact(client, para(cable, 1), "oriol.varga@mod.example")
+    redact(client, para(cable, 5), "BLUEHERON")
+
+    listed = panel_text(client.get(reverse("workflow:review", args=[cable.pk])).content.decode())
+
+    assert "¶2" in listed and "oriol.varga@mod.example" in listed.split("¶2", 1)[1]
+    assert "¶3" in listed and "BLUE-" in listed.split("¶3", 1)[1]
+    assert "¶4" in listed and "BLU\u0415HERON" in listed.split("¶4", 1)[1]
