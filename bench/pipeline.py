@@ -313,7 +313,8 @@ def main() -> None:
     import_rate, whole_rate = total / import_s, total / total_s
     print(
         f"{total:,} cables: imported in {import_s:.1f} s, reviewable {total_s - import_s:.1f} s "
-        f"later ({total_s:.1f} s in all; the first reviewable after {first_s:.2f} s); {dated:,} dated, {proposed:,} with proposals, "
+        f"later ({total_s:.1f} s in all; the first reviewable after {first_s:.2f} s); "
+        f"{dated:,} dated, {proposed:,} with proposals, "
         f"{indexed:,} indexed for near-duplicates"
     )
     for name, (mine, work, pg) in zip(("import phase", "after it"), phases, strict=True):
