@@ -43,6 +43,11 @@ def people_pages_open(site: admin.AdminSite, request: HttpRequest) -> bool:
     return user_admin is not None and user_admin.has_view_or_change_permission(request)
 
 
+def person_name(user: Any) -> str:
+    """A person as plain text, where the viewer may not open user pages."""
+    return user.get_username() if user is not None else "-"
+
+
 def person_fields(
     site: admin.AdminSite, request: HttpRequest, fields: Any, shown: dict[str, str]
 ) -> list[Any]:

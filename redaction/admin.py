@@ -23,7 +23,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from audit.admin import ReadOnlyAdmin, person_fields
+from audit.admin import ReadOnlyAdmin, person_fields, person_name
 from cables.models import Cable, Paragraph
 from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin_forms import RULE_FIELD_OVERRIDES, ScopeSuggestions
@@ -73,11 +73,6 @@ class RuleForm(forms.ModelForm):
             if problems:
                 raise forms.ValidationError(problems)
         return data
-
-
-def person_name(user: Any) -> str:
-    """A person as plain text: the user name, ``-`` for nobody."""
-    return user.get_username() if user is not None else "-"
 
 
 class RuleVersionInline(admin.TabularInline):

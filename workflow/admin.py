@@ -34,7 +34,7 @@ from django.urls import URLPattern, path, reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from audit.admin import ReadOnlyAdmin, person_fields
+from audit.admin import ReadOnlyAdmin, person_fields, person_name
 from audit.trail import audit_record
 from cables.models import ClassificationLevel
 from config.admin_lookups import DeclaredLookupsOnly
@@ -74,11 +74,6 @@ class SweepRunAdmin(ReadOnlyAdmin):
         run = self.get_object(request, object_id)
         extra = {"flagged_cables": rounds.run_flagged(request.user, run) if run else None}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
-
-
-def person_name(user: Any) -> str:
-    """A person as plain text, where the viewer may not open user pages."""
-    return user.get_username() if user is not None else "-"
 
 
 @admin.register(Notification)
