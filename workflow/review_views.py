@@ -36,6 +36,7 @@ from workflow.review import (
     bulk_transition,
     cable_transition,
     current_decisions,
+    latest_return,
 )
 from workflow.selectors import (
     MAX_OFFSET,
@@ -208,6 +209,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = data.suggestions
     return render(request, "workflow/review_cable.html", {
         "page": data, "cable": cable, "state": state,
+        # Why it came back for rework, as this reader may read it (the page's own count
+        # of paragraphs above the clearance reused).
+        "returned": latest_return(request.user, cable, hidden=data.hidden),
         "conflicts": data.conflicts,
         "conflict_cables_shown": consistency.cables_shown(request.user, data.conflicts),
         "suggestions": suggestions,
