@@ -17,10 +17,11 @@ from typing import NamedTuple
 from cables.parsing.fields import PortionMark, read_portion_mark
 
 # Paragraph 1 (or any marked numbered paragraph): where a cable's header is surely over.
-PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1\.(?!\d)|\d{1,3}\.\s*\([A-Za-z])")
+# "1 . (C)": some transcriptions set the period apart from the number.
+PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1[ \t]?\.(?!\d)|\d{1,3}[ \t]?\.\s*\([A-Za-z])")
 _NUMBERED_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)"
-    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?:\.[A-Za-z0-9]{1,2})*)\.(?!\d)[ \t]*"
+    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?:\.[A-Za-z0-9]{1,2})*)[ \t]?\.(?!\d)[ \t]*"
     r"(?:\((?P<mark>[^()\n]{1,40})\)[.:]?|(?P<half>[A-Za-z][A-Za-z/]{0,8})\)[.:]?)?"
 )
 _LETTERED_RE = re.compile(
