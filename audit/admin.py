@@ -8,6 +8,7 @@ link that answers "403 Forbidden" tells the viewer nothing and reads as a fault.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
@@ -20,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from audit.models import AuditEvent
+from audit.trail import note_withheld
 from config.admin_lookups import DeclaredLookupsOnly
 
 
@@ -92,6 +94,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
     # The event's person: the user's page for whoever may open it, else the person's
     # events on this trail (get_fields).
     readonly_fields = ("actor_events",)
+
+    def entries_as_read(
+        self, request: HttpRequest, events: Iterable[AuditEvent]
+    ) -> Iterable[AuditEvent]:
+        """The entries as the viewer reads them: a note recorded with a move may quote the
+        cable, so here every note is withheld; the workflow's admin shows those of the
+        cables the viewer may read whole (``workflow.access``)."""
+        return (note_withheld(event) for event in events)
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> AuditEvent | None:
+        event = super().get_object(request, object_id, from_field)
+        return None if event is None else next(iter(self.entries_as_read(request, [event])))
 
     def get_fields(self, request: HttpRequest, obj: AuditEvent | None = None) -> Any:
         fields = [f for f in super().get_fields(request, obj) if f != "actor_events"]

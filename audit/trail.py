@@ -141,6 +141,26 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     return ChainReport(count, True)
 
 
+# What a reader who may not read an entry's cable whole is shown for a note recorded
+# with it (a move's note may quote the cable; the entry itself stays as written).
+NOTE_WITHHELD = "(withheld: a note may quote the cable, which you may not read whole)"
+
+
+def note_withheld(event: AuditEvent) -> AuditEvent:
+    """The entry as shown to a reader who may not read its cable whole: any note in its
+    before and after replaced by ``NOTE_WITHHELD``, in memory only (never saved: the
+    trail is append-only and its hashes cover what was written)."""
+    event.before = _without_note(event.before)
+    event.after = _without_note(event.after)
+    return event
+
+
+def _without_note(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("note"):
+        return {**value, "note": NOTE_WITHHELD}
+    return value
+
+
 def _row(event: AuditEvent) -> list[Any]:
     row: list[Any] = []
     for name in EXPORT_FIELDS:

@@ -18,6 +18,10 @@ classified cable is never presumed unclassified).  ``subject_level`` says which
 level, ``subject_for`` and ``readable_subject`` (in SQL) what the user sees of it:
 every page, admin view and API answer that shows a subject asks one of them.
 
+A note a person wrote on a move (why a cable was returned for rework) may quote any
+portion: ``notes_readable`` says whose notes a user reads, the way the raw text is read;
+the audit trail's pages and export show the others' notes as withheld.
+
 Default deny: anonymous and inactive users read nothing; superusers read all.
 The pages that show cable text ask here, in the query, never by filtering rows
 already loaded: the cable page, the admin's cable and proposed-redaction pages,
@@ -31,12 +35,15 @@ hands them the readable paragraphs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 
+from audit.models import AuditEvent
+from audit.trail import note_withheld
 from cables.models import Cable, Paragraph
 from workflow import permissions
 from workflow.permissions import VIEW, clearance_level
@@ -182,3 +189,28 @@ def may_read_raw_text(user: object, cable: Cable) -> bool:
         permissions.has_cable_perm(user, VIEW, cable)
         and permissions.paragraphs_above_clearance(user, cable) == 0
     )
+
+
+def notes_readable(user: object, cable_ids: Iterable[int]) -> set[int]:
+    """The ids of these cables whose notes the user may read: what a person wrote on a
+    move (a return for rework, a review finished), which may quote any portion of the
+    cable, read as its raw text is (``raw_text_readable``: viewable, and cleared for the
+    cable, its subject and every paragraph).  One query; none for no cable."""
+    wanted = {pk for pk in cable_ids if pk is not None}
+    if not wanted:
+        return set()
+    return raw_text_readable(user, Cable.objects.filter(pk__in=wanted))
+
+
+def audit_entries_as_read(
+    user: object, events: Iterable[AuditEvent], *, chunk: int = 2000
+) -> Iterator[AuditEvent]:
+    """The audit trail's entries as the user reads them (its page, its export, the admin's
+    entry page): each as written where the user may read its cable's notes
+    (``notes_readable``), else with its note withheld (``audit.trail.note_withheld``).
+    One query per ``chunk`` entries, so that a streamed export stays streamed."""
+    entries = iter(events)
+    while batch := list(islice(entries, chunk)):
+        readable = notes_readable(user, {event.cable_id for event in batch})
+        for event in batch:
+            yield event if event.cable_id in readable else note_withheld(event)

@@ -16,6 +16,7 @@ creates an account without a password; its owner gets an e-mailed one-time link
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -34,11 +35,13 @@ from django.urls import URLPattern, path, reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from audit.admin import ReadOnlyAdmin, person_fields, person_name
+from audit.admin import AuditEventAdmin, ReadOnlyAdmin, person_fields, person_name
+from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import ClassificationLevel
 from config.admin_lookups import DeclaredLookupsOnly
 from workflow import (
+    access,
     cable_admin,  # noqa: F401  (registers the admin pages showing text)
     permissions,
     rounds,
@@ -47,6 +50,20 @@ from workflow.models import Clearance, Notification, SweepRun
 from workflow.roles import ROLES
 
 SELF_CHANGE = "Separation of duties: nobody changes their own clearance; ask a security officer."
+
+
+class ReadableAuditEventAdmin(AuditEventAdmin):
+    """The audit trail's entry pages: a move's note shown only where the viewer may read
+    its cable whole (``workflow.access.audit_entries_as_read``)."""
+
+    def entries_as_read(
+        self, request: HttpRequest, events: Iterable[AuditEvent]
+    ) -> Iterable[AuditEvent]:
+        return access.audit_entries_as_read(request.user, events)
+
+
+admin.site.unregister(AuditEvent)
+admin.site.register(AuditEvent, ReadableAuditEventAdmin)
 
 
 @admin.register(SweepRun)
