@@ -18,7 +18,7 @@ from cables.parsing.markers import Marker, list_letter, match_marker, split_midl
 Line = tuple[int, str]
 
 _MAX_NUMBER_GAP = 3  # "¶2." after "¶1." may skip a number or two, not twenty
-_MARKER_FIRST = frozenset("\u00b60123456789(")
+_MARKER_FIRST = frozenset("\u00b60123456789(-")  # "-": a marked bullet "-- (S)"
 _AFTER = frozenset({" ", ".", ")"})
 _PARA_HEADS = frozenset({"PA", "Pa", "pa"})  # "PARA 1. (C)"
 
@@ -38,6 +38,9 @@ class Draft:
     nos: list[int] = field(default_factory=list)  # the source line of each of ``lines``
     list_letters: set[str] = field(default_factory=set)
     heading: bool = False  # a heading found between paragraphs (its own element)
+    # Marks of bulleted lines inside the paragraph ("-- (S) ..."): the bullets stay in
+    # their paragraph, but a mark above the paragraph's own raises it (core._paragraphs).
+    inner: list[PortionMark] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -70,6 +73,7 @@ def read_body(lines: list[Line]) -> Body:
     drafts: list[Draft] = []
     current: Draft | None = None
     expected = 1
+    bullets: dict[int, PortionMark] = {}  # line number -> mark of a marked bullet
     for no, text in lines:
         head = text[:2] if text[:1] not in (" ", "\t") else text.lstrip(" \t")[:2]
         if not head:  # blank line: the commonest case, nothing to look for
@@ -85,6 +89,9 @@ def read_body(lines: list[Line]) -> Body:
             or (head[0].isalpha() and (head[1:] in _AFTER or head in _PARA_HEADS))
             else None
         )
+        if marker is not None and marker.bullet:
+            bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts
+            marker = None
         if marker is not None and current is not None and _completes_number(marker, current):
             _take_mark(current, marker)  # "17." then "(C) text" on the next line
             text = marker.rest
@@ -125,8 +132,16 @@ def read_body(lines: list[Line]) -> Body:
                 current.list_letters.add(letter)
     drafts = _split_tail(_split_headings(drafts))
     drafts = [d for d in drafts if d.marker or _has_text(d.lines)]
+    if bullets:
+        _attach_bullets(drafts, bullets)
     signature = _take_signature(drafts)
     return Body(drafts, signature)
+
+
+def _attach_bullets(drafts: list[Draft], bullets: dict[int, PortionMark]) -> None:
+    """Give each draft the marks of the bullets among its lines (after every split)."""
+    for draft in drafts:
+        draft.inner = [bullets[no] for no in draft.nos if no in bullets]
 
 
 _TRAILING_NUMBER_RE = re.compile(r"(?<=[-=_*~ \t])[ \t]*(?P<num>\d{1,3})\.[ \t]*$")

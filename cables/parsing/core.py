@@ -236,6 +236,7 @@ def _fill_classification(cable: ParsedCable, parts: _Parts, source: str) -> None
     drafts = parts.body.drafts
     entire = _entire_text(parts)
     marked = [d.mark.marking for d in drafts if d.mark is not None and not d.mark.entire_text]
+    marked += [m.marking for d in drafts for m in d.inner]  # marked bullets count too
     levels = [m.level for m in marked]
     if entire is not None:
         levels.append(entire.level)
@@ -293,6 +294,8 @@ def _paragraphs(
             marking, explicit, how = whole, True, "entire_text"
         else:
             marking, explicit, how = overall, False, "inherited"
+        if draft.inner:
+            marking = _raised_by_bullets(marking, draft.inner)
         out.append(
             ParsedParagraph(
                 ordinal=len(out) + 1,
@@ -308,6 +311,19 @@ def _paragraphs(
             )
         )
     return out
+
+
+def _raised_by_bullets(marking: Marking, inner: list[f.PortionMark]) -> Marking:
+    """A paragraph's marking raised to the highest mark of a bullet inside it.
+
+    Why: the bullet's text is part of the paragraph, so a "(C)" paragraph holding a
+    "-- (S)" bullet holds SECRET text and must be handled as such (rules 2.3).
+    """
+    top = max(m.marking.level for m in inner)
+    if top <= marking.level:
+        return marking
+    controls = [*marking.controls, *(c for m in inner for c in m.marking.controls)]
+    return Marking(top, roll_up(top, controls))
 
 
 def _level_warnings(
@@ -459,10 +475,25 @@ def _portion_warnings(cable: ParsedCable, level: Level) -> list[str]:
     return out
 
 
+def _bullet_above(draft: Draft) -> Marking | None:
+    """The highest bullet mark inside a paragraph when it outranks the paragraph's mark."""
+    if not draft.inner or draft.mark is None or draft.mark.entire_text:
+        return None
+    top = max((m.marking for m in draft.inner), key=lambda m: m.level)
+    return top if top.level > draft.mark.marking.level else None
+
+
 def _control_warnings(banner: f.Banner | None, header: Header, drafts: list[Draft]) -> list[str]:
     out: list[str] = []
     for draft in drafts:
         where = f"paragraph {draft.number or draft.line}"
+        above = _bullet_above(draft)
+        if above is not None:
+            out.append(
+                f"BULLET_ABOVE_PARAGRAPH: {where}: a bullet inside it is marked "
+                f"{above.level.banner}, above the paragraph's own mark; the paragraph is "
+                f"handled as {above.level.banner}"
+            )
         if draft.bad_mark:
             out.append(
                 f"UNKNOWN_PORTION_MARK: {where}: ({draft.bad_mark}) is not a portion "

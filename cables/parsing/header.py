@@ -276,7 +276,8 @@ class _HeaderReader:
         authority = f.CLASSIFIED_BY_LINE_RE.match(s) if s[:1] in "CcDd(" else None
         if authority:
             return self._authority(authority)
-        if match_marker(s) is not None:
+        marker = match_marker(s)
+        if marker is not None and not marker.bullet:
             return False
         return (
             self._field(s) or self._statement(s) or self._continuation(s) or self._passing(s, index)

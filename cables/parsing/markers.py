@@ -29,6 +29,15 @@ _LETTERED_RE = re.compile(
     r"\((?P<mark>[^()\n]{1,40})\)[.:]?"
 )
 _UNNUMBERED_RE = re.compile(r"^(?P<lead>[ \t]*)\((?P<mark>[^()\n]{1,40})\)[.:]?(?=[\s,;-]|$|[A-Z])")
+# "(1) (S) text", "(a) (C) text": a sub-paragraph's label in parentheses, then its mark.
+_SUB_LABELLED_RE = re.compile(
+    r"^(?P<lead>[ \t]*)\((?P<num>\d{1,2}|[A-Za-z])\)[ \t]*\((?P<mark>[^()\n]{1,40})\)[.:]?"
+    r"(?=[\s,;-]|$|[A-Z])"
+)
+# "-- (S) text", "- (U) text": a bullet with a mark of its own.
+_BULLET_RE = re.compile(
+    r"^(?P<lead>[ \t]*--?[ \t]*)\((?P<mark>[^()\n]{1,40})\)[.:]?(?=[\s,;-]|$|[A-Z])"
+)
 _ENTIRE_TEXT_STATEMENT_RE = re.compile(
     r"^\(?\s*(?P<level>TOP\s+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE)"
     r"\s*[-\u2013\u2014]+\s*ENTIRE\s+TEXT\b",
@@ -42,7 +51,7 @@ _MIDLINE_RE = re.compile(
 _PARA_WORD_RE = re.compile(r"[ \t]*(?i:PARA(?:GRAPH)?)[ \t]+(?=\d)")
 # "(C) 1. text": the number written after the mark.
 _NUMBER_AFTER_MARK_RE = re.compile(r"(?P<num>\d{1,3})\.(?!\d)(?:[ \t]+|$)")
-_LIST_LETTER_RE = re.compile(r"^\s*\(([A-Za-z])\)")
+_LIST_LETTER_RE = re.compile(r"^\s*(?:--?[ \t]*)?\(([A-Za-z])\)")
 _LOOKS_LIKE_MARK_RE = re.compile(r"^[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,8})+$")
 
 
@@ -61,6 +70,7 @@ class Marker(NamedTuple):
     bad_mark: str | None = None  # a parenthetical that looks like a mark but is unreadable
     entire_text: PortionMark | None = None  # "1. SECRET - ENTIRE TEXT." statement
     base: int | None = None  # the leading paragraph number: 5 for "5.A", None if lettered
+    bullet: bool = False  # "-- (S) text": a marked bullet, which stays in its paragraph
 
 
 def match_marker(
@@ -85,6 +95,8 @@ def match_marker(
         return _para_numbered(line)
     if first == "(":
         return _unnumbered(line, list_letters)
+    if first == "-":
+        return _bullet(line, list_letters)
     return None
 
 
@@ -143,14 +155,53 @@ def _unnumbered(line: str, list_letters: frozenset[str] | set[str]) -> Marker | 
     body = m.group("mark")
     mark = read_portion_mark(body)
     if mark is None:
-        return None
-    letter = body.strip().upper()
-    if len(letter) == 1 and chr(ord(letter) - 1) in list_letters:
+        return _sub_labelled(line)
+    if _is_next_list_letter(body, list_letters):
         return None
     rest = line[m.end() :].lstrip()
     if rest[:1].isdigit():
         return _number_after_mark(m.group(0).strip(), f"({body})", mark, rest)
     return Marker("", m.group(0).strip(), f"({body})", mark, rest)
+
+
+def _is_next_list_letter(body: str, list_letters: frozenset[str] | set[str]) -> bool:
+    """ "(C)" after a "(B)" list item is the next item, not a CONFIDENTIAL mark."""
+    letter = body.strip().upper()
+    return len(letter) == 1 and chr(ord(letter) - 1) in list_letters
+
+
+def _sub_labelled(line: str) -> Marker | None:
+    """ "(1) (S) text": a sub-paragraph of its own, with its label as its number.
+
+    Portion marks go on sub-paragraphs too (rules 1.3); read as text, an "(S)"
+    sub-paragraph in a "(C)" paragraph would leave the cable CONFIDENTIAL.
+    """
+    m = _SUB_LABELLED_RE.match(line)
+    if m is None:
+        return None
+    mark = read_portion_mark(m.group("mark"))
+    if mark is None:
+        return None
+    number = f"({m.group('num')})"
+    return Marker(
+        number, m.group(0).strip(), f"({m.group('mark')})", mark, line[m.end() :].lstrip()
+    )
+
+
+def _bullet(line: str, list_letters: frozenset[str] | set[str]) -> Marker | None:
+    """ "-- (S) text": a marked bullet (``bullet``: the body keeps it in its paragraph).
+
+    A dash before a parenthesis that is no mark ("-- (ABC) the party") is prose,
+    and "-- (C)" after "-- (B)" is the next item of a lettered list.
+    """
+    m = _BULLET_RE.match(line)
+    if m is None:
+        return None
+    body = m.group("mark")
+    mark = read_portion_mark(body)
+    if mark is None or _is_next_list_letter(body, list_letters):
+        return None
+    return Marker("", m.group(0).strip(), f"({body})", mark, line[m.end() :], bullet=True)
 
 
 def _number_after_mark(marker: str, raw: str, mark: PortionMark, rest: str) -> Marker:

@@ -33,7 +33,6 @@ def body_cable(*paragraphs: str, banner: str = "C O N F I D E N T I A L") -> Par
 # --- sub-paragraphs and bullets with marks of their own ------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="(1) (S): the sub-paragraph's mark is missed")
 def test_numbered_sub_paragraphs_in_parentheses_carry_their_own_marks():
     parsed = body_cable(
         "1. (C) The minister listed three demands:",
@@ -51,37 +50,52 @@ def test_numbered_sub_paragraphs_in_parentheses_carry_their_own_marks():
     assert parsed.classification == Marking(Level.S)
 
 
-@pytest.mark.xfail(strict=True, reason="a bullet's mark is read as text of the paragraph above")
 @pytest.mark.parametrize("dash", ["--", "-"])
-def test_bullets_with_marks_are_portions_of_their_own(dash):
+def test_a_bullet_marked_above_its_paragraph_raises_the_paragraph_and_the_cable(dash):
+    # Bullets stay in their paragraph (as the talking points of real cables are read),
+    # but their text is the paragraph's: a "(S)" bullet makes a "(C)" paragraph SECRET.
     parsed = body_cable(
         "1. (C) The minister raised two points:\n"
         f"{dash} (S) a secret annex on the border;\n"
         f"{dash} (U) a public joint statement.",
         "2. (U) The press reported the meeting.",
     )
-    assert marks(parsed) == [
-        ("1", "C", "portion"),
-        ("", "S", "portion"),
-        ("", "U", "portion"),
-        ("2", "U", "portion"),
-    ]
-    assert texts(parsed)[:3] == [
-        "The minister raised two points:",
-        "a secret annex on the border;",
-        "a public joint statement.",
-    ]
-    assert parsed.paragraphs[1].marker == f"{dash} (S)"
-    assert parsed.classification == Marking(Level.S)
-
-
-def test_a_dash_in_prose_before_a_parenthesis_stays_in_its_paragraph():
-    parsed = body_cable(
-        "1. (C) The minister listed the parties:\n-- (ABC) the ruling party;\n-- (DEF) the other.",
-        "2. (U) The press reported the meeting.",
+    assert marks(parsed) == [("1", "S", "portion"), ("2", "U", "portion")]
+    assert texts(parsed)[0] == (
+        "The minister raised two points:\n"
+        f"{dash} (S) a secret annex on the border;\n"
+        f"{dash} (U) a public joint statement."
     )
-    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion")]
-    assert texts(parsed)[0].endswith("-- (DEF) the other.")
+    assert parsed.paragraphs[0].portion_mark == "(C)"
+    assert parsed.classification == Marking(Level.S)
+    assert any(w.startswith("BULLET_ABOVE_PARAGRAPH: paragraph 1:") for w in parsed.warnings)
+
+
+def test_bullets_marked_at_or_below_their_paragraph_change_nothing_but_add_controls():
+    parsed = body_cable(
+        "1. (S) The minister raised two points:\n-- (S/NF) the annex;\n-- (C) the statement.",
+        "2. (U) The press reported the meeting.",
+        banner="S E C R E T",
+    )
+    assert marks(parsed) == [("1", "S", "portion"), ("2", "U", "portion")]
+    assert parsed.classification == Marking(Level.S, ("NOFORN",))
+    assert not any(w.startswith("BULLET_ABOVE_PARAGRAPH") for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    "items",
+    ["-- (ABC) the ruling party;\n-- (DEF) the other.", "-- (A) one;\n-- (B) two;\n-- (C) three."],
+    ids=["no-mark", "lettered-list"],
+)
+def test_a_dash_before_a_parenthesis_that_is_no_mark_is_prose(items):
+    parsed = body_cable(
+        f"1. (U) The minister listed the parties:\n{items}",
+        "2. (U) The press reported the meeting.",
+        banner="UNCLASSIFIED",
+    )
+    assert marks(parsed) == [("1", "U", "portion"), ("2", "U", "portion")]
+    assert texts(parsed)[0].endswith(items)
+    assert not any(w.startswith("BULLET_ABOVE_PARAGRAPH") for w in parsed.warnings)
 
 
 # --- a paragraph number written apart from its period --------------------------------------
