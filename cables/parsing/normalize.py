@@ -82,6 +82,8 @@ def detect_format(text: str) -> str:
         "\\" in text and "\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None
     ):
         return "markdown"
+    if ">" in text and _mostly_quoted(text):
+        return "markdown"
     # Weaker signs count only together: telegrams do contain "**LINK BREAK**".
     weak = (
         ("#" in text and _has_heading(text))
@@ -93,6 +95,23 @@ def detect_format(text: str) -> str:
         + ("\\" in text and text.count("\\") >= 3 and len(_MD_BACKSLASH_EOL_RE.findall(text)) >= 3)
     )
     return "markdown" if weak >= 2 else "text"
+
+
+_MIN_QUOTED_LINES = 5
+
+
+def _mostly_quoted(text: str) -> bool:
+    """A scrape quoting the whole cable in a Markdown blockquote ("> C O N F I D E N ...").
+
+    Half the lines or more start with ">"; a telegram quoting a few lines of an
+    e-mail that way stays text.  Counted with str.count, not a pattern per line.
+    """
+    quoted = text.count("\n>") + text.startswith(">")
+    if quoted < _MIN_QUOTED_LINES:
+        return False
+    blank = text.count("\n\n") + text.count("\n\r\n")
+    lines = text.count("\n") + 1 - blank
+    return quoted * 2 >= lines
 
 
 def _has_heading(text: str) -> bool:

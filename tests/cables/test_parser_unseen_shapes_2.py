@@ -114,3 +114,116 @@ def test_a_space_between_the_number_and_its_period_still_starts_a_paragraph():
         "The press reported the meeting.",
     ]
     assert parsed.classification == Marking(Level.S)
+
+
+# --- a Markdown scrape quoting the whole cable ---------------------------------------------
+
+QUOTED = """## 06VALDERRA77: talks resume
+
+> C O N F I D E N T I A L VALDERRA 000077
+>
+> SIPDIS
+>
+> E.O. 12958: DECL: 02/10/2016
+> TAGS: PREL PGOV XX
+> SUBJECT: (C) TALKS RESUME
+>
+> Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)
+>
+> 1. (C) The minister said the talks would resume.
+>
+> 2. (S/NF) He named the envoy.
+>
+> 3. (U) The press reported the meeting.
+>
+> DOE
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_cable_quoted_whole_in_a_markdown_blockquote_is_read(newline):
+    parsed = parse_cable(QUOTED.replace("\n", newline))
+    assert parsed.format == "markdown"
+    assert parsed.banner_line == "C O N F I D E N T I A L VALDERRA 000077"
+    assert (parsed.decl, parsed.subject, parsed.tags) == (
+        "02/10/2016",
+        "TALKS RESUME",
+        ["PREL", "PGOV", "XX"],
+    )
+    assert parsed.classified_by == "DCM Jane Doe"
+    assert marks(parsed) == [
+        ("1", "C", "portion"),
+        ("2", "S//NF", "portion"),
+        ("3", "U", "portion"),
+    ]
+    assert texts(parsed) == [
+        "The minister said the talks would resume.",
+        "He named the envoy.",
+        "The press reported the meeting.",
+    ]
+    assert parsed.signature == "DOE"
+
+
+def test_a_telegram_with_a_few_quoted_lines_stays_text():
+    text = telegram(
+        post="VALDERRA",
+        serial=77,
+        paragraphs=("1. (C) He wrote:\n> we agree\n> to talk", "2. (U) The press reported it."),
+    )
+    parsed = parse_cable(text)
+    assert parsed.format == "text"
+    assert texts(parsed)[0] == "He wrote:\n> we agree\n> to talk"
+
+
+# --- the declassification line of an amended order, or on a line of its own ----------------
+
+
+@pytest.mark.xfail(strict=True, reason="'AS AMENDED' read as the declassification instruction")
+@pytest.mark.parametrize(
+    "line",
+    [
+        "E.O. 12958 AS AMENDED: DECL: 03/10/2015",
+        "E.O. 12958, as amended: DECL: 03/10/2015",
+        "E.O. 12958 (AS AMENDED): DECL: 03/10/2015",
+        "E.O. 12958 AS AMENDED BY E.O. 13292: DECL: 03/10/2015",
+    ],
+)
+def test_the_decl_of_an_order_written_as_amended_is_the_date_alone(line):
+    parsed = parse_cable(telegram(post="VALDERRA", serial=77, decl=line))
+    assert (parsed.executive_order, parsed.decl) == ("12958", "03/10/2015")
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+
+
+def test_a_release_stamp_after_as_amended_is_kept_as_written():
+    # A declassified record's stamp in place of the DECL (as in the declassified corpus).
+    parsed = parse_cable(
+        telegram(
+            post="VALDERRA", serial=77, decl="E.O. 12958: AS AMENDED; DECLASSIFIED JUNE 21, 2006"
+        )
+    )
+    assert parsed.decl == "AS AMENDED; DECLASSIFIED JUNE 21, 2006"
+
+
+@pytest.mark.xfail(strict=True, reason="a DECL line after Classified By is read into it")
+@pytest.mark.parametrize("decl", ["DECL: 20350101", "DECL: 50X1-HUM", "DECL: OADR"])
+def test_a_decl_line_of_its_own_below_classified_by_is_the_instruction(decl):
+    text = telegram(post="VALDERRA", serial=77, decl="E.O. 13526").replace(
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)\n",
+        f"CLASSIFIED BY: DCM JANE DOE, REASONS 1.4 (B) AND (D)\n{decl}\n",
+    )
+    parsed = parse_cable(text)
+    assert parsed.executive_order == "13526"
+    assert parsed.decl == decl.split(": ", 1)[1]
+    assert (parsed.classified_by, parsed.reasons) == ("DCM JANE DOE", ["1.4(b)", "1.4(d)"])
+    assert not any(w.startswith("MISSING_DECL") for w in parsed.warnings)
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+
+
+@pytest.mark.xfail(strict=True, reason="a DECL line after Classified By is read into it")
+def test_a_decl_line_below_a_classified_by_without_reasons_is_the_instruction():
+    text = telegram(post="VALDERRA", serial=77, decl="E.O. 12356").replace(
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)\n",
+        "CLASSIFIED BY: DCM JANE DOE\nDECL: OADR\n",
+    )
+    parsed = parse_cable(text)
+    assert (parsed.classified_by, parsed.decl) == ("DCM JANE DOE", "OADR")
