@@ -36,7 +36,14 @@ from typing import NamedTuple
 import numpy as np
 
 from .hit import Hit
-from .matcher import _NEIGHBOUR, _WHITESPACE_BYTES, Matcher, _lead_matches, _regex_matches
+from .matcher import (
+    _NEIGHBOUR,
+    _WHITESPACE_BYTES,
+    Matcher,
+    _lead_matches,
+    _regex_matches,
+)
+from .terms import is_word_char
 
 __all__ = ["SEPARATOR", "BatchTables", "batch_tables", "joined_for_scan", "scan_many"]
 
@@ -48,9 +55,9 @@ _MAX_GAPS = 3  # multi-word terms of up to four words are placed by array operat
 # one by one, ten cables a call about as long, the whole 2.2 MB a third less).
 _SMALL_BATCH = 1 << 17
 _CHUNK_CHARACTERS = 1 << 26  # hyperscan takes at most 4 GB a call; 64 M characters is plenty
-# Bytes the whole-word test reads (see matcher._NEIGHBOUR): 1 an ASCII word character, 2 the
-# placeholder (ask the text), 0 anything else (the separator included).
-_WORD, _UNSURE = 1, 2
+# The whole-word test reads the Latin-1 buffer (see _joined): 1 a word character, else 0 (the
+# separator included).
+_WORD = 1
 _ASCII_WHITESPACE = b"\t\n\v\f\r\x1c\x1d\x1e\x1f "
 _ASCII, _LATIN1, _BEYOND = 0, 1, 2  # what a text's characters are
 _HIGH_BITS = np.uint64(0x8080808080808080)
@@ -66,8 +73,9 @@ class BatchTables(NamedTuple):
     rule_rank: np.ndarray  # int64 per rule index: its rank by rule id (the sort's last key)
     flat_regex: np.ndarray  # bool: a regex searched in the joined buffer (see _regex_hits)
     latin1_regex: np.ndarray  # bool: ... and with a Latin-1 program, for Latin-1 texts
+    blind_regex: np.ndarray  # bool: ... and blind beyond ASCII, for any text (_regex_hits)
     columns: tuple[np.ndarray, ...]  # object arrays per rule index: id, version, label, action
-    neighbour: np.ndarray  # uint8[256]: _WORD, _UNSURE or 0 per byte
+    word_byte: np.ndarray  # uint8[256]: _WORD where the Latin-1 character is a word character
     ascii_space: np.ndarray  # bool[256]: an ASCII whitespace byte
     any_space: np.ndarray  # bool[256]: a byte a term's whitespace run may take (0x80 too)
 
@@ -93,9 +101,11 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         rule[expr] = rule_of[term.direct[0]]
     flat_regex = np.zeros(expressions, bool)
     latin1_regex = np.zeros(expressions, bool)
+    blind_regex = np.zeros(expressions, bool)
     for k, regex in enumerate(matcher._regexes):
         flat_regex[len(matcher._terms) + k] = not regex.edges
         latin1_regex[len(matcher._terms) + k] = not regex.edges and regex.latin1 is not None
+        blind_regex[len(matcher._terms) + k] = not regex.edges and regex.blind
     columns = tuple(_objects(field) for field in zip(*matcher._rules, strict=True))
     return BatchTables(
         length=length,
@@ -104,8 +114,9 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         rule_rank=np.argsort(np.argsort([info[0] for info in matcher._rules], kind="stable")),
         flat_regex=flat_regex,
         latin1_regex=latin1_regex,
+        blind_regex=blind_regex,
         columns=columns,
-        neighbour=np.frombuffer(_NEIGHBOUR, np.uint8),
+        word_byte=np.array([_WORD if is_word_char(chr(b)) else 0 for b in range(256)], np.uint8),
         ascii_space=_byte_set(_ASCII_WHITESPACE),
         any_space=_byte_set(_WHITESPACE_BYTES),
     )
@@ -163,6 +174,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     bases, lengths = _bases(texts)
     data, latin1, kinds = _joined(texts, bases)
     buffer = np.frombuffer(data, np.uint8)
+    latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
 
     reports: list[int] = []  # expression, end, expression, end...: the least work a report
     add = reports.append
@@ -175,7 +187,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     pairs = np.fromiter(reports, np.int64, len(reports))
     exprs, ends = pairs[0::2], pairs[1::2]
 
-    placed, pending = _place(tables, buffer, exprs, ends)
+    placed, pending = _place(tables, buffer, latin1_buffer, exprs, ends)
     exprs_p, ends_p = exprs[pending], ends[pending]
     text_of = np.searchsorted(bases, ends_p - 1, "right") - 1
     inside = (text_of >= 0) & (text_of < count)  # not so only for an approximate prefilter
@@ -184,7 +196,8 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     kind = kinds[text_of]
     flat = tables.flat_regex[exprs_p] & (kind == _ASCII)
     flat_latin1 = tables.latin1_regex[exprs_p] & (kind == _LATIN1)
-    rest = ~(flat | flat_latin1)
+    flat_beyond = tables.blind_regex[exprs_p] & (kind == _BEYOND)
+    rest = ~(flat | flat_latin1 | flat_beyond)
 
     regex_hits = _regex_hits(
         matcher, data, bases, lengths, exprs_p[flat], ends_p[flat], text_of[flat], False
@@ -199,7 +212,18 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
         text_of[flat_latin1],
         True,
     )
-    more = (np.concatenate(pair) for pair in zip(regex_hits, latin1_hits, strict=True))
+    beyond_hits = _regex_hits(
+        matcher,
+        data,
+        bases,
+        lengths,
+        exprs_p[flat_beyond],
+        ends_p[flat_beyond],
+        text_of[flat_beyond],
+        True,
+    )
+    found = zip(regex_hits, latin1_hits, beyond_hits, strict=True)
+    more = (np.concatenate(parts) for parts in found)
     out = _split(tables, bases, count, exprs[placed], ends[placed], *more)
     _finish(matcher, texts, data, bases, out, exprs_p[rest], ends_p[rest], text_of[rest])
     return out
@@ -225,9 +249,10 @@ def _bases(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.ndarray]:
     """The texts joined by the separator: as scanned (one byte a character, see
     :func:`.prefilter.encode_for_scan`) and as Latin-1 (for RE2, whose offsets are then the
-    characters'; a text beyond Latin-1 has placeholders there, and is searched on its own),
-    and each text's kind: ``_ASCII``, ``_LATIN1`` or beyond."""
-    from .prefilter import placeholder_latin1
+    characters', and for the whole-word test; a text beyond Latin-1 has its other characters
+    marked word or not there, see :func:`.prefilter.word_marked_latin1`, and RE2 searches it
+    on its own), and each text's kind: ``_ASCII``, ``_LATIN1`` or beyond."""
+    from .prefilter import word_marked_latin1
 
     parts = [text.encode("latin-1") if text.isascii() else b"" for text in texts]  # a copy
     kinds = np.zeros(len(texts), np.int8)
@@ -236,7 +261,7 @@ def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.n
             parts[i] = texts[i].encode("latin-1")
             kinds[i] = _LATIN1
         except UnicodeEncodeError:
-            parts[i] = placeholder_latin1(texts[i])
+            parts[i] = word_marked_latin1(texts[i])
             kinds[i] = _BEYOND
     raw = b"\0" + b"\0".join(parts) + b"\0"
     size = len(raw)
@@ -259,14 +284,22 @@ def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.n
 
 
 def _place(
-    tables: BatchTables, buffer: np.ndarray, exprs: np.ndarray, ends: np.ndarray
+    tables: BatchTables,
+    buffer: np.ndarray,
+    latin1: np.ndarray,
+    exprs: np.ndarray,
+    ends: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which reports are hits placed here, and which go to :meth:`Matcher._finish`.
 
-    As the callback of :meth:`Matcher.scan` and :meth:`Matcher._finish` decide for an ASCII
-    term of one rule: an ASCII word character next to the match rules it out; nothing next
-    to it makes it a hit; a placeholder next to it (or a whitespace run between its words
-    that is not one ASCII whitespace byte, which would need the walk back) sends it on.
+    An ASCII term of one rule whose words are one ASCII whitespace byte apart (always so for
+    one word) matched exactly the characters hyperscan reports: what is left is the
+    whole-word test, read off the Latin-1 buffer, where every character, even one beyond
+    Latin-1, says whether it is a word character (:func:`.prefilter.word_marked_latin1`).  A
+    word character next to the match rules it out, else it is a hit: the answer of the
+    oracle's ``(?<!\\w)...(?!\\w)``, which :meth:`Matcher.scan` asks the text for when a
+    placeholder is next to the match.  Every other report (another kind of term, a wider
+    whitespace run, which would need the walk back, a regex) is sent on.
     """
     length = tables.length[exprs]
     candidate = length > 0
@@ -282,12 +315,10 @@ def _place(
         fits[where] &= tables.ascii_space[buffer[at]] & ~tables.any_space[buffer[at - 1]]
     # Bytes are only read where the start is known (an approximate prefilter's report may
     # even end past the last separator).
-    before = buffer[np.where(fits, starts, 1) - 1]
-    after = buffer[np.where(fits, ends, 0)]
-    around = tables.neighbour[before] | tables.neighbour[after]
-    placed = fits & (around == 0)
-    ruled_out = fits & ((around & _WORD) != 0)
-    return placed, ~(placed | ruled_out)
+    before = latin1[np.where(fits, starts, 1) - 1]
+    after = latin1[np.where(fits, ends, 0)]
+    placed = fits & ((tables.word_byte[before] | tables.word_byte[after]) == 0)
+    return placed, ~fits
 
 
 def _regex_hits(
@@ -300,8 +331,10 @@ def _regex_hits(
     text_of: np.ndarray,
     latin1: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """RE2's matches of the regexes reported in ASCII texts (or, with ``latin1``, in Latin-1
-    texts, by the rules' Latin-1 programs): (starts, ends, rule indexes).
+    """RE2's matches of the regexes reported in ASCII texts (or, with ``latin1``, by the rules'
+    Latin-1 programs: in Latin-1 texts, or, in the scanned bytes, where every character beyond
+    ASCII is the placeholder, in texts of any script for the regexes blind to which character
+    that is, see :func:`.prefilter.treats_non_ascii_alike`): (starts, ends, rule indexes).
 
     RE2 searches the joined buffer itself, each paragraph's window of it: RE2 sees the bytes
     around a window, and the separator beyond a paragraph's edge is a non-word byte, which is

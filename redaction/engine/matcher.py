@@ -57,6 +57,7 @@ from .prefilter import (
     encode_for_scan,
     leading_prefilter,
     regex_prefilter,
+    treats_non_ascii_alike,
     uses_text_edges,
 )
 from .rule_regex import (
@@ -110,6 +111,9 @@ class _RegexRule(NamedTuple):
     lead_longest: int = 0
     # An anchor other than \b/\B: not searched in scan_many's joined buffer (see .batch).
     edges: bool = False
+    # A Latin-1 program that cannot tell one character beyond ASCII from another: searched in
+    # the scanned bytes even for text beyond Latin-1 (see prefilter.treats_non_ascii_alike).
+    blind: bool = False
 
 
 class _Expression(NamedTuple):
@@ -201,6 +205,7 @@ class Matcher:
                 None if latin1 is None else latin1._regexp.Match,
                 _max_width(source),
                 edges=uses_text_edges(source),
+                blind=latin1 is not None and treats_non_ascii_alike(source),
             )
             regex, expression = _regex_expression(regex, source)
             if expression is None:

@@ -40,6 +40,8 @@ from re import _constants as C
 from re import _parser
 from typing import Any
 
+from .terms import is_word_char
+
 __all__ = [
     "PLACEHOLDER",
     "RULE_REGEX_FLAGS",
@@ -47,8 +49,9 @@ __all__ = [
     "encode_for_scan",
     "leading_prefilter",
     "parse_rule_regex",
-    "placeholder_latin1",
+    "word_marked_latin1",
     "regex_prefilter",
+    "treats_non_ascii_alike",
     "uses_text_edges",
 ]
 
@@ -84,6 +87,20 @@ def _placeholders(error: UnicodeError) -> tuple[bytes, int]:
 
 codecs.register_error(_ERRORS, _placeholders)
 
+# Beyond Latin-1, a word character (``ª``, itself one) or not (U+0080): see word_marked_latin1.
+WORD_MARK, NON_WORD_MARK = 0xAA, 0x80
+_WORD_MARKS = "declass-redaction-word-marks"
+
+
+def _word_marks(error: UnicodeError) -> tuple[bytes, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    return bytes(WORD_MARK if is_word_char(c) else NON_WORD_MARK for c in run), error.end
+
+
+codecs.register_error(_WORD_MARKS, _word_marks)
+
 
 _LATIN1_TO_PLACEHOLDER = bytes(range(128)) + b"\x80" * 128
 
@@ -99,9 +116,15 @@ def encode_for_scan(text: str) -> bytes:
     return text.encode("latin-1", _ERRORS).translate(_LATIN1_TO_PLACEHOLDER)
 
 
-def placeholder_latin1(text: str) -> bytes:
-    """``text`` as Latin-1, each character beyond it as the placeholder ``0x80``."""
-    return text.encode("latin-1", _ERRORS)
+def word_marked_latin1(text: str) -> bytes:
+    """``text`` as Latin-1, each character beyond it as ``WORD_MARK`` where it is a word
+    character (:func:`.terms.is_word_char`) and ``NON_WORD_MARK`` where it is not.
+
+    One byte a character, so offsets stay the characters'; both marks are placeholders once
+    folded for the scan (every byte from 0x80 up is), and a Latin-1 byte read off this says
+    exactly what the whole-word test needs of the character it stands for.
+    """
+    return text.encode("latin-1", _WORD_MARKS)
 
 
 def parse_rule_regex(pattern: str) -> _parser.SubPattern:
@@ -186,6 +209,56 @@ def _has_edge_anchor(node: Any) -> bool:
             return node[1] not in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
         return any(_has_edge_anchor(item) for item in node)
     return False
+
+
+def treats_non_ascii_alike(pattern: str) -> bool:
+    """Whether the rule regex cannot tell one character beyond ASCII from another.
+
+    So it is when no literal, range or case fold of it reaches beyond ASCII (``.``, ``\\W``
+    and ``[^a-z]`` take every such character alike).  RE2 then finds the same matches, at the
+    same character offsets, in the text with each of those characters replaced by one byte
+    beyond ASCII, searched as Latin-1: how :mod:`.batch` searches paragraphs of any script
+    in its joined buffer.  Whatever the walk does not know makes the answer no.
+    """
+    tree = parse_rule_regex(pattern)
+    return not _tells_non_ascii(tree.data, tree.state.flags)
+
+
+def _tells_non_ascii(sequence: Any, flags: int) -> bool:
+    for op, av in sequence:
+        if op in (C.LITERAL, C.NOT_LITERAL):
+            if _reaches_beyond_ascii(av, av, flags):
+                return True
+        elif op is C.IN:
+            for item_op, item in av:
+                if item_op is C.LITERAL:
+                    if _reaches_beyond_ascii(item, item, flags):
+                        return True
+                elif item_op is C.RANGE:
+                    if _reaches_beyond_ascii(item[0], item[1], flags):
+                        return True
+                elif item_op not in (C.NEGATE, C.CATEGORY):
+                    return True
+        elif op in _REPEATS:
+            if _tells_non_ascii(av[2], flags):
+                return True
+        elif op is C.SUBPATTERN:
+            _group, add, remove, body = av
+            if _tells_non_ascii(body, (flags | add) & ~remove):
+                return True
+        elif op is C.BRANCH:
+            if any(_tells_non_ascii(branch, flags) for branch in av[1]):
+                return True
+        elif op not in (C.ANY, C.AT):
+            return True
+    return False
+
+
+def _reaches_beyond_ascii(low: int, high: int, flags: int) -> bool:
+    """A character range beyond ASCII, or one RE2 folds onto a character beyond it."""
+    if high >= 0x80:
+        return True
+    return bool(flags & re.IGNORECASE) and any(low <= c <= high for c in _FOLDS_OUT)
 
 
 def _parse(pattern: str, flags: int) -> _parser.SubPattern:

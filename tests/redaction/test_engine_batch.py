@@ -98,6 +98,45 @@ def test_words_apart_by_runs_and_placeholders():
     ]
 
 
+def test_text_beyond_latin1_is_answered_in_the_batch(monkeypatch):
+    """Curly quotes, dashes and other scripts (text from web pages) next to a term, and the
+    regexes that cannot tell such characters apart, need no paragraph-by-paragraph pass: the
+    Latin-1 buffer tells word characters from the others (``東``, ``Ω`` are; ``’``, ``—``,
+    ``😀`` are not), and a blind regex is searched in the scanned bytes."""
+    specs = [
+        terms("Doe"),
+        regex(r"\bMr\. [A-Z][a-z]+\b", rule_id=51),
+        regex(r"\d{3}[^a-z]\d", rule_id=52),
+        regex(r"caf[eé]", rule_id=53),  # names a character beyond ASCII: not blind
+    ]
+    texts = [
+        "“Doe” said Mr. Smith’s 123—4 aide",
+        "Doe東 and 東Doe and ΩDoe and Doe’s",
+        "😀Doe😀 and Mr. Doe in 555😀6 at the café",
+    ]
+    sent_on = []
+    finish = Matcher._finish
+    monkeypatch.setattr(
+        Matcher,
+        "_finish",
+        lambda self, text, *rest: sent_on.append(text) or finish(self, text, *rest),
+    )
+    found = batch_module.scan_many(compile_rules(specs), texts)
+    assert found == [Oracle(specs).scan(t) for t in texts]
+    assert [(h.start, h.rule_id) for h in found[1]] == [(27, 1)]  # only Doe’s is a whole word
+    assert {h.rule_id for h in found[0]} == {1, 51, 52}
+    assert sent_on == [texts[2]]  # café: the one regex that tells é from other characters
+
+
+def test_which_regexes_treat_characters_beyond_ascii_alike():
+    from redaction.engine.prefilter import treats_non_ascii_alike
+
+    blind = [r"\bMr\. [A-Z][a-z]+", r"[^a-z]+x", r".{3}\W", r"(?:ab|c[d-f])+", r"[\x00-\x7f]"]
+    telling = [r"caf\xe9", "café", r"[\x00-\xff]", r"(?i)kilo", r"(?i:s)", "東"]
+    assert all(map(treats_non_ascii_alike, blind))
+    assert not any(map(treats_non_ascii_alike, telling))
+
+
 def test_chunks(monkeypatch):
     monkeypatch.setattr(batch_module, "_CHUNK_CHARACTERS", 16)
     specs = [terms("Doe"), regex(r"\b\d{3}\b")]
