@@ -482,14 +482,30 @@ _NA_RE = re.compile(r"^N\s*/?\s*A\.?$", re.I)
 DECLASSIFY_ON_RE = re.compile(r"^\s*DECLASSIFY\s+ON\s*:\s*(?P<decl>.+?)\s*$", re.I)
 
 
+# "E.O. 12958 AS AMENDED: DECL: ...", "E.O. 12958, as amended by E.O. 13292: DECL: ...":
+# which order, not the instruction; dropped only before a DECL keyword or a date, so
+# that a release stamp ("AS AMENDED; DECLASSIFIED JUNE 21, 2006") is kept as written.
+_AS_AMENDED_FIRST = frozenset(",(Aa")
+_AS_AMENDED_RE = re.compile(
+    r"^[,(]?\s*AS\s+AMENDED\b(?:\s+BY\s+E\s?\.?\s?[O0]\s?\.?\s*\d{5})?\s*\)?\s*[:;,]?\s*"
+    r"(?=DECL(?:ASSIFY)?[lL]?(?:\s+ON)?(?![A-Za-z])|\d)",
+    re.I,
+)
+
+
 def read_decl(rest: str) -> str | None:
     """The declassification instruction after ``E.O. nnnnn`` (raw), "N/A" or None.
 
     Tolerates "DECL: DECL:", "DECLl:", "DECLASSIFY", "DECL ON:", a missing
     "DECL" ("E.O. 12958: 05/20/19"), and keeps other text as written
-    ("GDS 8/12/85 (...)", "DNG: CO 08/01/2032", "25X1-HUMAN").
+    ("GDS 8/12/85 (...)", "DNG: CO 08/01/2032", "25X1-HUMAN"); "AS AMENDED" before
+    the instruction names the order and is dropped.
     """
     text = rest.strip().lstrip(":;").strip()
+    if text[:1] in _AS_AMENDED_FIRST:
+        amended = _AS_AMENDED_RE.match(text)
+        if amended:
+            text = text[amended.end() :]
     while True:
         keyword = _DECL_KEYWORD_RE.match(text)
         if keyword is None or keyword.end() == 0:

@@ -219,12 +219,17 @@ def _segments(text: str) -> list[str]:
     "DECLASSIFIED PER E.O. 12958, AS AMENDED" cites the order under which the
     record was released: cut before "E.O." it would be read as the cable's own
     E.O. line, so the stamp keeps the order it cites (a note: rules 5.3).  Fields
-    glued after the stamp's text are still cut off.
+    glued after the stamp's text are still cut off.  "E.O. 12958 AS AMENDED BY
+    E.O. 13292: DECL: ..." stays one E.O. line, its instruction after the second order.
     """
     parts = unglue(text)
-    if len(parts) > 1 and _cites_order(parts[0]):
+    if len(parts) > 1 and (_cites_order(parts[0]) or _AMENDED_BY_END_RE.search(parts[0])):
         parts[:2] = [f"{parts[0]} {parts[1].lstrip()}"]
     return parts
+
+
+# "E.O. 12958 AS AMENDED BY E.O. 13292: DECL: ...": one E.O. line naming two orders.
+_AMENDED_BY_END_RE = re.compile(r"\bAS\s+AMENDED\s+BY\s*$", re.I)
 
 
 def _cites_order(part: str) -> bool:

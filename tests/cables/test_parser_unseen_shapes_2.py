@@ -178,7 +178,6 @@ def test_a_telegram_with_a_few_quoted_lines_stays_text():
 # --- the declassification line of an amended order, or on a line of its own ----------------
 
 
-@pytest.mark.xfail(strict=True, reason="'AS AMENDED' read as the declassification instruction")
 @pytest.mark.parametrize(
     "line",
     [
