@@ -480,6 +480,8 @@ EO_LINE_RE = re.compile(
 _DECL_KEYWORD_RE = re.compile(r"^(?:DECL(?:ASSIFY)?[lL]?(?:\s+ON)?)(?![A-Za-z])\s*:?\s*", re.I)
 _NA_RE = re.compile(r"^N\s*/?\s*A\.?$", re.I)
 DECLASSIFY_ON_RE = re.compile(r"^\s*DECLASSIFY\s+ON\s*:\s*(?P<decl>.+?)\s*$", re.I)
+# "DECL: 20350101" on a line of its own (below Classified By, or an E.O. line without it).
+DECL_LINE_RE = re.compile(r"^\s*DECL\s*:\s*(?P<decl>\S.*?)\s*$", re.I)
 
 
 # "E.O. 12958 AS AMENDED: DECL: ...", "E.O. 12958, as amended by E.O. 13292: DECL: ...":

@@ -368,8 +368,25 @@ class _HeaderReader:
                 if self.header.decl is None:
                     self.header.decl = decl.group("decl")
                 self.header.notes.append(s)
-            return decl is not None
+                return True
+            return self._decl_line(s)
         return False
+
+    def _decl_line(self, s: str) -> bool:
+        """ "DECL: 20350101" alone: the instruction when the E.O. line gave none.
+
+        Why here: below a Classified By line it would otherwise be read as more of
+        the classifier's name, and the cable reported as having no DECL at all.
+        """
+        decl = f.DECL_LINE_RE.match(s)
+        if decl is None:
+            return False
+        self._enter(None)
+        if self.header.decl is None:
+            self.header.decl = f.read_decl(decl.group("decl"))
+        else:
+            self.header.notes.append(s)  # a second instruction: kept, not lost
+        return True
 
     def _eo(self, m: re.Match[str]) -> bool:
         self._enter(None)

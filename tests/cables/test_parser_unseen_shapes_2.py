@@ -203,7 +203,6 @@ def test_a_release_stamp_after_as_amended_is_kept_as_written():
     assert parsed.decl == "AS AMENDED; DECLASSIFIED JUNE 21, 2006"
 
 
-@pytest.mark.xfail(strict=True, reason="a DECL line after Classified By is read into it")
 @pytest.mark.parametrize("decl", ["DECL: 20350101", "DECL: 50X1-HUM", "DECL: OADR"])
 def test_a_decl_line_of_its_own_below_classified_by_is_the_instruction(decl):
     text = telegram(post="VALDERRA", serial=77, decl="E.O. 13526").replace(
@@ -218,7 +217,6 @@ def test_a_decl_line_of_its_own_below_classified_by_is_the_instruction(decl):
     assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
 
 
-@pytest.mark.xfail(strict=True, reason="a DECL line after Classified By is read into it")
 def test_a_decl_line_below_a_classified_by_without_reasons_is_the_instruction():
     text = telegram(post="VALDERRA", serial=77, decl="E.O. 12356").replace(
         "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)\n",
