@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 
+from cables.parsing import fields as f
+from cables.parsing.markers import PARAGRAPH_ONE_RE
 from cables.parsing.model import ParseError
 
 # --- readability -----------------------------------------------------------------
@@ -53,6 +55,8 @@ _HTML_TAG_RE = re.compile(
 _MD_FENCE_RE = re.compile(r"^\s{0,3}(?:```|~~~)", re.M)
 _MD_LINK_RE = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^()\s]|\([^()\s]*\))*\)")
 _MD_HEADING_RE = re.compile(r"[ ]{0,3}#{1,6}[ \t]+\S")
+# A table's separator row ("|---|---|", "| :-- | --- |"): no telegram draws one.
+_MD_TABLE_RULE_RE = re.compile(r"^[ \t]{0,3}\|?[ \t]*:?-{3,}:?[ \t]*\|[ \t:|-]*$", re.M)
 _MD_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]{1,300}?)(?<=\S)\1")
 _MD_BACKSLASH_EOL_RE = re.compile(r"\\[ \t]*$", re.M)
 # A paragraph number escaped at a line start ("1\. (C)", "- 2\. (U)"): HTML-to-Markdown
@@ -78,6 +82,7 @@ def detect_format(text: str) -> str:
         and ("```" in text or "~~~" in text)
         and _MD_FENCE_RE.search(text) is not None
     ) or ("]" in text and "](" in text and _MD_LINK_RE.search(text) is not None)
+    strong = strong or ("|" in text and "-|" in text and _MD_TABLE_RULE_RE.search(text) is not None)
     if strong or (
         "\\" in text and "\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None
     ):
@@ -196,6 +201,9 @@ _MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
 _MD_RULE_RE = re.compile(r"^\s{0,3}(?:\*\s*){3,}$|^\s{0,3}(?:_\s*){3,}$")
 _MD_HARD_BREAK_RE = re.compile(r"(?:\\|[ \t]{2,})$")
 _MD_LINKREF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s+\S+")
+# A table row ("| Date | 2006-02-10 |", "|---|---|"): a scraper's metadata, never telegram text.
+_MD_TABLE_ROW_RE = re.compile(r"^\s{0,3}\|.*\|\s*$")
+_MD_BREAK_RE = re.compile(r"^\s{0,3}-{3,}\s*$")
 # A list marker before a paragraph marker ("- 1\. (C)", "* (U)"): a converter's list
 # item.  Elsewhere a leading dash is kept, since it is as likely the cable's own bullet.
 _MD_LIST_BEFORE_MARKER_RE = re.compile(
@@ -207,19 +215,54 @@ def markdown_to_text(doc: str) -> str:
     """The cable text of a Markdown scrape: markup removed, fenced text kept as is.
 
     Line structure is kept (Markdown soft wraps are the telegram's own line
-    breaks); hard-break markers (trailing backslash or two spaces) are dropped.
+    breaks); hard-break markers (trailing backslash or two spaces) are dropped, and
+    so are table rows and thematic breaks: a scrape's metadata is not the cable's
+    text.  When the fences hold the whole cable (its classification line and
+    paragraph 1), only fenced text is kept (one blank line between blocks), as
+    ``<pre>`` blocks are of an HTML page: what is around them is the site's (a
+    metadata list, a footer), which would become paragraphs.
     """
     out: list[str] = []
+    fenced: list[str] = []
     in_fence = False
+    previous = ""
     for line in doc.split("\n"):
         if _MD_FENCE_LINE_RE.match(line):
             in_fence = not in_fence
+            if not in_fence:
+                fenced.append("")
             continue
         if in_fence:
             out.append(line)
+            fenced.append(line)
+        elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
+            out.append("")  # kept as a blank line: later line numbers stay the document's
+        elif not previous.strip() and _MD_BREAK_RE.match(line):
+            out.append("")  # "---" after a blank line: a break, not a heading's underline
         elif not _MD_LINKREF_DEF_RE.match(line) and not _MD_RULE_RE.match(line):
             out.append(_markdown_line(line))
+        previous = line
+    if len(fenced) >= _MIN_FENCED_LINES and _holds_the_cable(fenced):
+        return "\n".join(fenced)
     return "\n".join(out)
+
+
+_MIN_FENCED_LINES = 3  # a fenced snippet of a line or two is not the cable
+
+
+def _holds_the_cable(lines: list[str]) -> bool:
+    """The classification line (with post and serial) and paragraph 1 are among ``lines``.
+
+    Scrapes also fence only the routing block, the body following unfenced; then
+    the whole document is the cable's and nothing may be dropped.
+    """
+    banner = any(
+        line.lstrip()[:1] in f.BANNER_FIRST
+        and (found := f.read_banner(line)) is not None
+        and found.full
+        for line in lines
+    )
+    return banner and any(PARAGRAPH_ONE_RE.match(line) for line in lines)
 
 
 # Escaped characters ("\\*", "1\\.") are parked in the private-use area while

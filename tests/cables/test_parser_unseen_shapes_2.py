@@ -224,3 +224,35 @@ def test_a_decl_line_below_a_classified_by_without_reasons_is_the_instruction():
     )
     parsed = parse_cable(text)
     assert (parsed.classified_by, parsed.decl) == ("DCM JANE DOE", "OADR")
+
+
+# --- a Markdown scrape's metadata tables and footer around the cable -----------------------
+
+CABLE = telegram(post="VALDERRA", serial=77)
+METADATA_TABLE = (
+    "| Field | Value |\n|---|---|\n| Reference | 06VALDERRA77 |\n| Classification | SECRET |\n"
+)
+
+
+def test_a_fenced_cable_is_read_without_the_scrapes_table_and_footer_around_it():
+    doc = (
+        f"# 06VALDERRA77\n\n**Date:** 2006-02-10\n\n```\n{CABLE}```\n\n---\n\n"
+        f"**Metadata**\n\n{METADATA_TABLE}\nScraped from an archive mirror.\n"
+    )
+    parsed = parse_cable(doc)
+    assert parsed.format == "markdown"
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+    assert parsed.signature == "DOE"
+    assert parsed.classification == Marking(Level.C)
+
+
+def test_a_scrape_with_metadata_tables_is_markdown_and_its_tables_are_not_paragraphs():
+    cable = CABLE.replace("Comment: we expect", "*Comment*: we expect")
+    doc = f"## Metadata\n\n{METADATA_TABLE}\n## Text\n\n{cable}\n---\n\n{METADATA_TABLE}"
+    parsed = parse_cable(doc)
+    assert parsed.format == "markdown"
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+    assert parsed.signature == "DOE"
+    assert not any("|" in text for text in texts(parsed))
