@@ -29,6 +29,7 @@ buffer one report would stand for every paragraph, so they are not any more (see
 from __future__ import annotations
 
 import gc
+from array import array
 from collections.abc import Sequence
 from functools import partial
 from typing import NamedTuple
@@ -43,6 +44,7 @@ from .matcher import (
     _lead_matches,
     _regex_matches,
 )
+from .prefilter import PLACEHOLDER, word_marked_latin1
 from .terms import is_word_char
 
 __all__ = ["SEPARATOR", "BatchTables", "batch_tables", "joined_for_scan", "scan_many"]
@@ -60,7 +62,8 @@ _CHUNK_CHARACTERS = 1 << 26  # hyperscan takes at most 4 GB a call; 64 M charact
 _WORD = 1
 _ASCII_WHITESPACE = b"\t\n\v\f\r\x1c\x1d\x1e\x1f "
 _ASCII, _LATIN1, _BEYOND = 0, 1, 2  # what a text's characters are
-_HIGH_BITS = np.uint64(0x8080808080808080)
+_SEPARATOR_BYTE = bytes([SEPARATOR])
+_FOLD = bytes(range(128)) + bytes([PLACEHOLDER]) * 128  # as prefilter.encode_for_scan folds
 _new_hit = partial(tuple.__new__, Hit)
 
 
@@ -172,11 +175,13 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
         tables = matcher._tables = batch_tables(matcher, len(matcher._quick_length))
     count = len(texts)
     bases, lengths = _bases(texts)
-    data, latin1, kinds = _joined(texts, bases)
+    data, latin1, kinds = _joined(texts)
     buffer = np.frombuffer(data, np.uint8)
     latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
 
-    reports: list[int] = []  # expression, end, expression, end...: the least work a report
+    # expression, end, expression, end...: the least work a report (C integers: no int object
+    # is kept alive per report, and numpy reads the buffer as it is)
+    reports = array("q")
     add = reports.append
 
     def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
@@ -184,7 +189,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
         add(end)
 
     matcher._database.scan(data, on_match, 0, None, matcher._scratch())
-    pairs = np.fromiter(reports, np.int64, len(reports))
+    pairs = np.frombuffer(reports, np.int64) if reports else np.empty(0, np.int64)
     exprs, ends = pairs[0::2], pairs[1::2]
 
     placed, pending = _place(tables, buffer, latin1_buffer, exprs, ends)
@@ -232,7 +237,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
 def joined_for_scan(texts: Sequence[str]) -> bytes:
     """The bytes one hyperscan call of :func:`scan_many` scans for ``texts`` (the benchmark's
     bare scan times the same joining)."""
-    return _joined(texts, _bases(texts)[0])[0]
+    return _joined(texts)[0]
 
 
 def _bases(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -246,14 +251,12 @@ def _bases(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return bases, lengths
 
 
-def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.ndarray]:
+def _joined(texts: Sequence[str]) -> tuple[bytes, bytes, np.ndarray]:
     """The texts joined by the separator: as scanned (one byte a character, see
     :func:`.prefilter.encode_for_scan`) and as Latin-1 (for RE2, whose offsets are then the
     characters', and for the whole-word test; a text beyond Latin-1 has its other characters
     marked word or not there, see :func:`.prefilter.word_marked_latin1`, and RE2 searches it
     on its own), and each text's kind: ``_ASCII``, ``_LATIN1`` or beyond."""
-    from .prefilter import word_marked_latin1
-
     parts = [text.encode("latin-1") if text.isascii() else b"" for text in texts]  # a copy
     kinds = np.zeros(len(texts), np.int8)
     for i in np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, len(texts))).tolist():
@@ -263,24 +266,15 @@ def _joined(texts: Sequence[str], bases: np.ndarray) -> tuple[bytes, bytes, np.n
         except UnicodeEncodeError:
             parts[i] = word_marked_latin1(texts[i])
             kinds[i] = _BEYOND
-    raw = b"\0" + b"\0".join(parts) + b"\0"
-    size = len(raw)
+    # One join a buffer, the separators joined in: each new megabyte-sized buffer costs
+    # page faults (a third of the joining's time, measured, when built by concatenation and
+    # copies), while folding each non-ASCII text's few kilobytes costs none.
+    latin1 = _SEPARATOR_BYTE.join([b"", *parts, b""])
     if not kinds.any():
-        scanned = np.frombuffer(raw, np.uint8).copy()
-        scanned[bases - 1] = SEPARATOR
-        data = scanned.tobytes()
-        return data, data, kinds
-    # Every byte from 0x80 up becomes 0x80, eight at a time: clear the low seven bits of each
-    # byte whose high bit is set (a numpy minimum took several instructions a byte).
-    padded = np.zeros(-(-size // 8) * 8, np.uint8)
-    padded[:size] = np.frombuffer(raw, np.uint8)
-    words = padded.view(np.uint64)
-    words &= ~(((words & _HIGH_BITS) >> np.uint64(7)) * np.uint64(0x7F))
-    scanned = padded[:size]
-    scanned[bases - 1] = SEPARATOR
-    latin1 = np.frombuffer(raw, np.uint8).copy()
-    latin1[bases - 1] = SEPARATOR
-    return scanned.tobytes(), latin1.tobytes(), kinds
+        return latin1, latin1, kinds
+    for i in np.flatnonzero(kinds).tolist():
+        parts[i] = parts[i].translate(_FOLD)
+    return _SEPARATOR_BYTE.join([b"", *parts, b""]), latin1, kinds
 
 
 def _place(
