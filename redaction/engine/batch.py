@@ -29,7 +29,6 @@ buffer one report would stand for every paragraph, so they are not any more (see
 from __future__ import annotations
 
 import gc
-from array import array
 from collections.abc import Sequence
 from functools import partial
 from typing import NamedTuple
@@ -179,9 +178,9 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     buffer = np.frombuffer(data, np.uint8)
     latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
 
-    # expression, end, expression, end...: the least work a report (C integers: no int object
-    # is kept alive per report, and numpy reads the buffer as it is)
-    reports = array("q")
+    # expression, end, expression, end...: the least work a report (a list: appending to an
+    # array("q") instead, which numpy reads in place, took 5% longer in all)
+    reports: list[int] = []
     add = reports.append
 
     def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
@@ -189,7 +188,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
         add(end)
 
     matcher._database.scan(data, on_match, 0, None, matcher._scratch())
-    pairs = np.frombuffer(reports, np.int64) if reports else np.empty(0, np.int64)
+    pairs = np.fromiter(reports, np.int64, len(reports))
     exprs, ends = pairs[0::2], pairs[1::2]
 
     placed, pending = _place(tables, buffer, latin1_buffer, exprs, ends)
