@@ -63,8 +63,11 @@ class Body:
     signature: str | None = None
 
 
-def read_body(lines: list[Line]) -> Body:
+def read_body(lines: list[Line], *, continued: bool = False) -> Body:
     """Paragraph drafts in order; text before the first marker is an unnumbered draft.
+
+    ``continued``: the text is a later section of a cable, whose paragraph numbers
+    go on from the section before ("7." may be its first paragraph).
 
     One loop with cheap first-character tests on purpose: every body line of
     every imported cable passes through here, so most lines must cost only a
@@ -95,7 +98,10 @@ def read_body(lines: list[Line]) -> Body:
         if marker is not None and current is not None and _completes_number(marker, current):
             _take_mark(current, marker)  # "17." then "(C) text" on the next line
             text = marker.rest
-        elif marker is not None and _starts_paragraph(marker, expected, current):
+        elif marker is not None and (
+            _starts_paragraph(marker, expected, current)
+            or (continued and expected == 1 and marker.base is not None)
+        ):
             current = _start(drafts, marker, no)
             expected = _next_expected(marker, expected)
             text = marker.rest

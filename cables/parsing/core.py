@@ -123,7 +123,8 @@ def _read(text: str, source: str) -> _Parts:
     if others:
         _refuse_second_cable(below, others, banner, source)
     header, body_start = read_header(rest, cleaned)
-    body = read_body(cleaned[body_start:])
+    continued = banner is not None and (banner.section or 1) > 1
+    body = read_body(cleaned[body_start:], continued=continued)
     first_line = next((no for no, line in lines if line.strip()), 1)
     parts = _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
     if trailer is not None:

@@ -256,3 +256,47 @@ def test_a_scrape_with_metadata_tables_is_markdown_and_its_tables_are_not_paragr
     assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
     assert parsed.signature == "DOE"
     assert not any("|" in text for text in texts(parsed))
+
+
+# --- a later section of a 1970s telegram, its numbering continued ----------------------------
+
+SECTION_TWO = """O R 101530Z MAR 75
+FM AMEMBASSY VALDERRA
+TO SECSTATE WASHDC IMMEDIATE 1234
+C O N F I D E N T I A L SECTION 2 OF 2 VALDERRA 0778
+
+E.O. 11652: GDS
+TAGS: PFOR, XX
+SUBJECT: FISHERIES TALKS
+
+{body}
+
+SMITH
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("7. THE MINISTER SAID.\n\n8. THE PRESS REPORTED.\n\n9. COMMENT: NONE.", ["7", "8", "9"]),
+        (
+            "FROM SECTION ONE, THE MINISTER SAID.\n\n7. THE PRESS REPORTED.\n\n8. COMMENT: NONE.",
+            ["", "7", "8"],
+        ),
+    ],
+    ids=["numbered-from-7", "text-carried-over-first"],
+)
+def test_a_later_sections_paragraphs_keep_the_numbers_they_continue_with(body, expected):
+    parsed = parse_cable(SECTION_TWO.format(body=body))
+    assert (parsed.section, parsed.section_count) == (2, 2)
+    assert [p.number for p in parsed.paragraphs] == expected
+    assert texts(parsed)[-1] == "COMMENT: NONE."
+    assert parsed.signature == "SMITH"
+
+
+def test_a_first_section_starting_at_paragraph_seven_is_still_one_block():
+    # Section 1 has no numbers carried over: "7." there is not where paragraphs begin.
+    body = "THE MINISTER LISTED SEVEN POINTS, OF WHICH ONLY THE LAST MATTERED:\n7. THE FLEET."
+    parsed = parse_cable(SECTION_TWO.replace("SECTION 2 OF 2", "SECTION 1 OF 2").format(body=body))
+    assert [p.number for p in parsed.paragraphs] == [""]
+    assert texts(parsed) == [body]
