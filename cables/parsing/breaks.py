@@ -1,8 +1,9 @@
 """Lines that repeat at page and section breaks, removed so that paragraph text is exact.
 
 Section breaks ("MOSCOW 00001323 002 OF 002", also in mid-line in reflowed
-text), 1970s page headers ("PAGE 02 HARARE 05461 01 OF 02 271458Z") and the
-classification repeated at each page break are not part of any paragraph.
+text), 1970s page headers ("PAGE 02 HARARE 05461 01 OF 02 271458Z"), the
+classification repeated at each page break and a FOIA release's page stamp are
+not part of any paragraph.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ _SECTION_BREAK_RE = re.compile(
 _TRAILING_LEVEL_RE = re.compile(
     r"[ \t]+(?:CONFIDENTIAL|SECRET|UNCLASSIFIED|LIMITED OFFICIAL USE)"
     r"[ \t]*$"
+)
+# The stamp a FOIA release prints on every page ("UNCLASSIFIED U.S. Department of State
+# Case No. F-2014-12345 Doc No. C05512345 Date: 03/10/2016").
+_FOIA_STAMP_RE = re.compile(
+    r"^\s*(?:UNCLASSIFIED\s+)?U\.\s?S\.\s+Department\s+of\s+State\s+Case\s+No\.\s*\S+\s+"
+    r"Doc\s+No\.\s*\S+\s+Date:\s*\S+\s*$",
+    re.I,
 )
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
@@ -71,6 +79,8 @@ def clean_breaks(
             s = strip_section_breaks(s, post_words, serial)
             if not s.strip():
                 continue
+        if head == "U" and "Case No" in s and _FOIA_STAMP_RE.match(s):
+            continue  # a FOIA release's page stamp, not the cable's text
         if head in f.BANNER_FIRST and len(s) < 120:
             repeated = _is_repeated_banner(s, banner, levels)
             if repeated is True:

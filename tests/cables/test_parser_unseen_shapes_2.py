@@ -300,3 +300,20 @@ def test_a_first_section_starting_at_paragraph_seven_is_still_one_block():
     parsed = parse_cable(SECTION_TWO.replace("SECTION 2 OF 2", "SECTION 1 OF 2").format(body=body))
     assert [p.number for p in parsed.paragraphs] == [""]
     assert texts(parsed) == [body]
+
+
+# --- a FOIA reading-room release: its page stamp repeated at each page -----------------------
+
+FOIA_STAMP = (
+    "UNCLASSIFIED U.S. Department of State Case No. F-2014-12345 Doc No. C05512345 Date: 03/10/2016"
+)
+
+
+def test_the_page_stamp_of_a_foia_release_is_not_paragraph_text():
+    cable = telegram(post="VALDERRA", serial=77).replace(
+        "\n\n3. (C)", f"\n\n{FOIA_STAMP}\n\n3. (C)"
+    )
+    parsed = parse_cable(f"{FOIA_STAMP}\n\nRELEASE IN PART B1,1.4(D)\n\n{cable}")
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[1] == "The press reported the meeting."
+    assert parsed.reference_id == "06VALDERRA77"
