@@ -336,7 +336,13 @@ def to_lines(text: str, fmt: str) -> list[str]:
 
 def _unicode_spaces(text: str) -> str:
     """NBSP and narrow spaces as spaces, Unicode line separators as newlines, and the
-    invisible characters removed (also those entities stood for: "&#8203;", "&shy;")."""
+    invisible characters removed (also those entities stood for: "&#8203;", "&shy;").
+
+    "Â¶" and "Â" + NBSP are UTF-8 read as Windows-1252 by a mirror: the "Â" is that
+    damage, and before a paragraph number or a mark it hides the paragraph marker.
+    """
+    if "\u00c2" in text:
+        text = text.replace("\u00c2\u00b6", "\u00b6").replace("\u00c2\xa0", " ")
     if "\xa0" in text or "\u2007" in text or "\u202f" in text:
         text = _SPACE_LIKE_RE.sub(" ", text)
     if "\u2028" in text or "\u2029" in text:

@@ -317,3 +317,30 @@ def test_the_page_stamp_of_a_foia_release_is_not_paragraph_text():
     assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
     assert texts(parsed)[1] == "The press reported the meeting."
     assert parsed.reference_id == "06VALDERRA77"
+
+
+# --- UTF-8 read as Windows-1252 by a mirror ("Â¶1.") ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [("1. (C)", "\u00c2\u00b61. (C)"), ("1. (C)", "1.\u00c2\xa0(C)")],
+    ids=["pilcrow", "nbsp"],
+)
+def test_a_mirrors_mojibake_before_a_mark_does_not_hide_the_paragraphs(damaged):
+    text = telegram(post="VALDERRA", serial=77)
+    for n in "123":
+        text = text.replace(damaged[0].replace("1", n), damaged[1].replace("1", n))
+    parsed = parse_cable(text)
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
+
+
+@pytest.mark.xfail(strict=True, reason="a bottom classification line becomes a paragraph")
+def test_a_classification_line_repeated_at_the_bottom_in_banner_syntax_is_not_a_paragraph():
+    text = (
+        "SECRET//NOFORN\n\nSUBJECT: (U) TALKS\n\n1. (S//NF) One.\n\n2. (U) Two.\n\nSECRET//NOFORN\n"
+    )
+    parsed = parse_cable(text)
+    assert marks(parsed) == [("1", "S//NF", "portion"), ("2", "U", "portion")]
+    assert parsed.classification == Marking(Level.S, ("NOFORN",))
