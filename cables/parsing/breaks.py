@@ -208,7 +208,9 @@ def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level])
     if found.full and (banner is None or found.serial != banner.serial or found.rest):
         other = banner is not None and (found.serial, found.post) != (banner.serial, banner.post)
         return found if other else False
-    if not found.full and "//" in s:
-        return False  # banner syntax ("SECRET//FGI//NOFORN") carries controls: keep it
+    if not found.full and "//" in s and (banner is None or found.marking != banner.marking):
+        # Banner syntax ("SECRET//FGI//NOFORN") carries controls: kept, unless it only
+        # repeats the cable's own classification line (the bottom marking of a page).
+        return False
     levels.append(found.level)
     return True

@@ -336,7 +336,6 @@ def test_a_mirrors_mojibake_before_a_mark_does_not_hide_the_paragraphs(damaged):
     assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
 
 
-@pytest.mark.xfail(strict=True, reason="a bottom classification line becomes a paragraph")
 def test_a_classification_line_repeated_at_the_bottom_in_banner_syntax_is_not_a_paragraph():
     text = (
         "SECRET//NOFORN\n\nSUBJECT: (U) TALKS\n\n1. (S//NF) One.\n\n2. (U) Two.\n\nSECRET//NOFORN\n"
