@@ -21,6 +21,7 @@ _MAX_NUMBER_GAP = 3  # "¶2." after "¶1." may skip a number or two, not twenty
 _MARKER_FIRST = frozenset("\u00b60123456789(-")  # "-": a marked bullet "-- (S)"
 _AFTER = frozenset({" ", ".", ")"})
 _PARA_HEADS = frozenset({"PA", "Pa", "pa"})  # "PARA 1. (C)"
+_ROMAN_HEADS = frozenset(a + b for a in "IVX" for b in "IVX")  # "II. (S)"
 
 
 @dataclass(slots=True)
@@ -90,6 +91,7 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             match_marker(text, list_letters=current.list_letters if current else frozenset())
             if head[0] in _MARKER_FIRST
             or (head[0].isalpha() and (head[1:] in _AFTER or head in _PARA_HEADS))
+            or head in _ROMAN_HEADS
             else None
         )
         if marker is not None and marker.bullet:

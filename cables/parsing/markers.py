@@ -29,6 +29,13 @@ _LETTERED_RE = re.compile(
     r"\((?P<mark>[^()\n]{1,40})\)[.:]?"
 )
 _UNNUMBERED_RE = re.compile(r"^(?P<lead>[ \t]*)\((?P<mark>[^()\n]{1,40})\)[.:]?(?=[\s,;-]|$|[A-Z])")
+# "2) (S) text", "2.) (S) text", "II. (S) text": other ways to write a paragraph number,
+# read only with a mark after them (an "N)" list inside a paragraph stays its text).
+_OTHER_NUMBERED_RE = re.compile(
+    r"^(?P<lead>[ \t]*)(?P<num>\d{1,3}(?=\.?\))|[IVX]{2,5}(?=\.))\.?\)?[ \t]*"
+    r"\((?P<mark>[^()\n]{1,40})\)[.:]?"
+)
+_ROMAN_RE = re.compile(r"^(?:X{0,3})(?:IX|IV|V?I{0,3})$")
 # "(1) (S) text", "(a) (C) text": a sub-paragraph's label in parentheses, then its mark.
 _SUB_LABELLED_RE = re.compile(
     r"^(?P<lead>[ \t]*)\((?P<num>\d{1,2}|[A-Za-z])\)[ \t]*\((?P<mark>[^()\n]{1,40})\)[.:]?"
@@ -86,11 +93,17 @@ def match_marker(
         return None
     first = head[0]
     if first == "\u00b6" or first.isdigit():
+        if ")" in head[1:5]:
+            found = _other_numbered(line)
+            if found is not None:
+                return found
         found = _numbered(line)
         return found if found is not None else _lettered(line)
     if first.isalpha() and len(head) > 2 and head[1] in " .)":
         found = _numbered(line) if head[1] == " " else None
         return found if found is not None else _lettered(line)
+    if first in "IVX" and head[1:2] in ("I", "V", "X"):
+        return _other_numbered(line)
     if first in "Pp" and head[1:4].upper() == "ARA":
         return _para_numbered(line)
     if first == "(":
@@ -119,6 +132,22 @@ def _numbered(line: str) -> Marker | None:
     entire = _ENTIRE_TEXT_STATEMENT_RE.match(rest)
     entire_mark = read_portion_mark(f"{entire.group('level')} - ENTIRE TEXT") if entire else None
     return Marker(number, line[:end].strip(), None, None, rest, bad, entire_mark, base)
+
+
+def _other_numbered(line: str) -> Marker | None:
+    """ "2) (S)", "2.) (S)", "II. (S)": a numbered paragraph, when a mark follows."""
+    m = _OTHER_NUMBERED_RE.match(line)
+    if m is None:
+        return None
+    number = m.group("num")
+    if not number.isdigit() and _ROMAN_RE.match(number) is None:
+        return None
+    mark = read_portion_mark(m.group("mark"))
+    if mark is None:
+        return None
+    base = int(number) if number.isdigit() else None
+    raw = f"({m.group('mark')})"
+    return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :].lstrip(), base=base)
 
 
 def _para_numbered(line: str) -> Marker | None:

@@ -343,3 +343,36 @@ def test_a_classification_line_repeated_at_the_bottom_in_banner_syntax_is_not_a_
     parsed = parse_cable(text)
     assert marks(parsed) == [("1", "S//NF", "portion"), ("2", "U", "portion")]
     assert parsed.classification == Marking(Level.S, ("NOFORN",))
+
+
+# --- paragraph numbers closed by a parenthesis, and roman numerals ---------------------------
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [("1)", "2)", "3)"), ("1.)", "2.)", "3.)"), ("I.", "II.", "III.")],
+    ids=["parenthesis", "period-parenthesis", "roman"],
+)
+def test_paragraph_numbers_written_another_way_keep_their_marks(numbers):
+    parsed = body_cable(
+        f"{numbers[0]} (C) The minister said the talks would resume.",
+        f"{numbers[1]} (S) He named the envoy.",
+        f"{numbers[2]} (U) The press reported the meeting.",
+    )
+    expected = [n.rstrip(".)") for n in numbers]
+    assert marks(parsed) == [
+        (expected[0], "C", "portion"),
+        (expected[1], "S", "portion"),
+        (expected[2], "U", "portion"),
+    ]
+    assert texts(parsed)[1] == "He named the envoy."
+    assert parsed.classification == Marking(Level.S)
+
+
+def test_a_list_numbered_with_parentheses_inside_a_paragraph_stays_in_it():
+    parsed = body_cable(
+        "1. (C) The minister listed:\n1) the border;\n2) the fleet;\n3) the annex.",
+        "2. (U) The press reported the meeting.",
+    )
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion")]
+    assert texts(parsed)[0].endswith("3) the annex.")
