@@ -31,6 +31,8 @@ from api.serializers import (
     ParagraphSerializer,
     ProposalSerializer,
     TransitionSerializer,
+    note_as_read,
+    note_field,
 )
 from cables.models import Cable, Paragraph
 from redaction.models import ProposedRedaction
@@ -64,9 +66,27 @@ def _fake(view: Any) -> bool:
 
 
 def _reviewable_cable(user: Any, pk: int) -> Cable:
-    """The cable if the user may review or release it (the review and approval pages)."""
+    """The cable if the user may review or release it (the review and approval pages),
+    with ``notes_whole``: whether they may read its notes (``workflow.access``)."""
     cables = permissions.cables_for_user(user, permissions.REVIEW, permissions.RELEASE)
+    cables = cables.annotate(notes_whole=access.notes_readable_when_authorised(user))
     return get_object_or_404(cables, pk=pk)
+
+
+class _NotesAsRead:
+    """A view answering with decisions: their notes only where the user may read the
+    cable's notes, as the query that authorised the cable found (``notes_whole``)."""
+
+    notes_readable: set[int] | None = None
+
+    def _notes_of(self, cable_id: int, whole: bool) -> None:
+        self.notes_readable = {cable_id} if whole else set()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()  # type: ignore[misc]
+        if self.notes_readable is not None:
+            context["notes_readable"] = self.notes_readable
+        return context
 
 
 def _cleared(paragraphs: QuerySet[Paragraph], user: Any) -> QuerySet[Paragraph]:
@@ -150,7 +170,7 @@ class CableProposalList(generics.ListAPIView):
         return cable.proposals.filter(within).order_by("paragraph_id", "start")
 
 
-class CableDecisionList(generics.ListAPIView):
+class CableDecisionList(_NotesAsRead, generics.ListAPIView):
     """The current decision on each paragraph you may read (reviewers and release
     authorities of the cable); undecided paragraphs are absent."""
 
@@ -160,6 +180,7 @@ class CableDecisionList(generics.ListAPIView):
         if _fake(self):
             return Decision.objects.none()  # type: ignore[return-value]
         cable = _reviewable_cable(self.request.user, self.kwargs["pk"])
+        self._notes_of(cable.pk, cable.notes_whole)
         visible = set(
             _cleared(cable.paragraphs.all(), self.request.user).values_list("pk", flat=True)
         )
@@ -213,7 +234,7 @@ class ParagraphDetail(generics.RetrieveAPIView):
         return get_object_or_404(_cleared(visible, user), pk=self.kwargs["pk"])
 
 
-class _AppendOnlyDecisions(generics.ListCreateAPIView):
+class _AppendOnlyDecisions(_NotesAsRead, generics.ListCreateAPIView):
     """GET: every decision on one portion (a paragraph, a subject), oldest first; POST:
     record a new one, ``based_on`` naming the latest one the client saw.
 
@@ -253,7 +274,7 @@ class _AppendOnlyDecisions(generics.ListCreateAPIView):
             raise Conflict(str(exc)) from None
         except self.refused as exc:
             raise Refused(str(exc)) from None
-        return Response(self.serializer_class(decision).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(decision).data, status=status.HTTP_201_CREATED)
 
 
 class ParagraphDecisions(_AppendOnlyDecisions):
@@ -270,7 +291,12 @@ class ParagraphDecisions(_AppendOnlyDecisions):
         paragraphs = Paragraph.objects.select_related("cable").filter(
             cable__in=permissions.cables_for_user(user, *codenames)
         )
-        return get_object_or_404(_cleared(paragraphs, user), pk=self.kwargs["pk"])
+        whole = access.notes_readable_when_authorised(user, "cable__")
+        paragraph = get_object_or_404(
+            _cleared(paragraphs, user).annotate(notes_whole=whole), pk=self.kwargs["pk"]
+        )
+        self._notes_of(paragraph.cable_id, paragraph.notes_whole)
+        return paragraph
 
     def _history(self, portion: Paragraph) -> QuerySet[Decision]:
         return portion.decisions.all()
@@ -307,6 +333,10 @@ class ParagraphDecisions(_AppendOnlyDecisions):
 
 class SubjectDecisionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
+    note = note_field()
+
+    def get_note(self, decision: SubjectDecision) -> str | None:
+        return note_as_read(self, decision)
 
     class Meta:
         model = SubjectDecision
@@ -348,11 +378,14 @@ class SubjectDecisions(_AppendOnlyDecisions):
     refused = SubjectDecisionError
 
     def _portion(self, *codenames: str) -> Cable:
-        cable = get_object_or_404(
-            permissions.cables_for_user(self.request.user, *codenames), pk=self.kwargs["pk"]
+        user = self.request.user
+        cables = permissions.cables_for_user(user, *codenames).annotate(
+            notes_whole=access.notes_readable_when_authorised(user)
         )
-        if not access.may_read_subject(self.request.user, cable):
+        cable = get_object_or_404(cables, pk=self.kwargs["pk"])
+        if not access.may_read_subject(user, cable):
             raise Http404("No subject matches the given query.")
+        self._notes_of(cable.pk, cable.notes_whole)
         return cable
 
     def _history(self, portion: Cable) -> QuerySet[SubjectDecision]:

@@ -156,10 +156,38 @@ class SpanSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=120, help_text="FOIA exemption, e.g. (b)(6).")
 
 
+def note_field() -> serializers.SerializerMethodField:
+    """A decision's note: a person's own words, which may quote any portion of the cable."""
+    return serializers.SerializerMethodField(
+        help_text="The reviewer's note; null unless you may read the whole cable (every "
+        "paragraph and the subject): a note may quote any portion of it."
+    )
+
+
+def note_as_read(serializer: serializers.Serializer, decision: Any) -> str | None:
+    """The decision's note where the requesting user may read its cable's notes
+    (``workflow.access.notes_readable``), else None; asked once per cable per answer
+    (the context is shared by the rows of a list), unless the view says already: its
+    ``notes_readable``, the ids of the cables whose notes the user may read."""
+    context = serializer.context
+    if "notes_readable" in context:
+        return decision.note if decision.cable_id in context["notes_readable"] else None
+    known: dict[int, bool] = context.setdefault("_notes_readable", {})
+    cable_id = decision.cable_id
+    if cable_id not in known:
+        user = getattr(context.get("request"), "user", None)
+        known[cable_id] = cable_id in access.notes_readable(user, [cable_id])
+    return decision.note if known[cable_id] else None
+
+
 class DecisionSerializer(serializers.ModelSerializer):
     spans = SpanSerializer(many=True, read_only=True)
     agency = serializers.CharField(source="referral_agency", read_only=True)
     decided_by = serializers.CharField(source="decided_by.get_username", read_only=True)
+    note = note_field()
+
+    def get_note(self, decision: Decision) -> str | None:
+        return note_as_read(self, decision)
 
     class Meta:
         model = Decision

@@ -226,7 +226,8 @@ class SuggestedDecision(APIView):
                 note=v.get("note", ""),
             )
         )
-        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+        answer = DecisionSerializer(decision, context={"request": request})
+        return Response(answer.data, status=status.HTTP_201_CREATED)
 
 
 def _source_dict(decision: Decision) -> dict[str, Any]:

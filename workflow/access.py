@@ -38,7 +38,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 
@@ -200,6 +212,22 @@ def notes_readable(user: object, cable_ids: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     return raw_text_readable(user, Cable.objects.filter(pk__in=wanted))
+
+
+def notes_readable_when_authorised(user: object, path: str = "") -> ExpressionWrapper:
+    """``notes_readable`` in SQL, for a query of cables (or of rows that reach a cable
+    through ``path``, e.g. ``"cable__"``) whose grant the caller has already checked in
+    the same query: true where the user is cleared for the cable's level, its subject
+    and every one of its paragraphs."""
+    if not _active(user):
+        return ExpressionWrapper(Value(False), output_field=BooleanField())
+    level = clearance_level(user)
+    subject_at = Coalesce(F(f"{path}subject_level"), F(f"{path}level"))
+    above = Paragraph.objects.filter(cable=OuterRef(f"{path}pk"), level__gt=level)
+    cleared_for_all = (
+        Q(**{f"{path}level__lte": level}) & Q(LessThanOrEqual(subject_at, level)) & ~Exists(above)
+    )
+    return ExpressionWrapper(cleared_for_all, output_field=BooleanField())
 
 
 def audit_entries_as_read(
