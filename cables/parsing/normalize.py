@@ -73,8 +73,11 @@ def detect_format(text: str) -> str:
     while each regular expression scans the whole text; plain telegrams, nearly
     all of the input, should cost almost nothing here.
     """
+    escaped = "\\" in text and "\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None
     if "<" in text and (
-        _HTML_DOC_RE.search(text) or len(_HTML_TAG_RE.findall(text, 0, 200_000)) >= 2
+        _HTML_DOC_RE.search(text)
+        # A Markdown scrape may keep the page's <br> tags: its escapes say what it is.
+        or (len(_HTML_TAG_RE.findall(text, 0, 200_000)) >= 2 and not escaped)
     ):
         return "html"
     strong = (
@@ -83,9 +86,7 @@ def detect_format(text: str) -> str:
         and _MD_FENCE_RE.search(text) is not None
     ) or ("]" in text and "](" in text and _MD_LINK_RE.search(text) is not None)
     strong = strong or ("|" in text and "-|" in text and _MD_TABLE_RULE_RE.search(text) is not None)
-    if strong or (
-        "\\" in text and "\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None
-    ):
+    if strong or escaped:
         return "markdown"
     if ">" in text and _mostly_quoted(text):
         return "markdown"
@@ -215,13 +216,15 @@ def markdown_to_text(doc: str) -> str:
     """The cable text of a Markdown scrape: markup removed, fenced text kept as is.
 
     Line structure is kept (Markdown soft wraps are the telegram's own line
-    breaks); hard-break markers (trailing backslash or two spaces) are dropped, and
-    so are table rows and thematic breaks: a scrape's metadata is not the cable's
-    text.  When the fences hold the whole cable (its classification line and
+    breaks); hard-break markers (trailing backslash, two spaces, a kept ``<br>``)
+    are dropped, and so are table rows and thematic breaks: a scrape's metadata is
+    not the cable's text.  When the fences hold the whole cable (its classification line and
     paragraph 1), only fenced text is kept (one blank line between blocks), as
     ``<pre>`` blocks are of an HTML page: what is around them is the site's (a
     metadata list, a footer), which would become paragraphs.
     """
+    if "<" in doc:
+        doc = _HTML_BR_RE.sub("\n", doc)  # a scrape that kept the page's line breaks
     out: list[str] = []
     fenced: list[str] = []
     in_fence = False

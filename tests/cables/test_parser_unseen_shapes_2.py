@@ -376,3 +376,19 @@ def test_a_list_numbered_with_parentheses_inside_a_paragraph_stays_in_it():
     )
     assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion")]
     assert texts(parsed)[0].endswith("3) the annex.")
+
+
+# --- a Markdown scrape keeping the page's <br> line breaks ----------------------------------
+
+
+def test_a_markdown_scrape_with_br_line_breaks_is_read_as_markdown():
+    cable = CABLE
+    for n in "123":
+        cable = cable.replace(f"\n{n}. (", f"\n{n}\\. \\(").replace("\\(C)", "\\(C\\)")
+    cable = cable.replace("\\(U)", "\\(U\\)")
+    doc = "# 06VALDERRA77\n\n" + cable.replace("\n", "<br>\n")
+    parsed = parse_cable(doc)
+    assert parsed.format == "markdown"
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
+    assert (parsed.subject, parsed.signature) == ("EXAMPLE TALKS RESUME", "DOE")
