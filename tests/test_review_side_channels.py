@@ -179,7 +179,9 @@ def test_a_page_with_secret_text_is_not_kept_by_the_browser(
 # return it may quote any portion of the cable ("withheld: repeats the codename of ¶2").
 # The API listed every decision with its note to whoever may read the paragraph: a
 # co-reviewer cleared CONFIDENTIAL read, in the note on the CONFIDENTIAL paragraph, the
-# codename of the SECRET one.
+# codename of the SECRET one.  Now a decision's note, and a subject decision's, is sent
+# only to whoever may read the cable's notes (``workflow.access.notes_readable``), null
+# to the others (``api.serializers.note_as_read``).
 
 
 @pytest.fixture
@@ -225,7 +227,6 @@ def decision_answers(user: Any, cable: Any, paragraph: Any) -> list[dict[str, An
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="a decision's note reaches a reviewer below the cable")
 def test_a_reviewer_not_cleared_for_the_whole_cable_does_not_read_a_decisions_note(
     decided_with_note,
 ):
@@ -243,3 +244,57 @@ def test_a_reviewer_cleared_for_the_whole_cable_reads_a_decisions_note(decided_w
     rows = decision_answers(d["tess"], d["cable"], d["low"])
 
     assert all(CODENAME in row["note"] for row in rows)
+
+
+# -- 4. A subject above the reader's clearance is repeated by the TAGS line --------------
+#
+# Left as found (a strict xfail): the subject is a portion, hidden from a reader not
+# cleared for it, but the header's other lines are shown to whoever may view the cable,
+# and TAGS (and REF, the captions) repeat the subject's words often enough: a release
+# boxes them there for that reason (``releases.document.subject_fragments``).  The cable
+# page, the API's cable and the TAGS filters of the queue and the API show, or answer
+# by, the codename the hidden subject carries.  Closing it means deciding what the
+# header's lines are for a reader below a portion (the release's boxing, or the lines
+# at the cable's level), and the filters with them: a design change, not a local fix.
+
+SUBJECT_CODENAME = "BLUEHERON"
+
+
+@pytest.fixture
+def subject_in_tags() -> dict[str, Any]:
+    """07HARBOR12, SECRET, subject "(S) OPERATION BLUEHERON ..." and TAGS "PREL BLUEHERON";
+    lena, cleared CONFIDENTIAL, reviews it (she reads its CONFIDENTIAL paragraph)."""
+    cable = CableFactory(
+        reference_id="07HARBOR12",
+        level=int(Level.S),
+        review_state=ReviewState.IN_REVIEW,
+        subject=f"(S) OPERATION {SUBJECT_CODENAME}: TALKS WITH THE PALACE",
+        subject_level=int(Level.S),
+        tags=["PREL", SUBJECT_CODENAME],
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    from cables.models import CableTag
+
+    CableTag.objects.bulk_create(CableTag(cable=cable, tag=t) for t in cable.tags)
+    lena = person("lena", Level.C, "reviewer")
+    grant("review", lena, cable)
+    return {"cable": cable, "lena": lena}
+
+
+@pytest.mark.xfail(strict=True, reason="TAGS repeat a hidden subject's codename (design change)")
+def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_tags(client, subject_in_tags):
+    from tests.api.helpers import token_client
+
+    cable, lena = subject_in_tags["cable"], subject_in_tags["lena"]
+    client.force_login(lena)
+    api = token_client(lena)
+
+    page = client.get(reverse("cables:detail", args=[cable.pk])).content.decode()
+    detail = api.get(f"/api/cables/{cable.pk}/").json()
+    by_codename = api.get("/api/cables/", {"tag": SUBJECT_CODENAME}).json()["count"]
+    by_other = api.get("/api/cables/", {"tag": "KINGFISHER"}).json()["count"]
+
+    assert detail["subject"] is None  # the subject itself is hidden from her
+    assert SUBJECT_CODENAME not in page
+    assert SUBJECT_CODENAME not in str(detail)
+    assert by_codename == by_other
