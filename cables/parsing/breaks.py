@@ -31,11 +31,24 @@ _FOIA_STAMP_RE = re.compile(
     r"Doc\s+No\.\s*\S+\s+Date:\s*\S+\s*$",
     re.I,
 )
+# A reviewer's release stamp printed at each page break of a reading-room printout
+# ("Jane Q. Reviewer Declassified/Released US Department of State EO Systematic Review
+# 20 Mar 2014"): a declassification note, not the cable's text.
+_REVIEW_STAMP_RE = re.compile(
+    r"^\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){1,4}\s+Declassified/Released\s+US\s+"
+    r"Department\s+of\s+State\s+EO\s+Systematic\s+Review\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s*$"
+)
+# A printout's page header split over two lines: "PAGE 02" then "VALDERRA 00905 01 OF 02
+# 060018Z" (as the reading room prints 1970s telegrams).
+_PAGE_ALONE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s*$")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
 
 def clean_breaks(
-    lines: list[Line], banner: f.Banner | None, others: list[int] | None = None
+    lines: list[Line],
+    banner: f.Banner | None,
+    others: list[int] | None = None,
+    stamps: list[str] | None = None,
 ) -> tuple[list[Line], list[Level]]:
     """Drop section-break and page-header lines and repeated classification lines.
 
@@ -44,7 +57,9 @@ def clean_breaks(
     space.  Returns the kept lines and the levels of the dropped page lines; the
     indexes of full classification lines of another post or serial (another cable's,
     or one quoted) are added to ``others``: found here, where every line that may be
-    a classification line is read anyway, they cost nothing more to find.
+    a classification line is read anyway, they cost nothing more to find.  Given
+    ``stamps`` (the text holds a release stamp), a reviewer's one-line release stamp
+    printed at a page break is taken out of the text into that list.
     """
     post_words = banner.post.split() if banner and banner.post else []
     serial = banner.serial if banner else None
@@ -64,10 +79,13 @@ def clean_breaks(
             continue
         if head == "P" and "PAGE" in s[:12]:
             page = f.PAGE_HEADER_RE.match(s)
+            if page is None and _PAGE_ALONE_RE.match(s) and i + 1 < len(lines):
+                s, page = _split_page_header(s, lines[i + 1][1])
+                skip_to = i + 1 if page else skip_to
             if page:
                 _strip_trailing_level(out, levels)
                 if page.group("page") == "01" and serial is not None:
-                    skip_to = _repeated_section_header(lines, i, serial)
+                    skip_to = max(skip_to, _repeated_section_header(lines, i, serial))
                     if skip_to >= i:
                         while out and not out[-1][1].strip():
                             out.pop()  # blank lines around the page break are part of it
@@ -81,6 +99,9 @@ def clean_breaks(
                 continue
         if head == "U" and "Case No" in s and _FOIA_STAMP_RE.match(s):
             continue  # a FOIA release's page stamp, not the cable's text
+        if stamps is not None and "Declassified/Released" in s and _REVIEW_STAMP_RE.match(s):
+            stamps.append(" ".join(s.split()))
+            continue
         if head in f.BANNER_FIRST and len(s) < 120:
             repeated = _is_repeated_banner(s, banner, levels)
             if repeated is True:
@@ -95,6 +116,15 @@ _REPEATED_HEADER_RE = re.compile(
     r"^\s*(?:(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS)[\s,]*)+$|^\s*X{6,}\s*$|"
     r"^\s*(?:E\s?\.?\s?O\s?\.?\s?1\d{4}|EO\s1\d{4}|TAGS?\s*:|SUBJ(?:ECT)?\s*:)"
 )
+
+
+def _split_page_header(page_line: str, next_line: str) -> tuple[str, re.Match[str] | None]:
+    """ "PAGE 02" and the line below it read as one page header, if they are one."""
+    joined = f"{page_line.strip()} {next_line.strip()}"
+    page = f.PAGE_HEADER_RE.match(joined)
+    if page is None or joined[page.end() :].strip():
+        return page_line, None
+    return joined, page
 
 
 def _repeated_section_header(lines: list[Line], start: int, serial: int) -> int:

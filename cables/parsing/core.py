@@ -119,10 +119,13 @@ def _read(text: str, source: str) -> _Parts:
         rest, banner_line = "", None
     preamble = read_preamble(above)
     others: list[int] = []
-    cleaned, page_levels = clean_breaks(below, banner, others)
+    stamps: list[str] | None = [] if "Declassified/Released" in text else None
+    cleaned, page_levels = clean_breaks(below, banner, others, stamps)
     if others:
         _refuse_second_cable(below, others, banner, source)
     header, body_start = read_header(rest, cleaned)
+    if stamps:
+        header.notes.extend(n for n in dict.fromkeys(stamps) if n not in header.notes)
     continued = banner is not None and (banner.section or 1) > 1
     body = read_body(cleaned[body_start:], continued=continued)
     first_line = next((no for no, line in lines if line.strip()), 1)

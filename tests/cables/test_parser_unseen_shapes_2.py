@@ -392,3 +392,55 @@ def test_a_markdown_scrape_with_br_line_breaks_is_read_as_markdown():
     assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
     assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
     assert (parsed.subject, parsed.signature) == ("EXAMPLE TALKS RESUME", "DOE")
+
+
+# --- a 1970s telegram as the reading room prints it (PlusD-style) -----------------------------
+
+READING_ROOM = """CONFIDENTIAL
+PAGE 01
+VALDERRA 00905 01 OF 02 060018Z
+ACTION SS-25
+INFO OCT-01 ADS-00 SSO-00 /026 W
+------------------062281 060035Z /62
+O R 051020Z JUN 79
+FM AMEMBASSY VALDERRA
+TO SECSTATE WASHDC IMMEDIATE 1291
+INFO AMEMBASSY LONDON
+C O N F I D E N T I A L SECTION 1 OF 2 VALDERRA 0905
+EXDIS
+E.O. 12065: RDS-4 6/5/99 (DOE, JOHN H.) OR-M
+TAGS: PEPR, XX, US
+SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES
+1. SUMMARY: IN A 2-HOUR MEETING THE MINISTER SAID THE FLEET
+WOULD NOT
+CONFIDENTIAL
+CONFIDENTIAL
+PAGE 02
+VALDERRA 00905 01 OF 02 060018Z
+RETURN BEFORE THE SEASON. END SUMMARY.
+Jane Q. Reviewer Declassified/Released US Department of State EO Systematic Review 20 Mar 2014
+2. THE MINISTER ASKED THAT WE CONSULT CLOSELY.
+DOE
+CONFIDENTIAL
+NNN
+"""
+
+
+def test_a_reading_room_printouts_page_headers_and_review_stamps_are_not_paragraph_text():
+    parsed = parse_cable(READING_ROOM)
+    assert texts(parsed) == [
+        "SUMMARY: IN A 2-HOUR MEETING THE MINISTER SAID THE FLEET\nWOULD NOT\n"
+        "RETURN BEFORE THE SEASON. END SUMMARY.",
+        "THE MINISTER ASKED THAT WE CONSULT CLOSELY.",
+    ]
+    assert parsed.signature == "DOE"
+    assert parsed.declassification_notes == [
+        "Jane Q. Reviewer Declassified/Released US Department of State EO Systematic Review "
+        "20 Mar 2014"
+    ]
+    assert (parsed.decl, parsed.subject) == (
+        "RDS-4 6/5/99 (DOE, JOHN H.) OR-M",
+        "DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES",
+    )
+    assert parsed.classification == Marking(Level.C, ("EXDIS",))
+    assert (parsed.reference_id, parsed.section, parsed.section_count) == ("79VALDERRA905", 1, 2)
