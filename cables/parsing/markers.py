@@ -45,9 +45,11 @@ _SUB_LABELLED_RE = re.compile(
 _BULLET_RE = re.compile(
     r"^(?P<lead>[ \t]*--?[ \t]*)\((?P<mark>[^()\n]{1,40})\)[.:]?(?=[\s,;-]|$|[A-Z])"
 )
+# "CONFIDENTIAL - ENTIRE TEXT", also without the dash, or abbreviated with it
+# ("C - ENTIRE TEXT", as 1970s telegrams write it).
 _ENTIRE_TEXT_STATEMENT_RE = re.compile(
-    r"^\(?\s*(?P<level>TOP\s+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE)"
-    r"\s*[-\u2013\u2014]+\s*ENTIRE\s+TEXT\b",
+    r"^\(?\s*(?:(?P<level>TOP\s+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED|LIMITED\s+OFFICIAL\s+USE)"
+    r"\s*[-\u2013\u2014]*|(?P<short>TS|S|C|U|LOU)\s*[-\u2013\u2014]+)\s*ENTIRE\s+TEXT\b",
     re.I,
 )
 _MIDLINE_RE = re.compile(
@@ -130,7 +132,7 @@ def _numbered(line: str) -> Marker | None:
     rest = line[end:].lstrip()
     bad = body if m.group("mark") and _LOOKS_LIKE_MARK_RE.match(body.strip().upper()) else None
     entire = _ENTIRE_TEXT_STATEMENT_RE.match(rest)
-    entire_mark = read_portion_mark(f"{entire.group('level')} - ENTIRE TEXT") if entire else None
+    entire_mark = _entire_text_mark(entire) if entire else None
     return Marker(number, line[:end].strip(), None, None, rest, bad, entire_mark, base)
 
 
@@ -286,4 +288,8 @@ def entire_text_statement(text: str) -> PortionMark | None:
     m = _ENTIRE_TEXT_STATEMENT_RE.match(text.strip())
     if m is None:
         return None
-    return read_portion_mark(f"{m.group('level')} - ENTIRE TEXT")
+    return _entire_text_mark(m)
+
+
+def _entire_text_mark(m: re.Match[str]) -> PortionMark | None:
+    return read_portion_mark(f"{m.group('level') or m.group('short')} - ENTIRE TEXT")

@@ -444,3 +444,14 @@ def test_a_reading_room_printouts_page_headers_and_review_stamps_are_not_paragra
     )
     assert parsed.classification == Marking(Level.C, ("EXDIS",))
     assert (parsed.reference_id, parsed.section, parsed.section_count) == ("79VALDERRA905", 1, 2)
+
+
+@pytest.mark.parametrize(
+    "statement", ["C - ENTIRE TEXT.", "CONFIDENTIAL ENTIRE TEXT.", "C-ENTIRE TEXT"]
+)
+def test_an_entire_text_statement_written_short_marks_every_paragraph(statement):
+    text = READING_ROOM.replace("2. THE MINISTER", "3. THE MINISTER")
+    parsed = parse_cable(text.replace("1. SUMMARY:", f"1. {statement}\n2. SUMMARY:"))
+    assert [p.source for p in parsed.paragraphs] == ["entire_text"] * 3
+    assert {str(p.marking) for p in parsed.paragraphs} == {"C//XD"}
+    assert not any(w.startswith(("UNMARKED_PORTION", "BANNER_ABOVE")) for w in parsed.warnings)
