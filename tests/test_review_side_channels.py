@@ -308,7 +308,8 @@ def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_tags(clien
 # then filled from the cable with no grant asked again (``selectors.queue_cables``: the
 # subject by clearance alone), so a reviewer whose grant was just revoked went on
 # reading the cable's subject in her queue until the repair.  (The triage batch, which
-# reads the same index, asks the grants again.)
+# reads the same index, asks the grants again.)  Now ``queue_cables`` asks the grants in
+# its own statement (``workflow.access.readable_cables_sql``): the stale row is dropped.
 
 
 @pytest.fixture
@@ -339,7 +340,6 @@ def revoked_behind_the_index() -> dict[str, Any]:
     return {"cable": cable, "lena": lena}
 
 
-@pytest.mark.xfail(strict=True, reason="a stale queue row shows the subject after revocation")
 def test_a_revoked_reviewer_does_not_read_the_subject_in_her_queue(
     client, revoked_behind_the_index
 ):

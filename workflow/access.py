@@ -173,6 +173,14 @@ def readable_subject_sql(user: object, alias: str) -> tuple[str, list[object]]:
     return f"CASE WHEN {level} <= %s THEN {alias}.subject END", [clearance_level(user)]
 
 
+def readable_cables_sql(user: object, alias: str, *codenames: str) -> tuple[str, list[object]]:
+    """``readable_cables`` for a hand-written query over cable rows named ``alias`` (a
+    constant of the caller's SQL): whether the user may view the cable, or holds any of
+    ``codenames`` on it, as a condition and its parameters.  For pages whose cable ids
+    come from somewhere that may lag behind the grants (the queue's index)."""
+    return permissions.holds_sql(user, f"{alias}.id", *(codenames or (VIEW,)))
+
+
 def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:
     """The ids of ``cables`` whose raw text the user may read (``may_read_raw_text``, for
     many cables in one query): viewable, the cable's level and its subject's within the

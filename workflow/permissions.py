@@ -279,17 +279,37 @@ class _Holds(Expression):
 
     def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
         target, target_params = compiler.compile(self.target)
-        user_table, group_table, membership = _grant_tables()
-        # Table names from the models, the target compiled by Django; values bound.
-        sql = (
-            f"(EXISTS (SELECT 1 FROM {user_table} hu WHERE hu.user_id = %s"  # nosec B608
-            f" AND hu.permission_id = ANY(%s) AND hu.content_object_id = {target})"
-            f" OR EXISTS (SELECT 1 FROM {group_table} hg"
-            f" JOIN {membership} hm ON hm.group_id = hg.group_id WHERE hm.user_id = %s"
-            f" AND hg.permission_id = ANY(%s) AND hg.content_object_id = {target}))"
-        )
-        ids = self.permission_ids
-        return sql, (self.user_id, ids, *target_params, self.user_id, ids, *target_params)
+        sql, params = _holds_sql(target, list(target_params), self.user_id, self.permission_ids)
+        return sql, tuple(params)
+
+
+def _holds_sql(
+    target: str, target_params: list[object], user_id: int, permission_ids: list[int]
+) -> tuple[str, list[object]]:
+    """``_Holds``'s two probes for a cable id ``target`` (SQL of the caller's own)."""
+    user_table, group_table, membership = _grant_tables()
+    # Table names from the models, the target the caller's SQL; values bound.
+    sql = (
+        f"(EXISTS (SELECT 1 FROM {user_table} hu WHERE hu.user_id = %s"  # nosec B608
+        f" AND hu.permission_id = ANY(%s) AND hu.content_object_id = {target})"
+        f" OR EXISTS (SELECT 1 FROM {group_table} hg"
+        f" JOIN {membership} hm ON hm.group_id = hg.group_id WHERE hm.user_id = %s"
+        f" AND hg.permission_id = ANY(%s) AND hg.content_object_id = {target}))"
+    )
+    ids = permission_ids
+    return sql, [user_id, ids, *target_params, user_id, ids, *target_params]
+
+
+def holds_sql(user: object, column: str, *codenames: str) -> tuple[str, list[object]]:
+    """Whether the user holds any of ``codenames`` (default: may view) on the cable whose
+    id is ``column`` (a constant of the caller's hand-written SQL), directly or through a
+    group, as SQL and its parameters: ``TRUE`` for superusers, ``FALSE`` for anonymous
+    and inactive users."""
+    if not _active(user):
+        return "FALSE", []
+    if getattr(user, "is_superuser", False):
+        return "TRUE", []
+    return _holds_sql(column, [], user.pk, list(_wanted_ids(codenames)))  # type: ignore[attr-defined]
 
 
 class _EqualsAny(Expression):

@@ -292,7 +292,8 @@ class QueueRow:
 def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     """The page's cables, in the queue's order, with the few fields the queue shows and
     their open re-review round, in one statement; a subject above the user's clearance
-    never leaves the database (``workflow.access.readable_subject_sql``).
+    never leaves the database (``workflow.access.readable_subject_sql``), nor does any
+    cable the user no longer reviews or releases (``readable_cables_sql``).
 
     Written out: the ORM took longer to build these two queries (this and the rounds')
     than the database to answer them, on every queue page.
@@ -300,8 +301,13 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     if not ids:
         return []
     subject, subject_params = access.readable_subject_sql(user, "c")
-    # Column and table names are constants; the subject expression comes from
-    # workflow.access with its level bound; the ids are bound.
+    # The ids come from the queue's index, which may keep a row a moment after its grant
+    # went (workflow.queue_index): the grant is asked again, in the same statement.
+    held, held_params = access.readable_cables_sql(
+        user, "c", permissions.REVIEW, permissions.RELEASE
+    )
+    # Column and table names are constants; the subject and grant expressions come from
+    # workflow.access with their values bound; the ids are bound.
     sql = f"""
         SELECT c.id, c.reference_id, c.level,
                ARRAY(SELECT jsonb_array_elements_text(c.controls)), c.origin, {subject},
@@ -311,10 +317,10 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
         FROM cables_cable c
         LEFT JOIN workflow_cablestatus s ON s.cable_id = c.id
         LEFT JOIN workflow_reviewround r ON r.cable_id = c.id AND r.closed_at IS NULL
-        WHERE c.id = ANY(%s)
+        WHERE c.id = ANY(%s) AND {held}
     """  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*subject_params, list(ids)])
+        cursor.execute(sql, [*subject_params, list(ids), *held_params])
         by_id = {row[0]: row for row in cursor.fetchall()}
     return [_queue_row(by_id[i]) for i in ids if i in by_id]
 
