@@ -365,3 +365,56 @@ def test_a_reviewer_holding_the_grant_reads_the_subject_in_her_queue(client):
     client.force_login(lena)
 
     assert CODENAME in client.get(reverse("workflow:queue")).content.decode()
+
+
+# -- 6. The signer's name, read from the raw text, sent below the cable's level ----------
+#
+# The signature is read from the end of the raw text (glued at times to the last
+# paragraph, and a release boxes a withheld subject's words in it): the admin's cable page
+# shows it only with the raw text, to a reader cleared for the cable, its subject and
+# every paragraph (``access.may_read_raw_text``).  The API sent it wherever no paragraph
+# was above the reader: to one cleared CONFIDENTIAL, of a SECRET cable whose paragraphs
+# are CONFIDENTIAL and whose SECRET subject she may not read.
+
+
+@pytest.fixture
+def signed_secret_subject() -> dict[str, Any]:
+    """07HARBOR12: SECRET, its subject (S) and its one paragraph (C), signed RICEWOOD;
+    cora (CONFIDENTIAL) and sid (SECRET) may view it."""
+    cable = CableFactory(
+        reference_id="07HARBOR12",
+        level=int(Level.S),
+        subject=f"(S) OPERATION {CODENAME}: TALKS WITH THE PALACE",
+        subject_level=int(Level.S),
+        signature="RICEWOOD",
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    cora, sid = person("cora", Level.C), person("sid", Level.S)
+    grant("view", cora, cable)
+    grant("view", sid, cable)
+    return {"cable": cable, "cora": cora, "sid": sid}
+
+
+def signature_over_the_api(user: Any, cable: Any) -> Any:
+    from tests.api.helpers import token_client
+
+    answer = token_client(user).get(f"/api/cables/{cable.pk}/")
+    assert answer.status_code == 200
+    return answer.json()
+
+
+@pytest.mark.xfail(strict=True, reason="the API sends the signature below the cable's level")
+def test_a_reader_below_the_cable_and_its_subject_is_not_sent_the_signature(
+    signed_secret_subject,
+):
+    body = signature_over_the_api(signed_secret_subject["cora"], signed_secret_subject["cable"])
+
+    assert body["subject"] is None and body["paragraphs_hidden"] == 0
+    assert body["signature"] is None
+    assert "RICEWOOD" not in str(body)
+
+
+def test_a_reader_cleared_for_the_whole_cable_is_sent_the_signature(signed_secret_subject):
+    body = signature_over_the_api(signed_secret_subject["sid"], signed_secret_subject["cable"])
+
+    assert body["signature"] == "RICEWOOD"
