@@ -20,8 +20,8 @@ Line = tuple[int, str]
 _MAX_NUMBER_GAP = 3  # "¶2." after "¶1." may skip a number or two, not twenty
 _MARKER_FIRST = frozenset("\u00b60123456789(-")  # "-": a marked bullet "-- (S)"
 _AFTER = frozenset({" ", ".", ")"})
-_PARA_HEADS = frozenset({"PA", "Pa", "pa"})  # "PARA 1. (C)"
-_ROMAN_HEADS = frozenset(a + b for a in "IVX" for b in "IVX")  # "II. (S)"
+# Two-letter starts of a marker: "PARA 1. (C)", and roman numerals "II. (S)".
+_WORD_HEADS = frozenset({"PA", "Pa", "pa"} | {a + b for a in "IVX" for b in "IVX"})
 
 
 @dataclass(slots=True)
@@ -87,22 +87,24 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             current.lines.append(text)
             current.nos.append(no)
             continue
+        first = head[0]
         marker = (
             match_marker(text, list_letters=current.list_letters if current else frozenset())
-            if head[0] in _MARKER_FIRST
-            or (head[0].isalpha() and (head[1:] in _AFTER or head in _PARA_HEADS))
-            or head in _ROMAN_HEADS
+            if (first in _MARKER_FIRST and (first != "-" or "(" in text[:8]))
+            or (first.isalpha() and (head[1:] in _AFTER or head in _WORD_HEADS))
             else None
         )
-        if marker is not None and marker.bullet:
-            bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts
-            marker = None
-        if marker is not None and current is not None and _completes_number(marker, current):
+        if marker is None or marker.bullet:
+            if marker is not None:
+                bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts
+            if current is None:
+                current = Draft(number="", line=no)
+                drafts.append(current)
+        elif current is not None and _completes_number(marker, current):
             _take_mark(current, marker)  # "17." then "(C) text" on the next line
             text = marker.rest
-        elif marker is not None and (
-            _starts_paragraph(marker, expected, current)
-            or (continued and expected == 1 and marker.base is not None)
+        elif _starts_paragraph(marker, expected, current) or (
+            continued and expected == 1 and marker.base is not None
         ):
             current = _start(drafts, marker, no)
             expected = _next_expected(marker, expected)
