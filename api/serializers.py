@@ -103,12 +103,15 @@ class CableDetailSerializer(CableSerializer):
         help_text="Paragraphs above your clearance: never sent, counted as withheld.",
     )
     signature = serializers.SerializerMethodField(
-        help_text="The signer's name as read from the end of the text; null where a "
-        "paragraph of the cable is above your clearance (it may be read from that text)."
+        help_text="The signer's name as read from the end of the text; null unless you may "
+        "read the raw text: the cable's level, its subject and every paragraph within your "
+        "clearance (it may be read from that text)."
     )
 
     def get_signature(self, cable: Cable) -> str | None:
-        return cable.signature if getattr(cable, "paragraphs_hidden", 1) == 0 else None
+        hidden = getattr(cable, "paragraphs_hidden", 1)
+        readable = access.raw_text_readable_when_authorised(self._user(), cable, hidden=hidden)
+        return cable.signature if readable else None
 
     class Meta(CableSerializer.Meta):
         fields = [

@@ -198,6 +198,19 @@ def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:
     return set(readable.values_list("pk", flat=True))
 
 
+def raw_text_readable_when_authorised(user: object, cable: Cable, *, hidden: int) -> bool:
+    """``may_read_raw_text`` for a cable whose grant the caller has already checked and
+    whose paragraphs above the user's clearance it has counted (``hidden``): cleared for
+    the cable's level and its subject, and no paragraph hidden.  No query.  What is read
+    from the raw text (the signer's name at its end) goes by this too."""
+    return (
+        _active(user)
+        and hidden == 0
+        and cable.level <= clearance_level(user)
+        and may_read_subject(user, cable)
+    )
+
+
 def may_read_raw_text(user: object, cable: Cable) -> bool:
     """Whether the user may read the cable's raw text: they may view the cable and are
     cleared for its level and for every one of its paragraphs."""
