@@ -108,6 +108,12 @@ _CLASSIFIED_STATEMENT_RE = re.compile(
     r"^Classified\s+(?:Top\s+Secret|Secret|Confidential)\.?$", re.I
 )
 _PASSING_SHAPE_RE = re.compile(r"\b(?:FOR|PASS|ALSO)\b")
+# "DEPT PASS USUN", "DEPT PLEASE PASS ...", "SUGGEST DEPT REPEAT TO ...": an instruction
+# to the message centre, never the wrapped end of a subject.
+_PASS_INSTRUCTION_RE = re.compile(
+    r"^(?:(?:SUGGEST|REQUEST)\s+)?(?:DEPT|DEPARTMENT|EMBASSY|USUN|USNATO|USEC)\s+"
+    r"(?:PLEASE\s+)?(?:PASS|REPEAT)\b"
+)
 _REF_SHAPE_RE = re.compile(r"^(?:\d{2,4}\s+)?[A-Z][A-Za-z .'-]{1,30}\s\d{1,7}\b")
 _FIELD_AHEAD_RE = re.compile(
     r"^\s*(?:\(U\)\s*)?(?:\u00b6?\s*E\s?\.?\s?[O0]\s?\.?\s?1\d{4}|(?i:TAGS?\s*:|"
@@ -525,6 +531,8 @@ class _HeaderReader:
         """A wrapped subject line, not a list, a rule or a sentence after the subject."""
         if len(self.header.subject_lines) >= 4 or s[:2] in _LIST_STARTS or _RULE_ONLY_RE.match(s):
             return False
+        if _PASS_INSTRUCTION_RE.match(s):
+            return False  # read as a passing line instead (``_passing``)
         so_far = " ".join(self.header.subject_lines)
         if (
             so_far.strip()
@@ -538,6 +546,7 @@ class _HeaderReader:
     def _passing(self, s: str, index: int) -> bool:
         before_fields = (not self.seen_field and index <= self.field_limit) or self.fields_ahead
         shaped = len(s) <= 160 and s.upper() == s and _PASSING_SHAPE_RE.search(s) is not None
+        shaped = shaped or _PASS_INSTRUCTION_RE.match(s) is not None
         if not (before_fields or shaped):
             return False
         tail = _CAPTION_TAIL_RE.search(s)

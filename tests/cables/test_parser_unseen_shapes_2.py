@@ -455,3 +455,32 @@ def test_an_entire_text_statement_written_short_marks_every_paragraph(statement)
     assert [p.source for p in parsed.paragraphs] == ["entire_text"] * 3
     assert {str(p.marking) for p in parsed.paragraphs} == {"C//XD"}
     assert not any(w.startswith(("UNMARKED_PORTION", "BANNER_ABOVE")) for w in parsed.warnings)
+
+
+# --- a passing instruction right below the subject ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["DEPT PASS USUN", "DEPT PLEASE PASS USUN AND USNATO", "SUGGEST DEPT REPEAT TO USUN."],
+)
+def test_a_passing_instruction_below_the_subject_is_not_part_of_it(instruction):
+    text = READING_ROOM.replace(
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES",
+        f"SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES\n{instruction}",
+    )
+    parsed = parse_cable(text)
+    assert parsed.subject == "DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES"
+    assert parsed.passing == [instruction]
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
+
+
+def test_a_subject_wrapped_onto_a_second_line_is_still_one_subject():
+    text = READING_ROOM.replace(
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES",
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES AND\nPASSAGE OF THE FLEET",
+    )
+    parsed = parse_cable(text)
+    assert parsed.subject == (
+        "DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES AND PASSAGE OF THE FLEET"
+    )
