@@ -41,6 +41,10 @@ _REVIEW_STAMP_RE = re.compile(
 # A printout's page header split over two lines: "PAGE 02" then "VALDERRA 00905 01 OF 02
 # 060018Z" (as the reading room prints 1970s telegrams).
 _PAGE_ALONE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s*$")
+_SHORT_PAGE_RE = re.compile(
+    r"^\s*PAGE\s+(?P<page>\d{2,3})\s+[A-Z][A-Z .'-]*?\s+(?P<serial>\d{4,7})"
+    r"(?:\s+\d{2}\s+OF\s+\d{2})?\s*$"
+)
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
 
@@ -78,10 +82,10 @@ def clean_breaks(
             out.append(item)
             continue
         if head == "P" and "PAGE" in s[:12]:
-            page = f.PAGE_HEADER_RE.match(s)
-            if page is None and _PAGE_ALONE_RE.match(s) and i + 1 < len(lines):
-                s, page = _split_page_header(s, lines[i + 1][1])
-                skip_to = i + 1 if page else skip_to
+            below = lines[i + 1][1] if i + 1 < len(lines) else ""
+            s, page, joined = _page_header(s, below, serial)
+            if joined:
+                skip_to = i + 1
             if page:
                 _strip_trailing_level(out, levels)
                 if page.group("page") == "01" and serial is not None:
@@ -118,13 +122,32 @@ _REPEATED_HEADER_RE = re.compile(
 )
 
 
-def _split_page_header(page_line: str, next_line: str) -> tuple[str, re.Match[str] | None]:
-    """ "PAGE 02" and the line below it read as one page header, if they are one."""
-    joined = f"{page_line.strip()} {next_line.strip()}"
+def _page_header(
+    text: str, below: str, serial: int | None
+) -> tuple[str, re.Match[str] | None, bool]:
+    """A printout's page header at ``text``: (the header's text, its match, whether the
+    line ``below`` is part of it) or (text, None, False).
+
+    Besides "PAGE 02 HARARE 05461 01 OF 02 271458Z", a State telegram's page header
+    names only the post and serial ("PAGE 02 STATE 042975", read only with this cable's
+    serial), and the reading room prints "PAGE 02" on a line of its own.
+    """
+    page = f.PAGE_HEADER_RE.match(text) or _short_page_header(text, serial)
+    if page is not None or not below or _PAGE_ALONE_RE.match(text) is None:
+        return text, page, False
+    joined = f"{text.strip()} {below.strip()}"
     page = f.PAGE_HEADER_RE.match(joined)
-    if page is None or joined[page.end() :].strip():
-        return page_line, None
-    return joined, page
+    if page is not None and not joined[page.end() :].strip():
+        return joined, page, True
+    page = _short_page_header(joined, serial)
+    return (joined, page, True) if page is not None else (text, None, False)
+
+
+def _short_page_header(text: str, serial: int | None) -> re.Match[str] | None:
+    if serial is None:
+        return None
+    page = _SHORT_PAGE_RE.match(text)
+    return page if page is not None and int(page.group("serial")) == serial else None
 
 
 def _repeated_section_header(lines: list[Line], start: int, serial: int) -> int:

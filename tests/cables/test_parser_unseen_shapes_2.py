@@ -484,3 +484,24 @@ def test_a_subject_wrapped_onto_a_second_line_is_still_one_subject():
     assert parsed.subject == (
         "DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES AND PASSAGE OF THE FLEET"
     )
+
+
+@pytest.mark.parametrize(
+    "page_header",
+    ["PAGE 02\nVALDERRA 00905", "PAGE 02 VALDERRA 00905", "PAGE 02\nVALDERRA 00905 01 OF 02"],
+    ids=["split", "one-line", "split-with-section"],
+)
+def test_a_page_header_naming_only_the_post_and_serial_is_not_paragraph_text(page_header):
+    text = READING_ROOM.replace("PAGE 02\nVALDERRA 00905 01 OF 02 060018Z", page_header)
+    parsed = parse_cable(text)
+    assert texts(parsed)[0] == (
+        "SUMMARY: IN A 2-HOUR MEETING THE MINISTER SAID THE FLEET\nWOULD NOT\n"
+        "RETURN BEFORE THE SEASON. END SUMMARY."
+    )
+
+
+def test_a_line_like_a_page_header_of_another_serial_stays_text():
+    text = READING_ROOM.replace(
+        "PAGE 02\nVALDERRA 00905 01 OF 02 060018Z", "PAGE 02 VALDERRA 00906"
+    )
+    assert "PAGE 02 VALDERRA 00906" in texts(parse_cable(text))[0]
