@@ -43,7 +43,7 @@ _REVIEW_STAMP_RE = re.compile(
 _PAGE_ALONE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s*$")
 _SHORT_PAGE_RE = re.compile(
     r"^\s*PAGE\s+(?P<page>\d{2,3})\s+[A-Z][A-Z .'-]*?\s+(?P<serial>\d{4,7})"
-    r"(?:\s+\d{2}\s+OF\s+\d{2})?\s*$"
+    r"(?:\s+[A-Z]{4,6}\s+\d{5,6})?(?:\s+\d{2}\s+OF\s+\d{2})?\s*$"  # "TOSEC 340058"
 )
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 

@@ -505,3 +505,11 @@ def test_a_line_like_a_page_header_of_another_serial_stays_text():
         "PAGE 02\nVALDERRA 00905 01 OF 02 060018Z", "PAGE 02 VALDERRA 00906"
     )
     assert "PAGE 02 VALDERRA 00906" in texts(parse_cable(text))[0]
+
+
+def test_a_page_header_with_a_travel_serial_is_not_paragraph_text():
+    # Telegrams to a travelling Secretary carry a second serial ("TOSEC 340058").
+    text = READING_ROOM.replace(
+        "PAGE 02\nVALDERRA 00905 01 OF 02 060018Z", "PAGE 02 VALDERRA 00905 TOSEC 340058"
+    )
+    assert "TOSEC" not in texts(parse_cable(text))[0]
