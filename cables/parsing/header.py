@@ -108,6 +108,12 @@ _CLASSIFIED_STATEMENT_RE = re.compile(
     r"^Classified\s+(?:Top\s+Secret|Secret|Confidential)\.?$", re.I
 )
 _PASSING_SHAPE_RE = re.compile(r"\b(?:FOR|PASS|ALSO)\b")
+_PARAGRAPH_OPENING_RE = re.compile(
+    r"^(?:(?i:(?:BEGIN\s+)?(?:SUMMARY|COMMENT|QUOTE|TEXT|BACKGROUND|INTRODUCTION))\b|[A-Za-z]\.\s+\S)"
+)
+# A subject line this short ended the subject (after "SUBJECT: ", or a wrapped line).
+_SHORT_SUBJECT_LINE = 30
+_SHORT_LINE = 40
 # "DEPT PASS USUN", "DEPT PLEASE PASS ...", "SUGGEST DEPT REPEAT TO ...": an instruction
 # to the message centre, never the wrapped end of a subject.
 _PASS_INSTRUCTION_RE = re.compile(
@@ -258,6 +264,7 @@ class _HeaderReader:
         self.state_lines = 0
         self.seen_field = False
         self.after_blank = False  # a blank line since the current field's last line
+        self.body_begun = False  # a line below the subject is surely the first paragraph
         self.index = -1
 
     def feed(self, text: str, index: int, *, force: bool = False) -> bool:
@@ -533,6 +540,9 @@ class _HeaderReader:
             return False
         if _PASS_INSTRUCTION_RE.match(s):
             return False  # read as a passing line instead (``_passing``)
+        if not self.fields_ahead and self._paragraph_after_subject(s):
+            self.body_begun = True
+            return False
         so_far = " ".join(self.header.subject_lines)
         if (
             so_far.strip()
@@ -543,7 +553,28 @@ class _HeaderReader:
             return False  # an upper-case subject does not wrap into a mixed-case sentence
         return not s.rstrip().endswith(":") or self.fields_ahead
 
+    def _paragraph_after_subject(self, s: str) -> bool:
+        """The line below the subject starts the text, not the subject's second line.
+
+        Archives that drop blank lines put the first paragraph right below the subject:
+        a line that opens a paragraph ("SUMMARY:", "BEGIN SUMMARY", "A. ..."), or a
+        sentence after a short subject line, which would have held its next words had
+        the subject gone on (unless it ends unfinished: "... TALKS WITH THE"); a short
+        line that is no sentence ("TUESDAY, MARCH 22, 2005") may still be the subject's.
+        """
+        if _PARAGRAPH_OPENING_RE.match(s):
+            return True
+        last = self.header.subject_lines[-1].strip()
+        short = _SHORT_SUBJECT_LINE if len(self.header.subject_lines) == 1 else _SHORT_LINE
+        return (
+            0 < len(last) < short
+            and not _UNFINISHED_RE.search(last)
+            and s.rstrip().endswith((".", "!", "?"))
+        )
+
     def _passing(self, s: str, index: int) -> bool:
+        if self.body_begun:
+            return False
         before_fields = (not self.seen_field and index <= self.field_limit) or self.fields_ahead
         shaped = len(s) <= 160 and s.upper() == s and _PASSING_SHAPE_RE.search(s) is not None
         shaped = shaped or _PASS_INSTRUCTION_RE.match(s) is not None

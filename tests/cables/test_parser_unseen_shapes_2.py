@@ -513,3 +513,34 @@ def test_a_page_header_with_a_travel_serial_is_not_paragraph_text():
         "PAGE 02\nVALDERRA 00905 01 OF 02 060018Z", "PAGE 02 VALDERRA 00905 TOSEC 340058"
     )
     assert "TOSEC" not in texts(parse_cable(text))[0]
+
+
+# --- the first paragraph right below the subject, no blank line between ---------------------
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "SUMMARY: THE MINISTER SAID THE TALKS WOULD RESUME. END SUMMARY.",
+        "BEGIN SUMMARY: THE MINISTER SAID THE TALKS WOULD RESUME.",
+        "QUOTE: THE MINISTER SAID THE TALKS WOULD RESUME.",
+        "A. FOLLOWING ARE THE POINTS THE MINISTER MADE.",
+        "THE MINISTER SAID THE TALKS WOULD RESUME.",
+    ],
+)
+def test_an_unnumbered_first_paragraph_right_below_a_short_subject_is_a_paragraph(first):
+    text = READING_ROOM.replace(
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES", f"SUBJ: FISHERIES TALKS\n{first}"
+    )
+    parsed = parse_cable(text)
+    assert parsed.subject == "FISHERIES TALKS"
+    assert texts(parsed)[0] == first
+    assert [p.number for p in parsed.paragraphs] == ["", "1", "2"]
+
+
+def test_a_short_subject_wrapped_onto_a_line_that_is_no_sentence_keeps_it():
+    text = READING_ROOM.replace(
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES",
+        "SUBJ: VALDERRA MEDIA REACTION REPORT\nTUESDAY, MARCH 22, 2005",
+    )
+    assert parse_cable(text).subject == "VALDERRA MEDIA REACTION REPORT TUESDAY, MARCH 22, 2005"
