@@ -22,14 +22,27 @@ Line = tuple[int, str]  # (1-based line number in the normalised text, text)
 
 _GLUE_KEY_RE = re.compile(
     r"E\s?\.\s?[O0]\s?\.\s?\d{5}(?!\d)|EO\s?1\d{4}\b"
-    r"|(?i:TAGS?\s*:|SUBJ(?:ECT)?\s*:|REF(?:S|TELS?)?\s*:|DERIVED\s+FROM\b|CLASSIFIED\s+BY\b)"
+    r"|(?i:TAGS?\s*:|SUBJ(?:ECT)?\s*:|REF(?:S|TELS?)?\s*:|DERIVED\s+FROM\b|CLASSIFIED\s+BY\b"
+    r"|DECLASSIFY\s+ON\s*:)"
 )
 _LONE_MARK_RE = re.compile(
     r"^\s*(?:\(\s*[A-Za-z/]{1,6}\s*\)|(?:\(U\)\s*)?CLASSIFIED\s+BY\s*:?)\s*$", re.I
 )
 
 
-_GLUE_HINTS = ("e.o", "e. o", "e.0", "eo 1", "eo1", "tag", "subj", "ref", "classified", "derived")
+_GLUE_HINTS = (
+    "e.o",
+    "e. o",
+    "e.0",
+    "eo 1",
+    "eo1",
+    "tag",
+    "subj",
+    "ref",
+    "classified",
+    "derived",
+    "declassify on",
+)
 
 
 def unglue(text: str) -> list[str]:

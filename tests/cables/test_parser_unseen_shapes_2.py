@@ -544,3 +544,25 @@ def test_a_short_subject_wrapped_onto_a_line_that_is_no_sentence_keeps_it():
         "SUBJ: VALDERRA MEDIA REACTION REPORT\nTUESDAY, MARCH 22, 2005",
     )
     assert parse_cable(text).subject == "VALDERRA MEDIA REACTION REPORT TUESDAY, MARCH 22, 2005"
+
+
+# --- the classification block of E.O. 13526 glued onto one line -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("block", "decl"),
+    [
+        ("Classified By: John Doe, Ambassador; Reason: 1.4(b), (d); Declassify On: 20350101",
+         "20350101"),
+        ("CLASSIFIED BY: JOHN DOE, AMBASSADOR. REASON: 1.4 (B). DECLASSIFY ON: 25X1", "25X1"),
+    ],
+)  # fmt: skip
+def test_a_declassify_on_glued_to_the_classified_by_line_is_the_instruction(block, decl):
+    text = telegram(post="VALDERRA", serial=77, decl="E.O. 13526").replace(
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)", block
+    )
+    parsed = parse_cable(text)
+    assert parsed.decl == decl
+    assert parsed.classified_by.upper() == "JOHN DOE, AMBASSADOR"
+    assert "1.4(b)" in parsed.reasons
+    assert not any(w.startswith("MISSING_DECL") for w in parsed.warnings)
