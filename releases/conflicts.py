@@ -8,9 +8,10 @@ showing and approving, the authority has to look again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
+
+from django.utils.crypto import salted_hmac
 
 from workflow.consistency import Conflict
 
@@ -33,8 +34,16 @@ def conflict_record(conflict: Conflict) -> dict[str, Any]:
     }
 
 
+# The digest's key: the server's (SECRET_KEY), salted for this use alone.
+_DIGEST_SALT = "declass.releases.conflicts_digest"
+
+
 def conflicts_digest(conflicts: list[Conflict]) -> str:
+    """What the approval form carries to say which conflicts its authority saw: keyed with
+    the server's secret, because the records name the other cables, and the page names
+    none the authority may not view; a plain hash would confirm a guess at one offline."""
     records = sorted(
         (conflict_record(c) for c in conflicts), key=lambda r: json.dumps(r, sort_keys=True)
     )
-    return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
+    payload = json.dumps(records, sort_keys=True)
+    return salted_hmac(_DIGEST_SALT, payload, algorithm="sha256").hexdigest()

@@ -427,8 +427,8 @@ def test_a_reader_cleared_for_the_whole_cable_is_sent_the_signature(signed_secre
 # the conflicts' records (``releases.conflicts.conflicts_digest``), and each record names
 # the other cable by its reference: with the paragraph ids of her own cable, the other
 # decision's id (a sequence) and the paragraph's number, a guess at the reference is
-# confirmed offline, one hash at a time, as the subject's fingerprint once was (now a
-# keyed one).
+# confirmed offline, one hash at a time, as the subject's fingerprint once was.  Now the
+# digest is keyed with the server's secret (``salted_hmac``), as that fingerprint is.
 
 TALKS = (
     "The foreign minister told the ambassador on Tuesday that the government would "
@@ -465,7 +465,6 @@ def plain_digest(records: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(ordered, sort_keys=True).encode()).hexdigest()
 
 
-@pytest.mark.xfail(strict=True, reason="the conflicts' digest confirms a guessed reference")
 def test_the_approval_form_does_not_confirm_a_guess_at_the_other_cables_name(
     client, conflict_elsewhere
 ):
