@@ -169,22 +169,52 @@ def html_to_text(page: str) -> str:
     Archive pages put the routing header and the body in separate ``<pre>``
     blocks; everything outside them is site chrome (navigation, a metadata
     table whose classification must not be read as the cable's), so when
-    ``<pre>`` blocks exist only they are kept, one blank line apart.
+    ``<pre>`` blocks exist only they are kept, one blank line apart.  When the
+    ``<pre>`` blocks hold no paragraph 1 but the page around them does (a mirror
+    that preformats only the header), the whole page is read, in order.
     """
     page = _HTML_COMMENT_RE.sub("", page)
     page = _HTML_DROP_RE.sub("", page)
     blocks = _HTML_PRE_RE.findall(page)
-    if blocks:
-        page = "\n\n".join(blocks)
-    elif _HTML_BR_RE.search(page):
+    if not blocks:
+        return _html_fragment(page)
+    inside = _html_fragment("\n\n".join(blocks), preformatted=True)
+    if _has_paragraph_one(inside) or not _has_paragraph_one(_html_fragment(_outside_pre(page))):
+        return inside
+    return _pre_and_around(page)
+
+
+def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
+    """Plain lines of a piece of HTML: tags out, entities decoded."""
+    if not preformatted and _HTML_BR_RE.search(html_text):
         # Flowing HTML: source newlines are only whitespace; <br>/<p> make lines.
-        page = page.replace("\r\n", "\n").replace("\n", " ")
-    page = _HTML_BR_RE.sub("\n", page)
-    page = _HTML_BLOCK_RE.sub("\n", page)
-    page = _HTML_CELL_RE.sub(" ", page)
-    page = _HTML_LINK_JOIN_RE.sub(" ", page)  # TAGS as adjacent links stay apart
-    page = _HTML_TAG_ANY_RE.sub("", page)
-    return decode_entities(page)
+        html_text = html_text.replace("\r\n", "\n").replace("\n", " ")
+    html_text = _HTML_BR_RE.sub("\n", html_text)
+    html_text = _HTML_BLOCK_RE.sub("\n", html_text)
+    html_text = _HTML_CELL_RE.sub(" ", html_text)
+    html_text = _HTML_LINK_JOIN_RE.sub(" ", html_text)  # TAGS as adjacent links stay apart
+    html_text = _HTML_TAG_ANY_RE.sub("", html_text)
+    return decode_entities(html_text)
+
+
+def _outside_pre(page: str) -> str:
+    return _HTML_PRE_RE.sub("\n", page)
+
+
+def _pre_and_around(page: str) -> str:
+    """The whole page in order, each ``<pre>`` block with its own line breaks."""
+    pieces: list[str] = []
+    at = 0
+    for block in _HTML_PRE_RE.finditer(page):
+        pieces.append(_html_fragment(page[at : block.start()]))
+        pieces.append(_html_fragment(block.group(1), preformatted=True))
+        at = block.end()
+    pieces.append(_html_fragment(page[at:]))
+    return "\n".join(pieces)
+
+
+def _has_paragraph_one(text: str) -> bool:
+    return any(PARAGRAPH_ONE_RE.match(line) for line in text.split("\n"))
 
 
 # --- Markdown ----------------------------------------------------------------------

@@ -10,6 +10,8 @@ Department's reading room and NARA's AAD print them.  Every cable here is invent
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from cables.markings import Level, Marking
@@ -566,3 +568,44 @@ def test_a_declassify_on_glued_to_the_classified_by_line_is_the_instruction(bloc
     assert parsed.classified_by.upper() == "JOHN DOE, AMBASSADOR"
     assert "1.4(b)" in parsed.reasons
     assert not any(w.startswith("MISSING_DECL") for w in parsed.warnings)
+
+
+# --- an archive page with the header in <pre> and the text in paragraphs ---------------------
+
+
+def _page_with_pre_header(body_html) -> str:
+    head, body = CABLE.split("Classified By", 1)
+    body = "Classified By" + body
+    return (
+        "<html><head><title>06VALDERRA77</title></head><body>"
+        "<table><tr><th>Classification</th><td>SECRET</td></tr></table>"
+        f"<pre>{html.escape(head)}</pre>{body_html(body)}<footer>Mirror of an archive</footer>"
+        "</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "body_html",
+    [
+        lambda body: "".join(f"<p>{html.escape(b)}</p>" for b in body.split("\n\n")),
+        lambda body: (
+            "<div>" + "<br>\n".join(html.escape(line) for line in body.split("\n")) + "</div>"
+        ),
+    ],
+    ids=["p", "div-br"],
+)
+def test_a_page_with_the_header_in_pre_and_the_text_outside_keeps_the_text(body_html):
+    parsed = parse_cable(_page_with_pre_header(body_html))
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+    assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
+    assert (parsed.classified_by, parsed.subject) == ("DCM Jane Doe", "EXAMPLE TALKS RESUME")
+    assert parsed.classification == Marking(Level.C)
+
+
+def test_a_page_with_the_whole_cable_in_pre_still_ignores_the_text_around_it():
+    page = (
+        "<html><body><p>1. (S) Not the cable: a note of the mirror.</p>"
+        f"<pre>{html.escape(CABLE)}</pre><p>Mirror footer.</p></body></html>"
+    )
+    parsed = parse_cable(page)
+    assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
