@@ -161,6 +161,11 @@ _CAPTION_STARTS = frozenset(
         "rel",
     }
 )
+# NOFORN written out, as older telegrams do: "NO FOREIGN DISSEM", or its expansion.
+_NOFORN_WRITTEN_RE = re.compile(
+    r"^NO(?:\s+FOREIGN\s+DISSEM(?:INATION)?|T\s+RELEASABLE\s+TO\s+FOREIGN\s+NATIONALS)\s*$",
+    re.I,
+)
 _CAPTION_CONTROLS = {"NOFORN": "NOFORN", "NODIS": "NODIS", "EXDIS": "EXDIS", "SENSITIVE": "SBU"}
 _MAX_CONTINUATION = 6
 _UNFINISHED_RE = re.compile(
@@ -477,6 +482,11 @@ class _HeaderReader:
         return self._captions(s, low)
 
     def _captions(self, s: str, low: str) -> bool:
+        if low[:2] == "no" and (written := _NOFORN_WRITTEN_RE.match(s)) is not None:
+            self._caption(" ".join(written.group(0).upper().split()))
+            if "NOFORN" not in self.header.controls:
+                self.header.controls.append("NOFORN")  # the control, under its own name
+            return True
         if low.lstrip(" ,;.")[:3] not in _CAPTION_STARTS:
             return False
         run = _CAPTION_RUN_RE.match(s)

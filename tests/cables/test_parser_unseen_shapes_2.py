@@ -609,3 +609,21 @@ def test_a_page_with_the_whole_cable_in_pre_still_ignores_the_text_around_it():
     )
     parsed = parse_cable(page)
     assert marks(parsed) == [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
+
+
+# --- NOFORN written out on the caption line -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "caption",
+    ["NO FOREIGN DISSEM", "NOT RELEASABLE TO FOREIGN NATIONALS", "NO FOREIGN DISSEMINATION"],
+)
+def test_noforn_written_out_on_the_caption_line_is_a_noforn_control(caption):
+    text = READING_ROOM.replace(
+        "C O N F I D E N T I A L SECTION 1 OF 2 VALDERRA 0905\nEXDIS",
+        f"C O N F I D E N T I A L SECTION 1 OF 2 VALDERRA 0905\n{caption}",
+    )
+    parsed = parse_cable(text)
+    assert parsed.classification == Marking(Level.C, ("NOFORN",))
+    assert caption in parsed.captions
+    assert parsed.passing == []
