@@ -38,6 +38,7 @@ import numpy as np
 from .hit import Hit
 from .matcher import (
     _NEIGHBOUR,
+    _UNANCHORED,
     _WHITESPACE_BYTES,
     Matcher,
     _lead_matches,
@@ -352,6 +353,17 @@ def _regex_hits(
     for expr, i, lo, hi in zip(group_exprs, group_texts, firsts, lasts, strict=True):
         regex = regexes[expr - offset]
         match = regex.latin1 if latin1 else regex.match
+        if hi - lo == 1 and not regex.lead_longest:
+            # One report (the usual group): the first search of _regex_matches, and when the
+            # match ends at the reported end (or there is none), also its answer.
+            end = ends_list[lo]
+            span = match(_UNANCHORED, data, max(starts[i], end - regex.width), end)[0]
+            if span[1] == end:
+                spans.append(span)
+                span_rules.append(regex.rule)
+                continue
+            if span[0] < 0:
+                continue
         if regex.lead_longest:
             found = _lead_matches(regex, match, data, ends_list, lo, hi, starts[i], stops[i])
         else:
