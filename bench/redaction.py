@@ -144,7 +144,7 @@ def main() -> None:
     print(
         f"rules: {TERM_RULES} term rules ({TERM_RULES - PAIR_TERMS} words, {PAIR_TERMS} "
         f"word pairs) and {len(REGEXES)} regexes; compiled in "
-        f"{time.perf_counter() - started:.1f} s"
+        f"{time.perf_counter() - started:.1f} s; {matcher._database.info().decode()}"
     )
 
     target = (5 if args.quick else 50) * MB
