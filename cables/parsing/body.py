@@ -95,7 +95,7 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             else None
         )
         if marker is None or marker.bullet:
-            if marker is not None:
+            if marker is not None and marker.mark is not None:
                 bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts
             if current is None:
                 current = Draft(number="", line=no)

@@ -7,6 +7,9 @@ mark missing its "(" (``¶1. C)``), ``(C - ENTIRE TEXT)`` and
 ``(C) 1. text``; plus, in reflowed text, ``... end. 6. (C)`` in
 mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
 ``2.5 million`` are not markers: the number's period may not precede a digit.
+Less common, from other archives: ``2 . (C)``, ``2) (C)``, ``2.) (C)``,
+``II. (S)``, sub-paragraphs ``(1) (S)``, ``1. C - ENTIRE TEXT.``, and marked
+bullets ``-- (S)`` (flagged ``bullet``: they stay in their paragraph).
 """
 
 from __future__ import annotations
