@@ -164,6 +164,8 @@ def read_banner(line: str) -> Banner | None:
         return None
     written, squashed, _, after = head
     squashed, _, syntax = squashed.partition("//")
+    if not syntax and "/" in squashed:
+        squashed, _, syntax = squashed.partition("/")  # "CONFIDENTIAL/NOFORN"
     key, misspelled = _match_level_key(squashed)
     if key is None:
         return None
@@ -226,10 +228,14 @@ def _classification_words(s: str) -> tuple[str, str, bool, str] | None:
         and len(tokens[0]) <= 2
         and tokens[0].isalpha()
         and len(tokens[1]) == 1
-        and tokens[1].isalpha()
+        and (tokens[1].isalpha() or tokens[1] in _OCR_DIGITS)
     ):
         n = 1
-        while n < len(tokens) and len(tokens[n]) == 1 and tokens[n].isalpha():
+        while (
+            n < len(tokens)
+            and len(tokens[n]) == 1
+            and (tokens[n].isalpha() or tokens[n] in _OCR_DIGITS)
+        ):
             n += 1
         words = tokens[:n]
         return " ".join(words), "".join(words).upper(), True, " ".join(tokens[n:])
@@ -238,14 +244,25 @@ def _classification_words(s: str) -> tuple[str, str, bool, str] | None:
         return " ".join(tokens[:2]), "TOP" + tokens[1].upper(), False, " ".join(tokens[2:])
     if first == "LIMITED" and [t.upper() for t in tokens[1:3]] == ["OFFICIAL", "USE"]:
         return " ".join(tokens[:3]), "LIMITEDOFFICIALUSE", False, " ".join(tokens[3:])
-    if not tokens[0][:1].isalpha() or not tokens[0].isupper():
-        return None  # a plain level word is written in capitals ("Secret talks ..." is prose)
+    if not tokens[0][:1].isalpha() or not tokens[0].replace("l", "I").isupper():
+        # A plain level word is written in capitals ("Secret talks ..." is prose); an
+        # "l" among them is OCR's reading of an "I" ("CONFIDENTlAL").
+        return None
     return tokens[0], first, False, " ".join(tokens[1:])
 
 
+_OCR_DIGITS = frozenset("01")  # OCR reads an O as 0 and an I as 1
+_OCR_LETTERS = str.maketrans("01", "OI")
+
+
 def _match_level_key(word: str) -> tuple[str | None, bool]:
+    """The level word ``word`` stands for, and whether it was misspelled (or misread)."""
     if word in _LEVEL_KEYS:
         return word, False
+    if not word.isalpha():
+        word = word.translate(_OCR_LETTERS)  # "C0NFIDENTIAL"
+        if word in _LEVEL_KEYS:
+            return word, True
     if len(word) < 5 or not word.isalpha():
         return None, False
     for key in _LEVEL_KEYS:

@@ -15,7 +15,7 @@ import html
 import pytest
 
 from cables.markings import Level, Marking
-from cables.parsing import ParsedCable, parse_cable
+from cables.parsing import ParsedCable, ParseError, parse_cable
 from tests.cables.cable_text import telegram
 
 
@@ -627,3 +627,30 @@ def test_noforn_written_out_on_the_caption_line_is_a_noforn_control(caption):
     assert parsed.classification == Marking(Level.C, ("NOFORN",))
     assert caption in parsed.captions
     assert parsed.passing == []
+
+
+# --- a classification line as OCR reads it, or with a single slash ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("banner", "marking"),
+    [
+        ("C 0 N F I D E N T I A L", "C"),
+        ("C0NFIDENTIAL", "C"),
+        ("CONFIDENTlAL", "C"),
+        ("UNCLASSlFIED", "U"),
+        ("CONFIDENTIAL/NOFORN", "C//NF"),
+    ],
+)
+def test_a_classification_line_read_by_ocr_or_with_one_slash_is_found(banner, marking):
+    parsed = parse_cable(telegram(post="VALDERRA", serial=77, banner=banner))
+    assert str(parsed.banner) == marking
+    assert parsed.reference_id == "06VALDERRA77"
+    assert (parsed.subject, parsed.decl) == ("EXAMPLE TALKS RESUME", "02/10/2016")
+
+
+def test_an_ocr_misread_classification_line_is_flagged_and_needs_post_and_serial():
+    parsed = parse_cable(telegram(post="VALDERRA", serial=77, banner="C0NFIDENTIAL"))
+    assert any(w.startswith("MISSPELLED_BANNER") for w in parsed.warnings)
+    with pytest.raises(ParseError):
+        parse_cable("C0NFIDENTIAL\n\nTHE MINISTER SAID THE TALKS WOULD RESUME.\n")
