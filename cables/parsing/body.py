@@ -12,8 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cables.parsing import fields as f
 from cables.parsing.fields import PortionMark
-from cables.parsing.markers import Marker, list_letter, match_marker, split_midline
+from cables.parsing.markers import (
+    PARAGRAPH_ONE_RE,
+    Marker,
+    list_letter,
+    match_marker,
+    split_midline,
+)
 
 Line = tuple[int, str]
 
@@ -146,6 +153,38 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
         _attach_bullets(drafts, bullets)
     signature = _take_signature(drafts)
     return Body(drafts, signature)
+
+
+_END_OF_MESSAGE = frozenset({"NNN", "NNNN"})
+_TELEGRAM_RESUMES = ("PAGE ", "FM ", "VZCZC")
+
+
+def split_end_of_message(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The lines down to the last end-of-message line ("NNN"), and those after it when
+    they are an archive's record ("Draft Date: ...", "<< END OF DOCUMENT >>").
+
+    Why: nothing after "NNN" was transmitted; read as text it would be glued to the
+    last paragraph and hide the signature.  Lines after it stay when the telegram goes
+    on (a next section: a page header, routing, a classification line, paragraph 1).
+    """
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i][1].strip() not in _END_OF_MESSAGE:
+            continue
+        after = lines[i + 1 :]
+        if any(text.strip() for _, text in after) and not any(
+            _telegram_goes_on(text) for _, text in after
+        ):
+            return lines[: i + 1], after
+        break
+    return lines, []
+
+
+def _telegram_goes_on(text: str) -> bool:
+    s = text.strip()
+    if s.startswith(_TELEGRAM_RESUMES) or PARAGRAPH_ONE_RE.match(s):
+        return True
+    banner = f.read_banner(s) if s[:1] in f.BANNER_FIRST else None
+    return banner is not None and banner.full
 
 
 def _attach_bullets(drafts: list[Draft], bullets: dict[int, PortionMark]) -> None:

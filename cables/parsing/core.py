@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from cables.markings import Level, Marking
 from cables.parsing import fields as f
-from cables.parsing.body import Body, Draft, is_heading, read_body
+from cables.parsing.body import Body, Draft, is_heading, read_body, split_end_of_message
 from cables.parsing.breaks import clean_breaks
 from cables.parsing.classify import overall_level, resolve_rel, roll_up
 from cables.parsing.header import Header, read_header
@@ -83,6 +83,8 @@ class _Parts:
     # its line number (used only when nothing in the text is marked either).
     trailer: f.Banner | None = None
     trailer_line: int = 0
+    # Lines after the end-of-message line ("NNN"): an archive's record, not the cable.
+    after_end: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCable:
@@ -127,9 +129,13 @@ def _read(text: str, source: str) -> _Parts:
     if stamps:
         header.notes.extend(n for n in dict.fromkeys(stamps) if n not in header.notes)
     continued = banner is not None and (banner.section or 1) > 1
-    body = read_body(cleaned[body_start:], continued=continued)
+    body_lines, after_end = cleaned[body_start:], []
+    if "NNN" in text:
+        body_lines, after_end = split_end_of_message(body_lines)
+    body = read_body(body_lines, continued=continued)
     first_line = next((no for no, line in lines if line.strip()), 1)
     parts = _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
+    parts.after_end = after_end
     if trailer is not None:
         parts.trailer_line, parts.trailer = trailer
         page_levels.append(parts.trailer.level)  # as for a level line at a page break
@@ -424,6 +430,13 @@ def _source_warnings(parts: _Parts) -> list[str]:
     banner = parts.banner
     if parts.preamble.partial:
         out.append("PARTIAL_EXTRACT: the source says this is a partial extract of the cable")
+    if parts.after_end:
+        shown = sum(1 for _, text in parts.after_end if text.strip())
+        out.append(
+            f"AFTER_END_OF_MESSAGE: {shown} line(s) after the end-of-message line (NNN), from "
+            f"line {parts.after_end[0][0]}, are the archive's record, not the cable's text: "
+            "left out of the paragraphs"
+        )
     if parts.trailer is not None:
         out.append(
             f"NO_BANNER: no classification line above the text; the level comes from the "

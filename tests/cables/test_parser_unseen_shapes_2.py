@@ -654,3 +654,27 @@ def test_an_ocr_misread_classification_line_is_flagged_and_needs_post_and_serial
     assert any(w.startswith("MISSPELLED_BANNER") for w in parsed.warnings)
     with pytest.raises(ParseError):
         parse_cable("C0NFIDENTIAL\n\nTHE MINISTER SAID THE TALKS WOULD RESUME.\n")
+
+
+# --- an archive's record fields after the end of the message ---------------------------------
+
+RECORD_FIELDS = """Draft Date: 10 MAR 1975
+Original Classification: CONFIDENTIAL
+Review Action: RELEASED, APPROVED
+Type: TE"""
+
+
+@pytest.mark.parametrize("after", [RECORD_FIELDS, "<< END OF DOCUMENT >>"], ids=["fields", "end"])
+def test_what_follows_the_end_of_message_line_is_not_cable_text(after):
+    text = READING_ROOM.replace("CONFIDENTIAL\nNNN\n", f"CONFIDENTIAL\nNNN\n\n{after}\n")
+    parsed = parse_cable(text)
+    assert texts(parsed)[-1] == "THE MINISTER ASKED THAT WE CONSULT CLOSELY."
+    assert parsed.signature == "DOE"
+    assert any(w.startswith("AFTER_END_OF_MESSAGE") for w in parsed.warnings)
+
+
+def test_a_second_section_after_the_end_of_message_line_is_kept():
+    section_two = READING_ROOM.replace("SECTION 1 OF 2", "SECTION 2 OF 2")
+    parsed = parse_cable(READING_ROOM + "\n" + section_two)
+    assert not any(w.startswith("AFTER_END_OF_MESSAGE") for w in parsed.warnings)
+    assert "\n".join(texts(parsed)).count("RETURN BEFORE THE SEASON") == 2  # both sections
