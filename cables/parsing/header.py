@@ -585,15 +585,13 @@ class _HeaderReader:
         the subject gone on (unless it ends unfinished: "... TALKS WITH THE"); a short
         line that is no sentence ("TUESDAY, MARCH 22, 2005") may still be the subject's.
         """
+        last = self.header.subject_lines[-1].strip()
+        if _UNFINISHED_RE.search(last):
+            return False  # "SCENESETTER FOR" / "A. SMITH VISIT": the subject goes on
         if _PARAGRAPH_OPENING_RE.match(s):
             return True
-        last = self.header.subject_lines[-1].strip()
         short = _SHORT_SUBJECT_LINE if len(self.header.subject_lines) == 1 else _SHORT_LINE
-        return (
-            0 < len(last) < short
-            and not _UNFINISHED_RE.search(last)
-            and s.rstrip().endswith((".", "!", "?"))
-        )
+        return 0 < len(last) < short and s.rstrip().endswith((".", "!", "?"))
 
     def _passing(self, s: str, index: int) -> bool:
         if self.body_begun:

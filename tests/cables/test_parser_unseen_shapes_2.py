@@ -678,3 +678,11 @@ def test_a_second_section_after_the_end_of_message_line_is_kept():
     parsed = parse_cable(READING_ROOM + "\n" + section_two)
     assert not any(w.startswith("AFTER_END_OF_MESSAGE") for w in parsed.warnings)
     assert "\n".join(texts(parsed)).count("RETURN BEFORE THE SEASON") == 2  # both sections
+
+
+def test_an_unfinished_subject_goes_on_even_onto_a_line_like_a_paragraph_opening():
+    text = READING_ROOM.replace(
+        "SUBJ: DISCUSSION WITH THE FOREIGN MINISTER ON FISHERIES",
+        "SUBJ: SCENESETTER FOR\nA. SMITH VISIT",
+    )
+    assert parse_cable(text).subject == "SCENESETTER FOR A. SMITH VISIT"
