@@ -1,11 +1,17 @@
 """More shapes of real cables from other sources than the dev corpus.
 
 A second review, as an archivist feeding the parser public cables from other
-archives: sub-paragraph and bullet marks, a paragraph number written apart from its
-period, a Markdown scrape that quotes the whole cable, the declassification line of
-an amended order or written on its own line, and 1970s telegrams as the State
-Department's reading room and NARA's AAD print them.  Every cable here is invented
-(a fictional post, fictional people) in a shape seen in archives.
+archives: sub-paragraph and bullet marks, paragraph numbers written other ways
+("2 . (C)", "2) (C)", "II. (S)"), Markdown scrapes (a cable quoted in a blockquote,
+fenced, around metadata tables, keeping <br> tags), an archive page with only the
+header in <pre>, a mirror's mojibake ("Â¶1."), a classification line as OCR reads it,
+the declassification line of an amended order, on a line of its own or glued to the
+Classified By line, and 1970s telegrams as the State Department's reading room,
+FOIA releases and NARA's AAD print them (page headers split over two lines, review
+stamps at page breaks, a later section, NOFORN written out, the record after "NNN",
+no blank line below the subject).  Each test was a strict xfail until its fix, except
+the guards that check a look-alike is left alone.  Every cable here is invented (a
+fictional post, fictional people) in a shape seen in archives.
 """
 
 from __future__ import annotations
