@@ -493,7 +493,7 @@ class _HeaderReader:
         if run and run.group().strip(" ,;."):
             for word in _CAPTION_WORD_RE.findall(run.group()):
                 self._caption(word.upper())
-            rest = s[run.end() :].strip(" ,;.")
+            rest = s[run.end() :].strip(" ,;./")  # "STADIS//////": the slashes are fill
             if rest and not self._segment(rest, self.field_limit):
                 self.header.passing.append(rest)
             return True

@@ -692,3 +692,10 @@ def test_an_unfinished_subject_goes_on_even_onto_a_line_like_a_paragraph_opening
         "SUBJ: SCENESETTER FOR\nA. SMITH VISIT",
     )
     assert parse_cable(text).subject == "SCENESETTER FOR A. SMITH VISIT"
+
+
+def test_a_caption_filled_out_with_slashes_leaves_no_passing_line():
+    text = READING_ROOM.replace("\nEXDIS\n", "\nSTADIS//////////////////////////////////\n")
+    parsed = parse_cable(text)
+    assert parsed.captions == ["STADIS"]
+    assert parsed.passing == []
