@@ -48,7 +48,7 @@ class Draft:
     heading: bool = False  # a heading found between paragraphs (its own element)
     # Marks of bulleted lines inside the paragraph ("-- (S) ..."): the bullets stay in
     # their paragraph, but a mark above the paragraph's own raises it (core._paragraphs).
-    inner: list[PortionMark] = field(default_factory=list)
+    inner: tuple[PortionMark, ...] = ()  # a tuple: nothing to allocate for most drafts
 
     @property
     def text(self) -> str:
@@ -190,7 +190,7 @@ def _telegram_goes_on(text: str) -> bool:
 def _attach_bullets(drafts: list[Draft], bullets: dict[int, PortionMark]) -> None:
     """Give each draft the marks of the bullets among its lines (after every split)."""
     for draft in drafts:
-        draft.inner = [bullets[no] for no in draft.nos if no in bullets]
+        draft.inner = tuple(bullets[no] for no in draft.nos if no in bullets)
 
 
 _TRAILING_NUMBER_RE = re.compile(r"(?<=[-=_*~ \t])[ \t]*(?P<num>\d{1,3})\.[ \t]*$")

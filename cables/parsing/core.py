@@ -44,6 +44,9 @@ _CLASSIFIED_BY_IN_TEXT_RE = re.compile(
 
 
 _DERIVED_RE = re.compile(r"^DERIVED\s+FROM\s*:?\s*(.*)$", re.I)
+# How near the end an end-of-message line ("NNN") is looked for: an archive's record
+# after it is a few dozen lines, and searching the whole text costs 1% of the parse.
+_END_OF_MESSAGE_REACH = 4000
 
 
 def parse_cable(
@@ -130,7 +133,7 @@ def _read(text: str, source: str) -> _Parts:
         header.notes.extend(n for n in dict.fromkeys(stamps) if n not in header.notes)
     continued = banner is not None and (banner.section or 1) > 1
     body_lines, after_end = cleaned[body_start:], []
-    if "NNN" in text:
+    if text.find("NNN", len(text) - _END_OF_MESSAGE_REACH) >= 0:
         body_lines, after_end = split_end_of_message(body_lines)
     body = read_body(body_lines, continued=continued)
     first_line = next((no for no, line in lines if line.strip()), 1)
@@ -323,7 +326,7 @@ def _paragraphs(
     return out
 
 
-def _raised_by_bullets(marking: Marking, inner: list[f.PortionMark]) -> Marking:
+def _raised_by_bullets(marking: Marking, inner: tuple[f.PortionMark, ...]) -> Marking:
     """A paragraph's marking raised to the highest mark of a bullet inside it.
 
     Why: the bullet's text is part of the paragraph, so a "(C)" paragraph holding a

@@ -30,19 +30,9 @@ _LONE_MARK_RE = re.compile(
 )
 
 
-_GLUE_HINTS = (
-    "e.o",
-    "e. o",
-    "e.0",
-    "eo 1",
-    "eo1",
-    "tag",
-    "subj",
-    "ref",
-    "classified",
-    "derived",
-    "declassify on",
-)
+# "lassif" stands for both "classified by" (which starts one letter before it) and
+# "declassify on" (three letters before): one search of the line instead of two.
+_GLUE_HINTS = ("e.o", "e. o", "e.0", "eo 1", "eo1", "tag", "subj", "ref", "lassif", "derived")
 
 
 def unglue(text: str) -> list[str]:
@@ -60,8 +50,9 @@ def unglue(text: str) -> list[str]:
     for hint in _GLUE_HINTS:
         k = low.find(hint, 1)
         while k > 0:
-            if _glue_point(text, k):
-                cuts.add(k)
+            for at in (k - 1, k - 3) if hint == "lassif" else (k,):
+                if at > 0 and _glue_point(text, at):
+                    cuts.add(at)
             k = low.find(hint, k + 1)
     if not cuts:
         return [text]
@@ -598,8 +589,7 @@ class _HeaderReader:
             return False
         before_fields = (not self.seen_field and index <= self.field_limit) or self.fields_ahead
         shaped = len(s) <= 160 and s.upper() == s and _PASSING_SHAPE_RE.search(s) is not None
-        shaped = shaped or _PASS_INSTRUCTION_RE.match(s) is not None
-        if not (before_fields or shaped):
+        if not (before_fields or shaped or _PASS_INSTRUCTION_RE.match(s)):
             return False
         tail = _CAPTION_TAIL_RE.search(s)
         if tail:

@@ -98,12 +98,12 @@ def match_marker(
         return None
     first = head[0]
     if first == "\u00b6" or first.isdigit():
-        if ")" in head[1:5]:
-            found = _other_numbered(line)
-            if found is not None:
-                return found
         found = _numbered(line)
-        return found if found is not None else _lettered(line)
+        if found is None:
+            return _lettered(line) or _other_numbered(line)
+        if found.mark is None and found.rest[:1] == ")":
+            return _other_numbered(line) or found  # "2.) (S)"
+        return found
     if first.isalpha() and len(head) > 2 and head[1] in " .)":
         found = _numbered(line) if head[1] == " " else None
         return found if found is not None else _lettered(line)
