@@ -18,9 +18,13 @@ classified cable is never presumed unclassified).  ``subject_level`` says which
 level, ``subject_for`` and ``readable_subject`` (in SQL) what the user sees of it:
 every page, admin view and API answer that shows a subject asks one of them.
 
-A note a person wrote on a move (why a cable was returned for rework) may quote any
-portion: ``notes_readable`` says whose notes a user reads, the way the raw text is read;
-the audit trail's pages and export show the others' notes as withheld.
+A note a person wrote (why a cable was returned for rework, why a paragraph was decided
+so) may quote any portion: ``notes_readable`` says whose notes a user reads, the way the
+raw text is read; the audit trail's pages and export show the others' notes as withheld,
+and the API sends them as null.  What is read from the raw text (the signer's name) goes
+by the raw text's rule too (``raw_text_readable_when_authorised``).  Pages whose cable
+ids come from an index that may lag behind the grants (the queue's) ask the grants again
+in their own statement (``readable_cables_sql``).
 
 Default deny: anonymous and inactive users read nothing; superusers read all.
 The pages that show cable text ask here, in the query, never by filtering rows

@@ -4,7 +4,9 @@ Separation of duties: clearances and group membership are changed by the securit
 officer role (``workflow.roles``); nobody changes their own, and every change goes
 through ``workflow.permissions`` (``clearance_set``, ``groups_set``), which
 refuses self-changes and audits each with before and after.  The admin pages that
-show cable text live in ``workflow.cable_admin``.
+show cable text live in ``workflow.cable_admin``; the audit trail's entry pages are
+registered again here, so that a move's note (which may quote the cable) shows only
+where the viewer may read the cable whole (``workflow.access``).
 
 People: a new user is created with their roles and clearance in one form
 (``PersonCreationForm``).  Passwords are a superuser's alone to set for someone
