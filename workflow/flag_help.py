@@ -116,6 +116,9 @@ PARSER = _notes([
     ("UNMARKED_PORTION", "Unmarked portion",
      "paragraphs without a portion mark inherit the cable's level and are never presumed "
      "unclassified (rules 2.2); decide them like any other paragraph."),
+    ("BULLET_ABOVE_PARAGRAPH", "Bullet marked above its paragraph",
+     "a bullet or sub-item inside a paragraph carries a higher mark than the paragraph's own; "
+     "the paragraph is handled at the bullet's level, so decide it with that in mind."),
     ("UNKNOWN_PORTION_MARK", "Unknown portion mark",
      "a paragraph mark the parser does not know; the paragraph is treated as unmarked."),
     ("UNKNOWN_CONTROL", "Unknown control",
@@ -146,6 +149,9 @@ PARSER = _notes([
     ("TAGS_UNSEPARATED", "TAGS without separators",
      "the TAGS were written run together and cut into four-letter tags."),
     ("NO_PARAGRAPHS", "No paragraphs", "no body text after the header."),
+    ("AFTER_END_OF_MESSAGE", "Text after the end of the message",
+     "lines after the end-of-message line (NNN), such as an archive's record of the cable, "
+     "are left out of the paragraphs; check that nothing of the cable itself is among them."),
     ("NO_DATE", "No date", "no date-time group in the text and none in the metadata."),
 ])  # fmt: skip
 
