@@ -69,6 +69,7 @@ class Draft:
 class Body:
     drafts: list[Draft]
     signature: str | None = None
+    bullet_marks: tuple[PortionMark, ...] = ()  # every marked bullet's mark, in order
 
 
 def read_body(lines: list[Line], *, continued: bool = False) -> Body:
@@ -152,7 +153,7 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
     if bullets:
         _attach_bullets(drafts, bullets)
     signature = _take_signature(drafts)
-    return Body(drafts, signature)
+    return Body(drafts, signature, tuple(bullets.values()))
 
 
 _END_OF_MESSAGE = frozenset({"NNN", "NNNN"})

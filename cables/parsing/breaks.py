@@ -49,10 +49,7 @@ _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
 
 def clean_breaks(
-    lines: list[Line],
-    banner: f.Banner | None,
-    others: list[int] | None = None,
-    stamps: list[str] | None = None,
+    lines: list[Line], banner: f.Banner | None, others: list[int] | None = None
 ) -> tuple[list[Line], list[Level]]:
     """Drop section-break and page-header lines and repeated classification lines.
 
@@ -61,9 +58,7 @@ def clean_breaks(
     space.  Returns the kept lines and the levels of the dropped page lines; the
     indexes of full classification lines of another post or serial (another cable's,
     or one quoted) are added to ``others``: found here, where every line that may be
-    a classification line is read anyway, they cost nothing more to find.  Given
-    ``stamps`` (the text holds a release stamp), a reviewer's one-line release stamp
-    printed at a page break is taken out of the text into that list.
+    a classification line is read anyway, they cost nothing more to find.
     """
     post_words = banner.post.split() if banner and banner.post else []
     serial = banner.serial if banner else None
@@ -101,12 +96,9 @@ def clean_breaks(
             s = strip_section_breaks(s, post_words, serial)
             if not s.strip():
                 continue
-        if head == "U" and "Case No" in s and _FOIA_STAMP_RE.match(s):
-            continue  # a FOIA release's page stamp, not the cable's text
-        if stamps is not None and "Declassified/Released" in s and _REVIEW_STAMP_RE.match(s):
-            stamps.append(" ".join(s.split()))
-            continue
         if head in f.BANNER_FIRST and len(s) < 120:
+            if head == "U" and "Case No" in s and _FOIA_STAMP_RE.match(s):
+                continue  # a FOIA release's page stamp, not the cable's text
             repeated = _is_repeated_banner(s, banner, levels)
             if repeated is True:
                 continue
@@ -120,6 +112,23 @@ _REPEATED_HEADER_RE = re.compile(
     r"^\s*(?:(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS)[\s,]*)+$|^\s*X{6,}\s*$|"
     r"^\s*(?:E\s?\.?\s?O\s?\.?\s?1\d{4}|EO\s1\d{4}|TAGS?\s*:|SUBJ(?:ECT)?\s*:)"
 )
+
+
+def take_review_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """The lines without a reviewer's one-line release stamp, and the stamps.
+
+    Called only for a text holding "Declassified/Released", so that other cables pay
+    nothing for it in the line loop of ``clean_breaks``.
+    """
+    kept: list[Line] = []
+    stamps: list[str] = []
+    for item in lines:
+        text = item[1]
+        if "Declassified/Released" in text and _REVIEW_STAMP_RE.match(text):
+            stamps.append(" ".join(text.split()))
+        else:
+            kept.append(item)
+    return kept, stamps
 
 
 def _page_header(

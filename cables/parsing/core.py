@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from cables.markings import Level, Marking
 from cables.parsing import fields as f
 from cables.parsing.body import Body, Draft, is_heading, read_body, split_end_of_message
-from cables.parsing.breaks import clean_breaks
+from cables.parsing.breaks import clean_breaks, take_review_stamps
 from cables.parsing.classify import overall_level, resolve_rel, roll_up
 from cables.parsing.header import Header, read_header
 from cables.parsing.model import CableMetadata, ParsedCable, ParsedParagraph, ParseError
@@ -124,8 +124,10 @@ def _read(text: str, source: str) -> _Parts:
         rest, banner_line = "", None
     preamble = read_preamble(above)
     others: list[int] = []
-    stamps: list[str] | None = [] if "Declassified/Released" in text else None
-    cleaned, page_levels = clean_breaks(below, banner, others, stamps)
+    stamps: list[str] = []
+    if "Declassified/Released" in text:
+        below, stamps = take_review_stamps(below)
+    cleaned, page_levels = clean_breaks(below, banner, others)
     if others:
         _refuse_second_cable(below, others, banner, source)
     header, body_start = read_header(rest, cleaned)
@@ -249,7 +251,7 @@ def _fill_classification(cable: ParsedCable, parts: _Parts, source: str) -> None
     drafts = parts.body.drafts
     entire = _entire_text(parts)
     marked = [d.mark.marking for d in drafts if d.mark is not None and not d.mark.entire_text]
-    marked += [m.marking for d in drafts for m in d.inner]  # marked bullets count too
+    marked += [m.marking for m in parts.body.bullet_marks]  # marked bullets count too
     levels = [m.level for m in marked]
     if entire is not None:
         levels.append(entire.level)
@@ -507,7 +509,7 @@ def _control_warnings(banner: f.Banner | None, header: Header, drafts: list[Draf
     out: list[str] = []
     for draft in drafts:
         where = f"paragraph {draft.number or draft.line}"
-        above = _bullet_above(draft)
+        above = _bullet_above(draft) if draft.inner else None
         if above is not None:
             out.append(
                 f"BULLET_ABOVE_PARAGRAPH: {where}: a bullet inside it is marked "

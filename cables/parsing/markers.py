@@ -190,8 +190,9 @@ def _unnumbered(line: str, list_letters: frozenset[str] | set[str]) -> Marker | 
     mark = read_portion_mark(body)
     if mark is None:
         return _sub_labelled(line)
-    if _is_next_list_letter(body, list_letters):
-        return None
+    letter = body.strip().upper()
+    if len(letter) == 1 and chr(ord(letter) - 1) in list_letters:
+        return None  # "(C)" after "(B)": the next list item, not a CONFIDENTIAL mark
     rest = line[m.end() :].lstrip()
     if rest[:1].isdigit():
         return _number_after_mark(m.group(0).strip(), f"({body})", mark, rest)
