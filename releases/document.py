@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
+from releases.numbering import paragraph_prefix
 from releases.withheld import (
     HeaderFragment,
     distinctive,
@@ -137,8 +138,7 @@ class ReleasedParagraph:
 
     @property
     def prefix(self) -> str:
-        number = f"{self.number}." if self.number else ""
-        return " ".join(p for p in (number, self.mark) if p)
+        return paragraph_prefix(self.number, self.mark)
 
     @property
     def withheld_line(self) -> str:

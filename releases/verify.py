@@ -77,6 +77,7 @@ from releases.document import (
     released_fields,
     struck,
 )
+from releases.numbering import paragraph_prefix
 from releases.render import GENERATOR, release_css
 from releases.withheld import (
     Fragment,
@@ -118,9 +119,7 @@ class Report:
 
 
 def _prefix(p: ParagraphIn) -> str:
-    number = f"{p.number}." if p.number else ""
-    mark = f"({p.marking})" if p.explicit and p.marking else ""
-    return " ".join(x for x in (number, mark) if x)
+    return paragraph_prefix(p.number, f"({p.marking})" if p.explicit and p.marking else "")
 
 
 def expected_paragraph(p: ParagraphIn, d: DecisionIn, fmt: str) -> str:

@@ -27,6 +27,7 @@ from cables.words import mixed_case as _mixed_case
 from cables.words import paragraph_words as paragraph_words
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
+from releases.numbering import paragraph_prefix
 
 WINDOW_WORDS = 4  # a withheld paragraph may not leak this many consecutive words
 # A released paragraph of the same cable may not repeat this many consecutive words
@@ -157,9 +158,7 @@ class Fragment:
 
 
 def _prefix(p: _Paragraph) -> str:
-    number = f"{p.number}." if p.number else ""
-    mark = f"({p.marking})" if p.explicit and p.marking else ""
-    return " ".join(x for x in (number, mark) if x)
+    return paragraph_prefix(p.number, f"({p.marking})" if p.explicit and p.marking else "")
 
 
 def _fragment(text: str, where: str, label: str, context: bool = False) -> Fragment | None:

@@ -254,3 +254,36 @@ def test_a_withheld_heading_reads_as_one(long_cable, authority, reviewer, publis
     text = files_of(release)["release.txt"].decode()
     assert "[HEADING WITHHELD IN FULL: (b)(1) 1.4(d)]\n" in text
     assert "Syria/Lebanon" not in text
+
+
+def test_a_sub_paragraph_numbered_in_parentheses_is_printed_as_written(
+    client, reviewer, authority, django_capture_on_commit_callbacks
+):
+    """``(1) (C)`` starts a portion of its own (the parser reads the number ``(1)``); the
+    release prints it as the cable does, not ``(1). (C)``, and its verification agrees."""
+    (cable,) = import_texts({
+        "annex.txt": telegram(
+            banner="C O N F I D E N T I A L",
+            subject="(U) HARBOR TALKS",
+            paragraphs=(
+                "1. (C) The minister listed two points.",
+                "(1) (C) The harbor opens in June.",
+                "(2) (U) Fees stay as they are.",
+            ),
+        )
+    })  # fmt: skip
+    assert [p.number for p in cable.paragraphs.order_by("ordinal")] == ["1", "(1)", "(2)"]
+    decide(cable, reviewer, {})
+    permissions.grant(permissions.RELEASE, authority, cable)
+    client.force_login(authority)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(client, cable)
+    release = Release.objects.get(cable=cable)
+
+    assert release.status == Release.Status.PUBLISHED, release.blocked_reason
+    text = files_of(release)["release.txt"].decode()
+    assert "1. (C) The minister listed two points." in text
+    assert "(1) (C) The harbor opens in June." in text
+    assert "(2) (U) Fees stay as they are." in text
+    assert "(1)." not in text
