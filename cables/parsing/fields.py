@@ -403,11 +403,11 @@ _MONTH_NAMES = {
 _PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE", "Y": "EMERGENCY"}
 FL5_RE = re.compile(
     r"^\s*(?P<p1>[ZOPRY])(?:\s+(?P<p2>[ZOPRY]))?\s+(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})"
-    r"(?P<mi>\d{2})Z\s+(?P<mon>[A-Za-z]{3})\s+(?P<yy>\d{2}))(?![\dA-Za-z])"
+    r"(?P<mi>\d{2})Z\s+(?P<mon>[A-Za-z]{3})\s+(?P<yy>(?:19|20)?\d{2}))(?![\dA-Za-z])"
 )
 BARE_DTG_RE = re.compile(
     r"^\s*(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})(?P<mi>\d{2})Z\s+(?P<mon>[A-Za-z]{3})\s+"
-    r"(?P<yy>\d{2}))\s*$"
+    r"(?P<yy>(?:19|20)?\d{2}))\s*$"
 )
 CABLE_DATED_RE = re.compile(
     r"Cable dated:\s*(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[T ](?P<H>\d\d):(?P<M>\d\d)"
@@ -430,7 +430,13 @@ PAGE_HEADER_RE = re.compile(
 
 
 def full_year(yy: int) -> int:
-    """Two-digit DTG year: 50-99 are 1950-1999, 00-49 are 2000-2049 (convention)."""
+    """Two-digit DTG year: 50-99 are 1950-1999, 00-49 are 2000-2049 (convention).
+
+    A year written with four digits ("101530Z MAR 1975", as some archives print
+    the DTG) is taken as written.
+    """
+    if yy >= 100:
+        return yy
     return 1900 + yy if yy >= 50 else 2000 + yy
 
 

@@ -212,7 +212,6 @@ def test_a_place_named_like_a_word_stays_the_post():
         ("R 091200Z JAN 2009", datetime(2009, 1, 9, 12, 0, tzinfo=UTC), "ROUTINE"),
     ],
 )
-@pytest.mark.xfail(strict=True, reason="a four-digit year is not read")
 def test_a_date_time_group_with_a_four_digit_year_gives_the_date(line, when, precedence):
     parsed = parse_cable(telegram(post="VALDERRA", serial=77).replace("P 101530Z FEB 06", line))
     assert parsed.sent_at == when
@@ -221,7 +220,6 @@ def test_a_date_time_group_with_a_four_digit_year_gives_the_date(line, when, pre
     assert parsed.reference_id == f"{when.year % 100:02d}VALDERRA77"
 
 
-@pytest.mark.xfail(strict=True, reason="a four-digit year is not read")
 def test_a_bare_date_time_group_with_a_four_digit_year_gives_the_date():
     text = telegram(post="VALDERRA", serial=77).replace("P 101530Z FEB 06", "091200Z JAN 2009")
     assert parse_cable(text).sent_at == datetime(2009, 1, 9, 12, 0, tzinfo=UTC)
