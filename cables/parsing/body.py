@@ -162,14 +162,16 @@ _TELEGRAM_RESUMES = ("PAGE ", "FM ", "VZCZC")
 
 def split_end_of_message(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     """The lines down to the last end-of-message line ("NNN"), and those after it when
-    they are an archive's record ("Draft Date: ...", "<< END OF DOCUMENT >>").
+    they are an archive's record ("Draft Date: ...", "<< END OF DOCUMENT >>").  The
+    mark may follow the signer's name on its line ("KISSINGER NNN").
 
     Why: nothing after "NNN" was transmitted; read as text it would be glued to the
     last paragraph and hide the signature.  Lines after it stay when the telegram goes
     on (a next section: a page header, routing, a classification line, paragraph 1).
     """
     for i in range(len(lines) - 1, -1, -1):
-        if lines[i][1].strip() not in _END_OF_MESSAGE:
+        s = lines[i][1].strip()
+        if s not in _END_OF_MESSAGE and not (s.endswith("NNN") and _name_before_end_mark(s)):
             continue
         after = lines[i + 1 :]
         if any(text.strip() for _, text in after) and not any(
@@ -428,7 +430,7 @@ def _blocks(draft: Draft) -> list[Draft]:
         if not all(len(line.strip()) < 30 for line in lines[blocks[k][0] : blocks[k][1]]):
             break
         if _is_trailer(lines, *blocks[k]) and any(
-            _signature_name(line) for line in lines[blocks[k][0] : blocks[k][1]]
+            _signature_line(line) for line in lines[blocks[k][0] : blocks[k][1]]
         ):
             trailer_from = k
             break
@@ -467,7 +469,7 @@ def _last_text(lines: list[str], a: int, b: int) -> str:
 
 def _is_trailer(lines: list[str], a: int, b: int) -> bool:
     content = [line for line in lines[a:b] if line.strip()]
-    return all(_TRAILER_RE.match(line) or _signature_name(line) for line in content)
+    return all(_TRAILER_RE.match(line) or _signature_line(line) for line in content)
 
 
 def _is_intro(lines: list[str], a: int, b: int) -> bool:
@@ -523,7 +525,7 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     content = [i for i, line in enumerate(last.lines) if line.strip()]
     if len(content) >= 2 or (content and not last.marker and len(drafts) > 1):
         index = content[-1]
-        name = _signature_name(last.lines[index])
+        name = _signature_line(last.lines[index])
         if name and _stands_alone(last.lines, index, name):
             del last.lines[index:]
             del last.nos[index:]
@@ -548,6 +550,26 @@ def _drop_transmission_end(draft: Draft) -> None:
         end -= 1
     if any(line.strip() for line in lines[end:]) and any(line.strip() for line in lines[:end]):
         del draft.lines[end:], draft.nos[end:]
+
+
+_NAME_THEN_END_RE = re.compile(r"^(?P<before>.*?)[ \t]+NNNN?[ \t]*$")
+
+
+def _signature_line(line: str) -> str | None:
+    """The signer's name a line holds: alone, or before the end-of-message mark."""
+    return _signature_name(line) or _name_before_end_mark(line)
+
+
+def _name_before_end_mark(line: str) -> str | None:
+    """ "KISSINGER NNN": the signer's name with the end-of-message mark on its line.
+
+    Why: telegrams of the 1970s often end this way; read whole, the line is no name
+    and stays a last paragraph of its own.
+    """
+    if not line.rstrip().endswith("NNN"):
+        return None
+    m = _NAME_THEN_END_RE.match(line)
+    return _signature_name(m.group("before")) if m else None
 
 
 def _stands_alone(lines: list[str], index: int, name: str) -> bool:

@@ -228,7 +228,6 @@ def test_a_bare_date_time_group_with_a_four_digit_year_gives_the_date():
 # --- 6. the signature on the end-of-message line -----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the signature on the NNN line is not read")
 def test_the_signature_on_the_end_of_message_line_is_read():
     text = telegram(post="VALDERRA", serial=77).replace("\nDOE\n", "\nKISSINGER NNN\n")
     parsed = parse_cable(text)
@@ -236,8 +235,19 @@ def test_the_signature_on_the_end_of_message_line_is_read():
     assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
 
 
+def test_the_archive_record_after_a_signature_on_the_end_of_message_line_is_left_out():
+    record = "Draft Date: 10 MAR 1975\nReview Action: RELEASED, APPROVED\n"
+    text = telegram(post="VALDERRA", serial=77).replace("\nDOE\n", f"\nKISSINGER NNN\n\n{record}")
+    parsed = parse_cable(text)
+    assert parsed.signature == "KISSINGER"
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+    assert any(w.startswith("AFTER_END_OF_MESSAGE") for w in parsed.warnings)
+
+
 def test_a_sentence_ending_with_nnn_is_no_signature():
-    text = telegram(post="VALDERRA", serial=77).replace("\nDOE\n", "\nSEE ANNEX NNN\n")
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "\nDOE\n", "\nFurther reporting follows NNN\n"
+    )
     assert parse_cable(text).signature is None
 
 
