@@ -38,6 +38,13 @@ _REVIEW_STAMP_RE = re.compile(
     r"^\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){1,4}\s+Declassified/Released\s+US\s+"
     r"Department\s+of\s+State\s+EO\s+Systematic\s+Review\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s*$"
 )
+# The same stamp printed over two lines, cut after "EO" ("Declassified/Released US
+# Department of State EO" then "Systematic Review 05 JUL 2006"), reviewer named or not.
+_STAMP_FIRST_HALF_RE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){1,4}\s+)?Declassified/Released\s+US\s+"
+    r"Department\s+of\s+State\s+EO\s*$"
+)
+_STAMP_SECOND_HALF_RE = re.compile(r"^\s*Systematic\s+Review\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s*$")
 # A printout's page header split over two lines: "PAGE 02" then "VALDERRA 00905 01 OF 02
 # 060018Z" (as the reading room prints 1970s telegrams).
 _PAGE_ALONE_RE = re.compile(r"^\s*PAGE\s+\d{2,3}\s*$")
@@ -115,20 +122,41 @@ _REPEATED_HEADER_RE = re.compile(
 
 
 def take_review_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
-    """The lines without a reviewer's one-line release stamp, and the stamps.
+    """The lines without a reviewer's release stamp (on one line or two), and the stamps.
 
     Called only for a text holding "Declassified/Released", so that other cables pay
     nothing for it in the line loop of ``clean_breaks``.
     """
     kept: list[Line] = []
     stamps: list[str] = []
-    for item in lines:
+    skip = False
+    for i, item in enumerate(lines):
+        if skip:
+            skip = False
+            continue
         text = item[1]
-        if "Declassified/Released" in text and _REVIEW_STAMP_RE.match(text):
+        if "Declassified/Released" not in text:
+            kept.append(item)
+        elif _REVIEW_STAMP_RE.match(text):
             stamps.append(" ".join(text.split()))
+        elif (below := _second_half(lines, i)) is not None:
+            stamps.append(" ".join(f"{text} {below}".split()))
+            skip = True
         else:
             kept.append(item)
     return kept, stamps
+
+
+def _second_half(lines: list[Line], i: int) -> str | None:
+    """The line below a stamp's first half when it is the stamp's second half.
+
+    Why: left in the text, a two-line stamp after the signature becomes a last
+    paragraph and hides the signer's name (75TEHRAN2069).
+    """
+    if i + 1 >= len(lines) or _STAMP_FIRST_HALF_RE.match(lines[i][1]) is None:
+        return None
+    below = lines[i + 1][1]
+    return below if _STAMP_SECOND_HALF_RE.match(below) else None
 
 
 def _page_header(

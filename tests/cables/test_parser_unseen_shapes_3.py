@@ -64,7 +64,6 @@ def seventies_telegram(end: str) -> str:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="a two-line review stamp hides the signature")
 def test_a_two_line_review_stamp_after_the_signature_is_a_note_and_the_signature_is_read():
     parsed = parse_cable(
         seventies_telegram(
@@ -93,7 +92,6 @@ def test_two_lines_that_only_look_like_a_stamp_stay_text():
 @pytest.mark.skipif(
     not (DECLASSIFIED / "75TEHRAN2069.txt").exists(), reason="shared cables not present"
 )
-@pytest.mark.xfail(strict=True, reason="a two-line review stamp hides the signature")
 def test_the_shared_tehran_cable_keeps_its_stamp_as_a_note_and_its_signature():
     parsed = parse_file(DECLASSIFIED / "75TEHRAN2069.txt")
     assert parsed.signature == "HELMS"
