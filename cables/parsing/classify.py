@@ -14,7 +14,7 @@ from cables.markings import Level, Marking
 BANNER_BELOW_PORTION = "BANNER_BELOW_PORTION"
 BANNER_ABOVE_PORTIONS = "BANNER_ABOVE_PORTIONS"
 
-_UNCLASSIFIED_ONLY = ("SBU", "LOU", "FOUO", "EFTO")
+_UNCLASSIFIED_ONLY = ("SBU", "LOU", "FOUO", "EFTO", "CUI")
 
 
 def overall_level(banner: Level | None, portions: Iterable[Level]) -> tuple[Level, list[str]]:
@@ -37,8 +37,9 @@ def roll_up(level: Level, controls: Iterable[str]) -> tuple[str, ...]:
     """Section 1.6: combine portion and banner controls into the banner's controls.
 
     NOFORN beats REL TO; REL TO lists are intersected (no common country left
-    means NOFORN); NODIS beats EXDIS; SBU/LOU/FOUO/EFTO belong only on an
-    unclassified banner, where EXDIS or NODIS beat SBU/FOUO and SBU beats FOUO.
+    means NOFORN); NODIS beats EXDIS; SBU/LOU/FOUO/EFTO (and CUI, read as they are)
+    belong only on an unclassified banner, where EXDIS or NODIS beat SBU/FOUO/CUI and
+    SBU beats FOUO.
     """
     names = list(dict.fromkeys(c for c in controls if c and c != "REL"))
     rel = [c for c in names if c.startswith("REL TO")]
@@ -55,7 +56,7 @@ def roll_up(level: Level, controls: Iterable[str]) -> tuple[str, ...]:
         kept = [c for c in kept if c not in _UNCLASSIFIED_ONLY]
     else:
         if "NODIS" in kept or "EXDIS" in kept:
-            kept = [c for c in kept if c not in ("SBU", "FOUO")]
+            kept = [c for c in kept if c not in ("SBU", "FOUO", "CUI")]
         if "SBU" in kept and "FOUO" in kept:
             kept.remove("FOUO")
     return tuple(kept)

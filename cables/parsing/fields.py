@@ -58,6 +58,10 @@ def read_portion_mark(body: str) -> PortionMark | None:
         if word in _LEVEL_WORD_FOR_MARK:
             return PortionMark(Marking(Level.U, ("LOU",)), entire_text=True)
         return PortionMark(Marking(Level.from_text(word)), entire_text=True)
+    if "CUI" in body.upper():
+        cui = _cui_mark(body)
+        if cui is not None:
+            return cui
     try:
         return PortionMark(Marking.parse(body))
     except ValueError:
@@ -80,6 +84,30 @@ def read_portion_mark(body: str) -> PortionMark | None:
         controls.remove("SBU")
         controls.insert(0, "SBU")
     return PortionMark(Marking(level, tuple(controls)), unknown=tuple(unknown))
+
+
+_CUI_RE = re.compile(
+    r"^(?:(?:U|UNCLAS(?:SIFIED)?)\s*//?\s*)?CUI(?:\s*//?\s*(?P<rest>\S.*))?$", re.I
+)
+
+
+def _cui_mark(body: str) -> PortionMark | None:
+    """ "(CUI)", "(U//CUI)", "(CUI//NOFORN)": Controlled Unclassified Information.
+
+    Used since 2016 in place of SBU: an unclassified level with a control, read as
+    SBU and FOUO are (rules 1.2), so that such a paragraph is marked, not unmarked.
+    """
+    m = _CUI_RE.match(body)
+    if m is None:
+        return None
+    controls: list[str] = ["CUI"]
+    unknown: list[str] = []
+    for part in (p for p in _SLASHES_RE.split(m.group("rest") or "") if p):
+        try:
+            controls.extend(Marking.parse(f"S//{part}").controls)
+        except ValueError:
+            unknown.append(part)
+    return PortionMark(Marking(Level.U, tuple(controls)), unknown=tuple(unknown))
 
 
 # --- classification line (banner) ----------------------------------------------------

@@ -104,7 +104,6 @@ def test_the_shared_tehran_cable_keeps_its_stamp_as_a_note_and_its_signature():
 # --- 2. (CUI) portion marks --------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="(CUI) is not a known portion mark")
 def test_a_cui_portion_mark_is_an_unclassified_control_not_an_unmarked_paragraph():
     parsed = cable(
         banner="UNCLASSIFIED",
@@ -128,7 +127,6 @@ def test_a_cui_portion_mark_is_an_unclassified_control_not_an_unmarked_paragraph
     assert not any(w.startswith("BANNER_BELOW_PORTION") for w in parsed.warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="(CUI) is not a known portion mark")
 def test_a_cui_portion_in_a_classified_cable_leaves_the_banner_without_cui():
     parsed = cable(
         banner="C O N F I D E N T I A L",
