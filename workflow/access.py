@@ -18,6 +18,14 @@ classified cable is never presumed unclassified).  ``subject_level`` says which
 level, ``subject_for`` and ``readable_subject`` (in SQL) what the user sees of it:
 every page, admin view and API answer that shows a subject asks one of them.
 
+A cable's TAGS go with its subject: they repeat the subject's words often enough (an
+operation's codename, "PREL BLUEHERON"), so whoever may not read the subject reads
+neither the tags nor anything a tag filter says about them.  ``may_read_tags`` and
+``tags_for`` say it for one cable, ``tags_readable`` (in the ORM) and
+``tags_readable_sql`` (in hand-written SQL) for many, and ``tagged`` is the one tag filter
+every queue, list, count and suggestion uses: a cable whose tags the user may not read
+is never selected, counted or ordered by them.
+
 A note a person wrote (why a cable was returned for rework, why a paragraph was decided
 so) may quote any portion: ``notes_readable`` says whose notes a user reads, the way the
 raw text is read; the audit trail's pages and export show the others' notes as withheld,
@@ -175,6 +183,44 @@ def readable_subject_sql(user: object, alias: str) -> tuple[str, list[object]]:
         return "NULL::text", []
     level = f"COALESCE({alias}.subject_level, {alias}.level)"
     return f"CASE WHEN {level} <= %s THEN {alias}.subject END", [clearance_level(user)]
+
+
+def may_read_tags(user: object, cable: Cable) -> bool:
+    """Whether the user, already allowed to view the cable, reads its TAGS: the tags
+    repeat the subject's words, so they are read by whoever reads the subject."""
+    return may_read_subject(user, cable)
+
+
+def tags_for(user: object, cable: Cable) -> list[str] | None:
+    """The cable's TAGS as the user may see them (the caller has checked that they may
+    view the cable): the tags, or None when they go with a subject above the clearance."""
+    return list(cable.tags) if may_read_tags(user, cable) else None
+
+
+def tags_readable(user: object, path: str = "") -> Q:
+    """``may_read_tags`` as a condition on cables (or on rows that reach a cable through
+    ``path``, e.g. ``"cable__"``): cleared for the subject's level; nothing at all for
+    anonymous and inactive users."""
+    if not _active(user):
+        return Q(pk__in=[])
+    level = Coalesce(F(f"{path}subject_level"), F(f"{path}level"))
+    return Q(LessThanOrEqual(level, clearance_level(user)))
+
+
+def tagged(user: object, tag: str, path: str = "") -> Q:
+    """The cables (or rows reaching one through ``path``) that carry ``tag`` *and* whose
+    tags the user reads: the only tag filter, so that filtering by a tag tells nothing
+    of a cable whose subject, and so tags, are above the user's clearance."""
+    return Q(**{f"{path}tag_rows__tag": tag.strip().upper()}) & tags_readable(user, path)
+
+
+def tags_readable_sql(user: object, alias: str) -> tuple[str, list[object]]:
+    """``tags_readable`` for a hand-written query over cable rows named ``alias`` (a
+    constant of the caller's SQL), as a condition and its parameters."""
+    if not _active(user):
+        return "FALSE", []
+    level = f"COALESCE({alias}.subject_level, {alias}.level)"
+    return f"{level} <= %s", [clearance_level(user)]
 
 
 def readable_cables_sql(user: object, alias: str, *codenames: str) -> tuple[str, list[object]]:
