@@ -113,7 +113,8 @@ class CableList(generics.ListAPIView):
             tag=data.get("tag", "").strip(),
             level=data.get("level"),
         )
-        cables = filters.apply(permissions.cables_for_user(self.request.user))
+        user = self.request.user
+        cables = filters.apply(permissions.cables_for_user(user), reader=user)
         if data.get("state"):
             cables = cables.filter(status__review_state=data["state"])
         return (

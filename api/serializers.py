@@ -3,13 +3,15 @@
 They expose what the web pages show and nothing more: never a cable's raw
 text (it holds every paragraph, whatever its level), paragraphs only as the
 views hand them over, already cut to the user's clearance, and a cable's
-subject only to whoever is cleared for it (``workflow.access.subject_for``).
+subject, and its TAGS with it, only to whoever is cleared for it
+(``workflow.access.subject_for``, ``tags_for``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cables.models import Cable, ClassificationLevel, Paragraph
@@ -58,7 +60,9 @@ class CableSerializer(serializers.ModelSerializer):
     subject_hidden = serializers.SerializerMethodField(
         help_text="True when the subject is above your clearance and so not sent."
     )
-    tags = _strings()
+    tags = serializers.SerializerMethodField(
+        help_text="The TAGS; null with the subject (subject_hidden): they repeat its words."
+    )
     state = serializers.CharField(source="status.review_state", read_only=True)
     declass_date = serializers.DateField(source="status.declass_date", read_only=True)
 
@@ -80,6 +84,10 @@ class CableSerializer(serializers.ModelSerializer):
 
     def get_subject_hidden(self, cable: Cable) -> bool:
         return not access.may_read_subject(self._user(), cable)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_tags(self, cable: Cable) -> list[str] | None:
+        return access.tags_for(self._user(), cable)
 
 
 class CableDetailSerializer(CableSerializer):

@@ -10,15 +10,18 @@ entitled to the answer, so that a guard fails for the reason it names.
 
 Found and fixed: 1. a move's note on the audit trail's page, export and admin page;
 2. pages with cable text kept by the browser; 3. a decision's note over the API;
-5. a queue row kept by the index after a revocation; 6. the signature over the API below
-the cable's level; 7. the approval form's conflicts digest confirming another cable's
-name.  Left (a strict xfail): 4. TAGS repeating the codename of a hidden subject.
+4. TAGS repeating the codename of a hidden subject, shown and filtered by (they now go
+with the subject); 5. a queue row kept by the index after a revocation; 6. the signature
+over the API below the cable's level; 7. the approval form's conflicts digest confirming
+another cable's name.  Left (strict xfails, under 4): the forecast's tag filter and a
+rule's dry run scoped by TAGS still answer by the tags of a hidden subject.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -254,14 +257,16 @@ def test_a_reviewer_cleared_for_the_whole_cable_reads_a_decisions_note(decided_w
 
 # -- 4. A subject above the reader's clearance is repeated by the TAGS line --------------
 #
-# Left as found (a strict xfail): the subject is a portion, hidden from a reader not
-# cleared for it, but the header's other lines are shown to whoever may view the cable,
-# and TAGS (and REF, the captions) repeat the subject's words often enough: a release
-# boxes them there for that reason (``releases.document.subject_fragments``).  The cable
-# page, the API's cable and the TAGS filters of the queue and the API show, or answer
-# by, the codename the hidden subject carries.  Closing it means deciding what the
-# header's lines are for a reader below a portion (the release's boxing, or the lines
-# at the cable's level), and the filters with them: a design change, not a local fix.
+# The subject is a portion, hidden from a reader not cleared for it, but the TAGS line
+# repeats its words often enough (an operation's codename: "PREL BLUEHERON"), and it was
+# shown to whoever may view the cable: the cable page, the review page, the admin's cable
+# page and the API's cable showed the codename the hidden subject carries, and the tag
+# filters (the queue's, the API's ``?tag=``, an assignment's query, the rule form's
+# suggestions) answered by it.  Now a cable's tags go with its subject: a reader who may
+# not read the subject reads neither its tags (shown withheld, null over the API) nor
+# anything a tag filter says of them; every place asks ``workflow.access`` (``tags_for``,
+# ``tagged``, ``tags_readable``, ``tags_readable_sql``).  A release already boxes the
+# subject's words in its header lines (``releases.document.subject_fragments``).
 
 SUBJECT_CODENAME = "BLUEHERON"
 
@@ -287,7 +292,30 @@ def subject_in_tags() -> dict[str, Any]:
     return {"cable": cable, "lena": lena}
 
 
-@pytest.mark.xfail(strict=True, reason="TAGS repeat a hidden subject's codename (design change)")
+def tags_as_read(client: Any, user: Any, cable: Any) -> dict[str, Any]:
+    """What a reader of the cable reads of its tags: the cable page, the review page, the
+    API's cable, and how many cables the API's tag filter counts for the codename and for
+    a tag the cable does not carry."""
+    from tests.api.helpers import token_client
+
+    client.force_login(user)
+    api = token_client(user)
+    return {
+        "page": client.get(reverse("cables:detail", args=[cable.pk])).content.decode(),
+        "review": client.get(reverse("workflow:review", args=[cable.pk])).content.decode(),
+        "detail": api.get(f"/api/cables/{cable.pk}/").json(),
+        "by_codename": api.get("/api/cables/", {"tag": SUBJECT_CODENAME}).json()["count"],
+        "by_other": api.get("/api/cables/", {"tag": "KINGFISHER"}).json()["count"],
+    }
+
+
+def queue_references(client: Any, **query: str) -> str:
+    """The logged-in reviewer's queue page, filtered as ``query`` says."""
+    response = client.get(reverse("workflow:queue"), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_tags(client, subject_in_tags):
     from tests.api.helpers import token_client
 
@@ -304,6 +332,161 @@ def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_tags(clien
     assert SUBJECT_CODENAME not in page
     assert SUBJECT_CODENAME not in str(detail)
     assert by_codename == by_other
+
+
+def test_the_tags_of_a_hidden_subject_are_shown_withheld_on_every_page(client, subject_in_tags):
+    cable, lena = subject_in_tags["cable"], subject_in_tags["lena"]
+
+    seen = tags_as_read(client, lena, cable)
+
+    assert "07HARBOR12" in seen["review"] and READABLE in seen["review"]  # her page opens
+    for where in ("page", "review"):
+        assert SUBJECT_CODENAME not in seen[where], where
+        assert "Above your clearance, with the subject" in seen[where], where
+    assert seen["detail"]["tags"] is None and seen["detail"]["subject_hidden"] is True
+    assert seen["by_codename"] == seen["by_other"] == 0
+    assert api_count_of_every_cable(lena) == 1  # the cable is hers, unfiltered
+
+
+def api_count_of_every_cable(user: Any) -> int:
+    from tests.api.helpers import token_client
+
+    return token_client(user).get("/api/cables/").json()["count"]
+
+
+def test_the_queue_does_not_select_a_cable_by_the_tags_of_a_hidden_subject(client, subject_in_tags):
+    client.force_login(subject_in_tags["lena"])
+
+    assert "07HARBOR12" in queue_references(client)  # in her queue, unfiltered
+    for query in ({}, {"state": ReviewState.IN_REVIEW}):  # the queue's index, the status rows
+        for tag in (SUBJECT_CODENAME, "PREL"):
+            assert "07HARBOR12" not in queue_references(client, tag=tag, **query), (query, tag)
+
+
+def test_a_supervisor_below_the_subject_does_not_choose_a_batch_by_its_tags(
+    client, subject_in_tags
+):
+    sue = person("sue", Level.C, "supervisor")
+    grant("view", sue, subject_in_tags["cable"])
+    client.force_login(sue)
+
+    def matching(**query: str) -> int:
+        response = client.post(
+            reverse("workflow:assign_preview"), {"permission": "review", **query}
+        )
+        return response.context["preview"]["shown"].matching
+
+    assert matching() == 1  # the cable is hers to assign
+    assert matching(tag=SUBJECT_CODENAME) == matching(tag="KINGFISHER") == 0
+
+
+def test_the_rule_form_does_not_suggest_the_tags_of_a_hidden_subject(client, subject_in_tags):
+    eddie = staff("eddie", Level.C, "rule editor")
+    grant("view", eddie, subject_in_tags["cable"])
+    client.force_login(eddie)
+
+    html = client.get(reverse("admin:redaction_redactionrule_add")).content.decode()
+
+    posts = re.search(r'<datalist id="id_scope_posts-suggestions">(.*?)</datalist>', html, re.S)
+    tags = re.search(r'<datalist id="id_scope_tags-suggestions">(.*?)</datalist>', html, re.S)
+    assert "Embassy Exampletown" in posts.group(1)  # the cable's post: a header field she reads
+    assert SUBJECT_CODENAME not in tags.group(1) and "PREL" not in tags.group(1)
+
+
+def test_the_admins_cable_page_shows_the_tags_of_a_hidden_subject_withheld(client, subject_in_tags):
+    vera = staff("vera", Level.C)
+    grant("view", vera, subject_in_tags["cable"])
+    client.force_login(vera)
+
+    page = client.get(reverse("admin:cables_cable_change", args=[subject_in_tags["cable"].pk]))
+
+    assert page.status_code == 200
+    assert SUBJECT_CODENAME not in page.content.decode()
+    assert "(above your clearance, with the subject)" in page.content.decode()
+
+
+def test_a_reader_cleared_for_the_subject_reads_and_filters_by_its_tags(client, subject_in_tags):
+    cable = subject_in_tags["cable"]
+    sara = person("sara", Level.S, "reviewer")
+    grant("review", sara, cable)
+
+    seen = tags_as_read(client, sara, cable)
+
+    for where in ("page", "review"):
+        assert "PREL BLUEHERON" in seen[where], where
+    assert seen["detail"]["tags"] == ["PREL", SUBJECT_CODENAME]
+    assert (seen["by_codename"], seen["by_other"]) == (1, 0)
+    for query in ({}, {"state": ReviewState.IN_REVIEW}):
+        assert "07HARBOR12" in queue_references(client, tag=SUBJECT_CODENAME, **query), query
+        assert "07HARBOR12" not in queue_references(client, tag="KINGFISHER", **query), query
+
+
+def test_staff_cleared_for_the_subject_assign_suggest_and_see_by_its_tags(client, subject_in_tags):
+    cable = subject_in_tags["cable"]
+    olga = staff("olga", Level.S, "supervisor", "rule editor")
+    grant("view", olga, cable)
+    client.force_login(olga)
+
+    preview = client.post(
+        reverse("workflow:assign_preview"), {"permission": "review", "tag": SUBJECT_CODENAME}
+    )
+    rule_form = client.get(reverse("admin:redaction_redactionrule_add")).content.decode()
+    admin_page = client.get(reverse("admin:cables_cable_change", args=[cable.pk]))
+
+    assert preview.context["preview"]["shown"].matching == 1
+    tags = re.search(r'<datalist id="id_scope_tags-suggestions">(.*?)</datalist>', rule_form, re.S)
+    assert f'<option value="{SUBJECT_CODENAME}">' in tags.group(1)
+    assert f'"PREL", "{SUBJECT_CODENAME}"' in admin_page.content.decode().replace("&quot;", '"')
+
+
+# Left, as strict xfails: two tag filters answer by the tags alone, in files this fix did
+# not own.  The forecast page filters through ``CableFilters.apply`` without naming its
+# reader (``workflow.views.forecast``: ``apply(visible, reader=request.user)`` closes it);
+# a rule's dry run selects the paragraphs it scans by the rule's scope, TAGS included
+# (``redaction.dry_run`` / the workflow's admin would hand it only the paragraphs of
+# cables whose tags the editor reads, ``access.tags_readable``, when the scope names tags).
+
+
+@pytest.mark.xfail(strict=True, reason="the forecast's tag filter names no reader")
+def test_the_forecast_does_not_count_a_cable_by_the_tags_of_a_hidden_subject(
+    client, subject_in_tags
+):
+    from django.utils import timezone
+
+    from workflow.models import CableStatus
+
+    cable = subject_in_tags["cable"]
+    CableStatus.objects.filter(cable=cable).update(declass_date=timezone.now().date())
+    client.force_login(subject_in_tags["lena"])
+
+    def total(**query: str) -> int:
+        return client.get(reverse("workflow:forecast"), query).context["forecast"].total
+
+    assert total() == 1  # the cable is counted for her, unfiltered
+    assert total(tag=SUBJECT_CODENAME) == total(tag="KINGFISHER")
+
+
+@pytest.mark.xfail(strict=True, reason="a rule's dry run reaches cables by their tags alone")
+def test_a_rules_dry_run_does_not_reach_a_cable_by_the_tags_of_a_hidden_subject(
+    client, subject_in_tags
+):
+    from redaction.models import RedactionRule
+    from redaction.rule_services import rule_save
+
+    eddie = staff("eddie", Level.C, "rule editor")
+    grant("view", eddie, subject_in_tags["cable"])
+    client.force_login(eddie)
+
+    def scanned(tag: str) -> int:
+        rule = RedactionRule(
+            name=f"harvest in {tag}", kind="terms", terms="harvest", label="(b)(6)",
+            scope_tags=[tag],
+        )  # fmt: skip
+        rule_save(rule=rule, user=eddie)
+        page = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+        return page.context["result"].scanned
+
+    assert scanned(SUBJECT_CODENAME) == scanned("KINGFISHER")
 
 
 # -- 5. A grant taken away while the queue's index lags behind --------------------------

@@ -187,12 +187,18 @@ class CableQuery:
             parts.append("already assigned" if self.assigned == "yes" else "not yet assigned")
         return ", ".join(parts) or "all cables"
 
-    def apply(self, cables: QuerySet[Cable], codename: str, today: date) -> QuerySet[Cable]:
-        """Filter cables by the query, in SQL (metadata only: never text or subject)."""
+    def apply(
+        self, cables: QuerySet[Cable], codename: str, today: date, *, reader: object
+    ) -> QuerySet[Cable]:
+        """Filter cables by the query, in SQL (metadata only: never text or subject).
+
+        ``reader``: who chooses (the actor).  The tag filter selects only cables whose
+        TAGS they read (``workflow.access.tagged``), so that a batch, its preview and its
+        count tell nothing of tags that go with a subject above their clearance."""
         if self.post:
             cables = cables.filter(origin__iexact=self.post.strip())
         if self.tag:
-            cables = cables.filter(tag_rows__tag=self.tag.strip().upper())
+            cables = cables.filter(access.tagged(reader, self.tag))
         if self.level is not None:
             cables = cables.filter(level=self.level)
         if self.state:
@@ -370,7 +376,7 @@ def _chosen(
             raise AssignmentError("no cable selected")
         cables = cables.filter(pk__in=ids)
     else:
-        cables = query.apply(cables, codename, today)  # type: ignore[union-attr]
+        cables = query.apply(cables, codename, today, reader=actor)  # type: ignore[union-attr]
     return cables.order_by(F("status__declass_date").asc(nulls_last=True), "pk")
 
 

@@ -2,11 +2,13 @@
 workflow says who may read what (``workflow.access``).
 
 - Cables: the list and the change pages hold only the cables the user may view;
-  a change page lists the paragraphs up to the user's clearance, the subject only
-  to whoever is cleared for it (and the list searches it only for them), and the
-  raw text only to whoever is cleared for every paragraph and the subject.
+  a change page lists the paragraphs up to the user's clearance, the subject (and
+  the TAGS, which go with it) only to whoever is cleared for it (and the list searches
+  it only for them), and the raw text only to whoever is cleared for every paragraph
+  and the subject.
 - Redaction rules: the dry run scans and counts only the paragraphs the user may
-  read, and the form suggests posts and TAGS only of the cables the user may view.
+  read, and the form suggests posts only of the cables the user may view, and TAGS
+  only of those whose subject they may read.
 - Proposed redactions: only those on paragraphs the user may read; a proposal's page
   names its cable only where the user may view it.
 
@@ -28,7 +30,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from django.contrib.admin.utils import display_for_field
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import pluralize
@@ -38,6 +49,7 @@ from cables.admin import CableUploadMixin
 from cables.models import Cable, Paragraph
 from config.admin_lookups import DeclaredLookupsOnly
 from redaction.admin import ProposedRedactionAdmin, RedactionRuleAdmin
+from redaction.admin_forms import TAGS_READABLE
 from redaction.models import ProposedRedaction, RedactionRule
 from workflow import access, assignment
 from workflow.forms import AssigneeForm
@@ -130,6 +142,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         "review_state",
         "not_shown",
         "subject_display",
+        "tags_display",
     ]
     fieldsets = (
         (None, {"fields": ("reference_id", "subject_display", "review_state", "not_shown")}),
@@ -154,7 +167,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
                     "decl",
                     "classified_by",
                     "reasons",
-                    "tags",
+                    "tags_display",
                     "references",
                     "section_count",
                     "signature",
@@ -196,6 +209,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
             _paragraphs=Coalesce(Subquery(count), Value(0)),
             _above_clearance=Coalesce(Subquery(above), Value(0)),
             _subject=access.readable_subject(request.user),
+            _tags_readable=ExpressionWrapper(access.tags_readable(request.user), BooleanField()),
         )
 
     def get_search_results(
@@ -239,6 +253,13 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         # Annotated by get_queryset (workflow.access.readable_subject); None: not readable.
         shown = getattr(obj, "_subject", None)
         return "(above your clearance)" if shown is None else shown
+
+    @admin.display(description="tags")
+    def tags_display(self, obj: Cable) -> str:
+        # Annotated by get_queryset (workflow.access.tags_readable): they go with the subject.
+        if not getattr(obj, "_tags_readable", False):
+            return "(above your clearance, with the subject)"
+        return display_for_field(obj.tags, Cable._meta.get_field("tags"), "-")
 
     @admin.display(description="declassification date", ordering="status__declass_date")
     def declass_date(self, obj: Cable) -> object:
@@ -358,7 +379,10 @@ class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
         return Paragraph.objects.filter(cable__in=viewable).exclude(access.cleared(request.user))
 
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
-        return access.readable_cables(request.user)
+        # Their posts are suggested; their TAGS only where the editor reads them (they go
+        # with the subject), marked in the same query.
+        readable = ExpressionWrapper(access.tags_readable(request.user), BooleanField())
+        return access.readable_cables(request.user).annotate(**{TAGS_READABLE: readable})
 
 
 @admin.register(ProposedRedaction)

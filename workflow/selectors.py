@@ -45,11 +45,19 @@ class CableFilters:
     tag: str = ""
     level: int | None = None
 
-    def apply(self, rows: QuerySet, path: str = "") -> QuerySet:
-        """Filter cables, or rows that reach a cable through ``path`` (``"cable__"``)."""
+    def apply(self, rows: QuerySet, path: str = "", *, reader: object = None) -> QuerySet:
+        """Filter cables, or rows that reach a cable through ``path`` (``"cable__"``).
+
+        ``reader``: whose filter it is.  The tag filter selects only cables whose TAGS
+        the reader reads (``workflow.access.tagged``: they go with the subject), so that
+        it tells nothing of a cable whose subject is above their clearance.  None (no
+        reader named) filters by the tag alone: only for callers that answer no person.
+        """
         if self.post:
             rows = rows.filter(**{f"{path}origin__iexact": self.post})
-        if self.tag:
+        if self.tag and reader is not None:
+            rows = rows.filter(access.tagged(reader, self.tag, path))
+        elif self.tag:
             rows = rows.filter(**{f"{path}tag_rows__tag": self.tag.upper()})
         if self.level is not None:
             rows = rows.filter(**{f"{path}level": self.level})
@@ -137,7 +145,7 @@ def review_queue(*, user: object, filters: CableFilters, state: str = "") -> Que
         CableStatus.objects.filter(waiting),
         "cable_id", user, permissions.REVIEW, permissions.RELEASE,
     )  # fmt: skip
-    return filters.apply(statuses, "cable__").order_by(
+    return filters.apply(statuses, "cable__", reader=user).order_by(
         F("declass_date").asc(nulls_last=True), "cable_id"
     )
 
@@ -176,8 +184,9 @@ def _queue_index_serves(user: object, state: str) -> bool:
     )
 
 
-def _queue_filter_sql(filters: CableFilters, alias: str) -> tuple[str, list[object]]:
-    """The header filters as conditions on queue index rows named ``alias``."""
+def _queue_filter_sql(filters: CableFilters, alias: str, user: object) -> tuple[str, list[object]]:
+    """The header filters as conditions on queue index rows named ``alias``; the tag
+    filter only over cables whose TAGS the user reads (``access.tags_readable_sql``)."""
     conditions: list[str] = []
     params: list[object] = []
     if filters.post:
@@ -187,12 +196,15 @@ def _queue_filter_sql(filters: CableFilters, alias: str) -> tuple[str, list[obje
         conditions.append(f"AND {alias}.level = %s")
         params.append(filters.level)
     if filters.tag:
-        # ``alias`` is one of this module's own table aliases; the tag is bound.
+        readable, readable_params = access.tags_readable_sql(user, "tc")
+        # ``alias`` is one of this module's own table aliases; the readability condition
+        # comes from workflow.access with its values bound; the tag is bound.
         conditions.append(
             "AND EXISTS (SELECT 1 FROM cables_cabletag t"  # nosec B608
-            f" WHERE t.cable_id = {alias}.cable_id AND t.tag = %s)"
+            " JOIN cables_cable tc ON tc.id = t.cable_id"
+            f" WHERE t.cable_id = {alias}.cable_id AND t.tag = %s AND {readable})"
         )
-        params.append(filters.tag.upper())
+        params += [filters.tag.upper(), *readable_params]
     return " ".join(conditions), params
 
 
@@ -210,8 +222,8 @@ def _queue_index_page(
     from the same index (index-only: about 0.7 ms for 5,000 entries).
     """
     user_id = user.pk  # type: ignore[attr-defined]
-    where, params = _queue_filter_sql(filters, "q")
-    other, other_params = _queue_filter_sql(filters, "o")
+    where, params = _queue_filter_sql(filters, "q", user)
+    other, other_params = _queue_filter_sql(filters, "o", user)
     # ``q`` filtered as the page is: conditions built above from constants, every
     # value a bound parameter.
     mine = f"q.holder_kind = 'u' AND q.holder_id = %s AND q.open {where}"
@@ -432,6 +444,9 @@ class ReviewPage:
     # The subject as the user may see it (workflow.access.subject_for): None above
     # their clearance.
     subject: str | None = None
+    # The TAGS as the user may see them (workflow.access.tags_for): None where they go
+    # with a subject above their clearance.
+    tags: list[str] | None = None
     # Near-duplicate text another cable withholds (workflow.consistency), when asked for.
     conflicts: list | None = None
     # Other places the cable shows a redaction's words (workflow.occurrences).
@@ -526,6 +541,7 @@ def review_page(
         hidden=hidden,
         conflicts=conflicts,
         subject=access.subject_for(user, cable),
+        tags=access.tags_for(user, cable),
         occurrences=occurrences_for(visible, decisions) if with_occurrences else [],
         suggestions=review_suggestions(user, cable, visible, decisions, band_keys=band_keys)
         if with_suggestions
