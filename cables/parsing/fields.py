@@ -198,8 +198,14 @@ def read_banner(line: str) -> Banner | None:
     if key is None:
         return None
     level, controls = _LEVEL_KEYS[key]
+    if syntax.endswith("REL") and after[:3].upper() == "TO ":
+        syntax, after = syntax[:-3].rstrip("/"), f"REL {after}"  # "SECRET//REL TO USA, ..."
     extra, unknown = _banner_syntax_controls(syntax)
     efto, after = _take_efto(key, after)
+    after = after.strip()
+    if after[:1] in _CONTROL_FIRST:
+        leading, after = _leading_controls(after)
+        extra += leading
     base = Banner(
         level,
         controls + extra + (("EFTO",) if efto else ()),
@@ -208,7 +214,34 @@ def read_banner(line: str) -> Banner | None:
         efto=efto,
         unknown_controls=unknown,
     )
-    return _with_post_and_serial(base, after.strip(), bare_ok=not misspelled)
+    return _with_post_and_serial(base, after, bare_ok=not misspelled)
+
+
+# Controls written between the level and the post, without CAPCO's slashes or with
+# them apart from the level: "SECRET NOFORN POST 000077", "SECRET NOFORN/ORCON POST",
+# "S E C R E T //REL TO USA, GBR// POST", "SECRET//REL TO USA, FVEY POST".  A REL TO
+# list is country codes joined by commas: the post is the first word after it.
+_CONTROL_FIRST = frozenset("/NOELSR")
+_LEADING_CONTROLS_RE = re.compile(
+    r"^(?:[ \t]*/{0,2}[ \t]*(?:REL(?:EASABLE)?[ \t]+TO[ \t]+[A-Z]{2,4}(?:[ \t]*,[ \t]*[A-Z]{2,4})*"
+    r"|NOFORN|ORCON|NODIS|EXDIS|LIMDIS|STADIS)(?![A-Za-z]))+[ \t]*/{0,2}[ \t]*"
+)
+_CONTROL_TOKEN_RE = re.compile(r"REL(?:EASABLE)?\s+TO\s+[A-Z]{2,4}(?:\s*,\s*[A-Z]{2,4})*|[A-Z]+")
+
+
+def _leading_controls(after: str) -> tuple[tuple[str, ...], str]:
+    """Controls before the post and serial, and the text after them.
+
+    Only when a post and serial follow: a bare "SECRET NOFORN" line is left as it
+    was read before, and a post is never taken for a control unless it is one.
+    """
+    m = _LEADING_CONTROLS_RE.match(after)
+    if m is None or _BANNER_TAIL_RE.match(after[m.end() :]) is None:
+        return (), after
+    controls: list[str] = []
+    for token in _CONTROL_TOKEN_RE.findall(m.group(0)):
+        controls.extend(Marking.parse(f"S//{token}").controls)
+    return tuple(controls), after[m.end() :]
 
 
 def _with_post_and_serial(base: Banner, after: str, *, bare_ok: bool) -> Banner | None:
@@ -245,6 +278,8 @@ def _read_banner_syntax(s: str) -> Banner | None:
     mark = read_portion_mark(_FOUO_RE.sub("FOUO", s))
     if mark is None or mark.entire_text or mark.unknown or not s.split("//", 1)[0].isupper():
         return None
+    if any(" " in c[7:].replace(", ", ",") for c in mark.marking.controls if c[:7] == "REL TO "):
+        return None  # "SECRET//REL TO USA, FVEY KABUL 001234": a post after the list
     return Banner(mark.marking.level, mark.marking.controls, s.split("//", 1)[0])
 
 

@@ -83,11 +83,13 @@ def _glue_point(text: str, k: int) -> bool:
 
 # --- header fields ----------------------------------------------------------------------
 
+# "NOFORN/ORCON": a caption line may join two controls with a slash.
 _CAPTION_RUN_RE = re.compile(
     r"^(?:[\s,;.]*(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS|"
-    r"(?i:\b(?:sipdis|noforn|sensitive|nodis|exdis|limdis|stadis)\b)))+"
+    r"(?i:\b(?:sipdis|noforn|sensitive|nodis|exdis|limdis|stadis)\b))"
+    r"(?:/{1,2}ORCON\b)?)+"
 )
-_CAPTION_WORD_RE = re.compile(r"SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS", re.I)
+_CAPTION_WORD_RE = re.compile(r"SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS|ORCON", re.I)
 _CAPTION_TAIL_RE = re.compile(r"(?:[\s,]+(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS))+\s*$")
 _CAPTION_LINE_RE = re.compile(
     r"^(?:(?:ROGER|CHEROKEE|SPECAT|DISSENT|AGREMENT|DIRGEN|CODEL|OFFICIAL\s+INFORMAL|NIACT|"
@@ -157,7 +159,13 @@ _NOFORN_WRITTEN_RE = re.compile(
     r"^NO(?:\s+FOREIGN\s+DISSEM(?:INATION)?|T\s+RELEASABLE\s+TO\s+FOREIGN\s+NATIONALS)\s*$",
     re.I,
 )
-_CAPTION_CONTROLS = {"NOFORN": "NOFORN", "NODIS": "NODIS", "EXDIS": "EXDIS", "SENSITIVE": "SBU"}
+_CAPTION_CONTROLS = {
+    "NOFORN": "NOFORN",
+    "NODIS": "NODIS",
+    "EXDIS": "EXDIS",
+    "SENSITIVE": "SBU",
+    "ORCON": "ORCON",
+}
 _MAX_CONTINUATION = 6
 _UNFINISHED_RE = re.compile(
     r"(?:\b(?:AND|OR|OF|THE|TO|FOR|IN|ON|WITH|A|AN|AT|BY|FROM|NOT)|[,:;&-])\s*$", re.I

@@ -149,7 +149,6 @@ def test_a_cui_portion_in_a_classified_cable_leaves_the_banner_without_cui():
         ("SECRET EXDIS", Marking(Level.S, ("EXDIS",))),
     ],
 )
-@pytest.mark.xfail(strict=True, reason="controls before the post are read as the post")
 def test_controls_between_the_level_and_the_post_are_controls_not_the_post(banner, marking):
     parsed = cable(banner=banner, post="VALDERRA", serial=77)
     assert parsed.reference_id == "06VALDERRA77"
@@ -166,7 +165,6 @@ def test_controls_between_the_level_and_the_post_are_controls_not_the_post(banne
         ("SECRET //REL TO USA, GBR", "REL TO USA, GBR"),
     ],
 )
-@pytest.mark.xfail(strict=True, reason="a REL TO list swallows the post")
 def test_a_rel_to_list_before_the_post_and_serial_is_read_apart_from_them(banner, controls):
     parsed = cable(banner=banner, post="KABUL", serial=1234)
     assert parsed.reference_id == "06KABUL1234"
@@ -176,13 +174,11 @@ def test_a_rel_to_list_before_the_post_and_serial_is_read_apart_from_them(banner
     assert not any(w.startswith("BANNER_WITHOUT_SERIAL") for w in parsed.warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="a REL TO list swallows the post")
 def test_a_rel_to_list_with_a_two_word_post_keeps_the_whole_post():
     parsed = cable(banner="SECRET//REL TO USA, GBR", post="PORT LOUIS", serial=12)
     assert parsed.reference_id == "06PORTLOUIS12"
 
 
-@pytest.mark.xfail(strict=True, reason="controls before the post are read as the post")
 def test_noforn_orcon_on_a_caption_line_carries_both_controls():
     text = telegram(post="VALDERRA", serial=77, banner="S E C R E T").replace(
         "SIPDIS\n", "NOFORN/ORCON\n"
