@@ -148,12 +148,65 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             letter = list_letter(text)
             if letter:
                 current.list_letters.add(letter)
+    if drafts and not any(d.number or d.mark for d in drafts):
+        drafts = _split_lettered(drafts)
     drafts = _split_tail(_split_headings(drafts))
     drafts = [d for d in drafts if d.marker or _has_text(d.lines)]
     if bullets:
         _attach_bullets(drafts, bullets)
     signature = _take_signature(drafts)
     return Body(drafts, signature, tuple(bullets.values()))
+
+
+# "A. THE PARTY CONGRESS OPENED ...": a lettered paragraph at the left margin.
+_LETTERED_OPENING_RE = re.compile(r"(?P<letter>[A-Z])\.[ \t]+(?=\S)")
+
+
+def _split_lettered(drafts: list[Draft]) -> list[Draft]:
+    """A body written as lettered paragraphs ("A.", "B.", "C.", unmarked) split at each.
+
+    Called only when no paragraph is numbered or marked: lettered items inside a
+    numbered paragraph stay in it, and lettered references belong to the header.
+    A letter counts only at the left margin after a blank line, and only in
+    sequence from A, and at least A and B: "A. SMITH WILL ..." alone is prose.
+    """
+    starts: list[tuple[int, int, re.Match[str]]] = []  # (draft index, line index, match)
+    expected = "A"
+    for d, draft in enumerate(drafts):
+        lines = draft.lines
+        for i, line in enumerate(lines):
+            if line[:1] != expected or line[1:2] != ".":
+                continue
+            m = _LETTERED_OPENING_RE.match(line)
+            if m is not None and (i == 0 or not lines[i - 1].strip()):
+                starts.append((d, i, m))
+                expected = chr(ord(expected) + 1)
+    if len(starts) < 2:
+        return drafts
+    cut: dict[int, list[tuple[int, re.Match[str]]]] = {}
+    for d, i, m in starts:
+        cut.setdefault(d, []).append((i, m))
+    out: list[Draft] = []
+    for d, draft in enumerate(drafts):
+        out.extend(_lettered_parts(draft, cut[d]) if d in cut else [draft])
+    return out
+
+
+def _lettered_parts(draft: Draft, cuts: list[tuple[int, re.Match[str]]]) -> list[Draft]:
+    """The draft cut before each lettered opening; the text above the first stays it."""
+    out: list[Draft] = []
+    first = cuts[0][0]
+    if first > 0 and _has_text(draft.lines[:first]):
+        head = Draft(number=draft.number, line=draft.line, lines=draft.lines[:first])
+        head.nos = draft.nos[:first]
+        out.append(head)
+    ends = [i for i, _ in cuts[1:]] + [len(draft.lines)]
+    for (i, m), end in zip(cuts, ends, strict=True):
+        part = Draft(number=m.group("letter"), line=draft.nos[i], marker=f"{m.group('letter')}.")
+        part.lines = [draft.lines[i][m.end() :], *draft.lines[i + 1 : end]]
+        part.nos = draft.nos[i:end]
+        out.append(part)
+    return out
 
 
 _END_OF_MESSAGE = frozenset({"NNN", "NNNN"})

@@ -275,7 +275,6 @@ LETTERED = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="lettered paragraphs stay merged")
 def test_a_body_of_lettered_paragraphs_is_split_at_each_letter():
     parsed = parse_cable(lettered_telegram(LETTERED))
     assert [p.number for p in parsed.paragraphs] == ["A", "B", "C"]
@@ -288,7 +287,6 @@ def test_a_body_of_lettered_paragraphs_is_split_at_each_letter():
     assert parsed.signature == "GRAYSON"
 
 
-@pytest.mark.xfail(strict=True, reason="lettered paragraphs stay merged")
 def test_lettered_references_stay_references_and_the_lettered_body_is_split():
     ref = "REF: A. VALDERRA 2011 B. STATE 4321\n"
     parsed = parse_cable(lettered_telegram(LETTERED, ref=ref))
