@@ -224,7 +224,7 @@ def read_banner(line: str) -> Banner | None:
 _CONTROL_FIRST = frozenset("/NOELSR")
 _LEADING_CONTROLS_RE = re.compile(
     r"^(?:[ \t]*/{0,2}[ \t]*(?:REL(?:EASABLE)?[ \t]+TO[ \t]+[A-Z]{2,4}(?:[ \t]*,[ \t]*[A-Z]{2,4})*"
-    r"|NOFORN|ORCON|NODIS|EXDIS|LIMDIS|STADIS)(?![A-Za-z]))+[ \t]*/{0,2}[ \t]*"
+    r"|NOFORN|ORCON|NODIS|EXDIS|LIMDIS|STADIS|SENSITIVE)(?![A-Za-z]))+[ \t]*/{0,2}[ \t]*"
 )
 _CONTROL_TOKEN_RE = re.compile(r"REL(?:EASABLE)?\s+TO\s+[A-Z]{2,4}(?:\s*,\s*[A-Z]{2,4})*|[A-Z]+")
 
@@ -232,11 +232,12 @@ _CONTROL_TOKEN_RE = re.compile(r"REL(?:EASABLE)?\s+TO\s+[A-Z]{2,4}(?:\s*,\s*[A-Z
 def _leading_controls(after: str) -> tuple[tuple[str, ...], str]:
     """Controls before the post and serial, and the text after them.
 
-    Only when a post and serial follow: a bare "SECRET NOFORN" line is left as it
-    was read before, and a post is never taken for a control unless it is one.
+    Only when a post and serial follow, or nothing does (a bare "SECRET NOFORN" line,
+    as printed at a page break): a post is never taken for a control unless it is one.
+    "UNCLAS SENSITIVE POST" is SBU (the SENSITIVE caption, rules 1.2).
     """
     m = _LEADING_CONTROLS_RE.match(after)
-    if m is None or _BANNER_TAIL_RE.match(after[m.end() :]) is None:
+    if m is None or (m.end() < len(after) and _BANNER_TAIL_RE.match(after[m.end() :]) is None):
         return (), after
     controls: list[str] = []
     for token in _CONTROL_TOKEN_RE.findall(m.group(0)):

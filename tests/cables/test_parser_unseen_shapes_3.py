@@ -313,3 +313,41 @@ def test_a_single_lettered_line_in_prose_is_no_paragraph_series():
     body = "THE MINISTER LISTED HIS DEMANDS IN A NOTE.\n\nA. SMITH WILL CARRY IT TO THE CAPITAL.\n"
     parsed = parse_cable(lettered_telegram(body))
     assert all(p.number == "" for p in parsed.paragraphs)
+
+
+# --- more of the same families: banners with controls ------------------------------------
+
+
+def test_unclas_sensitive_before_the_post_is_sbu_not_part_of_the_post():
+    parsed = cable(
+        banner="UNCLAS SENSITIVE", subject="(SBU) DRAFT LAW", paragraphs=("1. (SBU) A draft.",)
+    )
+    assert parsed.reference_id == "06VALDERRA77"
+    assert parsed.banner == Marking(Level.U, ("SBU",))
+
+
+def page_break_cable(level_line: str) -> ParsedCable:
+    return cable(
+        banner="S E C R E T",
+        paragraphs=(
+            "1. (S) The minister said the talks\nwould resume",
+            level_line,
+            "next week.",
+            "2. (S) We expect little progress.",
+        ),
+    )
+
+
+def test_a_level_line_with_a_control_at_a_page_break_is_no_text():
+    parsed = page_break_cable("SECRET NOFORN")
+    assert texts(parsed) == texts(page_break_cable("SECRET"))
+    assert "NOFORN" not in texts(parsed)[0]
+
+
+def test_a_bare_level_line_with_a_control_is_the_classification_line_when_alone():
+    text = telegram(post="VALDERRA", serial=77, banner="SECRET NOFORN").replace(
+        "SECRET NOFORN VALDERRA 000077", "SECRET NOFORN"
+    )
+    parsed = parse_cable(text)
+    assert parsed.banner == Marking(Level.S, ("NOFORN",))
+    assert any(w.startswith("BANNER_WITHOUT_SERIAL") for w in parsed.warnings)
