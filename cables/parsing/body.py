@@ -605,7 +605,8 @@ def _drop_transmission_end(draft: Draft) -> None:
         del draft.lines[end:], draft.nos[end:]
 
 
-_NAME_THEN_END_RE = re.compile(r"^(?P<before>.*?)[ \t]+NNNN?[ \t]*$")
+_NAME_THEN_END_RE = re.compile(r"^(?P<before>.*?)(?:[ \t]+(?:BT|NNNN?|#\s?\d{1,5}))+[ \t]*$")
+_END_WORDS = frozenset({"BT", "NNN", "NNNN"})
 
 
 def _signature_line(line: str) -> str | None:
@@ -614,12 +615,14 @@ def _signature_line(line: str) -> str | None:
 
 
 def _name_before_end_mark(line: str) -> str | None:
-    """ "KISSINGER NNN": the signer's name with the end-of-message mark on its line.
+    """ "KISSINGER NNN", "DOE BT #0077 NNNN": the signer's name with the transmission's
+    end marks on its line.
 
-    Why: telegrams of the 1970s often end this way; read whole, the line is no name
-    and stays a last paragraph of its own.
+    Why: telegrams of the 1970s often end this way, and reflowed archive text joins
+    the lines; read whole, the line is no name and stays a last paragraph of its own.
     """
-    if not line.rstrip().endswith("NNN"):
+    last = line.rstrip().rsplit(None, 1)[-1] if line.strip() else ""
+    if last not in _END_WORDS and not (last[:1] == "#" and last[1:].isdigit()):
         return None
     m = _NAME_THEN_END_RE.match(line)
     return _signature_name(m.group("before")) if m else None

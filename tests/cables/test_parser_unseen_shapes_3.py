@@ -227,6 +227,14 @@ def test_the_signature_on_the_end_of_message_line_is_read():
     assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
 
 
+@pytest.mark.parametrize("line", ["KISSINGER BT", "KISSINGER BT #0077 NNNN", "KISSINGER #0077"])
+def test_the_signature_before_other_end_marks_on_its_line_is_read(line):
+    text = telegram(post="VALDERRA", serial=77).replace("\nDOE\n", f"\n{line}\n")
+    parsed = parse_cable(text)
+    assert parsed.signature == "KISSINGER"
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+
+
 def test_the_archive_record_after_a_signature_on_the_end_of_message_line_is_left_out():
     record = "Draft Date: 10 MAR 1975\nReview Action: RELEASED, APPROVED\n"
     text = telegram(post="VALDERRA", serial=77).replace("\nDOE\n", f"\nKISSINGER NNN\n\n{record}")
