@@ -212,6 +212,13 @@ def test_a_date_time_group_with_a_four_digit_year_gives_the_date(line, when, pre
     assert parsed.reference_id == f"{when.year % 100:02d}VALDERRA77"
 
 
+@pytest.mark.parametrize("line", ["R 091200ZJAN09", "091200ZJAN09", "R 091200ZJAN2009"])
+def test_a_date_time_group_written_without_spaces_gives_the_date(line):
+    parsed = parse_cable(telegram(post="VALDERRA", serial=77).replace("P 101530Z FEB 06", line))
+    assert parsed.sent_at == datetime(2009, 1, 9, 12, 0, tzinfo=UTC)
+    assert parsed.dtg == line.removeprefix("R ")
+
+
 def test_a_bare_date_time_group_with_a_four_digit_year_gives_the_date():
     text = telegram(post="VALDERRA", serial=77).replace("P 101530Z FEB 06", "091200Z JAN 2009")
     assert parse_cable(text).sent_at == datetime(2009, 1, 9, 12, 0, tzinfo=UTC)
