@@ -189,10 +189,7 @@ def read_preamble(lines: list[Line]) -> Preamble:
     state: str | None = None
     fm_seen = False
     digraph: str | None = None
-    for _, text in lines:
-        s = text.strip()
-        if not s:
-            continue
+    for s in _routing_parts(lines):
         if s.startswith("This record is a partial extract"):
             pre.partial = True
         elif _read_date_line(pre, s):
@@ -216,6 +213,49 @@ def read_preamble(lines: list[Line]) -> Preamble:
     if pre.precedence is None and digraph:
         pre.precedence = f.precedence_word(digraph[0])
     return pre
+
+
+# Routing lines joined into one by a scraper: "R 041125Z MAR 75 FM AMEMBASSY VALDERRA TO
+# SECSTATE WASHDC 475 INFO AMEMBASSY LONDON 123": cut before FM, TO and INFO, and
+# before each addressee (a routing indicator or a PLAD's first word) after TO or INFO.
+_GLUED_ROUTING_RE = re.compile(r"[ \t]+(?=(?:FM|TO|INFO)[ \t])")
+_GLUED_ADDRESSEE_RE = re.compile(
+    r"[ \t]+(?=R[A-Z]{3,6}/|(?:AMEMBASSY|AMCONSUL|AMCONGEN|SECSTATE|USMISSION|USDEL|USINT|"
+    r"SECDEF|CIA|NSC|USCINC[A-Z]*)\b)"
+)
+
+
+def _routing_parts(lines: list[Line]) -> list[str]:
+    """The routing lines, stripped, with lines a scraper joined cut apart again.
+
+    Why: read whole, "FM AMEMBASSY VALDERRA TO SECSTATE WASHDC" makes the whole line
+    the originator, and after a DTG on the same line the FM line is not seen at all.
+    """
+    out: list[str] = []
+    for _, text in lines:
+        s = text.strip()
+        if not s:
+            continue
+        if ("FM " not in s and "TO " not in s) or not _joined_routing(s):
+            out.append(s)
+            continue
+        for part in _GLUED_ROUTING_RE.split(s):
+            if part.startswith(("TO ", "INFO ")):
+                keyword, addressees = part.split(None, 1)
+                first, *more = _GLUED_ADDRESSEE_RE.split(addressees)
+                out.append(f"{keyword} {first}")
+                out.extend(more)
+            else:
+                out.append(part)
+    return out
+
+
+def _joined_routing(s: str) -> bool:
+    """A DTG or FM line that goes on with FM, TO or INFO."""
+    if s.startswith("FM "):
+        return " TO " in s or " INFO " in s
+    fl5 = f.FL5_RE.match(s) if s[:1] in _FL5_FIRST else None
+    return fl5 is not None and s[fl5.end() :].lstrip().startswith("FM ")
 
 
 def _read_date_line(pre: Preamble, s: str) -> bool:

@@ -366,3 +366,41 @@ def test_a_bare_level_line_with_a_control_is_the_classification_line_when_alone(
     parsed = parse_cable(text)
     assert parsed.banner == Marking(Level.S, ("NOFORN",))
     assert any(w.startswith("BANNER_WITHOUT_SERIAL") for w in parsed.warnings)
+
+
+# --- more of the same families: routing lines joined by a scraper ------------------------
+
+
+def test_a_date_time_group_joined_to_the_fm_line_keeps_the_originator():
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "P 101530Z FEB 06\nFM AMEMBASSY VALDERRA\n", "P 101530Z FEB 06 FM AMEMBASSY VALDERRA\n"
+    )
+    parsed = parse_cable(text)
+    assert parsed.dtg == "101530Z FEB 06"
+    assert parsed.originator == "AMEMBASSY VALDERRA"
+    assert parsed.origin == "Embassy Valderra"
+    assert parsed.to == ["SECSTATE WASHDC"]
+
+
+def test_fm_to_and_info_joined_on_one_line_are_read_as_on_lines_of_their_own():
+    routing = "P 101530Z FEB 06\nFM AMEMBASSY VALDERRA\nTO RUEHC/SECSTATE WASHDC PRIORITY 1234\n"
+    routing += "INFO RUEHZL/EUROPEAN POLITICAL COLLECTIVE\n"
+    apart = (
+        "R 041125Z MAR 75\nFM AMEMBASSY VALDERRA\nTO SECSTATE WASHDC 4751\n"
+        "INFO AMEMBASSY LONDON 1234\nAMCONSUL PORTO 45\nRUEHFR/AMEMBASSY PARIS\n"
+    )
+    joined = apart.replace("\n", " ").strip() + "\n"
+    lines = parse_cable(telegram(post="VALDERRA", serial=77).replace(routing, apart))
+    parsed = parse_cable(telegram(post="VALDERRA", serial=77).replace(routing, joined))
+    assert parsed.sent_at == datetime(1975, 3, 4, 11, 25, tzinfo=UTC)
+    assert parsed.originator == "AMEMBASSY VALDERRA"
+    assert parsed.to == lines.to == ["SECSTATE WASHDC"]
+    assert parsed.info == lines.info
+    assert len(parsed.info) == 3
+
+
+def test_an_fm_line_alone_is_read_as_before():
+    parsed = cable()
+    assert parsed.originator == "AMEMBASSY VALDERRA"
+    assert parsed.to == ["SECSTATE WASHDC"]
+    assert parsed.info == ["EUROPEAN POLITICAL COLLECTIVE"]
