@@ -83,9 +83,9 @@ def _glue_point(text: str, k: int) -> bool:
 
 # --- header fields ----------------------------------------------------------------------
 
-# "NOFORN/ORCON": a caption line may join two controls with a slash.
+# "NOFORN/ORCON", "NOFORN ORCON": a caption line may join controls with a slash.
 _CAPTION_RUN_RE = re.compile(
-    r"^(?:[\s,;.]*(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS|"
+    r"^(?:[\s,;.]*(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS|ORCON\b|"
     r"(?i:\b(?:sipdis|noforn|sensitive|nodis|exdis|limdis|stadis)\b))"
     r"(?:/{1,2}ORCON\b)?)+"
 )
@@ -152,6 +152,7 @@ _CAPTION_STARTS = frozenset(
         "exc",
         "not",
         "rel",
+        "orc",
     }
 )
 # NOFORN written out, as older telegrams do: "NO FOREIGN DISSEM", or its expansion.

@@ -179,9 +179,10 @@ def test_a_rel_to_list_with_a_two_word_post_keeps_the_whole_post():
     assert parsed.reference_id == "06PORTLOUIS12"
 
 
-def test_noforn_orcon_on_a_caption_line_carries_both_controls():
+@pytest.mark.parametrize("caption", ["NOFORN/ORCON", "NOFORN ORCON", "ORCON\nNOFORN"])
+def test_noforn_orcon_on_a_caption_line_carries_both_controls(caption):
     text = telegram(post="VALDERRA", serial=77, banner="S E C R E T").replace(
-        "SIPDIS\n", "NOFORN/ORCON\n"
+        "SIPDIS\n", f"{caption}\n"
     )
     parsed = parse_cable(text)
     assert parsed.passing == []
