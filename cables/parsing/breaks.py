@@ -33,9 +33,10 @@ _FOIA_STAMP_RE = re.compile(
 )
 # A reviewer's release stamp printed at each page break of a reading-room printout
 # ("Jane Q. Reviewer Declassified/Released US Department of State EO Systematic Review
-# 20 Mar 2014"): a declassification note, not the cable's text.
+# 20 Mar 2014", or without the reviewer's name): a declassification note, not the
+# cable's text; after the signature it would hide the signer's name.
 _REVIEW_STAMP_RE = re.compile(
-    r"^\s*[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){1,4}\s+Declassified/Released\s+US\s+"
+    r"^\s*(?:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){1,4}\s+)?Declassified/Released\s+US\s+"
     r"Department\s+of\s+State\s+EO\s+Systematic\s+Review\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s*$"
 )
 # The same stamp printed over two lines, cut after "EO" ("Declassified/Released US

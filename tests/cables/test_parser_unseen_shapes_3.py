@@ -77,6 +77,13 @@ def test_a_two_line_review_stamp_after_the_signature_is_a_note_and_the_signature
     assert not any("Declassified" in t for t in texts(parsed))
 
 
+def test_a_one_line_review_stamp_without_a_reviewer_after_the_signature_is_a_note():
+    parsed = parse_cable(seventies_telegram(f"\nGRAYSON\n\n{STAMP}\n"))
+    assert parsed.signature == "GRAYSON"
+    assert parsed.declassification_notes == [STAMP]
+    assert texts(parsed)[-1] == "REACTION IS LIKELY TO RANGE FROM INDIFFERENCE TO ALARM."
+
+
 def test_two_lines_that_only_look_like_a_stamp_stay_text():
     parsed = parse_cable(
         seventies_telegram(
@@ -303,8 +310,10 @@ def test_a_body_of_lettered_paragraphs_is_split_at_each_letter():
     assert parsed.signature == "GRAYSON"
 
 
-def test_lettered_references_stay_references_and_the_lettered_body_is_split():
-    ref = "REF: A. VALDERRA 2011 B. STATE 4321\n"
+@pytest.mark.parametrize(
+    "ref", ["REF: A. VALDERRA 2011 B. STATE 4321\n", "REF: A. VALDERRA 2011\nB. STATE 4321\n"]
+)
+def test_lettered_references_stay_references_and_the_lettered_body_is_split(ref):
     parsed = parse_cable(lettered_telegram(LETTERED, ref=ref))
     assert parsed.references == ["VALDERRA 2011", "STATE 4321"]
     assert [p.number for p in parsed.paragraphs] == ["A", "B", "C"]
