@@ -77,13 +77,24 @@ def read_portion_mark(body: str) -> PortionMark | None:
     unknown: list[str] = []
     for part in parts[1:]:
         try:
-            controls.extend(Marking.parse(f"S//{part}").controls)
+            controls.extend(control_names(part))
         except ValueError:
             unknown.append(part)
     if level == Level.U and "SBU" in controls:
         controls.remove("SBU")
         controls.insert(0, "SBU")
     return PortionMark(Marking(level, tuple(controls)), unknown=tuple(unknown))
+
+
+def control_names(part: str) -> tuple[str, ...]:
+    """The controls one part of a marking names ("NF" -> NOFORN, "CUI" -> CUI).
+
+    Raises ``ValueError`` for a part that names no known control.  CUI is read here
+    because ``Marking.parse`` does not know it yet (it is kept as written).
+    """
+    if part.strip().upper() == "CUI":
+        return ("CUI",)
+    return Marking.parse(f"S//{part}").controls
 
 
 _CUI_RE = re.compile(
@@ -104,7 +115,7 @@ def _cui_mark(body: str) -> PortionMark | None:
     unknown: list[str] = []
     for part in (p for p in _SLASHES_RE.split(m.group("rest") or "") if p):
         try:
-            controls.extend(Marking.parse(f"S//{part}").controls)
+            controls.extend(control_names(part))
         except ValueError:
             unknown.append(part)
     return PortionMark(Marking(Level.U, tuple(controls)), unknown=tuple(unknown))
@@ -221,10 +232,10 @@ def read_banner(line: str) -> Banner | None:
 # them apart from the level: "SECRET NOFORN POST 000077", "SECRET NOFORN/ORCON POST",
 # "S E C R E T //REL TO USA, GBR// POST", "SECRET//REL TO USA, FVEY POST".  A REL TO
 # list is country codes joined by commas: the post is the first word after it.
-_CONTROL_FIRST = frozenset("/NOELSR")
+_CONTROL_FIRST = frozenset("/NOELSRC")
 _LEADING_CONTROLS_RE = re.compile(
     r"^(?:[ \t]*/{0,2}[ \t]*(?:REL(?:EASABLE)?[ \t]+TO[ \t]+[A-Z]{2,4}(?:[ \t]*,[ \t]*[A-Z]{2,4})*"
-    r"|NOFORN|ORCON|NODIS|EXDIS|LIMDIS|STADIS|SENSITIVE)(?![A-Za-z]))+[ \t]*/{0,2}[ \t]*"
+    r"|NOFORN|ORCON|NODIS|EXDIS|LIMDIS|STADIS|SENSITIVE|CUI)(?![A-Za-z]))+[ \t]*/{0,2}[ \t]*"
 )
 _CONTROL_TOKEN_RE = re.compile(r"REL(?:EASABLE)?\s+TO\s+[A-Z]{2,4}(?:\s*,\s*[A-Z]{2,4})*|[A-Z]+")
 
@@ -241,7 +252,7 @@ def _leading_controls(after: str) -> tuple[tuple[str, ...], str]:
         return (), after
     controls: list[str] = []
     for token in _CONTROL_TOKEN_RE.findall(m.group(0)):
-        controls.extend(Marking.parse(f"S//{token}").controls)
+        controls.extend(control_names(token))
     return tuple(controls), after[m.end() :]
 
 
@@ -360,7 +371,7 @@ def _banner_syntax_controls(syntax: str) -> tuple[tuple[str, ...], tuple[str, ..
     unknown: list[str] = []
     for part in (p for p in _SLASHES_RE.split(syntax) if p):
         try:
-            controls.extend(Marking.parse(f"S//{part}").controls)
+            controls.extend(control_names(part))
         except ValueError:
             unknown.append(part)
     return tuple(controls), tuple(unknown)

@@ -143,6 +143,14 @@ def test_a_cui_portion_in_a_classified_cable_leaves_the_banner_without_cui():
     assert parsed.paragraphs[1].marking.controls == ("CUI",)
 
 
+@pytest.mark.parametrize("banner", ["UNCLASSIFIED//CUI", "UNCLAS CUI", "UNCLASSIFIED CUI"])
+def test_cui_on_the_classification_line_is_its_control(banner):
+    parsed = cable(banner=banner, subject="(U) DRAFT LAW", paragraphs=("1. (CUI) A draft.",))
+    assert parsed.reference_id == "06VALDERRA77"
+    assert parsed.banner == Marking(Level.U, ("CUI",))
+    assert not any(w.startswith("UNKNOWN_CONTROL") for w in parsed.warnings)
+
+
 # --- 3, 4, 8. controls between the level and the post ------------------------------------
 
 
