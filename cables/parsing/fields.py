@@ -495,6 +495,12 @@ DATELINE_RE = re.compile(
     r"\s+(?P<y>\d{4}),\s+(?P<H>\d{1,2}):(?P<M>\d{2})\s*$",
     re.I,
 )
+# An archive's record of the cable's date ("Date: 1975 March 4, 11:25 (Tuesday)"), above
+# the text: read as a dateline is (the same groups; ``dateline`` gives its time).
+ARCHIVE_DATE_RE = re.compile(
+    r"^\s*Date:\s*(?P<y>\d{4})\s+(?P<mon>[A-Za-z]+)\s+(?P<d>\d{1,2}),\s+(?P<H>\d{1,2}):"
+    r"(?P<M>\d{2})(?:\s*\([A-Za-z]+\))?\s*$"
+)
 TELEGRAM_DATE_RE = re.compile(
     r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
 )

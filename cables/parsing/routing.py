@@ -284,6 +284,12 @@ def _read_date_line(pre: Preamble, s: str) -> bool:
             if _better(pre, "telegram"):
                 _set_date(pre, "telegram", None, f.telegram_date(telegram))
             return True
+    if first == "D" and s.startswith("Date:"):
+        archive = f.ARCHIVE_DATE_RE.match(s)
+        if archive:
+            if _better(pre, "dateline"):
+                _set_date(pre, "dateline", None, f.dateline(archive))
+            return True
     if "day," in s:
         line = f.DATELINE_RE.match(s)
         if line:

@@ -235,6 +235,22 @@ def test_a_date_time_group_written_without_spaces_gives_the_date(line):
     assert parsed.dtg == line.removeprefix("R ")
 
 
+def test_an_archive_date_line_above_the_text_gives_the_date_when_no_dtg_does():
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "P 101530Z FEB 06\n", "Date: 2006 February 10, 15:30 (Friday)\n"
+    )
+    parsed = parse_cable(text)
+    assert parsed.sent_at == datetime(2006, 2, 10, 15, 30, tzinfo=UTC)
+    assert parsed.reference_id == "06VALDERRA77"
+
+
+def test_the_date_time_group_wins_over_an_archive_date_line():
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "P 101530Z FEB 06\n", "Date: 2006 February 9, 00:00 (Thursday)\nP 101530Z FEB 06\n"
+    )
+    assert parse_cable(text).sent_at == datetime(2006, 2, 10, 15, 30, tzinfo=UTC)
+
+
 def test_a_bare_date_time_group_with_a_four_digit_year_gives_the_date():
     text = telegram(post="VALDERRA", serial=77).replace("P 101530Z FEB 06", "091200Z JAN 2009")
     assert parse_cable(text).sent_at == datetime(2009, 1, 9, 12, 0, tzinfo=UTC)
