@@ -1,14 +1,18 @@
-"""More shapes of real cables (3): the gaps the second round left.
+"""More shapes of real cables (3): the gaps the second round left, and more of their families.
 
-A two-line review stamp after the signature (as the reading room prints 1970s
-telegrams, e.g. the shared ``75TEHRAN2069``), ``(CUI)`` portion marks, controls
-written between the level and the post on the classification line ("SECRET NOFORN
-POST", "S E C R E T //REL TO USA, GBR// POST", "NOFORN/ORCON"), date-time groups
-with a four-digit year, the signature on the end-of-message line ("KISSINGER NNN")
-and a body made only of lettered paragraphs.  Each test was a strict xfail until
-its fix, except the guards that check a look-alike is left alone.  Every cable
-here is invented (a fictional post, fictional people) in a shape seen in archives,
-except the shared one, read where it is and skipped when it is absent.
+A review stamp after the signature, on two lines as the reading room prints 1970s
+telegrams (the shared ``75TEHRAN2069``) or on one line without the reviewer's name;
+``(CUI)`` portion marks and CUI on the classification line; controls written between
+the level and the post ("SECRET NOFORN POST", "UNCLAS SENSITIVE POST", "S E C R E T
+//REL TO USA, GBR// POST", "SECRET//REL TO USA, FVEY POST", "NOFORN/ORCON"), also on a
+bare level line at a page break and on caption lines; date-time groups with a
+four-digit year or without spaces ("091200ZJAN09"), an archive's "Date:" line, routing
+lines a scraper joined into one; the signature on the end-of-message line ("KISSINGER
+NNN", "DOE BT #0077 NNNN"); and a body made only of lettered paragraphs.  Each test was
+a strict xfail (or failed against the parser before its fix), except the guards that
+check a look-alike is left alone.  Every cable here is invented (a fictional post,
+fictional people) in a shape seen in archives, except the shared one, read where it is
+and skipped when it is absent.
 """
 
 from __future__ import annotations
