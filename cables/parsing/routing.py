@@ -189,12 +189,19 @@ def read_preamble(lines: list[Line]) -> Preamble:
     state: str | None = None
     fm_seen = False
     digraph: str | None = None
-    for s in _routing_parts(lines):
+    for _, text in lines:
+        s = text.strip()
+        if not s:
+            continue
         if s.startswith("This record is a partial extract"):
             pre.partial = True
         elif _read_date_line(pre, s):
+            if " FM " in s and _joined_routing(s):
+                return read_preamble(_unjoined(lines))
             state = None
         elif s.startswith("FM ") or s == "FM":
+            if " TO " in s or " INFO " in s:
+                return read_preamble(_unjoined(lines))  # rare: cut apart and read again
             if pre.originator is None:
                 pre.originator = " ".join(s[2:].split()) or None
             fm_seen, state = True, None
@@ -225,28 +232,27 @@ _GLUED_ADDRESSEE_RE = re.compile(
 )
 
 
-def _routing_parts(lines: list[Line]) -> list[str]:
-    """The routing lines, stripped, with lines a scraper joined cut apart again.
+def _unjoined(lines: list[Line]) -> list[Line]:
+    """The routing lines with those a scraper joined cut apart again (same line number).
 
     Why: read whole, "FM AMEMBASSY VALDERRA TO SECSTATE WASHDC" makes the whole line
     the originator, and after a DTG on the same line the FM line is not seen at all.
+    Called only when such a line was met: other cables pay nothing for it.
     """
-    out: list[str] = []
-    for _, text in lines:
+    out: list[Line] = []
+    for no, text in lines:
         s = text.strip()
-        if not s:
-            continue
-        if ("FM " not in s and "TO " not in s) or not _joined_routing(s):
-            out.append(s)
+        if not _joined_routing(s):
+            out.append((no, text))
             continue
         for part in _GLUED_ROUTING_RE.split(s):
             if part.startswith(("TO ", "INFO ")):
                 keyword, addressees = part.split(None, 1)
                 first, *more = _GLUED_ADDRESSEE_RE.split(addressees)
-                out.append(f"{keyword} {first}")
-                out.extend(more)
+                out.append((no, f"{keyword} {first}"))
+                out.extend((no, name) for name in more)
             else:
-                out.append(part)
+                out.append((no, part))
     return out
 
 
