@@ -475,9 +475,9 @@ _MONTH_NAMES = {
         1,
     )
 }
+_PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE", "Y": "EMERGENCY"}
 # A date-time group "101530Z MAR 75"; the year may have four digits ("MAR 1975") and
 # the military form writes it without spaces ("091200ZJAN09").
-_PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE", "Y": "EMERGENCY"}
 FL5_RE = re.compile(
     r"^\s*(?P<p1>[ZOPRY])(?:\s+(?P<p2>[ZOPRY]))?\s+(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})"
     r"(?P<mi>\d{2})Z\s*(?P<mon>[A-Za-z]{3})\s*(?P<yy>(?:19|20)?\d{2}))(?![\dA-Za-z])"
