@@ -195,6 +195,11 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         dry run says how many are in the rule's scope (the workflow's admin says)."""
         return no_paragraphs(request)
 
+    def tags_readable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        """The cables whose TAGS the user reads: a dry run's scope by TAGS reaches only
+        those (the workflow's admin says)."""
+        return no_cables(request)
+
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
         """The cables whose header the user may see: the form suggests their posts and
         TAGS (the workflow's admin says)."""
@@ -261,6 +266,7 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
             rule,
             readable=self.readable_paragraphs(request),
             hidden=self.hidden_paragraphs(request),
+            tags_readable=self.tags_readable_cables(request),
         )
         context = {
             **self.admin_site.each_context(request),

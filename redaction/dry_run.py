@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from cables.models import Cable, Paragraph
 from redaction.engine import Matcher, compile_rules, propose
@@ -125,6 +125,7 @@ def rule_dry_run(
     *,
     readable: QuerySet[Paragraph],
     hidden: QuerySet[Paragraph] | None = None,
+    tags_readable: QuerySet[Cable] | None = None,
     sample_size: int = 20,
     budget_s: float | None = None,
 ) -> DryRunResult:
@@ -133,7 +134,10 @@ def rule_dry_run(
     Everything comes from ``readable``, the paragraphs whoever asked may read: the
     rest is not scanned at all.  With ``hidden`` (the paragraphs of cables they may
     view that are above their clearance), ``hidden_in_reach`` says how many of those
-    are in scope, a figure that no pattern changes.
+    are in scope, a figure that no pattern changes.  With ``tags_readable`` (the cables
+    whose TAGS they read), any other cable has no tags for this dry run: a scope naming
+    TAGS does not reach it and no version sees its tags, or the counts would tell which
+    tags it carries.
 
     Stops at the first paragraph boundary after ``budget_s`` seconds (by default
     ``DECLASS_RULE_TIME_BUDGET_S``) or ``MAX_PARAGRAPHS`` paragraphs, and says so.
@@ -149,8 +153,15 @@ def rule_dry_run(
     reach = Q() if any(s.everything for s in scopes) else Q(pk__in=[])
     for scope in scopes:
         if not scope.everything:
-            reach |= scope.cables()
-    in_reach = readable.filter(cable__in=_cables(reach))
+            part = scope.cables()
+            if scope.tags and tags_readable is not None:
+                part &= Q(pk__in=tags_readable.values("pk"))
+            reach |= part
+    in_reach = readable.filter(cable__in=_cables(reach)).annotate(
+        tags_shown=Value(True)
+        if tags_readable is None
+        else Exists(tags_readable.filter(pk=OuterRef("cable_id")))
+    )
     if hidden is not None:
         result.hidden_in_reach = hidden.filter(cable__in=_cables(reach)).count()
     rows = in_reach.order_by("cable", "ordinal").values_list(
@@ -164,10 +175,15 @@ def rule_dry_run(
         "text",
         "level",
         "controls",
+        "tags_shown",
     )
     cables: set[int] = set()
     for row in rows.iterator(chunk_size=2000):
-        cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls = row
+        cable_id, ref, origin, tags, cable_level, sent_at, number, text, level, controls, shown = (
+            row
+        )
+        if not shown:
+            tags = []
         if result.scanned >= MAX_PARAGRAPHS or time.monotonic() > deadline:
             result.truncated = True
             result.stopped_by = (

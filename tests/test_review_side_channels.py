@@ -13,8 +13,7 @@ Found and fixed: 1. a move's note on the audit trail's page, export and admin pa
 4. TAGS repeating the codename of a hidden subject, shown and filtered by (they now go
 with the subject); 5. a queue row kept by the index after a revocation; 6. the signature
 over the API below the cable's level; 7. the approval form's conflicts digest confirming
-another cable's name.  Left (strict xfails, under 4): the forecast's tag filter and a
-rule's dry run scoped by TAGS still answer by the tags of a hidden subject.
+another cable's name.
 """
 
 from __future__ import annotations
@@ -439,15 +438,12 @@ def test_staff_cleared_for_the_subject_assign_suggest_and_see_by_its_tags(client
     assert f'"PREL", "{SUBJECT_CODENAME}"' in admin_page.content.decode().replace("&quot;", '"')
 
 
-# Left, as strict xfails: two tag filters answer by the tags alone, in files this fix did
-# not own.  The forecast page filters through ``CableFilters.apply`` without naming its
-# reader (``workflow.views.forecast``: ``apply(visible, reader=request.user)`` closes it);
-# a rule's dry run selects the paragraphs it scans by the rule's scope, TAGS included
-# (``redaction.dry_run`` / the workflow's admin would hand it only the paragraphs of
-# cables whose tags the editor reads, ``access.tags_readable``, when the scope names tags).
+# Two more tag filters: the forecast's (``CableFilters.apply`` now always names its reader)
+# and a rule's dry run scoped by TAGS (``redaction.dry_run`` is handed the cables whose tags
+# the editor reads, ``access.tags_readable``: a scope naming TAGS reaches only those, and no
+# version sees the others' tags).
 
 
-@pytest.mark.xfail(strict=True, reason="the forecast's tag filter names no reader")
 def test_the_forecast_does_not_count_a_cable_by_the_tags_of_a_hidden_subject(
     client, subject_in_tags
 ):
@@ -466,7 +462,6 @@ def test_the_forecast_does_not_count_a_cable_by_the_tags_of_a_hidden_subject(
     assert total(tag=SUBJECT_CODENAME) == total(tag="KINGFISHER")
 
 
-@pytest.mark.xfail(strict=True, reason="a rule's dry run reaches cables by their tags alone")
 def test_a_rules_dry_run_does_not_reach_a_cable_by_the_tags_of_a_hidden_subject(
     client, subject_in_tags
 ):
@@ -487,6 +482,29 @@ def test_a_rules_dry_run_does_not_reach_a_cable_by_the_tags_of_a_hidden_subject(
         return page.context["result"].scanned
 
     assert scanned(SUBJECT_CODENAME) == scanned("KINGFISHER")
+
+
+def test_a_rules_dry_run_reaches_a_cable_by_its_tags_for_an_editor_cleared_for_the_subject(
+    client, subject_in_tags
+):
+    from redaction.models import RedactionRule
+    from redaction.rule_services import rule_save
+
+    eddie = staff("eddie", Level.S, "rule editor")
+    grant("view", eddie, subject_in_tags["cable"])
+    client.force_login(eddie)
+
+    def scanned(tag: str) -> int:
+        rule = RedactionRule(
+            name=f"harvest in {tag}", kind="terms", terms="harvest", label="(b)(6)",
+            scope_tags=[tag],
+        )  # fmt: skip
+        rule_save(rule=rule, user=eddie)
+        page = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+        return page.context["result"].scanned
+
+    assert scanned(SUBJECT_CODENAME) == 1
+    assert scanned("KINGFISHER") == 0
 
 
 # -- 5. A grant taken away while the queue's index lags behind --------------------------

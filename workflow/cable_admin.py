@@ -373,6 +373,9 @@ class ReadableRedactionRuleAdmin(RedactionRuleAdmin):
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         return _readable(request)
 
+    def tags_readable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
+        return Cable.objects.filter(access.tags_readable(request.user))
+
     def hidden_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         # The cables are authorised here, so the clearance half is access.cleared's.
         viewable = access.readable_cables(request.user).order_by().values("pk")

@@ -45,20 +45,17 @@ class CableFilters:
     tag: str = ""
     level: int | None = None
 
-    def apply(self, rows: QuerySet, path: str = "", *, reader: object = None) -> QuerySet:
+    def apply(self, rows: QuerySet, path: str = "", *, reader: object) -> QuerySet:
         """Filter cables, or rows that reach a cable through ``path`` (``"cable__"``).
 
-        ``reader``: whose filter it is.  The tag filter selects only cables whose TAGS
-        the reader reads (``workflow.access.tagged``: they go with the subject), so that
-        it tells nothing of a cable whose subject is above their clearance.  None (no
-        reader named) filters by the tag alone: only for callers that answer no person.
+        ``reader``: whose filter it is, always named.  The tag filter selects only cables
+        whose TAGS the reader reads (``workflow.access.tagged``: they go with the subject),
+        so that it tells nothing of a cable whose subject is above their clearance.
         """
         if self.post:
             rows = rows.filter(**{f"{path}origin__iexact": self.post})
-        if self.tag and reader is not None:
+        if self.tag:
             rows = rows.filter(access.tagged(reader, self.tag, path))
-        elif self.tag:
-            rows = rows.filter(**{f"{path}tag_rows__tag": self.tag.upper()})
         if self.level is not None:
             rows = rows.filter(**{f"{path}level": self.level})
         return rows

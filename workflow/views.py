@@ -22,7 +22,9 @@ def forecast(request: HttpRequest) -> HttpResponse:
     form = CableFilterForm(request.GET or None)
     visible = permissions.cables_for_user(request.user)
     data = declass_forecast(
-        cables=form.filters().apply(visible), today=timezone.now().date(), months=24
+        cables=form.filters().apply(visible, reader=request.user),
+        today=timezone.now().date(),
+        months=24,
     )
     peak = data.peak or 1
     bars = [

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cables.markings import Level
 from cables.models import Cable
-from tests.factories import CableFactory, UserFactory
+from tests.factories import CableFactory, UserFactory, person
 from workflow import permissions
 from workflow.models import ReviewState
 from workflow.selectors import CableFilters, declass_forecast
@@ -48,8 +48,10 @@ def test_forecast_filters_by_post_tag_and_classification():
     rome.tag_rows.create(tag="PREL")
     CableFactory(declass_date=date(2025, 8, 1), origin="Embassy Paris", level=int(Level.C))
 
+    reader = person("fay", Level.TS, "reviewer")  # cleared for every subject: every tag
+
     def total(**kwargs):
-        qs = CableFilters(**kwargs).apply(Cable.objects.all())
+        qs = CableFilters(**kwargs).apply(Cable.objects.all(), reader=reader)
         return declass_forecast(cables=qs, today=TODAY).total
 
     assert total() == 2
