@@ -63,7 +63,7 @@ _LEVEL_WORDS = {
 }
 
 # Controls that make an unclassified marking "administratively controlled".
-UNCLASSIFIED_CONTROLS = frozenset({"SBU", "LOU", "FOUO", "EFTO"})
+UNCLASSIFIED_CONTROLS = frozenset({"SBU", "LOU", "FOUO", "EFTO", "CUI"})
 
 # Canonical control name -> portion-mark abbreviation (CAPCO where one exists).
 _SHORT = {
@@ -81,6 +81,7 @@ _CONTROL_ORDER = {
             "LOU",
             "FOUO",
             "EFTO",
+            "CUI",
             "FGI",
             "ORCON",
             "NOFORN",
@@ -175,6 +176,7 @@ _CONTROL_WORDS = {
     "LOU": "LOU",
     "FGI": "FGI",
     "EFTO": "EFTO",
+    "CUI": "CUI",  # Controlled Unclassified Information, since 2016 in place of SBU
     "LIMDIS": "LIMDIS",
     "STADIS": "STADIS",
     "RD": "RD",

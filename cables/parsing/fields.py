@@ -89,11 +89,8 @@ def read_portion_mark(body: str) -> PortionMark | None:
 def control_names(part: str) -> tuple[str, ...]:
     """The controls one part of a marking names ("NF" -> NOFORN, "CUI" -> CUI).
 
-    Raises ``ValueError`` for a part that names no known control.  CUI is read here
-    because ``Marking.parse`` does not know it yet (it is kept as written).
+    Raises ``ValueError`` for a part that names no known control.
     """
-    if part.strip().upper() == "CUI":
-        return ("CUI",)
     return Marking.parse(f"S//{part}").controls
 
 

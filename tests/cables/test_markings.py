@@ -61,6 +61,15 @@ def test_sbu_is_a_control_on_unclassified_not_a_level():
     assert "SBU" in sbu.controls
 
 
+def test_cui_is_a_control_on_unclassified_ranked_as_sbu():
+    """Controlled Unclassified Information (since 2016, in place of SBU): U < CUI < C."""
+    cui = Marking.parse("(U//CUI)")
+    assert cui.level is Level.U and cui.controls == ("CUI",)
+    assert cui.is_classified is False
+    assert Marking.parse("U") < cui < Marking.parse("C")
+    assert cui.rank == Marking.parse("SBU").rank
+
+
 @pytest.mark.parametrize("text", ["(X)", "(RESTRICTED)", "()", "(S//BOGUS)"])
 def test_it_rejects_what_is_not_a_portion_mark(text):
     with pytest.raises(ValueError, match="portion mark|level|control"):
