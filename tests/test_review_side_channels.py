@@ -462,49 +462,40 @@ def test_the_forecast_does_not_count_a_cable_by_the_tags_of_a_hidden_subject(
     assert total(tag=SUBJECT_CODENAME) == total(tag="KINGFISHER")
 
 
-def test_a_rules_dry_run_does_not_reach_a_cable_by_the_tags_of_a_hidden_subject(
-    client, subject_in_tags
-):
+def _dry_run_scans(client, editor, tag: str) -> int:  # noqa: ANN001
+    """Paragraphs a rule scoped by ``tag`` scans in the editor's dry run (in the admin)."""
     from redaction.models import RedactionRule
     from redaction.rule_services import rule_save
 
+    client.force_login(editor)
+    rule = RedactionRule(
+        name=f"harvest in {tag}", kind="terms", terms="harvest", label="(b)(6)",
+        scope_tags=[tag],
+    )  # fmt: skip
+    rule_save(rule=rule, user=editor)
+    page = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
+    return page.context["result"].scanned
+
+
+def test_a_rules_dry_run_does_not_reach_a_cable_by_the_tags_of_a_hidden_subject(
+    client, subject_in_tags
+):
     eddie = staff("eddie", Level.C, "rule editor")
     grant("view", eddie, subject_in_tags["cable"])
-    client.force_login(eddie)
 
-    def scanned(tag: str) -> int:
-        rule = RedactionRule(
-            name=f"harvest in {tag}", kind="terms", terms="harvest", label="(b)(6)",
-            scope_tags=[tag],
-        )  # fmt: skip
-        rule_save(rule=rule, user=eddie)
-        page = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
-        return page.context["result"].scanned
-
-    assert scanned(SUBJECT_CODENAME) == scanned("KINGFISHER")
+    assert _dry_run_scans(client, eddie, SUBJECT_CODENAME) == _dry_run_scans(
+        client, eddie, "KINGFISHER"
+    )
 
 
 def test_a_rules_dry_run_reaches_a_cable_by_its_tags_for_an_editor_cleared_for_the_subject(
     client, subject_in_tags
 ):
-    from redaction.models import RedactionRule
-    from redaction.rule_services import rule_save
-
     eddie = staff("eddie", Level.S, "rule editor")
     grant("view", eddie, subject_in_tags["cable"])
-    client.force_login(eddie)
 
-    def scanned(tag: str) -> int:
-        rule = RedactionRule(
-            name=f"harvest in {tag}", kind="terms", terms="harvest", label="(b)(6)",
-            scope_tags=[tag],
-        )  # fmt: skip
-        rule_save(rule=rule, user=eddie)
-        page = client.get(reverse("admin:redaction_rule_dry_run", args=[rule.pk]))
-        return page.context["result"].scanned
-
-    assert scanned(SUBJECT_CODENAME) == 1
-    assert scanned("KINGFISHER") == 0
+    assert _dry_run_scans(client, eddie, SUBJECT_CODENAME) == 1
+    assert _dry_run_scans(client, eddie, "KINGFISHER") == 0
 
 
 # -- 5. A grant taken away while the queue's index lags behind --------------------------
