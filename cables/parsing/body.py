@@ -592,7 +592,8 @@ def _take_signature(drafts: list[Draft]) -> str | None:
 
 
 # "NNN" as well as "NNNN": archive records of 1970s telegrams end with three N's.
-_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN?|#\s?\d{1,5})\s*$")
+# "Nnnn": some scraped cables write the end-of-message mark in mixed case.
+_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN?|Nnnn?|#\s?\d{1,5})\s*$")
 
 
 def _drop_transmission_end(draft: Draft) -> None:

@@ -97,7 +97,6 @@ def test_a_closing_quote_line_without_a_name_above_stays_in_the_text():
 # --- 4. a mixed-case end-of-message mark ---------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="NNNN: not read yet")
 def test_a_mixed_case_nnnn_after_the_name_ends_the_message():
     parsed = ending("Roe\n\n\nNnnn\n")
 
