@@ -567,6 +567,7 @@ _NAME_LINE_RE = re.compile(
 _GLUED_NAME_RE = re.compile(
     r"(?<=[.!?)\"\u201d])\s+(?P<name>[A-Z][A-Z'-]{2,}(?:\s[A-Z][A-Z'-]{2,})?)\.{0,2}\s*$"
 )
+_SCHEDULE_LINE_RE = re.compile(r"^\s*GP[- ]?\d\s*$")  # "GP-3": a declassification schedule
 
 
 def _take_signature(drafts: list[Draft]) -> str | None:
@@ -632,7 +633,11 @@ def _name_before_end_mark(line: str) -> str | None:
 def _stands_alone(lines: list[str], index: int, name: str) -> bool:
     """A name line after a blank line or a finished sentence; not a wrapped last word."""
     previous = lines[index - 1].rstrip() if index > 0 else ""
-    if previous and not previous.endswith((".", "!", "?", '"', ")", "\u201d", ":")):
+    if (
+        previous
+        and not previous.endswith((".", "!", "?", '"', ")", "\u201d", ":"))
+        and not _SCHEDULE_LINE_RE.match(previous)
+    ):
         return False
     return name.isupper() or not lines[index].rstrip().endswith(".")
 

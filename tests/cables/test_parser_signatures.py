@@ -29,7 +29,6 @@ def ending(tail: str, *, last: str = LAST, banner: str = "C O N F I D E N T I A 
 # --- 1. a declassification-schedule line over the name -------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="GP: not read yet")
 def test_the_name_under_a_gp_schedule_line_is_the_signature():
     parsed = ending("GP-3\nROE\n")
 
