@@ -577,6 +577,9 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     last = drafts[-1]
     _drop_transmission_end(last)
     content = [i for i, line in enumerate(last.lines) if line.strip()]
+    if len(content) >= 3 and _under_the_name(last.lines[content[-1]]):
+        if _signature_line(last.lines[content[-2]]):
+            content.pop()  # the name is read over it, and both leave the text
     if len(content) >= 2 or (content and not last.marker and len(drafts) > 1):
         index = content[-1]
         name = _signature_line(last.lines[index])
@@ -590,6 +593,12 @@ def _take_signature(drafts: list[Draft]) -> str | None:
         if glued and any(c.islower() for c in tail) and _plausible(glued.group("name")):
             return glued.group("name")
     return None
+
+
+def _under_the_name(line: str) -> bool:
+    """A line that may stand under the signer's name without being text: a stray ">" or
+    '"' a scraper left."""
+    return not line.strip().strip('>"')
 
 
 # "NNN" as well as "NNNN": archive records of 1970s telegrams end with three N's.

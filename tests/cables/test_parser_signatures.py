@@ -77,7 +77,6 @@ def test_a_word_after_an_unredacted_classified_website_address_is_not_a_signatur
 # --- 3. a stray line of ">" or '"' under the name ------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="NOISE: not read yet")
 def test_the_name_over_a_line_of_only_a_quote_or_angle_bracket_is_the_signature():
     for noise in (">", '"', ' " '):
         parsed = ending(f"ROE\n{noise}\n")
