@@ -567,6 +567,14 @@ _NAME_LINE_RE = re.compile(
 _GLUED_NAME_RE = re.compile(
     r"(?<=[.!?)\"\u201d])\s+(?P<name>[A-Z][A-Z'-]{2,}(?:\s[A-Z][A-Z'-]{2,})?)\.{0,2}\s*$"
 )
+# "Visit London's Classified Website: XXXXXXXXXXXX TUTTLE" (or "...XXXXXXXXXXXXTUTTLE"):
+# the footer's address redacted, the signer's name after it on the same line.
+_WEBSITE_NAME_RE = re.compile(
+    r"Classified\s+[Ww]ebsite\s*[:;]?\s*X{12}\s*(?P<name>(?!X)[A-Z][A-Za-z'\u2019-]{2,})\s*$"
+)
+# How many lines above the name a "Classified Website" footer is looked for (the footer,
+# a blank line, its address, a rule of "*").
+_FOOTER_REACH = 4
 _SCHEDULE_LINE_RE = re.compile(r"^\s*GP[- ]?\d\s*$")  # "GP-3": a declassification schedule
 
 
@@ -588,10 +596,26 @@ def _take_signature(drafts: list[Draft]) -> str | None:
             del last.nos[index:]
             return name
     if content:
-        tail = last.lines[content[-1]]
-        glued = _GLUED_NAME_RE.search(tail)
-        if glued and any(c.islower() for c in tail) and _plausible(glued.group("name")):
-            return glued.group("name")
+        return _glued_signature(last, content[-1])
+    return None
+
+
+def _glued_signature(last: Draft, index: int) -> str | None:
+    """The signer's name at the end of the last line of text.
+
+    An upper-case name after a sentence stays in the text (it may be the sentence's
+    last word); after a redacted "Classified Website: XXXXXXXXXXXX" footer it is no
+    text, so it leaves the line.
+    """
+    tail = last.lines[index]
+    if "Website" in tail or "website" in tail:
+        footer = _WEBSITE_NAME_RE.search(tail)
+        if footer and _plausible(footer.group("name")):
+            last.lines[index] = tail[: footer.start("name")].rstrip()
+            return footer.group("name")
+    glued = _GLUED_NAME_RE.search(tail)
+    if glued and any(c.islower() for c in tail) and _plausible(glued.group("name")):
+        return glued.group("name")
     return None
 
 
@@ -646,9 +670,26 @@ def _stands_alone(lines: list[str], index: int, name: str) -> bool:
         previous
         and not previous.endswith((".", "!", "?", '"', ")", "\u201d", ":"))
         and not _SCHEDULE_LINE_RE.match(previous)
+        and not _after_website_footer(lines, index)
     ):
         return False
     return name.isupper() or not lines[index].rstrip().endswith(".")
+
+
+def _after_website_footer(lines: list[str], index: int) -> bool:
+    """The lines just above the name are an embassy's "Visit ... Classified Website"
+    footer: the footer line itself, then perhaps its address and a rule of "*".
+
+    Why: the footer ends in an address or "XXXXXXXXXXXX", not a full stop, so the name
+    under it would otherwise be read as a wrapped last word of the text.
+    """
+    for line in reversed(lines[max(0, index - _FOOTER_REACH) : index]):
+        if "lassified Website" in line or "lassified website" in line:
+            return True
+        bare = line.strip()
+        if bare and not bare.startswith("http") and bare.strip("* "):
+            return False
+    return False
 
 
 def _signature_name(line: str) -> str | None:

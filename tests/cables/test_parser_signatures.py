@@ -39,7 +39,6 @@ def test_the_name_under_a_gp_schedule_line_is_the_signature():
 # --- 2. an embassy's classified-website footer before the name ---------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="WEB: not read yet")
 def test_the_name_on_the_line_after_a_classified_website_footer_is_the_signature():
     last = f"{LAST}  Visit Exampletown's Classified Website: XXXXXXXXXXXX"
     parsed = ending("", last=f"{last}\nROE")
@@ -48,7 +47,6 @@ def test_the_name_on_the_line_after_a_classified_website_footer_is_the_signature
     assert parsed.paragraphs[-1].text == last[len("3. (C) ") :]
 
 
-@pytest.mark.xfail(strict=True, reason="WEB: not read yet")
 def test_the_name_on_the_line_after_a_classified_website_address_is_the_signature():
     footer = "Visit Exampletown's Classified Website: http://www.example.sgov/wiki/Portal:Ex ample"
     parsed = ending(f"{footer}\nRoe\n")
@@ -57,7 +55,6 @@ def test_the_name_on_the_line_after_a_classified_website_address_is_the_signatur
     assert parsed.paragraphs[-1].text.endswith("Portal:Ex ample")
 
 
-@pytest.mark.xfail(strict=True, reason="WEB: not read yet")
 def test_the_name_after_the_redacted_classified_website_on_its_line_is_the_signature():
     last = f"{LAST} Visit Exampletown's Classified Website: XXXXXXXXXXXX"
     for glue in (" ", ""):
