@@ -567,6 +567,12 @@ _NAME_LINE_RE = re.compile(
 _GLUED_NAME_RE = re.compile(
     r"(?<=[.!?)\"\u201d])\s+(?P<name>[A-Z][A-Z'-]{2,}(?:\s[A-Z][A-Z'-]{2,})?)\.{0,2}\s*$"
 )
+# A capitalised surname alone after a mixed-case sentence's full stop ("... Said. Scobey").
+_GLUED_SURNAME_RE = re.compile(r"(?<=[.!?])\s+(?P<name>[A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?)\s*$")
+# Words that may close a message and are no surname.
+_CLOSING_WORDS = frozenset(
+    {"THANKS", "THANK", "REGARDS", "SINCERELY", "CHEERS", "BEST", "YES", "NO", "QUOTE", "UNQUOTE"}
+)
 # "Visit London's Classified Website: XXXXXXXXXXXX TUTTLE" (or "...XXXXXXXXXXXXTUTTLE"):
 # the footer's address redacted, the signer's name after it on the same line.
 _WEBSITE_NAME_RE = re.compile(
@@ -616,7 +622,23 @@ def _glued_signature(last: Draft, index: int) -> str | None:
     glued = _GLUED_NAME_RE.search(tail)
     if glued and any(c.islower() for c in tail) and _plausible(glued.group("name")):
         return glued.group("name")
+    surname = _GLUED_SURNAME_RE.search(tail)
+    if surname and _ends_a_sentence(tail[: surname.start()], surname.group("name")):
+        return surname.group("name")
     return None
+
+
+def _ends_a_sentence(before: str, name: str) -> bool:
+    """A capitalised word after a full stop is a surname only after a real sentence
+    ("... east of Port Said. Scobey"), never after a bare number ("\u00b63. Koenig")
+    and never a closing word ("Thanks")."""
+    words = before.split()
+    return (
+        len(words) >= 4
+        and any(c.islower() for c in before)
+        and name.upper() not in _CLOSING_WORDS
+        and _plausible(name)
+    )
 
 
 def _under_the_name(line: str) -> bool:

@@ -102,7 +102,6 @@ def test_a_mixed_case_nnnn_after_the_name_ends_the_message():
 # --- 5. a surname alone after a mixed-case last sentence --------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="GLUED: not read yet")
 def test_a_capitalised_surname_after_the_last_sentences_full_stop_is_the_signature():
     last = "3. (C) Comment: the minister expects a bridge over the canal by spring. Roe"
     parsed = ending("", last=last)
