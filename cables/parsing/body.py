@@ -522,10 +522,7 @@ def _last_text(lines: list[str], a: int, b: int) -> str:
 
 def _is_trailer(lines: list[str], a: int, b: int) -> bool:
     content = [line for line in lines[a:b] if line.strip()]
-    return all(
-        _TRAILER_RE.match(line) or _signature_line(line) or _BOTTOM_MARKING_RE.match(line.strip())
-        for line in content
-    )
+    return all(_TRAILER_RE.match(line) or _signature_line(line) for line in content)
 
 
 def _is_intro(lines: list[str], a: int, b: int) -> bool:
@@ -585,9 +582,6 @@ _WEBSITE_NAME_RE = re.compile(
 # a blank line, its address, a rule of "*").
 _FOOTER_REACH = 4
 _SCHEDULE_LINE_RE = re.compile(r"^\s*GP[- ]?\d\s*$")  # "GP-3": a declassification schedule
-_BOTTOM_MARKING_RE = re.compile(
-    r"^(?:TOP\s+SECRET|SECRET|CONFIDENTIAL|UNCLASSIFIED)(?:\s*//\s*[A-Z][A-Z/ ,-]*)?$"
-)
 
 
 def _take_signature(drafts: list[Draft]) -> str | None:
@@ -649,10 +643,8 @@ def _ends_a_sentence(before: str, name: str) -> bool:
 
 def _under_the_name(line: str) -> bool:
     """A line that may stand under the signer's name without being text: a stray ">" or
-    '"' a scraper left, or a bottom page marking ("CONFIDENTIAL//NOFORN") that differs
-    from the banner and so was not taken out with the page breaks."""
-    bare = line.strip()
-    return not bare.strip('>"') or _BOTTOM_MARKING_RE.match(bare) is not None
+    '"' a scraper left."""
+    return not line.strip().strip('>"')
 
 
 # "NNN" as well as "NNNN": archive records of 1970s telegrams end with three N's.
