@@ -155,6 +155,40 @@ def note_withheld(event: AuditEvent) -> AuditEvent:
     return event
 
 
+# What a reader is shown for the TAGS a batch was chosen by, recorded beside its cables,
+# when some of those cables' tags go with a subject above them.
+TAG_WITHHELD = "(withheld: TAGS go with a subject you may not read)"
+
+
+def query_tag_withheld(event: AuditEvent) -> AuditEvent:
+    """The entry with the tag of the query it records (an assignment's) replaced by
+    ``TAG_WITHHELD``, in memory only, as ``note_withheld``."""
+    event.before = _without_query_tag(event.before)
+    event.after = _without_query_tag(event.after)
+    return event
+
+
+def query_tag_cables(event: AuditEvent) -> list[int]:
+    """The cables an entry names beside a query by TAGS (none when it records no such
+    query)."""
+    out: list[int] = []
+    for value in (event.before, event.after):
+        if isinstance(value, dict) and _query_tag(value):
+            out += [pk for pk in value.get("cable_ids") or () if isinstance(pk, int)]
+    return out
+
+
+def _query_tag(value: dict[str, Any]) -> bool:
+    query = value.get("query")
+    return isinstance(query, dict) and bool(query.get("tag"))
+
+
+def _without_query_tag(value: Any) -> Any:
+    if isinstance(value, dict) and _query_tag(value):
+        return {**value, "query": {**value["query"], "tag": TAG_WITHHELD}}
+    return value
+
+
 def _without_note(value: Any) -> Any:
     if isinstance(value, dict) and value.get("note"):
         return {**value, "note": NOTE_WITHHELD}

@@ -13,7 +13,8 @@ Found and fixed: 1. a move's note on the audit trail's page, export and admin pa
 4. TAGS repeating the codename of a hidden subject, shown and filtered by (they now go
 with the subject); 5. a queue row kept by the index after a revocation; 6. the signature
 over the API below the cable's level; 7. the approval form's conflicts digest confirming
-another cable's name.
+another cable's name; 8. a batch chosen by TAGS, its query shown on the batch's page and on
+the audit trail beside a cable whose tags go with a hidden subject.
 """
 
 from __future__ import annotations
@@ -496,6 +497,66 @@ def test_a_rules_dry_run_reaches_a_cable_by_its_tags_for_an_editor_cleared_for_t
 
     assert _dry_run_scans(client, eddie, SUBJECT_CODENAME) == 1
     assert _dry_run_scans(client, eddie, "KINGFISHER") == 0
+
+
+# A batch chosen by TAGS records and shows its query beside its cables: the batch's page
+# shows it only to a viewer who reads every one of its cables' tags
+# (``BatchProgress.query_shown``), and the audit trail withholds the tag from a reader who
+# does not (``access.audit_entries_as_read``).
+
+
+def _batch_by_codename(cable, assignee):  # noqa: ANN001, ANN202
+    from workflow import assignment
+
+    olga = person("olga", Level.S, "supervisor")
+    grant("view", olga, cable)
+    return assignment.assign(
+        actor=olga,
+        assignee=assignee,
+        permission="review",
+        query=assignment.CableQuery(tag=SUBJECT_CODENAME),
+    )
+
+
+@pytest.mark.parametrize(("level", "shown"), [(Level.C, False), (Level.S, True)])
+def test_a_batch_chosen_by_tags_shows_its_query_only_to_who_reads_the_tags(
+    client, subject_in_tags, level, shown
+):
+    rita = person("rita", level, "reviewer")
+    grant("view", rita, subject_in_tags["cable"])  # she may view the cable
+    batch = _batch_by_codename(subject_in_tags["cable"], rita)
+    client.force_login(rita)
+
+    page = client.get(reverse("workflow:batch", args=[batch.pk])).content.decode()
+
+    assert "07HARBOR12" in page
+    assert (SUBJECT_CODENAME in page) is shown
+
+
+@pytest.mark.parametrize(("level", "shown"), [(Level.C, False), (Level.S, True)])
+def test_the_audit_trail_withholds_a_batchs_tag_beside_a_cable_whose_tags_are_hidden(
+    client, subject_in_tags, level, shown
+):
+    from audit.models import AuditEvent
+
+    _batch_by_codename(subject_in_tags["cable"], person("rita", Level.C, "reviewer"))
+    event = AuditEvent.objects.filter(action="assignment.created").latest("pk")
+    audrey = staff("audrey", level, "auditor")
+    client.force_login(audrey)
+
+    page = client.get(reverse("workflow:audit"), {"action": "assignment.created"})
+    export = client.get(reverse("workflow:audit_export"))
+    admin_page = client.get(reverse("admin:audit_auditevent_change", args=[event.pk]))
+    bodies = {
+        "page": page.content.decode(),
+        "export": b"".join(export.streaming_content).decode(),
+        "admin": admin_page.content.decode(),
+    }
+
+    assert all("07HARBOR12" in body for body in bodies.values())
+    assert {name: SUBJECT_CODENAME in body for name, body in bodies.items()} == dict.fromkeys(
+        bodies, shown
+    )
 
 
 # -- 5. A grant taken away while the queue's index lags behind --------------------------

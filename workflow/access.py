@@ -67,7 +67,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 
 from audit.models import AuditEvent
-from audit.trail import note_withheld
+from audit.trail import note_withheld, query_tag_cables, query_tag_withheld
 from cables.models import Cable, Paragraph
 from workflow import permissions
 from workflow.permissions import VIEW, clearance_level
@@ -200,9 +200,9 @@ def tags_for(user: object, cable: Cable) -> list[str] | None:
 def tags_readable(user: object, path: str = "") -> Q:
     """``may_read_tags`` as a condition on cables (or on rows that reach a cable through
     ``path``, e.g. ``"cable__"``): cleared for the subject's level; nothing at all for
-    anonymous and inactive users."""
+    anonymous and inactive users (a boolean either way, so that it also annotates)."""
     if not _active(user):
-        return Q(pk__in=[])
+        return Q(Value(False))
     level = Coalesce(F(f"{path}subject_level"), F(f"{path}level"))
     return Q(LessThanOrEqual(level, clearance_level(user)))
 
@@ -306,10 +306,26 @@ def audit_entries_as_read(
 ) -> Iterator[AuditEvent]:
     """The audit trail's entries as the user reads them (its page, its export, the admin's
     entry page): each as written where the user may read its cable's notes
-    (``notes_readable``), else with its note withheld (``audit.trail.note_withheld``).
-    One query per ``chunk`` entries, so that a streamed export stays streamed."""
+    (``notes_readable``), else with its note withheld (``audit.trail.note_withheld``); and
+    the TAGS of a query it records (an assignment's) withheld where it names a cable whose
+    tags the user does not read (they go with the subject).  At most two queries per
+    ``chunk`` entries, so that a streamed export stays streamed."""
     entries = iter(events)
     while batch := list(islice(entries, chunk)):
         readable = notes_readable(user, {event.cable_id for event in batch})
+        tags_hidden = _tags_hidden(user, {pk for e in batch for pk in query_tag_cables(e)})
         for event in batch:
-            yield event if event.cable_id in readable else note_withheld(event)
+            if event.cable_id not in readable:
+                event = note_withheld(event)
+            if tags_hidden.intersection(query_tag_cables(event)):
+                event = query_tag_withheld(event)
+            yield event
+
+
+def _tags_hidden(user: object, cable_ids: set[int]) -> set[int]:
+    """Of these cables, those whose TAGS the user does not read (one query; none for no
+    cable)."""
+    if not cable_ids:
+        return set()
+    hidden = Cable.objects.filter(pk__in=cable_ids).exclude(tags_readable(user))
+    return set(hidden.values_list("pk", flat=True))

@@ -812,6 +812,7 @@ class BatchProgress:
     decided: int  # paragraphs with a decision
     hidden: int = 0  # cables in the batch (as ``cables``) the viewer may not view
     outside: int = 0  # rows of the batch, revoked ones too, on cables they may not view
+    tags_hidden: int = 0  # rows, revoked ones too, on cables whose TAGS they do not read
 
     @property
     def percent(self) -> int:
@@ -820,8 +821,16 @@ class BatchProgress:
     @property
     def query_shown(self) -> bool:
         """Whether the viewer may read the batch's query: it describes every cable the
-        batch was given (post, TAGS, state, dates), so only when they may view them all."""
-        return self.outside == 0
+        batch was given (post, TAGS, state, dates), so only when they may view them all and
+        read all their TAGS (which go with the subject: a query by a codename beside a
+        cable whose subject is above them would tell them its tags)."""
+        return self.outside == 0 and self.tags_hidden == 0
+
+
+def _tags_read(viewer: object | None) -> Q:
+    """Batch rows whose cable's TAGS the viewer reads (``access.tags_readable``); every row
+    for ``None``."""
+    return Q(Value(True)) if viewer is None else access.tags_readable(viewer, "cable__")
 
 
 def _viewable(viewer: object | None) -> Q:
@@ -881,12 +890,13 @@ def batch_progress(
         .order_by()
         .annotate(
             viewable=ExpressionWrapper(_viewable(viewer), output_field=BooleanField()),
+            tags_read=ExpressionWrapper(_tags_read(viewer), output_field=BooleanField()),
             shown=ExpressionWrapper(_SHOWN, output_field=BooleanField()),
             state=F("cable__status__review_state"),
             paragraphs=paragraphs,
             decided=decided,
         )
-        .values("batch_id", "viewable", "shown", "state", "paragraphs", "decided")
+        .values("batch_id", "viewable", "tags_read", "shown", "state", "paragraphs", "decided")
     )
     inner, inner_params = rows.query.sql_with_params()
     # The rows compiled by Django (their values bound), MATERIALIZED so that the planner
@@ -899,7 +909,8 @@ def batch_progress(
                COALESCE(SUM(paragraphs) FILTER (WHERE shown AND viewable), 0),
                COALESCE(SUM(decided) FILTER (WHERE shown AND viewable), 0),
                COUNT(*) FILTER (WHERE shown AND NOT viewable),
-               COUNT(*) FILTER (WHERE NOT viewable)
+               COUNT(*) FILTER (WHERE NOT viewable),
+               COUNT(*) FILTER (WHERE NOT tags_read)
         FROM r
         GROUP BY batch_id
     """  # nosec B608
