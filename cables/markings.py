@@ -195,7 +195,7 @@ def _parse_marking(body: str) -> Marking:
     if _SBU_RE.match(body):
         noforn = re.search(r"[/ -]\s*(?:N|NF|NOFORN)$", body) is not None
         return Marking(Level.U, ("SBU", "NOFORN") if noforn else ("SBU",))
-    if body in ("LOU", "FOUO", "U//FOUO", "U/FOUO"):
+    if body in ("LOU", "FOUO", "U//FOUO", "U/FOUO", "CUI", "U//CUI", "U/CUI"):
         return Marking(Level.U, (body.split("/")[-1],))
     fgi = re.match(r"^(?://)?(?:FGI\s+)?([A-Z]{3,4})[\s-]+(TS|S|C|U)$", body)
     if fgi and fgi.group(1) not in ("REL",):

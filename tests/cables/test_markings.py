@@ -68,6 +68,7 @@ def test_cui_is_a_control_on_unclassified_ranked_as_sbu():
     assert cui.is_classified is False
     assert Marking.parse("U") < cui < Marking.parse("C")
     assert cui.rank == Marking.parse("SBU").rank
+    assert Marking.parse(str(cui)) == cui  # reads back as it is written
 
 
 @pytest.mark.parametrize("text", ["(X)", "(RESTRICTED)", "()", "(S//BOGUS)"])
