@@ -33,6 +33,8 @@ from typing import Any
 
 from psycopg import sql
 
+from cables.declass_store import DECLASS_COLUMNS
+
 OWNER = "declass_owner"
 APP = "declass_app"
 # Rows only ever added: the application role may INSERT and SELECT.  Where a decision
@@ -60,17 +62,7 @@ APPEND_ONLY_TABLES = (
 # where no decision's foreign key keeps it.
 UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "cables_paragraph": (),
-    "cables_cable": (
-        "declass_date",
-        "declass_kind",
-        "declass_rule",
-        "declass_review_required",
-        "declass_explanation",
-        "declass_warnings",
-        "declass_flags",
-        "declass_computed_at",
-        "declass_version",
-    ),
+    "cables_cable": DECLASS_COLUMNS,
     "redaction_ruleversion": ("changed_by_id",),
 }
 
