@@ -40,6 +40,21 @@ HIDDEN = "The source NIGHTJAR met the minister at the port on Tuesday."
 CODENAME = "NIGHTJAR"
 
 
+def harbor_cable(state: str, *, hidden_paragraph: bool = True, **fields: Any) -> tuple:
+    """07HARBOR12, SECRET: paragraph 1 CONFIDENTIAL (``READABLE``) and, unless told, paragraph 2
+    SECRET (``HIDDEN``); returns the cable and both paragraphs (None for a missing one)."""
+    cable = CableFactory(
+        reference_id="07HARBOR12", level=int(Level.S), review_state=state, **fields
+    )
+    low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    hidden = (
+        ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=HIDDEN)
+        if hidden_paragraph
+        else None
+    )
+    return cable, low, hidden
+
+
 def staff(username: str, level: Level, *roles: str) -> Any:
     """A persona who works in the admin (its roles carry model permissions)."""
     user = person(username, level, *roles)
@@ -75,11 +90,7 @@ def grant(permission: str, user: Any, *cables: Any) -> None:
 def returned_with_note(client: Any) -> dict[str, Any]:
     """07HARBOR12: a SECRET cable reviewed (a CONFIDENTIAL and a SECRET paragraph), which
     amos, its release authority, returns for rework with a note naming the codename."""
-    cable = CableFactory(
-        reference_id="07HARBOR12", level=int(Level.S), review_state=ReviewState.REVIEWED
-    )
-    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
-    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=HIDDEN)
+    cable, _low, _hidden = harbor_cable(ReviewState.REVIEWED)
     amos = person("amos", Level.S, "release authority")
     grant("release", amos, cable)
     client.force_login(amos)
@@ -150,11 +161,7 @@ def test_an_auditor_who_may_read_the_whole_cable_reads_the_note(client, returned
 @pytest.fixture
 def rita_reads_a_secret_cable(client: Any) -> dict[str, Any]:
     """rita, a reviewer cleared SECRET, granted review of 07HARBOR12, logged in."""
-    cable = CableFactory(
-        reference_id="07HARBOR12", level=int(Level.S), review_state=ReviewState.IN_REVIEW
-    )
-    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
-    hidden = ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=HIDDEN)
+    cable, _low, hidden = harbor_cable(ReviewState.IN_REVIEW)
     rita = person("rita", Level.S, "reviewer")
     grant("review", rita, cable)
     client.force_login(rita)
@@ -200,11 +207,7 @@ def decided_with_note() -> dict[str, Any]:
     CONFIDENTIAL, reviews the cable too."""
     from tests.api.helpers import token_client
 
-    cable = CableFactory(
-        reference_id="07HARBOR12", level=int(Level.S), review_state=ReviewState.IN_REVIEW
-    )
-    low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
-    ParagraphFactory(cable=cable, ordinal=2, level=int(Level.S), text=HIDDEN)
+    cable, low, _hidden = harbor_cable(ReviewState.IN_REVIEW)
     tess, lena = person("tess", Level.TS, "reviewer"), person("lena", Level.C, "reviewer")
     grant("review", tess, cable)
     grant("review", lena, cable)
@@ -275,15 +278,13 @@ SUBJECT_CODENAME = "BLUEHERON"
 def subject_in_tags() -> dict[str, Any]:
     """07HARBOR12, SECRET, subject "(S) OPERATION BLUEHERON ..." and TAGS "PREL BLUEHERON";
     lena, cleared CONFIDENTIAL, reviews it (she reads its CONFIDENTIAL paragraph)."""
-    cable = CableFactory(
-        reference_id="07HARBOR12",
-        level=int(Level.S),
-        review_state=ReviewState.IN_REVIEW,
+    cable, _low, _hidden = harbor_cable(
+        ReviewState.IN_REVIEW,
+        hidden_paragraph=False,
         subject=f"(S) OPERATION {SUBJECT_CODENAME}: TALKS WITH THE PALACE",
         subject_level=int(Level.S),
         tags=["PREL", SUBJECT_CODENAME],
     )
-    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
     from cables.models import CableTag
 
     CableTag.objects.bulk_create(CableTag(cable=cable, tag=t) for t in cable.tags)
@@ -578,14 +579,12 @@ def revoked_behind_the_index() -> dict[str, Any]:
     revocation committing beside another grant change leaves it."""
     from workflow.models import QueueEntry
 
-    cable = CableFactory(
-        reference_id="07HARBOR12",
-        level=int(Level.S),
-        review_state=ReviewState.DUE,
+    cable, _low, _hidden = harbor_cable(
+        ReviewState.DUE,
+        hidden_paragraph=False,
         subject=f"(S) OPERATION {CODENAME}: TALKS WITH THE PALACE",
         subject_level=int(Level.S),
     )
-    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
     lena = person("lena", Level.S, "reviewer")
     grant("review", lena, cable)
     row = QueueEntry.objects.get(holder_kind="u", holder_id=lena.pk, cable=cable)
