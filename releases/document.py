@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from releases.numbering import paragraph_prefix
+from releases.numbering import paragraph_prefix, printed_mark
 from releases.withheld import (
     HeaderFragment,
     distinctive,
@@ -252,7 +252,7 @@ def _released_paragraph(p: ParagraphIn, d: DecisionIn | None) -> ReleasedParagra
     )
     if d is None:
         raise DocumentError(f"{where} has no decision")
-    mark = f"({p.marking})" if p.explicit and p.marking else ""
+    mark = printed_mark(p.marking, p.explicit)
     h = p.heading
     if d.kind == "release":
         return ReleasedParagraph(p.ordinal, p.number, mark, (p.text,), heading=h)

@@ -6,7 +6,12 @@ agree on every character of the line.
 
 from __future__ import annotations
 
-__all__ = ["paragraph_prefix"]
+__all__ = ["paragraph_prefix", "printed_mark"]
+
+
+def printed_mark(marking: str, explicit: bool) -> str:
+    """``(C)`` where the original paragraph carried its portion mark, else nothing."""
+    return f"({marking})" if explicit and marking else ""
 
 
 def paragraph_prefix(number: str, mark: str) -> str:

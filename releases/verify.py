@@ -77,7 +77,7 @@ from releases.document import (
     released_fields,
     struck,
 )
-from releases.numbering import paragraph_prefix
+from releases.numbering import paragraph_prefix, printed_mark
 from releases.render import GENERATOR, release_css
 from releases.withheld import (
     Fragment,
@@ -119,7 +119,7 @@ class Report:
 
 
 def _prefix(p: ParagraphIn) -> str:
-    return paragraph_prefix(p.number, f"({p.marking})" if p.explicit and p.marking else "")
+    return paragraph_prefix(p.number, printed_mark(p.marking, p.explicit))
 
 
 def expected_paragraph(p: ParagraphIn, d: DecisionIn, fmt: str) -> str:

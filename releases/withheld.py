@@ -27,7 +27,7 @@ from cables.words import mixed_case as _mixed_case
 from cables.words import paragraph_words as paragraph_words
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from releases.numbering import paragraph_prefix
+from releases.numbering import paragraph_prefix, printed_mark
 
 WINDOW_WORDS = 4  # a withheld paragraph may not leak this many consecutive words
 # A released paragraph of the same cable may not repeat this many consecutive words
@@ -158,7 +158,7 @@ class Fragment:
 
 
 def _prefix(p: _Paragraph) -> str:
-    return paragraph_prefix(p.number, f"({p.marking})" if p.explicit and p.marking else "")
+    return paragraph_prefix(p.number, printed_mark(p.marking, p.explicit))
 
 
 def _fragment(text: str, where: str, label: str, context: bool = False) -> Fragment | None:
