@@ -33,8 +33,6 @@ from typing import Any
 
 from psycopg import sql
 
-from cables.declass_store import DECLASS_COLUMNS
-
 OWNER = "declass_owner"
 APP = "declass_app"
 # Rows only ever added: the application role may INSERT and SELECT.  Where a decision
@@ -62,7 +60,17 @@ APPEND_ONLY_TABLES = (
 # where no decision's foreign key keeps it.
 UPDATABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "cables_paragraph": (),
-    "cables_cable": DECLASS_COLUMNS,
+    "cables_cable": (
+        "declass_date",
+        "declass_kind",
+        "declass_rule",
+        "declass_review_required",
+        "declass_explanation",
+        "declass_warnings",
+        "declass_flags",
+        "declass_computed_at",
+        "declass_version",
+    ),
     "redaction_ruleversion": ("changed_by_id",),
 }
 

@@ -78,9 +78,7 @@ def _apply(cable: Cable, result: DeclassResult, now: datetime) -> None:
     cable.declass_version = RULES_VERSION
 
 
-# The columns a computation writes: the only ones of the cable the application role may
-# update (audit.db_roles grants exactly these).
-DECLASS_COLUMNS = (
+_UPDATED = [
     "declass_date",
     "declass_kind",
     "declass_rule",
@@ -90,7 +88,7 @@ DECLASS_COLUMNS = (
     "declass_flags",
     "declass_computed_at",
     "declass_version",
-)
+]
 
 
 def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> int:
@@ -129,7 +127,7 @@ WHERE c.id = v.id
 
 
 def _store(chunk: list[Cable], now: datetime) -> None:
-    """Write the chunk's results (``DECLASS_COLUMNS``) in one UPDATE from arrays.
+    """Write the chunk's results (``_UPDATED``) in one UPDATE from arrays.
 
     ``bulk_update`` builds a CASE WHEN per field and row in Python: with a worker
     applying rules beside it, it was three fifths of the work that follows an import
