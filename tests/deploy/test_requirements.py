@@ -82,3 +82,45 @@ def test_make_installs_the_development_lock_with_hashes_checked() -> None:
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^\$\(VENV\)/\.installed: .*requirements/dev\.txt", makefile, re.M)
     assert "pip install --quiet --require-hashes -r requirements.txt" in makefile
+
+
+def _locked_extras(path: Path) -> dict[str, set[str]]:
+    """Package -> the extras its lock line names (``cachecontrol[filecache]==...``)."""
+    found: dict[str, set[str]] = {}
+    for line in _logical_lines(path):
+        match = _NAME.match(line)
+        if match:
+            extras = (match.group(2) or "[]")[1:-1]
+            found[_canonical(match.group(1))] = {e.strip() for e in extras.split(",") if e.strip()}
+    return found
+
+
+@pytest.mark.parametrize("lock", ["runtime.txt", "dev.txt"])
+def test_a_package_wanted_with_extras_is_locked_with_them(lock: str) -> None:
+    """pip's hash-checking mode refuses ``X[extra]>=1`` asked for by a locked package
+    unless the lock names ``X[extra]==v``: it looks for the newest X on the index and
+    reports it as unpinned.  Stripping extras from a lock passes on the day of locking
+    and breaks a fresh install the day X has a new release (cachecontrol 0.15.0 did)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    locked = _locked_extras(REQUIREMENTS / lock)
+    missing = []
+    for name in locked:
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue  # not for this platform or Python
+        for text in requires:
+            wanted = Requirement(text)
+            if not wanted.extras or (wanted.marker and not wanted.marker.evaluate({"extra": ""})):
+                continue
+            dependency = _canonical(wanted.name)
+            if dependency in locked and not wanted.extras <= locked[dependency]:
+                missing.append(
+                    f"{name} wants {wanted}; {lock} locks {dependency}{sorted(locked[dependency])}"
+                )
+    assert not missing, "re-lock with --no-strip-extras (README, Dependencies):\n" + "\n".join(
+        missing
+    )
