@@ -78,19 +78,6 @@ def _apply(cable: Cable, result: DeclassResult, now: datetime) -> None:
     cable.declass_version = RULES_VERSION
 
 
-_UPDATED = [
-    "declass_date",
-    "declass_kind",
-    "declass_rule",
-    "declass_review_required",
-    "declass_explanation",
-    "declass_warnings",
-    "declass_flags",
-    "declass_computed_at",
-    "declass_version",
-]
-
-
 def declass_compute(cable_ids: Iterable[int], *, as_of: date | None = None) -> int:
     """Compute and store the status of the given cables; returns how many were updated.
 
@@ -127,7 +114,10 @@ WHERE c.id = v.id
 
 
 def _store(chunk: list[Cable], now: datetime) -> None:
-    """Write the chunk's results (``_UPDATED``) in one UPDATE from arrays.
+    """Write the chunk's results in one UPDATE from arrays.
+
+    Only the columns the application's database role may update on a cable
+    (``audit.db_roles.UPDATABLE_COLUMNS``; a test holds the two together).
 
     ``bulk_update`` builds a CASE WHEN per field and row in Python: with a worker
     applying rules beside it, it was three fifths of the work that follows an import

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
 
+from audit.db_roles import UPDATABLE_COLUMNS
 from cables import declass_store
 from cables.ingest import CableSource, cables_import
 from cables.management.commands.declass_date import Command as DeclassDateCommand
@@ -144,3 +146,11 @@ def test_declass_date_command_answers_each_line_and_names_bad_fields():
     assert results[4]["error"].startswith("reasons:")
     assert results[5]["declass_date"] == "2058-12-31"
     assert results[5]["warnings"] == ["W_EXEMPTION_WITHOUT_DATE"]
+
+
+def test_the_store_writes_only_the_columns_the_application_role_may_update():
+    """The application's database role may update a cable only in these columns
+    (``audit.db_roles``): an UPDATE naming another would be refused by PostgreSQL."""
+    set_clause = declass_store._STORE_SQL.split(" SET", 1)[1].split("FROM", 1)[0]
+    written = set(re.findall(r"(\w+) = ", set_clause))
+    assert written == set(UPDATABLE_COLUMNS[Cable._meta.db_table])
