@@ -85,6 +85,9 @@ def download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["ETag"] = f'"{stored.sha256}"'
+    # Behind a login: a shared cache may not keep it, and a browser asks again each time
+    # before using its copy, so a revoked account is not served one from cache.
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 

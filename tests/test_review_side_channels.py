@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -154,8 +155,9 @@ def test_an_auditor_who_may_read_the_whole_cable_reads_the_note(client, returned
 # review page of a SECRET cable in its cache and history, and after its reviewer logs out
 # at a shared desk the next person's Back button, or the browser's offline copy, shows it.
 # Messages already leave with the session at logout for that reason; the pages did not.
-# Now the URLconfs of the workflow, the releases and the API pass every route through
-# ``workflow.no_store.kept_by_no_cache`` (a published release's stored file excepted).
+# Now every answer says ``no-store`` unless its view says otherwise
+# (``config.no_store.NoStoreMiddleware``): a new app's routes are covered without
+# remembering it; static files, answered by WhiteNoise before it, keep their caching.
 
 
 @pytest.fixture
@@ -187,6 +189,33 @@ def test_a_page_with_secret_text_is_not_kept_by_the_browser(
     assert response.status_code == 200 and CODENAME in response.content.decode()
     caching = response.get("Cache-Control", "")
     assert "no-store" in caching and "private" in caching
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/workflow/",
+        "/workflow/forecast/",
+        "/workflow/notifications/",
+        "/releases/",
+        "/api/cables/",
+        "/no-such-page/",
+        "/workflow/cables/999999/review/",
+    ],
+)
+def test_every_other_answer_is_not_kept_either(client, rita_reads_a_secret_cable, page):
+    """Lists, error pages and API answers too: any of them may name a cable."""
+    response = client.get(page)
+
+    assert response.status_code in (200, 302, 403, 404), page
+    caching = response.get("Cache-Control", "")
+    assert "no-store" in caching and "private" in caching, (page, caching)
+
+
+def test_the_login_page_and_the_admin_are_not_kept(client, admin_user):
+    assert "no-store" in Client().get("/login/").get("Cache-Control", "")
+    client.force_login(admin_user)
+    assert "no-store" in client.get("/admin/cables/cable/").get("Cache-Control", "")
 
 
 # -- 3. A decision's note is read by every reviewer of its paragraph --------------------

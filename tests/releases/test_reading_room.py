@@ -100,6 +100,7 @@ def test_each_format_downloads_byte_for_byte_as_stored(reader, published):
         assert response["ETag"] == f'"{hashlib.sha256(response.content).hexdigest()}"'
         assert "attachment" in response["Content-Disposition"]
         assert "sandbox" in response["Content-Security-Policy"]
+        assert response["Cache-Control"] == "private, no-cache"  # asked again, kept by no proxy
     missing = reverse("releases:download", args=[published.pk, "original.txt"])
     assert reader.get(missing).status_code == 404
 
