@@ -8,8 +8,9 @@ mark missing its "(" (``¶1. C)``), ``(C - ENTIRE TEXT)`` and
 mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
 ``2.5 million`` are not markers: the number's period may not precede a digit.
 Less common, from other archives: ``2 . (C)``, ``2) (C)``, ``2.) (C)``,
-``II. (S)``, sub-paragraphs ``(1) (S)``, ``1. C - ENTIRE TEXT.``, and marked
-bullets ``-- (S)`` (flagged ``bullet``: they stay in their paragraph).
+``II. (S)``, sub-paragraphs ``(1) (S)`` and ``1A. (S)`` (only with a mark),
+``1. C - ENTIRE TEXT.``, and marked bullets ``-- (S)`` (flagged ``bullet``: they stay
+in their paragraph).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from cables.parsing.fields import PortionMark, read_portion_mark
 PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1[ \t]?\.(?!\d)|\d{1,3}[ \t]?\.\s*\([A-Za-z])")
 _NUMBERED_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)"
-    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?:\.[A-Za-z0-9]{1,2})*)[ \t]?\.(?!\d)[ \t]*"
+    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?P<glued>[A-Za-z](?=[ \t]?\.))?(?:\.[A-Za-z0-9]{1,2})*)"
+    r"[ \t]?\.(?!\d)[ \t]*"
     r"(?:\((?P<mark>[^()\n]{1,40})\)[.:]?|(?P<half>[A-Za-z][A-Za-z/]{0,8})\)[.:]?)?"
 )
 _LETTERED_RE = re.compile(
@@ -64,6 +66,7 @@ _PARA_WORD_RE = re.compile(r"[ \t]*(?i:PARA(?:GRAPH)?)[ \t]+(?=\d)")
 # "(C) 1. text": the number written after the mark.
 _NUMBER_AFTER_MARK_RE = re.compile(r"(?P<num>\d{1,3})\.(?!\d)(?:[ \t]+|$)")
 _LIST_LETTER_RE = re.compile(r"^\s*(?:--?[ \t]*)?\(([A-Za-z])\)")
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _LOOKS_LIKE_MARK_RE = re.compile(r"^[A-Z]{1,4}(?:\s*/{1,2}\s*[A-Z]{1,8})+$")
 
 
@@ -125,9 +128,10 @@ def _numbered(line: str) -> Marker | None:
     number = " ".join(m.group("num").split())
     body = m.group("mark") or m.group("half")
     mark = read_portion_mark(body) if body else None
-    if number[:1].isalpha() and mark is None:
-        return None  # "A 1." without a portion mark is prose ("A 1.5 ...")
-    base = int(number.rsplit(" ", 1)[-1].split(".", 1)[0])  # "A 1" -> 1, "5.A" -> 5
+    if (number[:1].isalpha() or m.group("glued")) and mark is None:
+        return None  # "A 1." or "1A." without a portion mark is prose ("A 1.5 ...")
+    digits = number.rsplit(" ", 1)[-1].split(".", 1)[0]  # "A 1" -> "1", "5.A" -> "5"
+    base = int(digits.rstrip(_LETTERS) if m.group("glued") else digits)  # "1A" -> 1
     if mark is not None:
         raw = f"({body})" if m.group("mark") else f"{body})"
         return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :].lstrip(), base=base)

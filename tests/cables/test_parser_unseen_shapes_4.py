@@ -1,0 +1,46 @@
+"""More shapes of real cables (4): markings, header fields and breaks earlier rounds left.
+
+Each test below marked "defect" failed against the parser before its fix; the others
+guard a plausible regression of a shape that already read right.  Every cable is
+invented (a fictional post, fictional people) in a shape seen in archives.
+"""
+
+from __future__ import annotations
+
+from cables.markings import Level
+from cables.parsing import ParsedCable, parse_cable
+from tests.cables.cable_text import telegram
+
+
+def texts(parsed: ParsedCable) -> list[str]:
+    return [p.text for p in parsed.paragraphs]
+
+
+def cable(**kwargs) -> ParsedCable:
+    kwargs.setdefault("post", "VALDERRA")
+    kwargs.setdefault("serial", 77)
+    return parse_cable(telegram(**kwargs))
+
+
+# --- paragraph numbers with a letter glued on ("1A. (S)") -----------------------------------
+
+
+def test_a_paragraph_numbered_with_a_glued_letter_is_a_portion_of_its_own():
+    """Defect: "1A. (S)" stayed in paragraph 1's text and the cable was read CONFIDENTIAL."""
+    parsed = cable(
+        paragraphs=("1. (C) First.", "1A. (S) Sub one.", "1b. (C) Sub two.", "2. (U) Two.")
+    )
+    assert [(p.number, str(p.marking)) for p in parsed.paragraphs] == [
+        ("1", "C"),
+        ("1A", "S"),
+        ("1b", "C"),
+        ("2", "U"),
+    ]
+    assert texts(parsed) == ["First.", "Sub one.", "Sub two.", "Two."]
+    assert parsed.classification.level == Level.S
+
+
+def test_a_glued_letter_number_without_a_mark_stays_text():
+    parsed = cable(paragraphs=("1. (C) First.", "2A. THE TEXT GOES ON HERE.", "2. (U) Two."))
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
+    assert texts(parsed)[0] == "First.\n\n2A. THE TEXT GOES ON HERE."
