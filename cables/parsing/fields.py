@@ -664,7 +664,8 @@ def is_tag_continuation(line: str) -> bool:
 # --- SUBJECT ---------------------------------------------------------------------------
 
 SUBJECT_LINE_RE = re.compile(r"^\s*SUBJ(?:ECT)?\b\s*:?\s*(?P<subject>.*)$", re.I)
-_LEADING_MARK_RE = re.compile(r"^\(\s*(?P<mark>[A-Za-z][A-Za-z/ -]{0,20}?)\s*\)\s*")
+# Commas too: "(S//REL TO USA, GBR) TALKS" (a REL TO list is written with them).
+_LEADING_MARK_RE = re.compile(r"^\(\s*(?P<mark>[A-Za-z][A-Za-z/ ,-]{0,58}?)\s*\)\s*")
 
 
 def split_subject_mark(subject: str) -> tuple[Marking | None, str]:

@@ -7,7 +7,7 @@ invented (a fictional post, fictional people) in a shape seen in archives.
 
 from __future__ import annotations
 
-from cables.markings import Level
+from cables.markings import Level, Marking
 from cables.parsing import ParsedCable, parse_cable
 from tests.cables.cable_text import telegram
 
@@ -44,3 +44,22 @@ def test_a_glued_letter_number_without_a_mark_stays_text():
     parsed = cable(paragraphs=("1. (C) First.", "2A. THE TEXT GOES ON HERE.", "2. (U) Two."))
     assert [p.number for p in parsed.paragraphs] == ["1", "2"]
     assert texts(parsed)[0] == "First.\n\n2A. THE TEXT GOES ON HERE."
+
+
+# --- the subject's portion mark ------------------------------------------------------------
+
+
+def test_a_subject_marked_with_a_rel_to_list_gives_its_level_and_controls():
+    """Defect: the commas of the REL TO list hid the mark, and a SECRET subject under a
+    CONFIDENTIAL banner left the cable CONFIDENTIAL."""
+    parsed = cable(subject="(S//REL TO USA, GBR) TALKS RESUME")
+    assert parsed.subject == "TALKS RESUME"
+    assert parsed.subject_marking == Marking(Level.S, ("REL TO USA, GBR",))
+    assert parsed.classification == Marking(Level.S, ("REL TO USA, GBR",))
+    assert any(w.startswith("BANNER_BELOW_PORTION") for w in parsed.warnings)
+
+
+def test_a_subject_starting_with_a_parenthesis_that_is_no_mark_keeps_it():
+    parsed = cable(subject="(PART 2, OF 3) TALKS RESUME")
+    assert parsed.subject == "(PART 2, OF 3) TALKS RESUME"
+    assert parsed.subject_marking is None
