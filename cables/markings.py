@@ -182,6 +182,7 @@ _CONTROL_WORDS = {
     "RD": "RD",
     "FRD": "FRD",
 }
+_FGI_SOURCES_RE = re.compile(r"^FGI(?: [A-Z]{3,4})+$")
 _REL_RE = re.compile(r"^(?:REL(?:EASABLE)?)(?:\s+TO)?\b\s*(?P<list>.*)$")
 # "SBU//NF" too: it is how ``str`` writes SBU NOFORN (CAPCO's separator), so it must read back.
 _SBU_RE = re.compile(r"^(?:U\s*//?\s*)?SBU(?:\s*(?://?|[ -])\s*(?:N|NF|NOFORN))?$")
@@ -199,7 +200,9 @@ def _parse_marking(body: str) -> Marking:
         return Marking(Level.U, (body.split("/")[-1],))
     fgi = re.match(r"^(?://)?(?:FGI\s+)?([A-Z]{3,4})[\s-]+(TS|S|C|U)$", body)
     if fgi and fgi.group(1) not in ("REL",):
-        return Marking(Level[fgi.group(2)], (f"FGI {fgi.group(1)}",))
+        # "(FGI-C)" names no country: the control is FGI alone, not "FGI FGI".
+        source = "FGI" if fgi.group(1) == "FGI" else f"FGI {fgi.group(1)}"
+        return Marking(Level[fgi.group(2)], (source,))
     parts = [p for p in _SPLIT_RE.split(body) if p]
     level_word = parts[0].replace(" ", "")
     try:
@@ -226,6 +229,8 @@ def _parse_marking(body: str) -> Marking:
             controls.append("REL TO " + ", ".join(names) if names else "REL")
             continue
         word = _CONTROL_WORDS.get(token.replace(" ", ""))
+        if word is None and token[:4] == "FGI " and _FGI_SOURCES_RE.match(token):
+            word = token  # "FGI GBR", as ``str`` writes a "(GBR-C)" portion: reads back
         if word is None:
             raise ValueError(f"unknown control {token!r} in portion mark ({body})")
         controls.append(word)

@@ -63,3 +63,21 @@ def test_a_subject_starting_with_a_parenthesis_that_is_no_mark_keeps_it():
     parsed = cable(subject="(PART 2, OF 3) TALKS RESUME")
     assert parsed.subject == "(PART 2, OF 3) TALKS RESUME"
     assert parsed.subject_marking is None
+
+
+# --- foreign government information ------------------------------------------------------
+
+
+def test_an_fgi_mark_naming_no_country_is_the_fgi_control():
+    """Defect: "(FGI-C)" was read as the control "FGI FGI"."""
+    parsed = cable(paragraphs=("1. (FGI-C) From a partner.", "2. (GBR-C) From London."))
+    assert [p.marking for p in parsed.paragraphs] == [
+        Marking(Level.C, ("FGI",)),
+        Marking(Level.C, ("FGI GBR",)),
+    ]
+
+
+def test_an_fgi_marking_with_its_countries_reads_back_as_it_is_written():
+    """Defect: "S//FGI GBR//NF" (how a "(GBR-S//NF)" portion is written back) was refused."""
+    for written in ("C//FGI GBR", "S//FGI DEU GBR//NF", "C//FGI"):
+        assert str(Marking.parse(written)) == written
