@@ -173,6 +173,13 @@ _UNFINISHED_RE = re.compile(
 )
 _RULE_ONLY_RE = re.compile(r"^[-=_*~\s]+$")
 _NA_OR_DECL_RE = re.compile(r"^(?:N\s*/?\s*A\b|DECL)", re.I)
+# The instruction alone on the line below an E.O. line that gave none ("E.O. 12958: DECL:"
+# then "02/10/2016"): a date, an exemption code or an indefinite marking, nothing else.
+_DECL_VALUE_RE = re.compile(
+    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d{8}|(?:1\.6\s?)?X[1-8]|[257][05]X\d|OADR|MR|GDS)"
+    r"(?![A-Za-z0-9])",
+    re.I,
+)
 _PAREN_LEVEL_LABEL_RE = re.compile(r"^[-\u00b6\s]*\(\s*[CSU]\s*\)")
 _PAREN_ONLY_RE = re.compile(r"^\([^()]{1,20}\)$")
 _REL_SPLIT_RE = re.compile(r"[/,&]|\s+AND\s+")
@@ -323,7 +330,7 @@ class _HeaderReader:
         """Continuations that would otherwise look like paragraph markers."""
         if self.state == "eo_pending":
             self.state = None
-            if _NA_OR_DECL_RE.match(s):
+            if _NA_OR_DECL_RE.match(s) or _DECL_VALUE_RE.match(s):
                 self.header.decl = f.read_decl(s.split("TAGS")[0])
                 return True
         if self.state == "statement":

@@ -81,3 +81,14 @@ def test_an_fgi_marking_with_its_countries_reads_back_as_it_is_written():
     """Defect: "S//FGI GBR//NF" (how a "(GBR-S//NF)" portion is written back) was refused."""
     for written in ("C//FGI GBR", "S//FGI DEU GBR//NF", "C//FGI"):
         assert str(Marking.parse(written)) == written
+
+
+# --- the declassification instruction on the line below the E.O. line ------------------------
+
+
+def test_a_decl_instruction_wrapped_below_the_eo_line_is_read():
+    """Defect: "E.O. 12958: DECL:" with the date on the next line gave MISSING_DECL."""
+    for value in ("02/10/2016", "1.6X1", "25X1-human", "OADR", "MR", "20160210"):
+        parsed = cable(decl=f"E.O. 12958: DECL:\n{value}")
+        assert parsed.decl == value
+        assert not any(w.startswith("MISSING_DECL") for w in parsed.warnings)
