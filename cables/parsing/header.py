@@ -337,6 +337,10 @@ class _HeaderReader:
             self.state = None
             if len(s) <= 40 and s.endswith(".") and not any(c.isdigit() for c in s):
                 return True  # "...Please handle\naccordingly."
+        if self.state == "subject" and s[:1] == "(" and self._subject_below_keyword(s):
+            self.header.subject_lines.append(self._sbu_tail(s))
+            self.state_lines += 1
+            return True
         if self.state == "classified" and not self.after_blank:
             if f.REASON_CONTINUATION_RE.match(s):
                 self.header.authority_lines.append(s)
@@ -345,6 +349,17 @@ class _HeaderReader:
             self.header.ref_lines.append(s)
             return True
         return False
+
+    def _subject_below_keyword(self, s: str) -> bool:
+        """A "SUBJECT:" line that held nothing, and below it the subject with its portion
+        mark ("(C) TALKS RESUME"): the subject, not a first paragraph marked "(C)".
+
+        Why: read as a paragraph, the subject's mark counts as a portion and the
+        Classified By line below it is lost in that paragraph's text.
+        """
+        if any(line.strip() for line in self.header.subject_lines):
+            return False
+        return not self.after_blank or (s.isupper() and len(s) <= 120)
 
     def _ref_item(self, s: str) -> bool:
         expected = f.next_ref_letter(" ".join(self.header.ref_lines))

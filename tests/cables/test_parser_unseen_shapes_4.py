@@ -92,3 +92,20 @@ def test_a_decl_instruction_wrapped_below_the_eo_line_is_read():
         parsed = cable(decl=f"E.O. 12958: DECL:\n{value}")
         assert parsed.decl == value
         assert not any(w.startswith("MISSING_DECL") for w in parsed.warnings)
+
+
+# --- a subject below an empty SUBJECT line -------------------------------------------
+
+
+def test_a_subject_alone_below_an_empty_subject_line_keeps_its_mark_and_the_authority():
+    """Defect: "SUBJECT:" then "(C) TALKS" on the next line ended the header: the subject
+    was lost and the Classified By line became paragraph text."""
+    for gap in ("\n", "\n\n"):
+        text = telegram(post="VALDERRA", serial=77).replace(
+            "SUBJECT: (C) EXAMPLE TALKS RESUME", f"SUBJECT:{gap}(C) EXAMPLE TALKS RESUME"
+        )
+        parsed = parse_cable(text)
+        assert parsed.subject == "EXAMPLE TALKS RESUME"
+        assert parsed.subject_marking == Marking(Level.C)
+        assert parsed.classified_by == "DCM Jane Doe"
+        assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
