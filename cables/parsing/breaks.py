@@ -14,6 +14,7 @@ import re
 
 from cables.markings import Level
 from cables.parsing import fields as f
+from cables.parsing.markers import PARAGRAPH_ONE_RE
 
 Line = tuple[int, str]  # (1-based line number in the normalised text, text)
 
@@ -109,6 +110,8 @@ def clean_breaks(
                 continue  # a FOIA release's page stamp, not the cable's text
             repeated = _is_repeated_banner(s, banner, levels)
             if repeated is True:
+                if "SECTION" in s and serial is not None:
+                    skip_to = _drop_section_header(lines, i, out)
                 continue
             if repeated is not False and others is not None:
                 others.append(i)
@@ -208,6 +211,45 @@ def _repeated_section_header(lines: list[Line], start: int, serial: int) -> int:
                     end += 1
                 return end
     return -1
+
+
+def _drop_section_header(lines: list[Line], i: int, out: list[Line]) -> int:
+    """The end of the header a later section repeats below its classification line.
+
+    A telegram sent in sections repeats, at the top of each, the classification line
+    ("... SECTION 02 OF 03 POST 000123"), the captions, the E.O., TAGS and SUBJECT
+    lines (the subject wrapped as in the first section): none of it is the text of the
+    paragraph the section break cuts.  The blank lines around it go too, so that the
+    two halves of a cut sentence join; one stays after a finished sentence.
+    """
+    header = _first_header(lines)
+    end = i
+    while end + 1 < len(lines):
+        below = lines[end + 1][1]
+        if below.strip() and below.strip() not in header and not _REPEATED_HEADER_RE.match(below):
+            break
+        end += 1
+    kept_blank: Line | None = None
+    while out and not out[-1][1].strip():
+        kept_blank = out.pop()
+    if kept_blank is not None and out and out[-1][1].rstrip().endswith(_SENTENCE_END):
+        out.append(kept_blank)
+    return end
+
+
+_SENTENCE_END = (".", "!", "?", '"', ")", ":", "\u201d")
+
+
+def _first_header(lines: list[Line], limit: int = 60) -> set[str]:
+    """The first section's header lines (down to paragraph 1), stripped."""
+    header: set[str] = set()
+    for _, text in lines[:limit]:
+        s = text.strip()
+        if PARAGRAPH_ONE_RE.match(s):
+            break
+        if s:
+            header.add(s)
+    return header
 
 
 def _lines_with_section_breaks(lines: list[Line]) -> set[int]:

@@ -109,3 +109,70 @@ def test_a_subject_alone_below_an_empty_subject_line_keeps_its_mark_and_the_auth
         assert parsed.subject_marking == Marking(Level.C)
         assert parsed.classified_by == "DCM Jane Doe"
         assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
+
+
+# --- the header a later section repeats -------------------------------------------------------
+
+SECTIONED = """R 101530Z FEB 06
+FM AMEMBASSY VALDERRA
+TO SECSTATE WASHDC 1234
+
+C O N F I D E N T I A L SECTION 01 OF 02 VALDERRA 000077
+
+SIPDIS
+
+E.O. 12958: DECL: 02/10/2016
+TAGS: PREL PGOV XX
+SUBJECT: (C) TALKS RESUME AFTER A LONG PAUSE IN THE
+CAPITAL OF THE REPUBLIC
+
+Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)
+
+1. (C) The minister said the talks would
+resume next week in the capital.
+
+2. (C) He added that the opposition
+{cut}
+would not take part.
+
+3. (U) The press reported the meeting.
+
+DOE
+"""
+SECOND_SECTION = """
+C O N F I D E N T I A L SECTION 02 OF 02 VALDERRA 000077
+
+SIPDIS
+
+E.O. 12958: DECL: 02/10/2016
+TAGS: PREL PGOV XX
+SUBJECT: (C) TALKS RESUME AFTER A LONG PAUSE IN THE
+CAPITAL OF THE REPUBLIC
+"""
+
+
+def test_the_header_a_later_section_repeats_is_not_paragraph_text():
+    """Defect: a raw telegram's second section repeats its captions, E.O., TAGS and
+    SUBJECT lines below its classification line; they stayed in the paragraph the
+    section break cuts."""
+    parsed = parse_cable(SECTIONED.format(cut=SECOND_SECTION))
+    assert texts(parsed) == [
+        "The minister said the talks would\nresume next week in the capital.",
+        "He added that the opposition\nwould not take part.",
+        "The press reported the meeting.",
+    ]
+    assert parsed.subject == "TALKS RESUME AFTER A LONG PAUSE IN THE CAPITAL OF THE REPUBLIC"
+    assert parsed.signature == "DOE"
+    assert not any(w.startswith("PAGE_MARKING_MISMATCH") for w in parsed.warnings)
+
+
+def test_a_section_break_between_sentences_keeps_a_blank_line_and_the_text_after_it():
+    text = SECTIONED.replace("2. (C) He added that the opposition\n", "2. (C) He added more.\n")
+    text = text.replace("\nwould not take part.", "\nTHE PARTY WILL NOT TAKE PART.")
+    parsed = parse_cable(text.format(cut=SECOND_SECTION))
+    assert texts(parsed)[1] == "He added more.\n\nTHE PARTY WILL NOT TAKE PART."
+
+
+def test_without_a_second_section_the_blank_line_in_the_paragraph_stays():
+    parsed = parse_cable(SECTIONED.format(cut=""))
+    assert texts(parsed)[1] == "He added that the opposition\n\nwould not take part."
