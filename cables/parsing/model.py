@@ -45,7 +45,8 @@ class CableMetadata:
 @dataclass(frozen=True, slots=True)
 class ParsedParagraph:
     """One portion of the body.  ``line`` counts lines of the text as received for
-    telegram text, and of the extracted text for HTML and Markdown input."""
+    telegram text (of the decoded text when its newlines are "&#x000A;" entities), and
+    of the extracted text for HTML and Markdown input."""
 
     ordinal: int  # 1-based position in the cable
     number: str  # as written: "1", "5.A", "" when unnumbered

@@ -342,6 +342,11 @@ _INVISIBLE_RE = re.compile(f"[{''.join(_INVISIBLE)}]")
 # which would move the line numbers errors and paragraphs report.
 _PAGE_FEED_START_RE = re.compile(r"(?:^|(?<=\n))[\x0b\x0c]+")
 _PAGE_FEED_RE = re.compile(r"[\x0b\x0c]")
+# "&#x000A;", "&#10;": a newline written as an entity, as archive pages write the text of
+# their <pre> blocks.  A telegram holding one is that page's text saved without its tags,
+# and its entities are decoded as the page's would be (rules 7: "decode entities such as
+# &#x000A;"); without it the whole cable is one line and its classification line unseen.
+_NEWLINE_ENTITY_RE = re.compile(r"&#(?:[xX]0*[aA]|0*10);")
 
 
 def to_lines(text: str, fmt: str) -> list[str]:
@@ -354,6 +359,8 @@ def to_lines(text: str, fmt: str) -> list[str]:
     """
     if text.startswith("\ufeff"):
         text = text[1:]  # before a Markdown fence or an HTML tag, too
+    if fmt == "text" and "&#" in text and _NEWLINE_ENTITY_RE.search(text) is not None:
+        text = decode_entities(text)  # the source of an archive page saved as text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x0c" in text or "\x0b" in text:

@@ -176,3 +176,24 @@ def test_a_section_break_between_sentences_keeps_a_blank_line_and_the_text_after
 def test_without_a_second_section_the_blank_line_in_the_paragraph_stays():
     parsed = parse_cable(SECTIONED.format(cut=""))
     assert texts(parsed)[1] == "He added that the opposition\n\nwould not take part."
+
+
+# --- an archive page's text saved with its entities ---------------------------------------------
+
+
+def test_a_text_file_whose_newlines_are_entities_is_read_as_the_cable():
+    """Defect: the text of an archive page saved without its tags writes each newline as
+    "&#x000A;"; the whole cable was one line and refused for want of a classification line."""
+    for newline in ("&#x000A;", "&#x000D;&#x000A;", "&#10;"):
+        text = telegram(post="VALDERRA", serial=77).replace("\n", newline)
+        text = text.replace("the talks would resume", "the talks &amp; visits would resume")
+        parsed = parse_cable(text)
+        assert parsed.reference_id == "06VALDERRA77"
+        assert parsed.classification == Marking(Level.C)
+        assert texts(parsed)[0] == "Summary: the minister said the talks & visits would resume."
+        assert parsed.signature == "DOE"
+
+
+def test_an_ampersand_entity_in_a_plain_telegram_is_kept_as_written():
+    parsed = cable(paragraphs=("1. (C) He said &quot;no&quot; &amp; left.",))
+    assert texts(parsed) == ["He said &quot;no&quot; &amp; left."]
