@@ -172,6 +172,8 @@ _UNFINISHED_RE = re.compile(
     r"(?:\b(?:AND|OR|OF|THE|TO|FOR|IN|ON|WITH|A|AN|AT|BY|FROM|NOT)|[,:;&-])\s*$", re.I
 )
 _RULE_ONLY_RE = re.compile(r"^[-=_*~\s]+$")
+# "TAGS" (no colon) and a first tag after an E.O. line's instruction, on the same line.
+_EO_TAGS_RE = re.compile(r"[ \t]+TAGS?[ \t]+(?=[A-Z]{2,}\b)")
 _NA_OR_DECL_RE = re.compile(r"^(?:N\s*/?\s*A\b|DECL)", re.I)
 # The instruction alone on the line below an E.O. line that gave none ("E.O. 12958: DECL:"
 # then "02/10/2016"): a date, an exemption code or an indefinite marking, nothing else.
@@ -447,9 +449,21 @@ class _HeaderReader:
             return True
         self.header.eo_seen = True
         self.header.executive_order = m.group("eo")
-        self.header.decl = f.read_decl(m.group("rest"))
-        if self.header.decl is None:
+        rest = m.group("rest")
+        tags = _EO_TAGS_RE.search(rest) if "TAG" in rest else None
+        if tags is not None:
+            rest = rest[: tags.start()]
+        self.header.decl = f.read_decl(rest)
+        if self.header.decl is None and tags is None:
             self.state = "eo_pending"
+        if tags is not None and not self.header.tags:
+            # "E.O. 12958: DECL: 02/10/2016 TAGS PGOV, PREL": a scraper joined the TAGS
+            # line, written without its colon (which ``unglue`` would have cut at), to
+            # the E.O. line; read as the instruction, the tags were lost and the date
+            # garbled.
+            self._enter("tags")
+            listed = m.group("rest")[tags.end() :]
+            self.header.tags, self.header.tags_unseparated = f.read_tags(listed)
         return True
 
     def _subject(self, text: str) -> bool:

@@ -197,3 +197,25 @@ def test_a_text_file_whose_newlines_are_entities_is_read_as_the_cable():
 def test_an_ampersand_entity_in_a_plain_telegram_is_kept_as_written():
     parsed = cable(paragraphs=("1. (C) He said &quot;no&quot; &amp; left.",))
     assert texts(parsed) == ["He said &quot;no&quot; &amp; left."]
+
+
+# --- a TAGS line without its colon joined to the E.O. line ------------------------------------
+
+
+def test_tags_without_a_colon_joined_to_the_eo_line_are_the_tags_not_the_instruction():
+    """Defect: "E.O. 12958: DECL: 02/10/2016 TAGS PGOV, PREL" gave the instruction
+    "02/10/2016 TAGS PGOV, PREL" and no tags."""
+    for line, decl in (
+        ("E.O. 12958: DECL: 02/10/2016 TAGS PGOV, PREL", "02/10/2016"),
+        ("E.O. 12958: N/A TAGS PGOV PREL", "N/A"),
+        ("EO 12958 DECL: 1.6X6 TAG PGOV PREL", "1.6X6"),
+    ):
+        text = telegram(post="VALDERRA", serial=77, decl=line)
+        parsed = parse_cable(text.replace("TAGS: PREL PGOV XX\n", ""))
+        assert (parsed.decl, parsed.tags) == (decl, ["PGOV", "PREL"]), line
+
+
+def test_tags_without_a_colon_on_their_own_line_still_read():
+    text = telegram(post="VALDERRA", serial=77).replace("TAGS: PREL PGOV XX", "TAGS PREL, PGOV")
+    parsed = parse_cable(text)
+    assert (parsed.decl, parsed.tags) == ("02/10/2016", ["PREL", "PGOV"])
