@@ -174,6 +174,7 @@ _UNFINISHED_RE = re.compile(
 _RULE_ONLY_RE = re.compile(r"^[-=_*~\s]+$")
 # "TAGS" (no colon) and a first tag after an E.O. line's instruction, on the same line.
 _EO_TAGS_RE = re.compile(r"[ \t]+TAGS?[ \t]+(?=[A-Z]{2,}\b)")
+_REASON_LINE_RE = re.compile(r"^REASONS?\s*:?\s*1\s?\.\s?[45]", re.I)
 _NA_OR_DECL_RE = re.compile(r"^(?:N\s*/?\s*A\b|DECL)", re.I)
 # The instruction alone on the line below an E.O. line that gave none ("E.O. 12958: DECL:"
 # then "02/10/2016"): a date, an exemption code or an indefinite marking, nothing else.
@@ -345,6 +346,12 @@ class _HeaderReader:
             return True
         if self.state == "classified" and not self.after_blank:
             if f.REASON_CONTINUATION_RE.match(s):
+                self.header.authority_lines.append(s)
+                return True
+        elif self.state == "classified" and s[:1] in "Rr" and _REASON_LINE_RE.match(s):
+            # "Classified By: ..." then, after a blank line, "Reason: 1.4 (b) and (d)":
+            # the reason of the authority above (rules 3.2), unless it already has one.
+            if not self._authority_complete():
                 self.header.authority_lines.append(s)
                 return True
         if self.state == "ref" and self._ref_item(s):

@@ -219,3 +219,29 @@ def test_tags_without_a_colon_on_their_own_line_still_read():
     text = telegram(post="VALDERRA", serial=77).replace("TAGS: PREL PGOV XX", "TAGS PREL, PGOV")
     parsed = parse_cable(text)
     assert (parsed.decl, parsed.tags) == ("02/10/2016", ["PREL", "PGOV"])
+
+
+# --- the reason on a line of its own below the Classified By line ------------------------------
+
+
+def test_a_reason_line_after_a_blank_line_below_classified_by_is_its_reason():
+    """Defect: "Reason: 1.4 (b) and (d)" set off by a blank line became an unmarked
+    first paragraph, and the cable was reported MISSING_REASON."""
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)",
+        "Classified By: DCM Jane Doe\n\nReason: 1.4 (b) and (d)",
+    )
+    parsed = parse_cable(text)
+    assert (parsed.classified_by, parsed.reasons) == ("DCM Jane Doe", ["1.4(b)", "1.4(d)"])
+    assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
+    assert not any(w.startswith(("MISSING_REASON", "UNMARKED")) for w in parsed.warnings)
+
+
+def test_a_second_reason_line_after_a_complete_authority_stays_text():
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)",
+        "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)\n\nReason: 1.4 (g)",
+    )
+    parsed = parse_cable(text)
+    assert parsed.reasons == ["1.4(b)", "1.4(d)"]
+    assert texts(parsed)[0] == "Reason: 1.4 (g)"
