@@ -362,7 +362,10 @@ def to_lines(text: str, fmt: str) -> list[str]:
     if fmt == "text" and "&#" in text and _NEWLINE_ENTITY_RE.search(text) is not None:
         text = decode_entities(text)  # the source of an archive page saved as text
     if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        # "\r\r\n": a Windows file converted to Windows line endings again.  One line
+        # break, not two: read as two, every line of the cable is set off by a blank
+        # line, which parts paragraphs and headings where the telegram has none.
+        text = text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
     if "\x0c" in text or "\x0b" in text:
         text = _PAGE_FEED_RE.sub(" ", _PAGE_FEED_START_RE.sub("", text))
     if fmt == "html":

@@ -245,3 +245,40 @@ def test_a_second_reason_line_after_a_complete_authority_stays_text():
     parsed = parse_cable(text)
     assert parsed.reasons == ["1.4(b)", "1.4(d)"]
     assert texts(parsed)[0] == "Reason: 1.4 (g)"
+
+
+# --- line endings converted twice -------------------------------------------------------------
+
+SEVENTIES = """R 041125Z MAR 75
+FM AMEMBASSY VALDERRA
+TO SECSTATE WASHDC 475
+
+C O N F I D E N T I A L VALDERRA 2069
+
+E.O. 11652: GDS
+TAGS: PINT XX
+SUBJECT: NEW PARTY CREATED
+
+1. THE KING ANNOUNCED A SINGLE PARTY ON MARCH 2. THE NEW
+PARTY WILL BE THE ONLY ONE ALLOWED.
+
+2. REACTION IS LIKELY TO RANGE FROM INDIFFERENCE TO ALARM.
+OBSERVERS EXPECT LITTLE CHANGE.
+
+GRAYSON
+"""
+
+
+def test_a_file_whose_line_endings_were_converted_twice_reads_like_the_plain_one():
+    """Defect: "\\r\\r\\n" (CRLF converted to CRLF again) was read as two line breaks, so
+    every line of the cable was set off by a blank line in the paragraphs' text."""
+    plain = parse_cable(SEVENTIES)
+    twice = parse_cable(SEVENTIES.replace("\n", "\r\r\n"))
+    assert [(p.number, p.text, p.line) for p in twice.paragraphs] == [
+        (p.number, p.text, p.line) for p in plain.paragraphs
+    ]
+    assert texts(twice)[0].split("\n") == [
+        "THE KING ANNOUNCED A SINGLE PARTY ON MARCH 2. THE NEW",
+        "PARTY WILL BE THE ONLY ONE ALLOWED.",
+    ]
+    assert (twice.subject, twice.signature) == ("NEW PARTY CREATED", "GRAYSON")
