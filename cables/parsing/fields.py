@@ -29,6 +29,7 @@ _ENTIRE_TEXT_MARK_RE = re.compile(
     r"TS|S|C|U|LOU)\s*[-\u2013\u2014]*\s*ENTIRE\s+TEXT\s*\.?\s*$",
     re.I,
 )
+_OFFICIAL_USE_RE = re.compile(r"\b(?:(FOR)|LIMITED)\s+OFFICIAL\s+USE(?(1)\s+ONLY)\b", re.I)
 _LEVEL_WORD_FOR_MARK = {"LIMITEDOFFICIALUSE": "LOU", "LOU": "LOU"}
 
 
@@ -58,6 +59,10 @@ def read_portion_mark(body: str) -> PortionMark | None:
         if word in _LEVEL_WORD_FOR_MARK:
             return PortionMark(Marking(Level.U, ("LOU",)), entire_text=True)
         return PortionMark(Marking(Level.from_text(word)), entire_text=True)
+    if "OFFICIAL" in body.upper():
+        # "(LIMITED OFFICIAL USE)", "(U//FOR OFFICIAL USE ONLY)": the controls written
+        # out; unread, the paragraph was unmarked and inherited the cable's level.
+        body = _OFFICIAL_USE_RE.sub(lambda m: "FOUO" if m.group(1) else "LOU", body)
     if "CUI" in body.upper():
         cui = _cui_mark(body)
         if cui is not None:

@@ -282,3 +282,28 @@ def test_a_file_whose_line_endings_were_converted_twice_reads_like_the_plain_one
         "PARTY WILL BE THE ONLY ONE ALLOWED.",
     ]
     assert (twice.subject, twice.signature) == ("NEW PARTY CREATED", "GRAYSON")
+
+
+# --- administrative controls written out in a portion mark -------------------------------------
+
+
+def test_official_use_controls_written_out_in_a_portion_mark_are_read():
+    """Defect: "(LIMITED OFFICIAL USE)" and "(U//FOR OFFICIAL USE ONLY)" were not read as
+    marks: the paragraphs were unmarked and reported UNMARKED_PORTION."""
+    parsed = cable(
+        banner="UNCLASSIFIED",
+        decl="E.O. 12958: N/A",
+        subject="VISA TALKS",
+        paragraphs=(
+            "1. (LIMITED OFFICIAL USE) Older wording.",
+            "2. (U//FOR OFFICIAL USE ONLY) Another agency's.",
+            "3. (U) Plain.",
+        ),
+    )
+    assert [p.marking for p in parsed.paragraphs] == [
+        Marking(Level.U, ("LOU",)),
+        Marking(Level.U, ("FOUO",)),
+        Marking(Level.U),
+    ]
+    assert all(p.explicit for p in parsed.paragraphs)
+    assert not any(w.startswith("UNMARKED_PORTION") for w in parsed.warnings)
