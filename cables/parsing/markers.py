@@ -57,8 +57,9 @@ _ENTIRE_TEXT_STATEMENT_RE = re.compile(
     r"\s*[-\u2013\u2014]*|(?P<short>TS|S|C|U|LOU)\s*[-\u2013\u2014]+)\s*ENTIRE\s+TEXT\b",
     re.I,
 )
+# The mark as long as at a line start ({1,40}): "(S//REL TO USA, AUS, CAN, GBR, NZL)" is 35.
 _MIDLINE_RE = re.compile(
-    r"(?<=\S)[ \t]+(?P<marker>\u00b6?(?P<num>\d{1,3})\.[ \t]?\((?P<mark>[^()\n]{1,30})\)[.:]?)"
+    r"(?<=\S)[ \t]+(?P<marker>\u00b6?(?P<num>\d{1,3})\.[ \t]?\((?P<mark>[^()\n]{1,40})\)[.:]?)"
     r"(?=[ \t])"
 )
 # "PARA 1. (C)": the word before the number (military-style messages).

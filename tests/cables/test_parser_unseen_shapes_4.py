@@ -307,3 +307,24 @@ def test_official_use_controls_written_out_in_a_portion_mark_are_read():
     ]
     assert all(p.explicit for p in parsed.paragraphs)
     assert not any(w.startswith("UNMARKED_PORTION") for w in parsed.warnings)
+
+
+# --- a long mark in mid-line in reflowed text ---------------------------------------------------
+
+
+def test_a_reflowed_paragraph_with_a_five_eyes_rel_to_mark_in_mid_line_is_cut_there():
+    """Defect: a mid-line marker was read only with a mark of up to 30 characters, so
+    "2. (S//REL TO USA, AUS, CAN, GBR, NZL)" stayed in paragraph 1 (CONFIDENTIAL)."""
+    parsed = cable(
+        paragraphs=(
+            "1. (C) First sentence here. 2. (S//REL TO USA, AUS, CAN, GBR, NZL) Second"
+            " here. 3. (U) Third.",
+        )
+    )
+    assert [(p.number, p.text) for p in parsed.paragraphs] == [
+        ("1", "First sentence here."),
+        ("2", "Second here."),
+        ("3", "Third."),
+    ]
+    assert parsed.paragraphs[1].marking == Marking(Level.S, ("REL TO USA, AUS, CAN, GBR, NZL",))
+    assert parsed.classification.level == Level.S
