@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -178,17 +178,7 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     buffer = np.frombuffer(data, np.uint8)
     latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
 
-    # expression, end, expression, end...: the least work a report (a list: appending to an
-    # array("q") instead, which numpy reads in place, took 5% longer in all)
-    reports: list[int] = []
-    add = reports.append
-
-    def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
-        add(expr)
-        add(end)
-
-    matcher._database.scan(data, on_match, 0, None, matcher._scratch())
-    pairs = np.fromiter(reports, np.int64, len(reports))
+    pairs = _reports(matcher, data)
     exprs, ends = pairs[0::2], pairs[1::2]
 
     placed, pending = _place(tables, buffer, latin1_buffer, exprs, ends)
@@ -228,9 +218,32 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     )
     found = zip(regex_hits, latin1_hits, beyond_hits, strict=True)
     more = (np.concatenate(parts) for parts in found)
-    out = _split(tables, bases, count, exprs[placed], ends[placed], *more)
+    out = _split(tables, bases, exprs[placed], ends[placed], *more)
     _finish(matcher, texts, data, bases, out, exprs_p[rest], ends_p[rest], text_of[rest])
     return out
+
+
+def _reports(matcher: Matcher, data: bytes) -> np.ndarray:
+    """``expression, end, expression, end...`` of hyperscan's reports in ``data``: by a
+    compiled callback where one can be had (:mod:`.native_scan`), else by the binding's."""
+    native = matcher._native
+    if native is None:
+        from .native_scan import native_scanner  # numba loads only for a large batch
+
+        native = matcher._native = native_scanner(matcher._database) or False
+    if native:
+        return native.reports(data)
+    # the least work a report in Python (a list: appending to an array("q") instead, which
+    # numpy reads in place, took 5% longer in all)
+    reports: list[int] = []
+    add = reports.append
+
+    def on_match(expr: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        add(expr)
+        add(end)
+
+    matcher._database.scan(data, on_match, 0, None, matcher._scratch())
+    return np.fromiter(reports, np.int64, len(reports))
 
 
 def joined_for_scan(texts: Sequence[str]) -> bytes:
@@ -371,14 +384,13 @@ def _regex_hits(
         if found:
             spans += found
             span_rules += [regex.rule] * len(found)
-    pairs = np.array(spans, np.int64).reshape(-1, 2)
-    return pairs[:, 0], pairs[:, 1], np.array(span_rules, np.int64)
+    pairs = np.fromiter(chain.from_iterable(spans), np.int64, 2 * len(spans))
+    return pairs[0::2], pairs[1::2], np.fromiter(span_rules, np.int64, len(span_rules))
 
 
 def _split(
     tables: BatchTables,
     bases: np.ndarray,
-    count: int,
     exprs: np.ndarray,
     ends: np.ndarray,
     more_starts: np.ndarray,
@@ -398,7 +410,7 @@ def _split(
     # tuple.__new__(Hit, fields) mapped over two iterables: a partial around it took longer
     hits = list(map(tuple.__new__, repeat(Hit, len(starts)), zip(*columns, strict=True)))
     cut = cuts.tolist()
-    return [hits[cut[i] : cut[i + 1]] for i in range(count)]
+    return list(map(hits.__getitem__, map(slice, cut[:-1], cut[1:])))
 
 
 def _sorting(starts: np.ndarray, ends: np.ndarray, ranks: np.ndarray) -> np.ndarray:

@@ -167,6 +167,8 @@ class Matcher:
         ]
         self._local = threading.local()
         self._tables: Any = None  # .batch.BatchTables: built by batch.scan_many when first used
+        # .native_scan.NativeScanner, or False where none can be had: by batch.scan_many
+        self._native: Any = None
 
     def _term_expressions(self, rules: list[TextRule]) -> list[_Expression]:
         """One expression per distinct term pattern (``Iran`` and ``IRAN`` are one)."""
