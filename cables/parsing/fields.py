@@ -633,7 +633,13 @@ def read_decl(rest: str) -> str | None:
 
 TAGS_LINE_RE = re.compile(r"^\s*TAGS?\b\s*:?\s*(?P<tags>.*)$", re.I)
 _TAG_TOKEN_RE = re.compile(r"\([^()]*\)?|[^\s,();]+")
-_TAG_CONTINUATION_RE = re.compile(r"^\s*[A-Z][A-Z0-9-]{0,11}(?:[\s,]+[A-Z][A-Z0-9-]{0,11})*[\s,]*$")
+# Codes, a person tag's name in parentheses after its code ("OVIP (RICE, CONDOLEEZZA)").
+_TAG_CONTINUATION_RE = re.compile(
+    r"^\s*[A-Z][A-Z0-9-]{0,11}(?:\s*\([A-Z][A-Z .,'-]{0,60}\))?"
+    r"(?:[\s,]+[A-Z][A-Z0-9-]{0,11}(?:\s*\([A-Z][A-Z .,'-]{0,60}\))?)*[\s,]*$"
+)
+# The end of a person tag's name cut by the wrap ("OVIP (RICE," / "CONDOLEEZZA), XX").
+_TAG_NAME_END_RE = re.compile(r"^\s*(?P<name>[A-Z][A-Z .,'-]{0,60}\))[\s,]*")
 
 
 def read_tags(text: str) -> tuple[list[str], bool]:
@@ -659,11 +665,35 @@ def read_tags(text: str) -> tuple[list[str], bool]:
 
 
 def is_tag_continuation(line: str) -> bool:
-    """A wrapped TAGS line: a few upper-case codes only ("NS", "KN, MK, SI")."""
+    """A wrapped TAGS line: a few upper-case codes only ("NS", "KN, MK, SI"), a person
+    tag's name in parentheses after its code."""
     if not _TAG_CONTINUATION_RE.match(line):
         return False
     tokens = _TAG_SPLIT_RE.split(line.strip(" ,"))
     return len(tokens) >= 2 or len(tokens[0]) <= 5
+
+
+def continue_tags(tags: list[str], line: str) -> bool:
+    """Add a wrapped TAGS line to ``tags``; False when the line is no TAGS line.
+
+    A person tag cut inside its name ("OVIP (RICE," then "CONDOLEEZZA), XX") is joined
+    whole; read apart, its name was lost and the rest of the line with it.
+    """
+    if tags and tags[-1].count("(") > tags[-1].count(")"):
+        end = _TAG_NAME_END_RE.match(line)
+        if end is None:
+            return False
+        rest = line[end.end() :]
+        if rest.strip() and not is_tag_continuation(rest):
+            return False
+        tags[-1] = f"{tags[-1]} {end.group('name').strip()}"
+        line = rest
+        if not line.strip():
+            return True
+    elif not is_tag_continuation(line):
+        return False
+    tags.extend(read_tags(line)[0])
+    return True
 
 
 # --- SUBJECT ---------------------------------------------------------------------------

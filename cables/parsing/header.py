@@ -567,10 +567,8 @@ class _HeaderReader:
         if self.after_blank and not (state == "subject" and self._subject_may_resume()):
             return False
         if state == "tags":
-            if not f.is_tag_continuation(s):
+            if not f.continue_tags(self.header.tags, s):
                 return False
-            more, _ = f.read_tags(s)
-            self.header.tags.extend(more)
         elif state == "subject":
             if not self._subject_wrap(s):
                 return False

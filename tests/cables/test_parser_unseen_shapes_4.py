@@ -328,3 +328,27 @@ def test_a_reflowed_paragraph_with_a_five_eyes_rel_to_mark_in_mid_line_is_cut_th
     ]
     assert parsed.paragraphs[1].marking == Marking(Level.S, ("REL TO USA, AUS, CAN, GBR, NZL",))
     assert parsed.classification.level == Level.S
+
+
+# --- a person tag on a wrapped TAGS line ---------------------------------------------------------
+
+
+def test_a_person_tag_on_a_wrapped_tags_line_is_kept_whole():
+    """Defect: a wrapped TAGS line holding "OVIP (RICE, CONDOLEEZZA)", or the rest of a
+    name cut by the wrap, was no TAGS line: the person tag and the tags after it were lost."""
+    for wrapped in (
+        "TAGS: PREL, PGOV, KDEM\n      OVIP (RICE, CONDOLEEZZA), XX",
+        "TAGS: PREL, PGOV, KDEM, OVIP (RICE,\n      CONDOLEEZZA), XX",
+    ):
+        text = telegram(post="VALDERRA", serial=77).replace("TAGS: PREL PGOV XX", wrapped)
+        parsed = parse_cable(text)
+        assert parsed.tags == ["PREL", "PGOV", "KDEM", "OVIP (RICE, CONDOLEEZZA)", "XX"]
+        assert parsed.subject == "EXAMPLE TALKS RESUME"
+
+
+def test_a_sentence_in_parentheses_below_the_tags_is_no_tag():
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "TAGS: PREL PGOV XX", "TAGS: PREL, PGOV, OVIP (RICE,\nthe visit is off)"
+    )
+    parsed = parse_cable(text)
+    assert parsed.tags == ["PREL", "PGOV", "OVIP (RICE,"]
