@@ -10,7 +10,8 @@ a companion with the same setup for someone entitled to the answer, so that a gu
 for the reason it names.
 
 Open, each a strict xfail naming the leak (the marker comes off with the fix): 1. a
-return's note on the review page, to a reviewer below the cable's level; 2. the REF line
+return's note on the review page, to a reviewer below the cable's level (1b: the
+signer's name in the approval page's preview, likewise); 2. the REF line
 repeating a hidden subject's codename; 3. parse warnings quoting the portion mark of a
 paragraph above the reader; 4. a rule's activation job telling an editor with no grant
 whether any cable carries a TAG.
@@ -127,6 +128,70 @@ def test_a_reviewer_cleared_for_the_whole_cable_reads_the_note_of_a_return(
     client.force_login(sid)
 
     page = client.get(reverse("workflow:review", args=[cable.pk])).content.decode()
+
+    assert SIGNER in page
+
+
+# -- 1b. The signer's name in the approval page's preview, below the cable's level --------
+#
+# The signature is read from the end of the raw text and goes by the raw text's rule
+# (``access.raw_text_readable_when_authorised``): the API and the admin withhold it from a
+# reader below the cable's level (first side-channel review, 6).  The approval page's
+# preview of the release (``releases.preview.release_preview``) asks only whether a
+# paragraph or the subject is above the authority (``access.above_clearance``) and then
+# prints the whole header, signature line included: an authority cleared CONFIDENTIAL, with
+# release on a SECRET cable whose portions are CONFIDENTIAL, reads the signer's name there
+# that the API sends her as null.
+
+
+@pytest.fixture
+def reviewed_below_the_cable() -> dict[str, Any]:
+    """07HARBOR12 as in 1, its paragraph released by rita and its review finished; cleo
+    (CONFIDENTIAL) holds release on it."""
+    from tests.releases.conftest import decide
+
+    cable = CableFactory(
+        reference_id="07HARBOR12",
+        level=int(Level.S),
+        subject="(C) TALKS WITH THE PALACE",
+        subject_level=int(Level.C),
+        signature=SIGNER,
+        review_state=ReviewState.IN_REVIEW,
+    )
+    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    decide(cable, person("rita", Level.S, "reviewer"), {}, subject=("release", ""))
+    cleo = person("cleo", Level.C, "release authority")
+    grant("release", cleo, cable)
+    return {"cable": cable, "cleo": cleo}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the approval page's release preview prints the signature (read from the raw "
+    "text) to an authority below the cable's level, which the API withholds from her",
+)
+def test_an_authority_below_the_cables_level_does_not_read_the_signer_in_the_preview(
+    client, reviewed_below_the_cable
+):
+    cable, cleo = reviewed_below_the_cable["cable"], reviewed_below_the_cable["cleo"]
+    assert api(cleo).get(f"/api/cables/{cable.pk}/").json()["signature"] is None
+    client.force_login(cleo)
+
+    page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
+
+    assert READABLE in page and 'class="release-document"' in page  # the preview is there
+    assert SIGNER not in page
+
+
+def test_an_authority_cleared_for_the_whole_cable_reads_the_signer_in_the_preview(
+    client, reviewed_below_the_cable
+):
+    cable = reviewed_below_the_cable["cable"]
+    sam = person("sara", Level.S, "release authority")
+    grant("release", sam, cable)
+    client.force_login(sam)
+
+    page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
 
     assert SIGNER in page
 
