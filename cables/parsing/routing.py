@@ -193,6 +193,8 @@ def read_preamble(lines: list[Line]) -> Preamble:
         s = text.strip()
         if not s:
             continue
+        if "\t" in s or s[:2] in _KEYWORD_STARTS:
+            s = _routing_keyword(s)
         if s.startswith("This record is a partial extract"):
             pre.partial = True
         elif _read_date_line(pre, s):
@@ -220,6 +222,22 @@ def read_preamble(lines: list[Line]) -> Preamble:
     if pre.precedence is None and digraph:
         pre.precedence = f.precedence_word(digraph[0])
     return pre
+
+
+_KEYWORD_STARTS = frozenset({"FM", "TO", "IN"})
+_KEYWORD_COLON_RE = re.compile(r"^(FM|TO|INFO)[ \t]*:[ \t]*(?=\S)")
+
+
+def _routing_keyword(s: str) -> str:
+    """ "FM:\tAMEMBASSY ...", "TO:  RUEHC/...": the keyword as telegrams write it.
+
+    Why: transcriptions put a tab or a colon after FM, TO and INFO; read as written,
+    the line was no routing line, and the originator and addressees were lost.
+    """
+    if "\t" in s:
+        s = s.replace("\t", " ")
+    colon = _KEYWORD_COLON_RE.match(s)
+    return f"{colon.group(1)} {s[colon.end() :]}" if colon else s
 
 
 # Routing lines joined into one by a scraper: "R 041125Z MAR 75 FM AMEMBASSY VALDERRA TO

@@ -352,3 +352,19 @@ def test_a_sentence_in_parentheses_below_the_tags_is_no_tag():
     )
     parsed = parse_cable(text)
     assert parsed.tags == ["PREL", "PGOV", "OVIP (RICE,"]
+
+
+# --- routing keywords followed by a tab or a colon ----------------------------------------------
+
+
+def test_routing_keywords_followed_by_a_tab_or_a_colon_still_give_the_routing():
+    """Defect: "FM\\tAMEMBASSY ..." or "FM: AMEMBASSY ..." (as transcriptions write them)
+    was no routing line: the originator, origin and addressees were lost."""
+    for sep in ("\t", ": ", ":\t", " : "):
+        text = telegram(post="VALDERRA", serial=77)
+        for keyword in ("FM", "TO", "INFO"):
+            text = text.replace(f"\n{keyword} ", f"\n{keyword}{sep}", 1)
+        parsed = parse_cable(text)
+        assert (parsed.originator, parsed.origin) == ("AMEMBASSY VALDERRA", "Embassy Valderra")
+        assert parsed.to == ["SECSTATE WASHDC"], repr(sep)
+        assert parsed.info == ["EUROPEAN POLITICAL COLLECTIVE"], repr(sep)
