@@ -89,6 +89,7 @@ _CAPTION_RUN_RE = re.compile(
     r"(?i:\b(?:sipdis|noforn|sensitive|nodis|exdis|limdis|stadis)\b))"
     r"(?:/{1,2}ORCON\b)?)+"
 )
+_LETTER_SPACED_RE = re.compile(r"^(?:[A-Z] ){3,9}[A-Z]$")
 _CAPTION_WORD_RE = re.compile(r"SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS|LIMDIS|STADIS|ORCON", re.I)
 _CAPTION_TAIL_RE = re.compile(r"(?:[\s,]+(?:SIPDIS|NOFORN|SENSITIVE|NODIS|EXDIS))+\s*$")
 _CAPTION_LINE_RE = re.compile(
@@ -522,6 +523,12 @@ class _HeaderReader:
             self.header.notes.append(s)
             self.state, self.state_lines = "note", 0
             return True
+        if s[1:2] == " " and _LETTER_SPACED_RE.match(s):
+            # "N O D I S", "E X D I S": a caption letter-spaced as the classification
+            # line above it is.  Read as a passing line, its control was lost.
+            squashed = s.replace(" ", "")
+            if _CAPTION_WORD_RE.fullmatch(squashed) or _CAPTION_LINE_RE.match(squashed):
+                return self._captions(squashed, squashed.lower())
         return self._captions(s, low)
 
     def _captions(self, s: str, low: str) -> bool:

@@ -368,3 +368,27 @@ def test_routing_keywords_followed_by_a_tab_or_a_colon_still_give_the_routing():
         assert (parsed.originator, parsed.origin) == ("AMEMBASSY VALDERRA", "Embassy Valderra")
         assert parsed.to == ["SECSTATE WASHDC"], repr(sep)
         assert parsed.info == ["EUROPEAN POLITICAL COLLECTIVE"], repr(sep)
+
+
+# --- a letter-spaced caption ------------------------------------------------------------------
+
+
+def test_a_letter_spaced_caption_carries_its_control():
+    """Defect: "N O D I S" or "E X D I S" under the classification line (letter-spaced as
+    the line above it) was a passing line, and the cable lost its NODIS or EXDIS."""
+    for caption, control in (
+        ("N O D I S", "NODIS"),
+        ("E X D I S", "EXDIS"),
+        ("N O F O R N", "NOFORN"),
+    ):
+        text = telegram(post="VALDERRA", serial=77).replace("SIPDIS\n", f"{caption}\n")
+        parsed = parse_cable(text)
+        assert parsed.captions == [control]
+        assert control in parsed.classification.controls
+        assert parsed.passing == []
+
+
+def test_letter_spaced_letters_that_are_no_caption_stay_a_passing_line():
+    text = telegram(post="VALDERRA", serial=77).replace("SIPDIS\n", "A B C D E\n")
+    parsed = parse_cable(text)
+    assert (parsed.captions, parsed.passing) == ([], ["A B C D E"])
