@@ -174,9 +174,12 @@ def rule_reapply(rule: RedactionRule, versions: list[int | None], reason: str) -
             total_cables=len(ids),
             changed=changed,
         )
+        # At least one chunk, even an empty one: a job that reaches no cable also waits
+        # for a worker, or its progress (100% at once) would tell an editor that no cable
+        # carries a TAG of the scope, a cable they were never granted included.
         chunks = RuleJobChunk.objects.bulk_create(
             RuleJobChunk(job=job, number=n, cable_ids=ids[i : i + CHUNK_SIZE])
-            for n, i in enumerate(range(0, len(ids), CHUNK_SIZE))
+            for n, i in enumerate(range(0, max(len(ids), 1), CHUNK_SIZE))
         )
         job.total_chunks = len(chunks)
         job.save(update_fields=["total_chunks"])

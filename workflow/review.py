@@ -371,8 +371,9 @@ def latest_return(user: Any, cable: Cable, *, hidden: int | None = None) -> Retu
     since), as a reviewer of it reads it; ``None`` when there is none.
 
     The note is the release authority's own words, yet it may quote the cable: it is
-    shown only to a reader cleared for every paragraph and the subject (who alone may
-    finish the rework), others read who returned the cable and when.  ``hidden``: how
+    shown only to a reader cleared for the cable's level, every paragraph and the subject
+    (``access.notes_readable``, without its query: the caller has checked the grant),
+    others read who returned the cable and when.  ``hidden``: how
     many paragraphs are above the reader's clearance, when the caller knows it (the
     review page); else it is counted.  At most two queries, none outside rework.
     """
@@ -393,7 +394,9 @@ def latest_return(user: Any, cable: Cable, *, hidden: int | None = None) -> Retu
         return None
     if hidden is None:
         hidden = permissions.paragraphs_above_clearance(user, cable)
-    cleared = hidden == 0 and access.may_read_subject(user, cable)
+    # Read as the cable's notes are everywhere (the audit trail, the API): cleared for its
+    # level, its subject and every paragraph.
+    cleared = access.raw_text_readable_when_authorised(user, cable, hidden=hidden)
     note = str((last["after"] or {}).get("note") or "")
     return ReturnNote(by=last["actor_name"], at=last["at"], note=note if cleared else None)
 
