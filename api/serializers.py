@@ -3,8 +3,8 @@
 They expose what the web pages show and nothing more: never a cable's raw
 text (it holds every paragraph, whatever its level), paragraphs only as the
 views hand them over, already cut to the user's clearance, and a cable's
-subject, and its TAGS with it, only to whoever is cleared for it
-(``workflow.access.subject_for``, ``tags_for``).
+subject, and its TAGS and REF lines with it, only to whoever is cleared for it
+(``workflow.access.subject_for``, ``tags_for``, ``references_for``).
 """
 
 from __future__ import annotations
@@ -98,7 +98,10 @@ class CableDetailSerializer(CableSerializer):
     info_addressees = _strings()
     captions = _strings()
     reasons = _strings()
-    references = _strings()
+    references = serializers.SerializerMethodField(
+        help_text="The REF lines; null with the subject (subject_hidden): a REF line names "
+        "the referenced cable by its subject, often this cable's."
+    )
     parse_warnings = _strings()
     declass_explanation = _strings()
     declass_warnings = _strings()
@@ -115,6 +118,10 @@ class CableDetailSerializer(CableSerializer):
         "read the raw text: the cable's level, its subject and every paragraph within your "
         "clearance (it may be read from that text)."
     )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_references(self, cable: Cable) -> list[str] | None:
+        return access.references_for(self._user(), cable)
 
     def get_signature(self, cable: Cable) -> str | None:
         hidden = getattr(cable, "paragraphs_hidden", 1)

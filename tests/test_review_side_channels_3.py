@@ -287,11 +287,6 @@ def _lena_reads(client: Any, lena_views_harbor: dict[str, Any]) -> dict[str, str
     return seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the REF line (cable page, API references, admin) repeats a subject above the "
-    "reader's clearance; unlike the TAGS it does not go with the subject",
-)
 def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_references(
     client, lena_views_harbor
 ):

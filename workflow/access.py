@@ -26,6 +26,9 @@ neither the tags nor anything a tag filter says about them.  ``may_read_tags`` a
 every queue, list, count and suggestion uses: a cable whose tags the user may not read
 is never selected, counted or ordered by them.
 
+A cable's REF lines go with the subject too, for the same reason (a REF line names the
+referenced cable by its subject, often this one's): ``references_for``.
+
 A note a person wrote (why a cable was returned for rework, why a paragraph was decided
 so) may quote any portion: ``notes_readable`` says whose notes a user reads, the way the
 raw text is read; the audit trail's pages and export show the others' notes as withheld,
@@ -195,6 +198,15 @@ def tags_for(user: object, cable: Cable) -> list[str] | None:
     """The cable's TAGS as the user may see them (the caller has checked that they may
     view the cable): the tags, or None when they go with a subject above the clearance."""
     return list(cable.tags) if may_read_tags(user, cable) else None
+
+
+def references_for(user: object, cable: Cable) -> list[str] | None:
+    """The cable's REF lines as the user may see them (the caller has checked that they
+    may view the cable): the lines, or None when they go with a subject above the
+    clearance.  A REF line names the referenced cable by its subject, in brackets ("A.
+    HARBOR 11 (OPERATION BLUEHERON)"), which is often this cable's subject too: so, like
+    the TAGS, whoever may not read the subject reads no REF line (``may_read_tags``)."""
+    return list(cable.references) if may_read_tags(user, cable) else None
 
 
 def tags_readable(user: object, path: str = "") -> Q:

@@ -3,7 +3,7 @@ workflow says who may read what (``workflow.access``).
 
 - Cables: the list and the change pages hold only the cables the user may view;
   a change page lists the paragraphs up to the user's clearance, the subject (and
-  the TAGS, which go with it) only to whoever is cleared for it (and the list searches
+  the TAGS and REF lines, which go with it) only to whoever is cleared for it (and the list searches
   it only for them), and the raw text only to whoever is cleared for every paragraph
   and the subject.
 - Redaction rules: the dry run scans and counts only the paragraphs the user may
@@ -143,6 +143,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         "not_shown",
         "subject_display",
         "tags_display",
+        "references_display",
     ]
     fieldsets = (
         (None, {"fields": ("reference_id", "subject_display", "review_state", "not_shown")}),
@@ -168,7 +169,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
                     "classified_by",
                     "reasons",
                     "tags_display",
-                    "references",
+                    "references_display",
                     "section_count",
                     "signature",
                 )
@@ -260,6 +261,14 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         if not getattr(obj, "_tags_readable", False):
             return "(above your clearance, with the subject)"
         return display_for_field(obj.tags, Cable._meta.get_field("tags"), "-")
+
+    @admin.display(description="references")
+    def references_display(self, obj: Cable) -> str:
+        # The REF lines go with the subject as the TAGS do (workflow.access.references_for):
+        # they name the referenced cable by its subject, often this one's.
+        if not getattr(obj, "_tags_readable", False):
+            return "(above your clearance, with the subject)"
+        return display_for_field(obj.references, Cable._meta.get_field("references"), "-")
 
     @admin.display(description="declassification date", ordering="status__declass_date")
     def declass_date(self, obj: Cable) -> object:

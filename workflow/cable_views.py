@@ -25,6 +25,8 @@ def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": access.subject_for(request.user, cable),
             # The TAGS go with the subject (they repeat its words): None where it is hidden.
             "tags": access.tags_for(request.user, cable),
+            # So do the REF lines (they name the referenced cable by its subject).
+            "references": access.references_for(request.user, cable),
             "paragraphs": paragraphs,
             "hidden": hidden,
             # Each flag and warning with what it means (tooltip, help page).
