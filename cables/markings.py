@@ -182,6 +182,9 @@ _CONTROL_WORDS = {
     "RD": "RD",
     "FRD": "FRD",
 }
+# Words that look like a country code before a level letter and are none: "(REL C)",
+# and a reference in parentheses, "(REF C)", which is not foreign government information.
+_NOT_FGI_SOURCES = frozenset({"REL", "REF", "REFS", "PARA", "SEE"})
 _FGI_SOURCES_RE = re.compile(r"^FGI(?: [A-Z]{3,4})+$")
 _REL_RE = re.compile(r"^(?:REL(?:EASABLE)?)(?:\s+TO)?\b\s*(?P<list>.*)$")
 # "SBU//NF" too: it is how ``str`` writes SBU NOFORN (CAPCO's separator), so it must read back.
@@ -199,7 +202,7 @@ def _parse_marking(body: str) -> Marking:
     if body in ("LOU", "FOUO", "U//FOUO", "U/FOUO", "CUI", "U//CUI", "U/CUI"):
         return Marking(Level.U, (body.split("/")[-1],))
     fgi = re.match(r"^(?://)?(?:FGI\s+)?([A-Z]{3,4})[\s-]+(TS|S|C|U)$", body)
-    if fgi and fgi.group(1) not in ("REL",):
+    if fgi and fgi.group(1) not in _NOT_FGI_SOURCES:
         # "(FGI-C)" names no country: the control is FGI alone, not "FGI FGI".
         source = "FGI" if fgi.group(1) == "FGI" else f"FGI {fgi.group(1)}"
         return Marking(Level[fgi.group(2)], (source,))

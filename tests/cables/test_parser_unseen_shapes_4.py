@@ -392,3 +392,21 @@ def test_letter_spaced_letters_that_are_no_caption_stay_a_passing_line():
     text = telegram(post="VALDERRA", serial=77).replace("SIPDIS\n", "A B C D E\n")
     parsed = parse_cable(text)
     assert (parsed.captions, parsed.passing) == ([], ["A B C D E"])
+
+
+# --- a reference in parentheses is no foreign government mark -----------------------------------
+
+
+def test_a_reference_in_parentheses_at_a_line_start_is_text_not_an_fgi_mark():
+    """Defect: "(Ref C) A credible report ..." was read as the portion mark C with the
+    control "FGI REF": a new CONFIDENTIAL portion cut out of its paragraph."""
+    parsed = cable(
+        paragraphs=(
+            "1. (U) The Ambassador raised the case of the missing citizen.\n"
+            "(Ref C) A credible report supports the family's belief.",
+            "2. (U) Two.",
+        ),
+    )
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
+    assert texts(parsed)[0].endswith("(Ref C) A credible report supports the family's belief.")
+    assert all(not c.startswith("FGI") for p in parsed.paragraphs for c in p.marking.controls)
