@@ -102,7 +102,11 @@ class CableDetailSerializer(CableSerializer):
         help_text="The REF lines; null with the subject (subject_hidden): a REF line names "
         "the referenced cable by its subject, often this cable's."
     )
-    parse_warnings = _strings()
+    parse_warnings = serializers.SerializerMethodField(
+        help_text="The parser's warnings (CODE: particulars); unless you may read the raw "
+        "text (see signature), each is cut to its code and the paragraph it names: the "
+        "particulars quote the text."
+    )
     declass_explanation = _strings()
     declass_warnings = _strings()
     declass_flags = _strings()
@@ -122,6 +126,11 @@ class CableDetailSerializer(CableSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
     def get_references(self, cable: Cable) -> list[str] | None:
         return access.references_for(self._user(), cable)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_parse_warnings(self, cable: Cable) -> list[str]:
+        hidden = getattr(cable, "paragraphs_hidden", None)
+        return access.parse_warnings_for(self._user(), cable, hidden=hidden)
 
     def get_signature(self, cable: Cable) -> str | None:
         hidden = getattr(cable, "paragraphs_hidden", 1)

@@ -295,17 +295,25 @@ def test_a_reader_below_the_subject_does_not_read_its_codename_in_the_references
     assert [where for where, body in seen.items() if SUBJECT_CODENAME in body] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse warnings (cable page, API parse_warnings, admin) quote the portion mark of a "
-    "paragraph above the reader's clearance (UNKNOWN_CONTROL ... NIGHTJAR)",
-)
 def test_a_reader_below_a_paragraph_does_not_read_its_marking_in_the_parse_warnings(
     client, lena_views_harbor
 ):
     seen = _lena_reads(client, lena_views_harbor)
 
     assert [where for where, body in seen.items() if CODENAME in body] == []
+
+
+def test_a_reader_below_the_cable_reads_the_warnings_codes_and_paragraphs_and_refs_withheld(
+    client, lena_views_harbor
+):
+    seen = header_as_read(client, lena_views_harbor["lena"], lena_views_harbor["cable"])
+    detail = api(lena_views_harbor["lena"]).get(f"/api/cables/{lena_views_harbor['cable'].pk}/")
+
+    assert detail.json()["references"] is None  # withheld with the subject, as the tags
+    assert "UNKNOWN_CONTROL: paragraph 2" in detail.json()["parse_warnings"]
+    assert not [w for w in detail.json()["parse_warnings"] if w.count(":") > 1]
+    assert "Above your clearance, with the subject" in seen["page"].split("References")[1]
+    assert "UNKNOWN_CONTROL" in seen["page"] and "UNKNOWN_CONTROL" in seen["admin"]
 
 
 def test_a_reader_cleared_for_the_whole_cable_reads_its_references_and_warnings(

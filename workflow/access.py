@@ -33,9 +33,10 @@ A note a person wrote (why a cable was returned for rework, why a paragraph was 
 so) may quote any portion: ``notes_readable`` says whose notes a user reads, the way the
 raw text is read; the audit trail's pages and export show the others' notes as withheld,
 and the API sends them as null.  What is read from the raw text (the signer's name) goes
-by the raw text's rule too (``raw_text_readable_when_authorised``).  Pages whose cable
-ids come from an index that may lag behind the grants (the queue's) ask the grants again
-in their own statement (``readable_cables_sql``).
+by the raw text's rule too (``raw_text_readable_when_authorised``), and so do the parser's
+warnings, which quote it (``parse_warnings_for``: cut to their codes for anyone else).
+Pages whose cable ids come from an index that may lag behind the grants (the queue's) ask
+the grants again in their own statement (``readable_cables_sql``).
 
 Default deny: anonymous and inactive users read nothing; superusers read all.
 The pages that show cable text ask here, in the query, never by filtering rows
@@ -50,6 +51,7 @@ hands them the readable paragraphs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -271,6 +273,43 @@ def raw_text_readable_when_authorised(user: object, cable: Cable, *, hidden: int
         and cable.level <= clearance_level(user)
         and may_read_subject(user, cable)
     )
+
+
+# A parser warning: its code, a colon, then the particulars ("UNKNOWN_CONTROL: paragraph 2:
+# control(s) ... in (S//...) not known; ...", cables.parsing).
+_WARNING_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+_WARNING_PARAGRAPH = re.compile(r"paragraph ([^\s:;,()]{1,16}):")
+
+
+def parse_warnings_for(user: object, cable: Cable, *, hidden: int | None = None) -> list[str]:
+    """The parser's warnings on a cable as the user may read them (the caller has checked
+    that they may view the cable): whole to whoever may read its raw text
+    (``raw_text_readable_when_authorised``), else each cut to its code and the paragraph it
+    names ("UNKNOWN_CONTROL: paragraph 2"), nothing quoted.  The particulars are read from
+    the raw text, any portion of it: a paragraph's portion mark ("(S//NIGHTJAR)"), the
+    classification line, the Classified By line; the code and the paragraph's number say
+    only what the page says already, that something there needs a reviewer's eye.
+
+    ``hidden``: how many of its paragraphs are above the user's clearance, where the caller
+    has counted them; otherwise counted here (at most one query)."""
+    warnings = list(cable.parse_warnings or ())
+    if not warnings:
+        return []
+    whole = raw_text_readable_when_authorised(user, cable, hidden=hidden or 0)
+    if whole and hidden is None:  # cleared for the cable and its subject: count the rest
+        whole = paragraphs_hidden(user, cable) == 0
+    if whole:
+        return warnings
+    return list(dict.fromkeys(_warning_cut(w) for w in warnings))
+
+
+def _warning_cut(warning: str) -> str:
+    """A warning's code and the paragraph it names, if it names one; a warning of no known
+    shape is shown as a bare ``WARNING``."""
+    head, _, detail = str(warning).partition(":")
+    code = head.strip() if _WARNING_CODE.fullmatch(head.strip()) else "WARNING"
+    paragraph = _WARNING_PARAGRAPH.match(detail.strip())
+    return f"{code}: paragraph {paragraph.group(1)}" if paragraph else code
 
 
 def may_read_raw_text(user: object, cable: Cable) -> bool:

@@ -108,7 +108,7 @@ RAW_FIELDS = frozenset({"raw_text", "sha256", "signature"})
 SOURCE_FIELDS = (
     "source_name",
     "source_format",
-    "parse_warnings",
+    "parse_warnings_display",
     "from_metadata",
     "sha256",
     "imported_at",
@@ -144,6 +144,7 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
         "subject_display",
         "tags_display",
         "references_display",
+        "parse_warnings_display",
     ]
     fieldsets = (
         (None, {"fields": ("reference_id", "subject_display", "review_state", "not_shown")}),
@@ -262,13 +263,35 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
             return "(above your clearance, with the subject)"
         return display_for_field(obj.tags, Cable._meta.get_field("tags"), "-")
 
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Cable | None:
+        """The cable of a change page, which carries who reads it: the fields that go by
+        the reader (the REF lines, the parser's warnings) ask ``workflow.access`` for them,
+        and the display methods get no request."""
+        cable = super().get_object(request, object_id, from_field)
+        if cable is not None:
+            cable._reader = request.user  # type: ignore[attr-defined]
+        return cable
+
     @admin.display(description="references")
     def references_display(self, obj: Cable) -> str:
         # The REF lines go with the subject as the TAGS do (workflow.access.references_for):
-        # they name the referenced cable by its subject, often this one's.
-        if not getattr(obj, "_tags_readable", False):
+        # they name the referenced cable by its subject, often this one's.  No reader: none.
+        shown = access.references_for(getattr(obj, "_reader", None), obj)
+        if shown is None:
             return "(above your clearance, with the subject)"
-        return display_for_field(obj.references, Cable._meta.get_field("references"), "-")
+        return display_for_field(shown, Cable._meta.get_field("references"), "-")
+
+    @admin.display(description="parse warnings")
+    def parse_warnings_display(self, obj: Cable) -> str:
+        # Whole to whoever may read the raw text, else cut to their codes and paragraphs
+        # (workflow.access.parse_warnings_for); the paragraphs above the reader's clearance
+        # are counted by get_queryset already.
+        shown = access.parse_warnings_for(
+            getattr(obj, "_reader", None), obj, hidden=getattr(obj, "_above_clearance", None)
+        )
+        return display_for_field(shown, Cable._meta.get_field("parse_warnings"), "-")
 
     @admin.display(description="declassification date", ordering="status__declass_date")
     def declass_date(self, obj: Cable) -> object:

@@ -32,6 +32,10 @@ def cable_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Each flag and warning with what it means (tooltip, help page).
             "flags": flag_help.explain_all(cable.declass_flags),
             "warnings": flag_help.explain_all(cable.declass_warnings),
-            "parse_warnings": flag_help.explain_all(cable.parse_warnings),
+            # The parser's warnings quote the raw text: cut to their codes for whoever may
+            # not read it (workflow.access.parse_warnings_for).
+            "parse_warnings": flag_help.explain_all(
+                access.parse_warnings_for(request.user, cable, hidden=hidden)
+            ),
         },
     )
