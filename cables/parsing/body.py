@@ -19,6 +19,7 @@ from cables.parsing.markers import (
     Marker,
     list_letter,
     match_marker,
+    split_inline,
     split_midline,
 )
 
@@ -141,6 +142,18 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             current.nos.append(no)
             current = _start(drafts, mid, no)
             expected = _next_expected(mid, expected)
+            text = mid.rest
+        while current.mark is not None and "(" in text and ") " in text:
+            inline = split_inline(text, current.mark.marking, current.list_letters)
+            if inline is None:
+                break
+            before, mid = inline
+            if any(c.isalnum() for c in before):
+                current.lines.append(before)
+                current.nos.append(no)
+            else:  # "#. (U) text": a number lost to the scraper, kept with the mark
+                mid = mid._replace(marker=f"{before.strip()} {mid.marker}")
+            current = _start(drafts, mid, no)
             text = mid.rest
         current.lines.append(text)
         current.nos.append(no)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from cables.markings import Marking
 from cables.parsing.fields import PortionMark, read_portion_mark
 
 # Paragraph 1 (or any marked numbered paragraph): where a cable's header is surely over.
@@ -290,6 +291,57 @@ def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
             base=int(m.group("num")),
         )
     return None
+
+
+# A portion mark inside a line, after the end of a sentence or a colon and before a
+# capitalised word: "... Freedom Fighters: (S//NF) The October ...".
+# Found from its "(" (a literal first character is searched for fast); what stands
+# before it is checked by hand.
+_INLINE_RE = re.compile(r"\((?P<mark>[A-Z][A-Z/ ,-]{0,39})\)[ \t]+(?=[\"\u201c(]?[A-Z])")
+_INLINE_AFTER = frozenset('.:;!?"\u201d')
+
+
+def split_inline(
+    line: str, above: Marking, list_letters: frozenset[str] | set[str] = frozenset()
+) -> tuple[str, Marker] | None:
+    """The first portion mark inside a line of a paragraph marked ``above`` that
+    outranks it: (the text before it, an unnumbered marker), or None.
+
+    Why: a paragraph that summarises a report gives its title and then the report's
+    own mark ("(U) Title: (S//NF) The October ..."), and reflowed cables join portions
+    that each carried their mark; read as one paragraph, text marked SECRET//NOFORN is
+    handled as the paragraph's "(U)".  A mark at a line start already starts a portion;
+    this reads it where the text left it.  Only a mark above the paragraph's level (or
+    adding NOFORN, ORCON, EXDIS or NODIS) cuts: one at or below it changes no handling,
+    and a word misread as a lower mark must never lower any text.  A single letter after
+    the one before it ("(B) ... (C) ...") is a list item, and a word in parentheses
+    ("(Note)", "(Ref C)") no mark.
+    """
+    for m in _INLINE_RE.finditer(line):
+        start = m.start()
+        cut = len(line[:start].rstrip(" \t"))
+        if cut == start or cut == 0 or line[cut - 1] not in _INLINE_AFTER:
+            continue  # not after a sentence's end or a colon and a space
+        body = m.group("mark").strip()
+        if len(body) == 1:
+            before = chr(ord(body) - 1)
+            if before in list_letters or f"({before})" in line[: m.start()].upper():
+                continue
+        mark = read_portion_mark(body)
+        if mark is None or mark.entire_text or not _outranks(mark.marking, above):
+            continue
+        raw = m.group(0).rstrip(" \t")
+        return line[:cut], Marker("", raw, raw, mark, line[m.end() :])
+    return None
+
+
+_RESTRICTING = frozenset({"NOFORN", "ORCON", "EXDIS", "NODIS"})
+
+
+def _outranks(mark: Marking, paragraph: Marking) -> bool:
+    if mark.rank != paragraph.rank:
+        return mark.rank > paragraph.rank
+    return any(c in _RESTRICTING and c not in paragraph.controls for c in mark.controls)
 
 
 def entire_text_statement(text: str) -> PortionMark | None:

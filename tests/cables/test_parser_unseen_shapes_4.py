@@ -410,3 +410,40 @@ def test_a_reference_in_parentheses_at_a_line_start_is_text_not_an_fgi_mark():
     assert [p.number for p in parsed.paragraphs] == ["1", "2"]
     assert texts(parsed)[0].endswith("(Ref C) A credible report supports the family's belief.")
     assert all(not c.startswith("FGI") for p in parsed.paragraphs for c in p.marking.controls)
+
+
+# --- a higher mark inside a paragraph's text ----------------------------------------------------
+
+
+def test_a_higher_mark_after_a_title_inside_a_paragraph_starts_a_portion_of_its_own():
+    """Defect: "(U) Title: (S//NF) The October ..." (a report summarised under its own
+    mark) was one paragraph marked U: SECRET//NOFORN text was handled as unclassified."""
+    for gap in (" ", "\n"):
+        parsed = cable(
+            banner="S E C R E T",
+            paragraphs=(
+                "1. (S) First.",
+                f"2. (U) AF - Valderra - An examination of two groups:{gap}(S//NF) The October"
+                "\nkidnapping magnified their role.",
+                "3. (U) Three.",
+            ),
+        )
+        assert [(p.number, str(p.marking), p.text) for p in parsed.paragraphs] == [
+            ("1", "S", "First."),
+            ("2", "U", "AF - Valderra - An examination of two groups:"),
+            ("", "S//NF", "The October\nkidnapping magnified their role."),
+            ("3", "U", "Three."),
+        ]
+        assert parsed.paragraphs[2].portion_mark == "(S//NF)"
+        assert parsed.classification == Marking(Level.S, ("NOFORN",))
+
+
+def test_marks_inside_a_paragraph_at_or_below_its_own_and_list_items_stay_in_it():
+    paragraphs = (
+        "1. (S) The network is large. (U) Boats are easy to buy. (S) We know its members.",
+        "2. (U) Three options: (A) Wait. (B) Talk. (C) Leave.",
+        "3. (C) He left (Note: C) Reuters. (NOTE) The rest. See (Ref C) Above.",
+    )
+    parsed = cable(banner="S E C R E T", paragraphs=paragraphs)
+    assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
+    assert [str(p.marking) for p in parsed.paragraphs] == ["S", "U", "C"]
