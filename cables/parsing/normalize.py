@@ -138,11 +138,27 @@ def _has_heading(text: str) -> bool:
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
+# An entity escaped a second time ("&amp;#x000A;", "&amp;nbsp;"): a mirror that escaped
+# the archive's already escaped page.
+_DOUBLE_ESCAPED_RE = re.compile(
+    r"&amp;(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|nbsp|quot|apos|amp|para);"
+)
+
+
 def decode_entities(text: str) -> str:
-    """Decode HTML entities closed by ";" (named and numeric, incl. "&#x000A;")."""
+    """Decode HTML entities closed by ";" (named and numeric, incl. "&#x000A;"); twice
+    when they were escaped twice ("&amp;#x000A;"), as the mirror's page then shows them
+    once, which no cable's text holds (its newlines and spaces would be lost)."""
     if "&" not in text:
         return text
-    return _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+    decoded = _ENTITY_RE.sub(_unescape, text)
+    if "&amp;" in text and _DOUBLE_ESCAPED_RE.search(text) is not None:
+        decoded = _ENTITY_RE.sub(_unescape, decoded)
+    return decoded
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return html.unescape(m.group(0))
 
 
 # --- HTML --------------------------------------------------------------------------
@@ -346,7 +362,7 @@ _PAGE_FEED_RE = re.compile(r"[\x0b\x0c]")
 # their <pre> blocks.  A telegram holding one is that page's text saved without its tags,
 # and its entities are decoded as the page's would be (rules 7: "decode entities such as
 # &#x000A;"); without it the whole cable is one line and its classification line unseen.
-_NEWLINE_ENTITY_RE = re.compile(r"&#(?:[xX]0*[aA]|0*10);")
+_NEWLINE_ENTITY_RE = re.compile(r"&(?:amp;)?#(?:[xX]0*[aA]|0*10);")
 
 
 def to_lines(text: str, fmt: str) -> list[str]:

@@ -447,3 +447,30 @@ def test_marks_inside_a_paragraph_at_or_below_its_own_and_list_items_stay_in_it(
     parsed = cable(banner="S E C R E T", paragraphs=paragraphs)
     assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
     assert [str(p.marking) for p in parsed.paragraphs] == ["S", "U", "C"]
+
+
+# --- entities escaped twice by a mirror ---------------------------------------------------------
+
+
+def test_an_archive_page_whose_entities_were_escaped_twice_is_read():
+    """Defect: a mirror that escaped the archive's escaped page writes "&amp;#x000A;" for
+    each newline and "&amp;nbsp;" for a space: the cable was one line and refused, or its
+    first paragraph's mark was hidden behind "&nbsp;"."""
+    text = telegram(post="VALDERRA", serial=77).replace("1. (C)", "1.&nbsp;(C)")
+    text = text.replace("&", "&amp;")
+    for newline in ("&amp;#x000A;", "&amp;#10;"):
+        page = f"<html><body><pre>{text.replace(chr(10), newline)}</pre></body></html>"
+        parsed = parse_cable(page)
+        assert parsed.reference_id == "06VALDERRA77"
+        assert [(p.number, str(p.marking)) for p in parsed.paragraphs] == [
+            ("1", "C"),
+            ("2", "U"),
+            ("3", "C"),
+        ]
+        assert texts(parsed)[0] == "Summary: the minister said the talks would resume."
+
+
+def test_an_ampersand_escaped_once_on_an_archive_page_is_decoded_once():
+    text = telegram(post="VALDERRA", serial=77).replace("the talks", "R&amp;D talks &amp;lt;")
+    parsed = parse_cable(f"<html><body><pre>{text}</pre></body></html>")
+    assert texts(parsed)[0] == "Summary: the minister said R&D talks &lt; would resume."
