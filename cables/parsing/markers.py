@@ -8,7 +8,7 @@ mark missing its "(" (``¶1. C)``), ``(C - ENTIRE TEXT)`` and
 mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
 ``2.5 million`` are not markers: the number's period may not precede a digit.
 Less common, from other archives: ``2 . (C)``, ``2) (C)``, ``2.) (C)``,
-``II. (S)``, sub-paragraphs ``(1) (S)`` and ``1A. (S)`` (only with a mark),
+``II. (S)``, sub-paragraphs ``(1) (S)``, ``1A. (S)`` and ``1.A (S)`` (only with a mark),
 ``1. C - ENTIRE TEXT.``, and marked bullets ``-- (S)`` (flagged ``bullet``: they stay
 in their paragraph).
 """
@@ -27,7 +27,8 @@ PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1[ \t]?\.(?!\d)|\d{1,3}[ \t
 _NUMBERED_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)"
     r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?P<glued>[A-Za-z](?=[ \t]?\.))?(?:\.[A-Za-z0-9]{1,2})*)"
-    r"[ \t]?\.(?!\d)[ \t]*"
+    # "1.A (S)": the period after a sub-paragraph letter left out (read only with a mark).
+    r"(?:[ \t]?(?P<dot>\.)(?!\d)|(?<=\.[A-Za-z])(?=[ \t]+\())[ \t]*"
     r"(?:\((?P<mark>[^()\n]{1,40})\)[.:]?|(?P<half>[A-Za-z][A-Za-z/]{0,8})\)[.:]?)?"
 )
 _LETTERED_RE = re.compile(
@@ -130,8 +131,8 @@ def _numbered(line: str) -> Marker | None:
     number = " ".join(m.group("num").split())
     body = m.group("mark") or m.group("half")
     mark = read_portion_mark(body) if body else None
-    if (number[:1].isalpha() or m.group("glued")) and mark is None:
-        return None  # "A 1." or "1A." without a portion mark is prose ("A 1.5 ...")
+    if (number[:1].isalpha() or m.group("glued") or not m.group("dot")) and mark is None:
+        return None  # "A 1.", "1A." or "1.A" without a portion mark is prose ("A 1.5 ...")
     digits = number.rsplit(" ", 1)[-1].split(".", 1)[0]  # "A 1" -> "1", "5.A" -> "5"
     base = int(digits.rstrip(_LETTERS) if m.group("glued") else digits)  # "1A" -> 1
     if mark is not None:

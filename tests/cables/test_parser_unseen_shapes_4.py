@@ -474,3 +474,24 @@ def test_an_ampersand_escaped_once_on_an_archive_page_is_decoded_once():
     text = telegram(post="VALDERRA", serial=77).replace("the talks", "R&amp;D talks &amp;lt;")
     parsed = parse_cable(f"<html><body><pre>{text}</pre></body></html>")
     assert texts(parsed)[0] == "Summary: the minister said R&D talks &lt; would resume."
+
+
+# --- a sub-paragraph number without its last period ---------------------------------------------
+
+
+def test_a_sub_paragraph_number_without_its_last_period_starts_a_portion_when_marked():
+    """Defect: "1.A (S) Sub." (the period after the letter left out) stayed in paragraph
+    1's text, and its SECRET mark with it."""
+    parsed = cable(paragraphs=("1. (C) First.", "1.A (S) Sub.", "1.b (C) Sub two.", "2. (U) Two."))
+    assert [(p.number, str(p.marking), p.text) for p in parsed.paragraphs] == [
+        ("1", "C", "First."),
+        ("1.A", "S", "Sub."),
+        ("1.b", "C", "Sub two."),
+        ("2", "U", "Two."),
+    ]
+
+
+def test_a_decimal_or_an_unmarked_sub_number_without_its_period_stays_text():
+    parsed = cable(paragraphs=("1. (C) First.\n1.4 (b) and (d) apply.\n1.A THE TEXT GOES ON.",))
+    assert [p.number for p in parsed.paragraphs] == ["1"]
+    assert texts(parsed) == ["First.\n1.4 (b) and (d) apply.\n1.A THE TEXT GOES ON."]
