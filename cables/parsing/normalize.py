@@ -165,7 +165,8 @@ def _unescape(m: re.Match[str]) -> str:
 
 _HTML_COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _HTML_DROP_RE = re.compile(
-    r"<(script|style|head|title|noscript|template)\b[^>]*>.*?(?:</\1\s*>|$)", re.S | re.I
+    r"<(script|style|head|title|noscript|template|footer|nav)\b[^>]*>.*?(?:</\1\s*>|$)",
+    re.S | re.I,
 )
 _HTML_PRE_RE = re.compile(r"<pre\b[^>]*>(.*?)(?:</pre\s*>|$)", re.S | re.I)
 _HTML_BR_RE = re.compile(r"<br\b[^<>]*>[ \t]*\n?", re.I)
@@ -275,6 +276,7 @@ def markdown_to_text(doc: str) -> str:
     fenced: list[str] = []
     in_fence = False
     previous = ""
+    rule_at = -1  # where in ``out`` the last thematic break outside a fence stood
     for line in doc.split("\n"):
         if _MD_FENCE_LINE_RE.match(line):
             in_fence = not in_fence
@@ -287,13 +289,47 @@ def markdown_to_text(doc: str) -> str:
         elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
             out.append("")  # kept as a blank line: later line numbers stay the document's
         elif not previous.strip() and _MD_BREAK_RE.match(line):
+            rule_at = len(out)
             out.append("")  # "---" after a blank line: a break, not a heading's underline
-        elif not _MD_LINKREF_DEF_RE.match(line) and not _MD_RULE_RE.match(line):
+        elif _MD_RULE_RE.match(line):
+            rule_at = len(out)
+        elif not _MD_LINKREF_DEF_RE.match(line):
             out.append(_markdown_line(line))
         previous = line
     if len(fenced) >= _MIN_FENCED_LINES and _holds_the_cable(fenced):
         return "\n".join(fenced)
+    if rule_at >= 0:
+        _blank_footer(out, rule_at)
     return "\n".join(out)
+
+
+_MAX_FOOTER_LINES = 3
+
+
+def _blank_footer(out: list[str], rule_at: int) -> None:
+    """A scrape's footer below its last thematic break ("* * *" then "Scraped from ..."),
+    blanked when the cable (paragraph 1) is above it and nothing of a cable is below:
+    a few mixed-case lines, no marker, no classification line, no upper-case name.
+
+    Why: glued to the last paragraph, the site's words became cable text and hid the
+    signer's name above them.  Blanked, not removed: later line numbers stay the
+    document's.
+    """
+    below = [i for i in range(rule_at, len(out)) if out[i].strip()]
+    if not below or len(below) > _MAX_FOOTER_LINES:
+        return
+    for i in below:
+        s = out[i].strip()
+        if len(s) > 200 or PARAGRAPH_ONE_RE.match(s) or s[:1] in "(\u00b6" or s[:1].isdigit():
+            return
+        if not any(c.islower() for c in s):
+            return  # "DOE": the signer's name below a rule, written as telegrams are
+        if s[:1] in f.BANNER_FIRST and f.read_banner(s) is not None:
+            return
+    if not any(PARAGRAPH_ONE_RE.match(line) for line in out[:rule_at]):
+        return
+    for i in below:
+        out[i] = ""
 
 
 _MIN_FENCED_LINES = 3  # a fenced snippet of a line or two is not the cable

@@ -495,3 +495,41 @@ def test_a_decimal_or_an_unmarked_sub_number_without_its_period_stays_text():
     parsed = cable(paragraphs=("1. (C) First.\n1.4 (b) and (d) apply.\n1.A THE TEXT GOES ON.",))
     assert [p.number for p in parsed.paragraphs] == ["1"]
     assert texts(parsed) == ["First.\n1.4 (b) and (d) apply.\n1.A THE TEXT GOES ON."]
+
+
+# --- a scrape's footer below the cable ----------------------------------------------------------
+
+SCRAPE_HEAD = "# 06VALDERRA77\n\n[Back to the index](https://mirror.example/cables)\n\n"
+
+
+def test_a_markdown_scrapes_footer_below_a_rule_is_not_the_last_paragraph():
+    """Defect: "* * *" then the site's footer was glued to the last paragraph, and the
+    signer's name above it was read as text."""
+    for rule in ("* * *", "---", "***"):
+        text = SCRAPE_HEAD + telegram(post="VALDERRA", serial=77)
+        text += f"\n{rule}\n\nScraped from a public archive. Formatting may differ.\n"
+        parsed = parse_cable(text)
+        assert parsed.format == "markdown"
+        assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+        assert parsed.signature == "DOE", rule
+
+
+def test_the_signers_name_below_a_rule_in_a_markdown_scrape_stays_the_signature():
+    text = SCRAPE_HEAD + telegram(post="VALDERRA", serial=77).replace("\nDOE", "\n---\n\nDOE")
+    parsed = parse_cable(text)
+    assert parsed.signature == "DOE"
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+
+
+def test_an_archive_pages_footer_element_is_not_cable_text():
+    """Defect: a page with the header in <pre> and the text in <p> kept its <footer> as
+    the last paragraph's text, and the signer's name above it was lost."""
+    head, body = telegram(post="VALDERRA", serial=77).split("Classified By", 1)
+    paragraphs = "".join(f"<p>{block}</p>" for block in ("Classified By" + body).split("\n\n"))
+    page = (
+        f"<html><body><nav>Home | Cables</nav><pre>{head}</pre>{paragraphs}"
+        "<footer>Mirror of a public archive.</footer></body></html>"
+    )
+    parsed = parse_cable(page)
+    assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
+    assert parsed.signature == "DOE"
