@@ -19,6 +19,7 @@ from cables.parsing.markers import (
     Marker,
     list_letter,
     match_marker,
+    number_without_period,
     split_inline,
     split_midline,
 )
@@ -103,6 +104,8 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             or (first.isalpha() and (head[1:] in _AFTER or head in _WORD_HEADS))
             else None
         )
+        if marker is None and first.isdigit() and "(" in text[:12]:
+            marker = number_without_period(text, expected)
         if marker is None or marker.bullet:
             if marker is not None and marker.mark is not None:
                 bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts

@@ -294,6 +294,30 @@ def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
     return None
 
 
+# "1 (C) text", "1, (C) text": the number's period lost (left out, or read as a comma by
+# OCR of a printed page).
+_NO_PERIOD_RE = re.compile(r"^[ \t]*(?P<num>\d{1,3}),?[ \t]+\((?P<mark>[^()\n]{1,40})\)[.:]?[ \t]*")
+
+
+def number_without_period(line: str, expected: int) -> Marker | None:
+    """ "1 (C) text" or "1, (C) text" when 1 is the next paragraph number and a portion
+    mark follows: a paragraph marker whose period was lost.
+
+    Why: read as text, the paragraph and its mark stay in the paragraph above (a SECRET
+    one inside a CONFIDENTIAL one).  Only the next number counts, so that "2 (U.S.)
+    officers" or a count in prose is never a marker.
+    """
+    m = _NO_PERIOD_RE.match(line)
+    if m is None or int(m.group("num")) != expected:
+        return None
+    mark = read_portion_mark(m.group("mark"))
+    if mark is None or mark.entire_text:
+        return None
+    raw = f"({m.group('mark')})"
+    number = m.group("num")
+    return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :], base=int(number))
+
+
 # A portion mark inside a line, after the end of a sentence or a colon and before a
 # capitalised word: "... Freedom Fighters: (S//NF) The October ...".
 # Found from its "(" (a literal first character is searched for fast); what stands

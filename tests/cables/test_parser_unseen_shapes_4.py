@@ -533,3 +533,23 @@ def test_an_archive_pages_footer_element_is_not_cable_text():
     parsed = parse_cable(page)
     assert texts(parsed)[-1] == "Comment: we expect little progress. End comment."
     assert parsed.signature == "DOE"
+
+
+# --- a paragraph number that lost its period ------------------------------------------------------
+
+
+def test_the_next_paragraph_number_without_its_period_starts_a_portion_when_marked():
+    """Defect: "2 (S) Second." (the period left out) or "2, (S)" (read as a comma by OCR)
+    stayed in paragraph 1's text, and its SECRET mark with it."""
+    for number in ("2 ", "2, "):
+        parsed = cable(paragraphs=("1. (C) First.", f"{number}(S) Second.", "3. (U) Third."))
+        assert [(p.number, str(p.marking), p.text) for p in parsed.paragraphs] == [
+            ("1", "C", "First."),
+            ("2", "S", "Second."),
+            ("3", "U", "Third."),
+        ]
+
+
+def test_a_count_before_a_parenthesis_in_prose_is_no_paragraph_number():
+    parsed = cable(paragraphs=("1. (C) First:\n2 (U.S.) officers came.\n9 (C) was not next.",))
+    assert [p.number for p in parsed.paragraphs] == ["1"]
