@@ -26,10 +26,15 @@ from cables.parsing.fields import PortionMark, read_portion_mark
 PARAGRAPH_ONE_RE = re.compile(r"^\s*(?:\u00b6\s*)?(?:1[ \t]?\.(?!\d)|\d{1,3}[ \t]?\.\s*\([A-Za-z])")
 _NUMBERED_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)"
-    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?P<glued>[A-Za-z](?=[ \t]?\.))?(?:\.[A-Za-z0-9]{1,2})*)"
-    # "1.A (S)": the period after a sub-paragraph letter left out (read only with a mark).
-    r"(?:[ \t]?(?P<dot>\.)(?!\d)|(?<=\.[A-Za-z])(?=[ \t]+\())[ \t]*"
+    r"(?P<num>(?:[A-Z][ \t])?\d{1,3}(?:\.[A-Za-z0-9]{1,2})*)[ \t]?\.(?!\d)[ \t]*"
     r"(?:\((?P<mark>[^()\n]{1,40})\)[.:]?|(?P<half>[A-Za-z][A-Za-z/]{0,8})\)[.:]?)?"
+)
+# "1A. (S)", "1.A (S)": a sub-paragraph's letter glued to its number, or its last period
+# left out; read only with a mark, and only where ``_NUMBERED_RE`` read no mark (rare
+# shapes: the common ones pay nothing for them).
+_SUB_NUMBERED_RE = re.compile(
+    r"^[ \t]*(?:\u00b6[ \t]*)?(?P<num>\d{1,3}(?:[A-Za-z]|(?:\.[A-Za-z0-9]{1,2})*\.[A-Za-z]))"
+    r"[ \t]?\.?(?!\d)[ \t]*\((?P<mark>[^()\n]{1,40})\)[.:]?"
 )
 _LETTERED_RE = re.compile(
     r"^(?P<lead>[ \t]*(?:\u00b6[ \t]*)?)(?P<num>[A-Za-z])[.)][ \t]*"
@@ -106,9 +111,11 @@ def match_marker(
     if first == "\u00b6" or first.isdigit():
         found = _numbered(line)
         if found is None:
-            return _lettered(line) or _other_numbered(line)
+            return _lettered(line) or _other_numbered(line) or _sub_numbered(line)
         if found.mark is None and found.rest[:1] == ")":
             return _other_numbered(line) or found  # "2.) (S)"
+        if found.mark is None and found.rest[1:3] == " (" and found.rest[:1].isalpha():
+            return _sub_numbered(line) or found  # "1.A (S)"
         return found
     if first.isalpha() and len(head) > 2 and head[1] in " .)":
         found = _numbered(line) if head[1] == " " else None
@@ -131,10 +138,9 @@ def _numbered(line: str) -> Marker | None:
     number = " ".join(m.group("num").split())
     body = m.group("mark") or m.group("half")
     mark = read_portion_mark(body) if body else None
-    if (number[:1].isalpha() or m.group("glued") or not m.group("dot")) and mark is None:
-        return None  # "A 1.", "1A." or "1.A" without a portion mark is prose ("A 1.5 ...")
-    digits = number.rsplit(" ", 1)[-1].split(".", 1)[0]  # "A 1" -> "1", "5.A" -> "5"
-    base = int(digits.rstrip(_LETTERS) if m.group("glued") else digits)  # "1A" -> 1
+    if number[:1].isalpha() and mark is None:
+        return None  # "A 1." without a portion mark is prose ("A 1.5 ...")
+    base = int(number.rsplit(" ", 1)[-1].split(".", 1)[0])  # "A 1" -> 1, "5.A" -> 5
     if mark is not None:
         raw = f"({body})" if m.group("mark") else f"{body})"
         return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :].lstrip(), base=base)
@@ -144,6 +150,20 @@ def _numbered(line: str) -> Marker | None:
     entire = _ENTIRE_TEXT_STATEMENT_RE.match(rest)
     entire_mark = _entire_text_mark(entire) if entire else None
     return Marker(number, line[:end].strip(), None, None, rest, bad, entire_mark, base)
+
+
+def _sub_numbered(line: str) -> Marker | None:
+    """ "1A. (S)", "1.A (S)": a sub-paragraph number written another way, with its mark."""
+    m = _SUB_NUMBERED_RE.match(line)
+    if m is None:
+        return None
+    mark = read_portion_mark(m.group("mark"))
+    if mark is None:
+        return None
+    number = m.group("num")
+    base = int(number.split(".", 1)[0].rstrip(_LETTERS))  # "1A" -> 1, "1.A" -> 1
+    raw = f"({m.group('mark')})"
+    return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :].lstrip(), base=base)
 
 
 def _other_numbered(line: str) -> Marker | None:
@@ -320,10 +340,11 @@ def number_without_period(line: str, expected: int) -> Marker | None:
 
 # A portion mark inside a line, after the end of a sentence or a colon and before a
 # capitalised word: "... Freedom Fighters: (S//NF) The October ...".
-# Found from its "(" (a literal first character is searched for fast); what stands
-# before it is checked by hand.
-_INLINE_RE = re.compile(r"\((?P<mark>[A-Z][A-Z/ ,-]{0,39})\)[ \t]+(?=[\"\u201c(]?[A-Z])")
-_INLINE_AFTER = frozenset('.:;!?"\u201d')
+# From the sentence's last character (a set of first characters is scanned for in C,
+# where a lookbehind would be tried at every position of the line).
+_INLINE_RE = re.compile(
+    r"[.:;!?\"\u201d][ \t]+\((?P<mark>[A-Z][A-Z/ ,-]{0,39})\)[ \t]+(?=[\"\u201c(]?[A-Z])"
+)
 
 
 def split_inline(
@@ -343,10 +364,7 @@ def split_inline(
     ("(Note)", "(Ref C)") no mark.
     """
     for m in _INLINE_RE.finditer(line):
-        start = m.start()
-        cut = len(line[:start].rstrip(" \t"))
-        if cut == start or cut == 0 or line[cut - 1] not in _INLINE_AFTER:
-            continue  # not after a sentence's end or a colon and a space
+        cut = m.start() + 1  # the text before keeps its full stop or colon
         body = m.group("mark").strip()
         if len(body) == 1:
             before = chr(ord(body) - 1)
@@ -355,7 +373,7 @@ def split_inline(
         mark = read_portion_mark(body)
         if mark is None or mark.entire_text or not _outranks(mark.marking, above):
             continue
-        raw = m.group(0).rstrip(" \t")
+        raw = line[m.start("mark") - 1 : m.end("mark") + 1]
         return line[:cut], Marker("", raw, raw, mark, line[m.end() :])
     return None
 

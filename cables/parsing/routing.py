@@ -193,7 +193,7 @@ def read_preamble(lines: list[Line]) -> Preamble:
         s = text.strip()
         if not s:
             continue
-        if "\t" in s or s[:2] in _KEYWORD_STARTS:
+        if s[0] in "FTI" and s[:2] in _KEYWORD_STARTS and s[2:3] in _AFTER_KEYWORD:
             s = _routing_keyword(s)
         if s.startswith("This record is a partial extract"):
             pre.partial = True
@@ -225,6 +225,7 @@ def read_preamble(lines: list[Line]) -> Preamble:
 
 
 _KEYWORD_STARTS = frozenset({"FM", "TO", "IN"})
+_AFTER_KEYWORD = frozenset("\t:F ")  # "FM\t", "TO:", "INFO" (its "F"), "FM :"
 _KEYWORD_COLON_RE = re.compile(r"^(FM|TO|INFO)[ \t]*:[ \t]*(?=\S)")
 
 
