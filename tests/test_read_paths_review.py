@@ -14,6 +14,7 @@ it names and not for a broken setup.
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -210,7 +211,9 @@ def test_an_authority_not_cleared_for_the_subject_cannot_approve_its_release(
     )
     # Then nothing is approved, and the page says why
     assert not Release.objects.filter(cable=reviewed_cable).exists()
-    assert "the subject of this cable above your clearance" in response.content.decode()
+    assert "the subject and the cable's level of this cable above your clearance" in html.unescape(
+        response.content.decode()
+    )
 
 
 # -- 3. A rule's dry run counts hits in paragraphs the editor may not read --------------

@@ -9,12 +9,13 @@ person who meets the defect, granted the way an admin grants (``manage.py grant`
 a companion with the same setup for someone entitled to the answer, so that a guard fails
 for the reason it names.
 
-Open, each a strict xfail naming the leak (the marker comes off with the fix): 1. a
-return's note on the review page, to a reviewer below the cable's level (1b: the
-signer's name in the approval page's preview, likewise); 2. the REF line
-repeating a hidden subject's codename; 3. parse warnings quoting the portion mark of a
-paragraph above the reader; 4. a rule's activation job telling an editor with no grant
-whether any cable carries a TAG.
+Each was found open and proven by its test first: 1. a return's note on the review page,
+to a reviewer below the cable's level (now ``access.raw_text_readable_when_authorised``);
+1b. the signer's name in the approval page's preview, likewise (an authority vouches for
+the cable's level too now: ``access.above_clearance``); 2. the REF line repeating a hidden
+subject's codename (``access.references_for``); 3. parse warnings quoting the portion mark
+of a paragraph above the reader (``access.parse_warnings_for``); 4. a rule's activation job
+telling an editor with no grant whether any cable carries a TAG (a job always has a chunk).
 """
 
 from __future__ import annotations
@@ -97,11 +98,6 @@ def returned_below_the_cable(client: Any) -> dict[str, Any]:
     return {"cable": cable, "lena": lena}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review.latest_return shows a return's note to a reviewer below the cable's "
-    "level, which access.notes_readable (audit trail, API) withholds from her",
-)
 def test_a_reviewer_below_the_cables_level_does_not_read_the_note_of_a_return(
     client, returned_below_the_cable
 ):
@@ -141,7 +137,9 @@ def test_a_reviewer_cleared_for_the_whole_cable_reads_the_note_of_a_return(
 # paragraph or the subject is above the authority (``access.above_clearance``) and then
 # prints the whole header, signature line included: an authority cleared CONFIDENTIAL, with
 # release on a SECRET cable whose portions are CONFIDENTIAL, reads the signer's name there
-# that the API sends her as null.
+# that the API sends her as null.  Now ``access.above_clearance`` counts the cable's own
+# level too: she sees no preview and may not approve (a release prints the header's
+# unmarked lines, which are at the cable's level), as with a paragraph above her.
 
 
 @pytest.fixture
@@ -165,11 +163,6 @@ def reviewed_below_the_cable() -> dict[str, Any]:
     return {"cable": cable, "cleo": cleo}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the approval page's release preview prints the signature (read from the raw "
-    "text) to an authority below the cable's level, which the API withholds from her",
-)
 def test_an_authority_below_the_cables_level_does_not_read_the_signer_in_the_preview(
     client, reviewed_below_the_cable
 ):
@@ -179,7 +172,10 @@ def test_an_authority_below_the_cables_level_does_not_read_the_signer_in_the_pre
 
     page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
 
-    assert READABLE in page and 'class="release-document"' in page  # the preview is there
+    # She vouches for what she cannot read no more than she reads it: no preview, and the
+    # page says why (the approval itself asks the same ``access.above_clearance``).
+    assert 'class="release-document"' not in page
+    assert "the cable&#x27;s level" in page or "the cable's level" in page
     assert SIGNER not in page
 
 
@@ -372,11 +368,6 @@ def activation_progress(editor: Any, tag: str) -> int:
     return answer.json()["progress"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rule's activation job is 100% at once when no cable carries its scope's TAG "
-    "and below 100% when one does, told to an editor with no grant on that cable",
-)
 def test_activating_a_rule_does_not_tell_an_editor_whether_a_hidden_cable_carries_a_tag(
     tagged_with_codename,
 ):

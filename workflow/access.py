@@ -140,13 +140,18 @@ def above_clearance(user: object, cable: Cable) -> str:
     ``""`` when nothing is.
 
     Whoever previews, finishes, approves or publishes a release vouches for every portion
-    of the cable, the subject line included (a release prints it): those moves all ask
-    this, so none of them can check the paragraphs and forget the subject.
+    of the cable, the subject line and the header's unmarked lines included (a release
+    prints them): those moves all ask this, so none of them can check the paragraphs and
+    forget the subject or the cable's own level.
     """
     paragraphs = permissions.paragraphs_above_clearance(user, cable)
     parts = [f"{paragraphs} paragraph(s)"] if paragraphs else []
     if not may_read_subject(user, cable):
         parts.append("the subject")
+    if _active(user) and cable.level > clearance_level(user):
+        # The header's unmarked lines (the signature, read from the raw text) are at the
+        # cable's level, and a release prints them.
+        parts.append("the cable's level")
     return " and ".join(parts)
 
 

@@ -168,7 +168,7 @@ def test_an_uncleared_authority_is_still_refused(client, reviewed, cora):
 
     assert response.status_code == 302
     body = html.unescape(client.get(response["Location"]).content.decode())
-    assert "1 paragraph(s) of this cable above your clearance" in body
+    assert "1 paragraph(s) and the cable's level of this cable above your clearance" in body
     assert not Release.objects.exists()
     assert not AuditEvent.objects.filter(action="release.approved").exists()
     reviewed.status.refresh_from_db()
