@@ -2,9 +2,12 @@
 or search shows text to a persona who may not read it.
 
 Distinctive strings are planted where only some may read them: in a SECRET paragraph
-and in the subject line marked (S) of a cable in review, and in a withheld paragraph
-and a redacted span of a released cable.  Then every URL of the URLconf is fetched
-(GET) as each persona, with every path parameter filled from the world, and every
+and in the subject line marked (S) of a cable in review, and in what repeats them: the
+subject's codename in its TAGS and REF lines, the paragraph's in the signature, a parse
+warning quoting its portion mark and a reviewer's note on the CONFIDENTIAL paragraph
+(a note, like the raw text, goes only to a reader cleared for the whole cable); and in a
+withheld paragraph and a redacted span of a released cable.  Then every URL of the
+URLconf is fetched (GET) as each persona, with every path parameter filled from the world, and every
 admin page of every registered model, changelists searched for the canaries included.
 No answer may carry a canary the persona may not read; the test prints how many URLs
 it fetched per persona.
@@ -23,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cables.markings import Level
-from cables.models import Paragraph
+from cables.models import CableTag, Paragraph
 from redaction.models import RedactionRule
 from redaction.rule_services import rule_activate, rule_save
 from releases.models import Release
@@ -31,6 +34,7 @@ from tests.factories import CableFactory, ParagraphFactory, UserFactory
 from tests.releases.conftest import decide
 from workflow import permissions
 from workflow.models import Clearance, ReviewState
+from workflow.review import decision_record
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +69,17 @@ def world(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
             f"SECRET\nSUBJECT: (S) HARBOR TALKS {SUBJECT}\n"
             f"1. (C) Talks went well.\n2. (S) The source {SECRET} reported.\n"
         ),
+        # Header lines that repeat the canaries (see the module's docstring).
+        tags=["PREL", SUBJECT],
+        references=[f"A. HARBOR 11 ({SUBJECT})"],
+        signature=f"SMITH {SECRET}",
+        parse_warnings=[f"UNKNOWN_CONTROL: paragraph 2: control(s) {SECRET} in (S//{SECRET})"],
     )
     low = ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text="Talks went well.")
     high = ParagraphFactory(
         cable=cable, ordinal=2, level=int(Level.S), text=f"The source {SECRET} reported."
     )
+    CableTag.objects.bulk_create(CableTag(cable=cable, tag=t) for t in cable.tags)
     users = {
         "no_permission": _persona("no_permission", Level.TS),
         "view_only": _persona("view_only", Level.TS),
@@ -89,6 +99,10 @@ def world(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
         ("admin_c", permissions.VIEW),
     ]:
         permissions.grant(codename, users[name], cable)
+    decision_record(
+        user=users["reviewer"], paragraph=low, kind="release", based_on=None,
+        note=f"Released: unlike the source {SECRET} of paragraph 2.",
+    )  # fmt: skip
 
     # A released cable: one paragraph withheld, one with a redacted span.
     released = CableFactory(
