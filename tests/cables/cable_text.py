@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # The keys parse_cable's JSON must carry (issue "Cables in").
 REQUIRED_JSON_KEYS = frozenset({
     "reference_id", "datetime", "origin", "classification", "controls", "executive_order",
@@ -54,3 +56,17 @@ def telegram(
 
 def reference_id(*, post: str = "EXAMPLETOWN", serial: int = 123, year: int = 2006) -> str:
     return f"{year % 100:02d}{post}{serial}"
+
+
+def paragraph_texts(parsed: Any) -> list[str]:
+    """The parsed cable's paragraphs' texts, in order."""
+    return [p.text for p in parsed.paragraphs]
+
+
+def parsed_telegram(**kwargs: Any) -> Any:
+    """``telegram(**kwargs)`` parsed, from post VALDERRA, serial 77 unless told."""
+    from cables.parsing import parse_cable
+
+    kwargs.setdefault("post", "VALDERRA")
+    kwargs.setdefault("serial", 77)
+    return parse_cable(telegram(**kwargs))

@@ -14,6 +14,7 @@ import pytest
 
 from cables.markings import Level, Marking
 from cables.parsing import ParsedCable, parse_cable
+from tests.cables.cable_text import paragraph_texts as texts
 from tests.cables.cable_text import telegram
 
 EXPECTED_MARKS = [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "portion")]
@@ -22,10 +23,6 @@ EXPECTED_MARKS = [("1", "C", "portion"), ("2", "U", "portion"), ("3", "C", "port
 def marks(parsed: ParsedCable) -> list[tuple[str, str, str]]:
     """(number, effective marking, how it was decided) per paragraph."""
     return [(p.number, str(p.marking), p.source) for p in parsed.paragraphs]
-
-
-def texts(parsed: ParsedCable) -> list[str]:
-    return [p.text for p in parsed.paragraphs]
 
 
 # --- PARA 1. (C) ----------------------------------------------------------------------------

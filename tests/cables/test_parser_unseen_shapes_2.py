@@ -22,16 +22,13 @@ import pytest
 
 from cables.markings import Level, Marking
 from cables.parsing import ParsedCable, ParseError, parse_cable
+from tests.cables.cable_text import paragraph_texts as texts
 from tests.cables.cable_text import telegram
 
 
 def marks(parsed: ParsedCable) -> list[tuple[str, str, str]]:
     """(number, effective marking, how it was decided) per paragraph."""
     return [(p.number, str(p.marking), p.source) for p in parsed.paragraphs]
-
-
-def texts(parsed: ParsedCable) -> list[str]:
-    return [p.text for p in parsed.paragraphs]
 
 
 def body_cable(*paragraphs: str, banner: str = "C O N F I D E N T I A L") -> ParsedCable:

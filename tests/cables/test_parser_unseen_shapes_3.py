@@ -25,6 +25,8 @@ import pytest
 
 from cables.markings import Level, Marking
 from cables.parsing import ParsedCable, parse_cable, parse_file
+from tests.cables.cable_text import paragraph_texts as texts
+from tests.cables.cable_text import parsed_telegram as cable
 from tests.cables.cable_text import telegram
 
 SHARED = Path(
@@ -33,16 +35,6 @@ SHARED = Path(
 DECLASSIFIED = SHARED / "cables" / "declassified"
 
 STAMP = "Declassified/Released US Department of State EO Systematic Review 05 JUL 2006"
-
-
-def texts(parsed: ParsedCable) -> list[str]:
-    return [p.text for p in parsed.paragraphs]
-
-
-def cable(**kwargs) -> ParsedCable:
-    kwargs.setdefault("post", "VALDERRA")
-    kwargs.setdefault("serial", 77)
-    return parse_cable(telegram(**kwargs))
 
 
 # --- 1. a two-line review stamp after the signature ----------------------------------------

@@ -8,19 +8,10 @@ invented (a fictional post, fictional people) in a shape seen in archives.
 from __future__ import annotations
 
 from cables.markings import Level, Marking
-from cables.parsing import ParsedCable, parse_cable
+from cables.parsing import parse_cable
+from tests.cables.cable_text import paragraph_texts as texts
+from tests.cables.cable_text import parsed_telegram as cable
 from tests.cables.cable_text import telegram
-
-
-def texts(parsed: ParsedCable) -> list[str]:
-    return [p.text for p in parsed.paragraphs]
-
-
-def cable(**kwargs) -> ParsedCable:
-    kwargs.setdefault("post", "VALDERRA")
-    kwargs.setdefault("serial", 77)
-    return parse_cable(telegram(**kwargs))
-
 
 # --- paragraph numbers with a letter glued on ("1A. (S)") -----------------------------------
 
