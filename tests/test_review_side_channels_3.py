@@ -70,20 +70,26 @@ def api(user: Any) -> Any:
 SIGNER = "RICEWOOD"
 
 
-@pytest.fixture
-def returned_below_the_cable(client: Any) -> dict[str, Any]:
-    """07HARBOR12: SECRET, its subject and only paragraph CONFIDENTIAL, signed RICEWOOD,
-    reviewed; lena (CONFIDENTIAL) reviews it; amos, its release authority, returns it with
-    a note naming the signer."""
+def signed_below_its_level(state: str) -> Cable:
+    """07HARBOR12: SECRET, its subject and only paragraph CONFIDENTIAL, signed RICEWOOD."""
     cable = CableFactory(
         reference_id="07HARBOR12",
         level=int(Level.S),
         subject="(C) TALKS WITH THE PALACE",
         subject_level=int(Level.C),
         signature=SIGNER,
-        review_state=ReviewState.REVIEWED,
+        review_state=state,
     )
     ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    return cable
+
+
+@pytest.fixture
+def returned_below_the_cable(client: Any) -> dict[str, Any]:
+    """07HARBOR12: SECRET, its subject and only paragraph CONFIDENTIAL, signed RICEWOOD,
+    reviewed; lena (CONFIDENTIAL) reviews it; amos, its release authority, returns it with
+    a note naming the signer."""
+    cable = signed_below_its_level(ReviewState.REVIEWED)
     lena = person("lena", Level.C, "reviewer")
     grant("review", lena, cable)
     amos = person("amos", Level.S, "release authority")
@@ -148,15 +154,7 @@ def reviewed_below_the_cable() -> dict[str, Any]:
     (CONFIDENTIAL) holds release on it."""
     from tests.releases.conftest import decide
 
-    cable = CableFactory(
-        reference_id="07HARBOR12",
-        level=int(Level.S),
-        subject="(C) TALKS WITH THE PALACE",
-        subject_level=int(Level.C),
-        signature=SIGNER,
-        review_state=ReviewState.IN_REVIEW,
-    )
-    ParagraphFactory(cable=cable, ordinal=1, level=int(Level.C), text=READABLE)
+    cable = signed_below_its_level(ReviewState.IN_REVIEW)
     decide(cable, person("rita", Level.S, "reviewer"), {}, subject=("release", ""))
     cleo = person("cleo", Level.C, "release authority")
     grant("release", cleo, cable)
