@@ -55,7 +55,7 @@ def _next_version(cable: Cable) -> int:
 
 def release_preview(*, user: Any, cable: Cable) -> ReleasePreview:
     """The release of ``cable`` as ``user`` approving it today would publish it."""
-    hidden = access.above_clearance(user, cable)
+    hidden = access.above_clearance(user, cable, to_release=True)
     if hidden:
         return ReleasePreview(
             problem=f"Above your clearance in this cable: {hidden}. The release is shown "

@@ -372,11 +372,11 @@ def clean_case_number(text: str) -> str:
 
 
 def _require_cleared(user: Any, cable: Cable) -> None:
-    above = access.above_clearance(user, cable)
+    above = access.above_clearance(user, cable, to_release=True)
     if above:
         raise ReleaseError(
             f"{above} of this cable above your clearance: a release authority must be "
-            "cleared for every paragraph a release decides on, and for its subject"
+            "cleared for every paragraph a release decides on, its subject and the cable's level"
         )
 
 

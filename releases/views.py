@@ -193,5 +193,5 @@ def _approval_page(
         "shown": shown, "preview": release_preview(user=request.user, cable=cable),
         # A blocked release's reasons name the portions whose text leaked and how each was
         # decided: shown only to an authority cleared for every portion of the cable.
-        "above_clearance": access.above_clearance(request.user, cable), **extra,
+        "above_clearance": access.above_clearance(request.user, cable, to_release=True), **extra,
     }, status=status)  # fmt: skip

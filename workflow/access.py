@@ -134,23 +134,25 @@ def paragraphs_hidden(user: object, cable: Cable) -> int:
     return permissions.paragraphs_above_clearance(user, cable)
 
 
-def above_clearance(user: object, cable: Cable) -> str:
+def above_clearance(user: object, cable: Cable, *, to_release: bool = False) -> str:
     """What of a cable the user may view is above their clearance, said for a refusal
     (``"2 paragraph(s)"``, ``"the subject"``, ``"1 paragraph(s) and the subject"``), or
     ``""`` when nothing is.
 
-    Whoever previews, finishes, approves or publishes a release vouches for every portion
-    of the cable, the subject line and the header's unmarked lines included (a release
-    prints them): those moves all ask this, so none of them can check the paragraphs and
-    forget the subject or the cable's own level.
+    Whoever finishes a review, previews, approves or publishes a release vouches for every
+    portion of the cable, the subject line included: those moves all ask this, so none of
+    them can check the paragraphs and forget the subject.  With ``to_release`` (the
+    release's preview, approval and publication) the cable's own level counts too: a
+    release prints the header's unmarked lines, the signature among them.
     """
     paragraphs = permissions.paragraphs_above_clearance(user, cable)
     parts = [f"{paragraphs} paragraph(s)"] if paragraphs else []
     if not may_read_subject(user, cable):
         parts.append("the subject")
-    if _active(user) and cable.level > clearance_level(user):
+    if to_release and _active(user) and cable.level > clearance_level(user):
         # The header's unmarked lines (the signature, read from the raw text) are at the
-        # cable's level, and a release prints them.
+        # cable's level, and a release prints them: its authority vouches for them too.
+        # A reviewer decides the portions and the subject only.
         parts.append("the cable's level")
     return " and ".join(parts)
 

@@ -226,11 +226,12 @@ def _guard(status: CableStatus, target: str, user: Any, cable: Cable, release: A
             "sweep opens when a date that dated it comes due"
         )
     if target in _VOUCHING:
-        above = access.above_clearance(user, cable)
+        above = access.above_clearance(user, cable, to_release=target != ReviewState.REVIEWED)
         if above:
             raise TransitionError(
                 f"{above} of this cable above your clearance: only a user cleared for "
-                "every paragraph and the subject may move it to "
+                "every paragraph and the subject (and, past review, the cable's level) may "
+                "move it to "
                 f"{ReviewState(target).label.lower()}"
             )
     if target == ReviewState.RELEASED and not (
