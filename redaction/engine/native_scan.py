@@ -43,6 +43,7 @@ _HS_SUCCESS = 0
 _HS_SCAN_TERMINATED = -3
 # int (*match_event_handler)(unsigned id, unsigned long long from, unsigned long long to,
 #                            unsigned flags, void *context)
+_MAX_SCAN = 1 << 32  # hs_scan's length is an unsigned int
 _HEAD = 2  # the array's first two entries: how many are written, and how many fit
 
 
@@ -109,8 +110,8 @@ def available() -> bool:
     try:
         _library()
         found = _callback() is not None
-    except (OSError, AttributeError) as exc:
-        logger.info("hyperscan's reports go through Python: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - a library missing, or a compile that failed
+        logger.warning("hyperscan's reports go through Python: %s", exc)
         return False
     if not found:
         logger.info("hyperscan's reports go through Python: numba is not installed")
@@ -122,10 +123,17 @@ def warm() -> bool:
     return available()
 
 
-class _Scratch(threading.local):
-    """hyperscan's scratch space, one per thread (a scan may not share it)."""
+class _ThreadScratch:
+    """One thread's hyperscan scratch space (a scan may not share it), freed when the
+    thread's locals go, with the thread, or with the scanner."""
 
-    handle: ctypes.c_void_p | None = None
+    def __init__(self, database: ctypes.c_void_p) -> None:
+        library = _library()
+        self.handle = ctypes.c_void_p()
+        status = library.hs_alloc_scratch(database, ctypes.byref(self.handle))
+        if status != _HS_SUCCESS:
+            raise OSError(f"hs_alloc_scratch failed ({status})")
+        weakref.finalize(self, library.hs_free_scratch, self.handle)
 
 
 class NativeScanner:
@@ -141,25 +149,22 @@ class NativeScanner:
         if status != _HS_SUCCESS:
             raise OSError(f"hs_deserialize_database failed ({status})")
         weakref.finalize(self, library.hs_free_database, self._database)
-        self._scratch = _Scratch()
+        self._scratch = threading.local()  # .own: this thread's _ThreadScratch
         self._callback = ctypes.c_void_p(_callback())
         self._capacity = 1 << 16  # grows to what the largest buffer needed
 
     def _thread_scratch(self) -> ctypes.c_void_p:
-        handle = self._scratch.handle
-        if handle is None:
-            library = _library()
-            handle = ctypes.c_void_p()
-            status = library.hs_alloc_scratch(self._database, ctypes.byref(handle))
-            if status != _HS_SUCCESS:
-                raise OSError(f"hs_alloc_scratch failed ({status})")
-            weakref.finalize(self._scratch, library.hs_free_scratch, handle)
-            self._scratch.handle = handle
-        return handle
+        try:
+            return self._scratch.own.handle
+        except AttributeError:
+            self._scratch.own = _ThreadScratch(self._database)
+            return self._scratch.own.handle
 
     def reports(self, data: bytes) -> np.ndarray:
         """``expression, end, expression, end...`` for every report in ``data``, in
         hyperscan's order (int64), as the binding's callback would have received them."""
+        if len(data) >= _MAX_SCAN:  # hs_scan takes an unsigned int: refused, not cut
+            raise ValueError(f"hyperscan scans at most {_MAX_SCAN - 1} bytes a call")
         library, scratch = _library(), self._thread_scratch()
         while True:
             capacity = self._capacity
