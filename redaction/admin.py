@@ -238,7 +238,7 @@ class RedactionRuleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         jobs = RuleJob.objects.filter(rule_id=object_id)[:5]
-        extra = {"jobs": [(job, job_percent(job)) for job in jobs]}
+        extra = {"jobs": [(job, job_percent(job, request.user)) for job in jobs]}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def delete_model(self, request: HttpRequest, obj: RedactionRule) -> None:

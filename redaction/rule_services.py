@@ -199,15 +199,22 @@ def job_progress(job: RuleJob) -> tuple[int, int]:
     return job.chunks.filter(done_at__isnull=False).count(), job.total_chunks
 
 
-def job_percent(job: RuleJob) -> int:
+def job_percent(job: RuleJob, viewer: Any = None) -> int:
     """How far the job is, in percent: what its editor is shown.
 
     Not how many cables or chunks it covers: a job covers every cable the rule's scope
     reaches, the ones its editor may not view included, and a count would tell them how
-    many cables carry a TAG or come from a post they were never granted.
+    many cables carry a TAG or come from a post they were never granted.  Nor, for the
+    same reason, its steps: a job has a chunk for every ``CHUNK_SIZE`` cables, and 50%
+    would say "more than one chunk's worth".  So 0 until it is done, then 100; the steps
+    only to a superuser, who may view every cable anyway.
     """
     done, total = job_progress(job)
-    return 100 if not total else done * 100 // total
+    if done >= total:
+        return 100
+    if getattr(viewer, "is_superuser", False) and getattr(viewer, "is_active", False):
+        return done * 100 // total
+    return 0
 
 
 def chunk_apply(chunk_id: int) -> bool:
