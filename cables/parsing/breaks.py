@@ -12,7 +12,7 @@ import bisect
 import itertools
 import re
 
-from cables.markings import Level
+from cables.markings import Level, Marking
 from cables.parsing import fields as f
 from cables.parsing.markers import PARAGRAPH_ONE_RE
 
@@ -58,7 +58,10 @@ _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z'.-]*)[ \t]*$")
 
 
 def clean_breaks(
-    lines: list[Line], banner: f.Banner | None, others: list[int] | None = None
+    lines: list[Line],
+    banner: f.Banner | None,
+    others: list[int] | None = None,
+    markings: list[Marking] | None = None,
 ) -> tuple[list[Line], list[Level]]:
     """Drop section-break and page-header lines and repeated classification lines.
 
@@ -67,7 +70,10 @@ def clean_breaks(
     space.  Returns the kept lines and the levels of the dropped page lines; the
     indexes of full classification lines of another post or serial (another cable's,
     or one quoted) are added to ``others``: found here, where every line that may be
-    a classification line is read anyway, they cost nothing more to find.
+    a classification line is read anyway, they cost nothing more to find.  With
+    ``markings``, a page line in banner syntax that differs from the classification
+    line ("CONFIDENTIAL//NOFORN" under "C O N F I D E N T I A L") is dropped too and its
+    marking added there, for the caller to compare with the cable's (else it is kept).
     """
     post_words = banner.post.split() if banner and banner.post else []
     serial = banner.serial if banner else None
@@ -108,7 +114,7 @@ def clean_breaks(
         if head in f.BANNER_FIRST and len(s) < 120:
             if head == "U" and "Case No" in s and _FOIA_STAMP_RE.match(s):
                 continue  # a FOIA release's page stamp, not the cable's text
-            repeated = _is_repeated_banner(s, banner, levels)
+            repeated = _is_repeated_banner(s, banner, levels, markings)
             if repeated is True:
                 if "SECTION" in s and serial is not None:
                     skip_to = _drop_section_header(lines, i, out)
@@ -325,7 +331,12 @@ def _strip_trailing_level(out: list[Line], levels: list[Level]) -> None:
                 levels.append(banner.level)
 
 
-def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level]) -> bool | f.Banner:
+def _is_repeated_banner(
+    text: str,
+    banner: f.Banner | None,
+    levels: list[Level],
+    markings: list[Marking] | None = None,
+) -> bool | f.Banner:
     """True for a repeated classification line (its level added to ``levels``); the
     line read when it is a full one of another post or serial; else False."""
     if not text.isupper():  # cheapest test first: page-break lines are in capitals
@@ -343,7 +354,10 @@ def _is_repeated_banner(text: str, banner: f.Banner | None, levels: list[Level])
         return found if other else False
     if not found.full and "//" in s and (banner is None or found.marking != banner.marking):
         # Banner syntax ("SECRET//FGI//NOFORN") carries controls: kept, unless it only
-        # repeats the cable's own classification line (the bottom marking of a page).
-        return False
+        # repeats the cable's own classification line (the bottom marking of a page), or
+        # the caller takes its marking to compare with the cable's (and warn).
+        if markings is None:
+            return False
+        markings.append(found.marking)
     levels.append(found.level)
     return True

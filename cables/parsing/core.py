@@ -88,6 +88,8 @@ class _Parts:
     trailer_line: int = 0
     # Lines after the end-of-message line ("NNN"): an archive's record, not the cable.
     after_end: list[tuple[int, str]] = field(default_factory=list)
+    # Page lines in banner syntax that differ from the classification line (clean_breaks).
+    page_markings: list[Marking] = field(default_factory=list)
 
 
 def _parse(text: str, source: str, metadata: CableMetadata | None) -> ParsedCable:
@@ -127,7 +129,8 @@ def _read(text: str, source: str) -> _Parts:
     stamps: list[str] = []
     if "Declassified/Released" in text:
         below, stamps = take_review_stamps(below)
-    cleaned, page_levels = clean_breaks(below, banner, others)
+    page_markings: list[Marking] = []
+    cleaned, page_levels = clean_breaks(below, banner, others, page_markings)
     if others:
         _refuse_second_cable(below, others, banner, source)
     header, body_start = read_header(rest, cleaned)
@@ -141,6 +144,7 @@ def _read(text: str, source: str) -> _Parts:
     first_line = next((no for no, line in lines if line.strip()), 1)
     parts = _Parts(fmt, banner, banner_line, preamble, header, body, page_levels, first_line)
     parts.after_end = after_end
+    parts.page_markings = page_markings
     if trailer is not None:
         parts.trailer_line, parts.trailer = trailer
         page_levels.append(parts.trailer.level)  # as for a level line at a page break
@@ -426,6 +430,16 @@ def _add_warnings(cable: ParsedCable, parts: _Parts) -> None:
             f"PAGE_MARKING_MISMATCH: a page-break classification line says "
             f"{page_level.banner} but the cable is {level.banner}"
         )
+    # A page line with a control the cable lacks ("CONFIDENTIAL//NOFORN" on a cable read as
+    # CONFIDENTIAL): taken out of the text like any page line, so said here.
+    controls = set(cable.classification.controls) if cable.classification else set()
+    for marking in dict.fromkeys(parts.page_markings):
+        added = [c for c in marking.controls if c not in controls]
+        if added and marking.level <= level:
+            out.append(
+                f"PAGE_MARKING_MISMATCH: a page-break classification line says {marking} "
+                f"but the cable is {cable.classification}: {', '.join(added)} not on the cable"
+            )
     out.extend(_field_warnings(cable, parts.header, level))
 
 

@@ -10,8 +10,6 @@ marking that differs from the banner.
 
 from __future__ import annotations
 
-import pytest
-
 from cables.parsing import ParsedCable, parse_cable
 from tests.cables.cable_text import telegram
 
@@ -125,13 +123,22 @@ def test_a_capitalised_word_after_a_paragraph_number_alone_is_not_a_signature():
 # --- 6. a bottom page marking that differs from the banner -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="left: taking a bottom marking out as a trailer needs it compared with the banner "
-    "first (a higher level or an added control must stay in sight, or warn)",
-)
 def test_a_bottom_marking_with_a_control_under_the_name_does_not_hide_the_signature():
+    """Taken out as a page line, compared with the cable's marking: the control it adds
+    stays in sight as a warning."""
     parsed = ending("ROE\n\nCONFIDENTIAL//NOFORN\n")
 
     assert parsed.signature == "ROE"
     assert parsed.paragraphs[-1].text.endswith("End comment.")
+    assert any(
+        w.startswith("PAGE_MARKING_MISMATCH") and "NOFORN not on the cable" in w
+        for w in parsed.warnings
+    )
+
+
+def test_a_bottom_marking_the_cable_carries_gives_no_warning():
+    parsed = ending("ROE\n\nSECRET//NOFORN\n", banner="S E C R E T", last="2. (S//NF) End comment.")
+
+    assert parsed.signature == "ROE"
+    assert str(parsed.classification) == "S//NF"
+    assert not [w for w in parsed.warnings if w.startswith("PAGE_MARKING_MISMATCH")]
