@@ -124,7 +124,8 @@ PARSER = _notes([
     ("UNKNOWN_CONTROL", "Unknown control",
      "a dissemination control the parser does not know; the level is kept, the control ignored."),
     ("PAGE_MARKING_MISMATCH", "Page marking differs",
-     "a classification line at a page break says another level than the cable's."),
+     "a classification line at a page break (or at the foot) says another level than the "
+     "cable's, or a control the cable does not carry; the line is taken out of the text."),
     ("REASON_INVALID_CATEGORY", "Reason that does not exist",
      "a reason letter the cited order does not have; left out of the reasons."),
     ("REFERENCE_ID_MISMATCH", "Reference id differs",
