@@ -266,9 +266,9 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
     ) -> Cable | None:
-        """The cable of a change page, which carries who reads it: the fields that go by
-        the reader (the REF lines, the parser's warnings) ask ``workflow.access`` for them,
-        and the display methods get no request."""
+        """The cable of a change page, which carries who reads it: the parser's warnings go
+        by the reader (``workflow.access.parse_warnings_for``), and the display methods
+        get no request."""
         cable = super().get_object(request, object_id, from_field)
         if cable is not None:
             cable._reader = request.user  # type: ignore[attr-defined]
@@ -276,12 +276,12 @@ class CableAdmin(DeclaredLookupsOnly, CableUploadMixin, admin.ModelAdmin):
 
     @admin.display(description="references")
     def references_display(self, obj: Cable) -> str:
-        # The REF lines go with the subject as the TAGS do (workflow.access.references_for):
-        # they name the referenced cable by its subject, often this one's.  No reader: none.
-        shown = access.references_for(getattr(obj, "_reader", None), obj)
-        if shown is None:
+        # The REF lines go with the subject as the TAGS do (workflow.access.references_for,
+        # here by the same annotation as tags_display): they name the referenced cable by
+        # its subject, often this one's.
+        if not getattr(obj, "_tags_readable", False):
             return "(above your clearance, with the subject)"
-        return display_for_field(shown, Cable._meta.get_field("references"), "-")
+        return display_for_field(obj.references, Cable._meta.get_field("references"), "-")
 
     @admin.display(description="parse warnings")
     def parse_warnings_display(self, obj: Cable) -> str:
