@@ -74,6 +74,16 @@ def grant(permission: str, user: Any, *cables: Any) -> None:
     )  # fmt: skip
 
 
+def return_with_note(client: Any, authority: Any, cable: Any, note: str) -> None:
+    """The release authority returns the cable for rework from its page, with a note."""
+    client.force_login(authority)
+    moved = client.post(
+        reverse("workflow:transition", args=[cable.pk]), {"target": "returned", "note": note}
+    )
+    assert moved.status_code == 302
+    client.logout()
+
+
 # -- 1. A note written on a move is shown by the audit trail to every auditor ---------------
 #
 # A release authority returning a cable for rework writes why, and the note may quote the
@@ -94,13 +104,9 @@ def returned_with_note(client: Any) -> dict[str, Any]:
     cable, _low, _hidden = harbor_cable(ReviewState.REVIEWED)
     amos = person("amos", Level.S, "release authority")
     grant("release", amos, cable)
-    client.force_login(amos)
-    note = f"Paragraph 2 names {CODENAME}: redact the codename under 1.4(c)."
-    moved = client.post(
-        reverse("workflow:transition", args=[cable.pk]), {"target": "returned", "note": note}
+    return_with_note(
+        client, amos, cable, f"Paragraph 2 names {CODENAME}: redact the codename under 1.4(c)."
     )
-    assert moved.status_code == 302
-    client.logout()
     event = AuditEvent.objects.get(cable_id=cable.pk, action="state.changed")
     assert CODENAME in event.after["note"]  # recorded whole: the trail is the record
     return {"cable": cable, "event": event}

@@ -20,17 +20,16 @@ telling an editor with no grant whether any cable carries a TAG (a job always ha
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from cables.ingest import CableSource, cables_import
 from cables.markings import Level
 from cables.models import Cable, CableTag
-from tests.factories import CableFactory, ParagraphFactory, UserFactory, person
+from tests.factories import CableFactory, ParagraphFactory, person
+from tests.test_review_side_channels import grant, return_with_note
 from workflow.models import ReviewState
 
 pytestmark = pytest.mark.django_db
@@ -38,16 +37,6 @@ pytestmark = pytest.mark.django_db
 READABLE = "The harvest was late this year in the northern provinces."
 CODENAME = "NIGHTJAR"
 SUBJECT_CODENAME = "BLUEHERON"
-
-
-def grant(permission: str, user: Any, *cables: Any) -> None:
-    """Grant as an admin does from a shell: ``manage.py grant``, as a supervisor."""
-    sam = UserFactory(username=f"sam-{user.username}", is_superuser=True, is_staff=True)
-    refs = [c.reference_id for c in cables]
-    call_command(
-        "grant", "--to", user.username, "--perm", permission, "--cables", *refs,
-        "--as", sam.username, stdout=io.StringIO(),
-    )  # fmt: skip
 
 
 def api(user: Any) -> Any:
@@ -94,13 +83,8 @@ def returned_below_the_cable(client: Any) -> dict[str, Any]:
     grant("review", lena, cable)
     amos = person("amos", Level.S, "release authority")
     grant("release", amos, cable)
-    client.force_login(amos)
     note = f"The signature {SIGNER} names a serving officer: withhold it under (b)(6)."
-    moved = client.post(
-        reverse("workflow:transition", args=[cable.pk]), {"target": "returned", "note": note}
-    )
-    assert moved.status_code == 302
-    client.logout()
+    return_with_note(client, amos, cable, note)
     return {"cable": cable, "lena": lena}
 
 
