@@ -31,7 +31,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from operator import call, itemgetter
 from typing import NamedTuple
 
@@ -66,6 +66,7 @@ _ASCII_WHITESPACE = b"\t\n\v\f\r\x1c\x1d\x1e\x1f "
 _ASCII, _LATIN1, _BEYOND = 0, 1, 2  # what a text's characters are
 _SEPARATOR_BYTE = bytes([SEPARATOR])
 _FOLD = bytes(range(128)) + bytes([PLACEHOLDER]) * 128  # as prefilter.encode_for_scan folds
+_VARIES = object()  # a Hit field that differs between rules (see BatchTables.shared)
 
 
 class BatchTables(NamedTuple):
@@ -84,7 +85,11 @@ class BatchTables(NamedTuple):
     width: np.ndarray  # int64: the regex's longest match (see _RegexRule.width)
     lead_shortest: np.ndarray  # int64: see _RegexRule.lead_shortest (0 for a term)
     lead_longest: np.ndarray  # int64: see _RegexRule.lead_longest (0 for a term)
-    columns: tuple[np.ndarray, ...]  # object arrays per rule index: id, version, label, action
+    # Per Hit field after start and end (rule id, version, label, action): the value every
+    # rule shares, or _VARIES; varying holds the others, per rule index (object, one column
+    # a field, in that order).
+    shared: tuple[object, ...]
+    varying: np.ndarray
     word_byte: np.ndarray  # uint8[256]: _WORD where the Latin-1 character is a word character
     ascii_space: np.ndarray  # bool[256]: an ASCII whitespace byte
     any_space: np.ndarray  # bool[256]: a byte a term's whitespace run may take (0x80 too)
@@ -120,7 +125,10 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         )
         programs[expr] = (regex.match, regex.latin1, regex.latin1)
         regex_fields[:, expr] = (regex.rule, regex.width, regex.lead_shortest, regex.lead_longest)
-    columns = tuple(_objects(field) for field in zip(*matcher._rules, strict=True))
+    shared = tuple(map(_shared_value, zip(*matcher._rules, strict=True)))
+    varying = np.empty((len(matcher._rules), shared.count(_VARIES)), object)
+    for column, field in enumerate(k for k, value in enumerate(shared) if value is _VARIES):
+        varying[:, column] = [info[field] for info in matcher._rules]
     return BatchTables(
         length=length,
         gaps=tuple(gaps),
@@ -132,17 +140,20 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         width=regex_fields[1],
         lead_shortest=regex_fields[2],
         lead_longest=regex_fields[3],
-        columns=columns,
+        shared=shared,
+        varying=varying,
         word_byte=np.array([_WORD if is_word_char(chr(b)) else 0 for b in range(256)], np.uint8),
         ascii_space=_byte_set(_ASCII_WHITESPACE),
         any_space=_byte_set(_WHITESPACE_BYTES),
     )
 
 
-def _objects(values: tuple) -> np.ndarray:
-    out = np.empty(len(values), object)
-    out[:] = values
-    return out
+def _shared_value(values: tuple) -> object:
+    """The value of a field every rule has alike (same type and value), else ``_VARIES``."""
+    first = values[0]
+    if all(type(value) is type(first) and value == first for value in values):
+        return first
+    return _VARIES
 
 
 def _byte_set(values: Sequence[int] | bytes | frozenset[int]) -> np.ndarray:
@@ -160,35 +171,43 @@ def scan_many(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
     walked the young report list again, growing to 100,000 entries: 12% of the instructions of
     a batch (callgrind, ``bench/redaction.py``'s corpus), for nothing to collect.
     """
-    if matcher._database is None or sum(map(len, texts)) < _SMALL_BATCH:
+    lengths = list(map(len, texts))
+    total = sum(lengths)
+    if matcher._database is None or total < _SMALL_BATCH:
         return [matcher.scan(text) for text in texts]
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _scan_chunks(matcher, texts)
+        return _scan_chunks(matcher, texts, lengths, total)
     finally:
         if collecting:
             gc.enable()
 
 
-def _scan_chunks(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
+def _scan_chunks(
+    matcher: Matcher, texts: Sequence[str], lengths: list[int], total: int
+) -> list[list[Hit]]:
+    """The texts in chunks of at most ``_CHUNK_CHARACTERS`` (a separator after each text
+    counted), each text whole; ``lengths`` are theirs, ``total`` their sum."""
+    if total + len(texts) <= _CHUNK_CHARACTERS:  # the usual batch: one chunk, no walk over it
+        return _scan_chunk(matcher, texts, lengths)
     out: list[list[Hit]] = []
     start, size = 0, 0
-    for end, text in enumerate(texts):
-        size += len(text) + 1
+    for end, length in enumerate(lengths):
+        size += length + 1
         if size > _CHUNK_CHARACTERS and end > start:
-            out += _scan_chunk(matcher, texts[start:end])
-            start, size = end, len(text) + 1
-    out += _scan_chunk(matcher, texts[start:])
+            out += _scan_chunk(matcher, texts[start:end], lengths[start:end])
+            start, size = end, length + 1
+    out += _scan_chunk(matcher, texts[start:], lengths[start:])
     return out
 
 
-def _scan_chunk(matcher: Matcher, texts: Sequence[str]) -> list[list[Hit]]:
+def _scan_chunk(matcher: Matcher, texts: Sequence[str], lengths: list[int]) -> list[list[Hit]]:
     tables = matcher._tables
     if tables is None:  # built once a matcher, kept on it (the matcher never imports this module)
         tables = matcher._tables = batch_tables(matcher, len(matcher._quick_length))
     count = len(texts)
-    bases, lengths = _bases(texts)
+    bases, lengths = _bases(lengths)
     data, latin1, kinds = _joined(texts)
     buffer = np.frombuffer(data, np.uint8)
     latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
@@ -241,15 +260,15 @@ def joined_for_scan(texts: Sequence[str]) -> bytes:
     return _joined(texts)[0]
 
 
-def _bases(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def _bases(lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Where each text starts in the joined buffer (one more: past the last separator), and
-    the texts' lengths."""
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    bases = np.empty(len(texts) + 1, np.int64)
+    the texts' lengths (``lengths`` as an array)."""
+    sizes = np.array(lengths, np.int64)
+    bases = np.empty(len(sizes) + 1, np.int64)
     bases[0] = 1
-    np.cumsum(lengths + 1, out=bases[1:])
+    np.cumsum(sizes + 1, out=bases[1:])
     bases[1:] += 1
-    return bases, lengths
+    return bases, sizes
 
 
 def _joined(texts: Sequence[str]) -> tuple[bytes, bytes, np.ndarray]:
@@ -507,12 +526,29 @@ def _split(
     starts, ends, rules = starts[order], ends[order], rules[order]
     cuts = np.searchsorted(starts, bases, "left")  # the hits of text i: cuts[i]:cuts[i + 1]
     base = np.repeat(bases[:-1], np.diff(cuts))
-    fields = [column[rules].tolist() for column in tables.columns]
-    columns = ((starts - base).tolist(), (ends - base).tolist(), *fields)
-    # tuple.__new__(Hit, fields) mapped over two iterables: a partial around it took longer
-    hits = list(map(tuple.__new__, repeat(Hit, len(starts)), zip(*columns, strict=True)))
-    cut = cuts.tolist()
-    return list(map(hits.__getitem__, map(slice, cut[:-1], cut[1:])))
+    return _hit_lists(tables, starts - base, ends - base, rules, cuts.tolist())
+
+
+def _hit_lists(
+    tables: BatchTables,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rules: np.ndarray,
+    cuts: list[int],
+) -> list[list[Hit]]:
+    """The Hits, in order, cut into one list per text (``cuts``: where each text's begin).
+
+    About 80 ns a Hit, most of it ``tuple.__new__`` (mapped over the fields zipped: a partial
+    around it took longer, and so did adding a prebuilt tuple of the rule's fields to the
+    offsets).  A field every rule shares (the version or the action, often) is repeated
+    rather than gathered: a tenth of this function's instructions, by callgrind, on the
+    benchmark's rules, where all rules share two of the four.
+    """
+    varying = iter(tables.varying[rules].T.tolist())  # one gather for all the varying fields
+    fields = [next(varying) if value is _VARIES else repeat(value) for value in tables.shared]
+    columns = zip(starts.tolist(), ends.tolist(), *fields, strict=False)  # repeat() is endless
+    hits = list(map(tuple.__new__, repeat(Hit, len(starts)), columns))
+    return [hits[first:last] for first, last in pairwise(cuts)]
 
 
 def _sorting(starts: np.ndarray, ends: np.ndarray, ranks: np.ndarray) -> np.ndarray:

@@ -69,7 +69,7 @@ def test_a_first_match_short_of_the_report_is_walked_on():
     tables = batch_module.batch_tables(matcher, len(matcher._quick_length))
     texts = ["12 45"]
     data, latin1, kinds = batch_module._joined(texts)
-    bases, lengths = batch_module._bases(texts)
+    bases, lengths = batch_module._bases(list(map(len, texts)))
     expr = len(matcher._terms)
     end = int(bases[0]) + len(texts[0])
     reports = (np.array([expr]), np.array([end]), np.array([0]), kinds[[0]].astype(np.int64))
