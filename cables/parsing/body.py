@@ -22,6 +22,7 @@ from cables.parsing.markers import (
     number_without_period,
     split_inline,
     split_midline,
+    with_control_parenthesis,
 )
 
 Line = tuple[int, str]
@@ -106,6 +107,8 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
         )
         if marker is None and first.isdigit() and "(" in text[:12]:
             marker = number_without_period(text, expected)
+        elif marker is not None and marker.mark is not None and marker.rest[:1] == "(":
+            marker = with_control_parenthesis(marker)  # "2. (S) (NF) text"
         if marker is None or marker.bullet:
             if marker is not None and marker.mark is not None:
                 bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts

@@ -99,6 +99,34 @@ def control_names(part: str) -> tuple[str, ...]:
     return Marking.parse(f"S//{part}").controls
 
 
+# The controls a cable may write in a parenthesis of their own after the level
+# ("(S) (NF)", "(C) (REL UK)"): dissemination controls only, never a level or SBU,
+# so that "(S) (SBU)" or "(C) (ND...)" prose keeps its text.
+_SECOND_PARENTHESIS_CONTROLS = frozenset({"NOFORN", "ORCON", "EXDIS", "NODIS", "REL"})
+# Two letters at least: "(C) (N)" is a list item's label, not NOFORN.
+_SECOND_PARENTHESIS_RE = re.compile(r"^[A-Z][A-Z /,]{1,38}$")
+
+
+@lru_cache(maxsize=256)
+def add_control_parenthesis(mark: PortionMark, body: str) -> PortionMark | None:
+    """``mark`` with the controls of a second parenthesis ("NF" of "(S) (NF)") added,
+    or None when ``body`` is not a control written that way.
+
+    Why: some cables give a paragraph's NOFORN or REL TO in a parenthesis of its own
+    after its level; read as text, a NOFORN paragraph was handled as releasable.
+    Upper case only: "(a)", "(Ref A)", "(Note: ...)" and "(nf)" stay the text's.
+    """
+    if mark.entire_text or not _SECOND_PARENTHESIS_RE.match(body):
+        return None
+    try:
+        controls = control_names(body)
+    except ValueError:
+        return None
+    if not all(c in _SECOND_PARENTHESIS_CONTROLS or c.startswith("REL TO ") for c in controls):
+        return None
+    return PortionMark(mark.marking.with_controls(*controls), unknown=mark.unknown)
+
+
 _CUI_RE = re.compile(
     r"^(?:(?:U|UNCLAS(?:SIFIED)?)\s*//?\s*)?CUI(?:\s*//?\s*(?P<rest>\S.*))?$", re.I
 )
@@ -457,6 +485,7 @@ _MONTHS = {
         ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
     )
 }
+_MONTHS["SEPT"] = 9  # the one four-letter abbreviation cables write ("151230Z SEPT 08")
 _MONTH_NAMES = {
     name: i
     for i, name in enumerate(
@@ -479,13 +508,15 @@ _MONTH_NAMES = {
 }
 _PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE", "Y": "EMERGENCY"}
 # A date-time group "101530Z MAR 75"; the year may have four digits ("MAR 1975") and
-# the military form writes it without spaces ("091200ZJAN09").
+# the military form writes it without spaces ("091200ZJAN09").  September is also
+# written "SEPT" (the "T" only after "SEP": other four-letter words stay no month).
+_DTG_MONTH = r"(?P<mon>[A-Za-z]{3}(?:(?<=[Ss][Ee][Pp])[Tt])?)"
 FL5_RE = re.compile(
     r"^\s*(?P<p1>[ZOPRY])(?:\s+(?P<p2>[ZOPRY]))?\s+(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})"
-    r"(?P<mi>\d{2})Z\s*(?P<mon>[A-Za-z]{3})\s*(?P<yy>(?:19|20)?\d{2}))(?![\dA-Za-z])"
+    rf"(?P<mi>\d{{2}})Z\s*{_DTG_MONTH}\s*(?P<yy>(?:19|20)?\d{{2}}))(?![\dA-Za-z])"
 )
 BARE_DTG_RE = re.compile(
-    r"^\s*(?P<dtg>(?P<dd>\d{2})(?P<hh>\d{2})(?P<mi>\d{2})Z\s*(?P<mon>[A-Za-z]{3})\s*"
+    rf"^\s*(?P<dtg>(?P<dd>\d{{2}})(?P<hh>\d{{2}})(?P<mi>\d{{2}})Z\s*{_DTG_MONTH}\s*"
     r"(?P<yy>(?:19|20)?\d{2}))\s*$"
 )
 CABLE_DATED_RE = re.compile(
@@ -533,6 +564,12 @@ def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime | N
         return None
 
 
+def month_number(word: str) -> int | None:
+    """The month a word names: in full ("September"), abbreviated ("SEP") or as "SEPT"."""
+    word = word.upper()
+    return _MONTH_NAMES.get(word) or _MONTHS.get(word)
+
+
 def dtg_datetime(match: re.Match[str]) -> datetime | None:
     """The UTC time of a ``DDHHMMZ MON YY`` match (FL5_RE or BARE_DTG_RE)."""
     month = _MONTHS.get(match.group("mon").upper())
@@ -559,8 +596,8 @@ def cable_dated(match: re.Match[str]) -> datetime | None:
 
 
 def dateline(match: re.Match[str]) -> datetime | None:
-    """The time of an archive dateline "Monday, 26 July 2004, 07:22"."""
-    month = _MONTH_NAMES.get(match.group("mon").upper())
+    """The time of an archive dateline "Monday, 26 July 2004, 07:22" ("Sept" too)."""
+    month = month_number(match.group("mon"))
     if month is None:
         return None
     g = match.group
@@ -569,9 +606,7 @@ def dateline(match: re.Match[str]) -> datetime | None:
 
 def telegram_date(match: re.Match[str]) -> datetime | None:
     """The day of a "TELEGRAM   June 03, 2003" line (no time: midnight UTC)."""
-    month = _MONTH_NAMES.get(match.group("mon").upper()) or _MONTHS.get(
-        match.group("mon").upper()[:3]
-    )
+    month = month_number(match.group("mon")) or _MONTHS.get(match.group("mon").upper()[:3])
     if month is None:
         return None
     g = match.group
@@ -704,12 +739,19 @@ _LEADING_MARK_RE = re.compile(r"^\(\s*(?P<mark>[A-Za-z][A-Za-z/ ,-]{0,58}?)\s*\)
 
 
 def split_subject_mark(subject: str) -> tuple[Marking | None, str]:
-    """A subject's leading portion mark, e.g. "(C) TALKS RESUME" -> (C, "TALKS RESUME")."""
+    """A subject's leading portion mark, e.g. "(C) TALKS RESUME" -> (C, "TALKS RESUME");
+    a control in a second parenthesis ("(S) (NF) TALKS") is part of it."""
     match = _LEADING_MARK_RE.match(subject)
     if match:
         mark = read_portion_mark(match.group("mark"))
         if mark is not None and not mark.entire_text:
-            return mark.marking, subject[match.end() :]
+            rest = subject[match.end() :]
+            second = _LEADING_MARK_RE.match(rest) if rest[:1] == "(" else None
+            if second is not None:
+                with_control = add_control_parenthesis(mark, second.group("mark"))
+                if with_control is not None:
+                    return with_control.marking, rest[second.end() :]
+            return mark.marking, rest
     return None, subject
 
 

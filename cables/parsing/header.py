@@ -179,8 +179,12 @@ _REASON_LINE_RE = re.compile(r"^REASONS?\s*:?\s*1\s?\.\s?[45]", re.I)
 _NA_OR_DECL_RE = re.compile(r"^(?:N\s*/?\s*A\b|DECL)", re.I)
 # The instruction alone on the line below an E.O. line that gave none ("E.O. 12958: DECL:"
 # then "02/10/2016"): a date, an exemption code or an indefinite marking, nothing else.
+# A month written as a word ("12 SEPT 2018", "September 12, 2018") is a date too.
+_MONTH_WORD = r"(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?"
 _DECL_VALUE_RE = re.compile(
-    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d{8}|(?:1\.6\s?)?X[1-8]|[257][05]X\d|OADR|MR|GDS)"
+    r"^(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}|\d{8}|(?:1\.6\s?)?X[1-8]|[257][05]X\d|OADR|MR|GDS"
+    rf"|\d{{1,2}}[ -]?{_MONTH_WORD}[ ,-]*(?:\d{{4}}|\d{{2}})"
+    rf"|{_MONTH_WORD}\s+\d{{1,2}},?\s+\d{{4}})"
     r"(?![A-Za-z0-9])",
     re.I,
 )

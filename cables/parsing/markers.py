@@ -10,7 +10,8 @@ mid-line when 6 is the next paragraph number.  ``1.4 (b)`` (a reason) and
 Less common, from other archives: ``2 . (C)``, ``2) (C)``, ``2.) (C)``,
 ``II. (S)``, sub-paragraphs ``(1) (S)``, ``1A. (S)`` and ``1.A (S)`` (only with a mark),
 ``1. C - ENTIRE TEXT.``, and marked bullets ``-- (S)`` (flagged ``bullet``: they stay
-in their paragraph).
+in their paragraph).  A control may follow the mark in a parenthesis of its own,
+``2. (S) (NF)`` or ``(C) (REL UK)``: it is part of the mark.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 from typing import NamedTuple
 
 from cables.markings import Marking
-from cables.parsing.fields import PortionMark, read_portion_mark
+from cables.parsing.fields import PortionMark, add_control_parenthesis, read_portion_mark
 
 # Paragraph 1 (or any marked numbered paragraph): where a cable's header is surely over.
 # "1 . (C)": some transcriptions set the period apart from the number.
@@ -103,6 +104,9 @@ def match_marker(
 
     ``list_letters`` are the "(A)", "(B)" list items already seen in the current
     paragraph: "(C)" after "(B)" is the next list item, not a CONFIDENTIAL mark.
+    A control in a second parenthesis ("2. (S) (NF)") is left in ``rest``: the body
+    reader takes it with ``with_control_parenthesis`` (the header needs no mark, and
+    the commonest lines pay no extra call).
     """
     head = line.lstrip(" \t")
     if not head:
@@ -129,6 +133,31 @@ def match_marker(
     if first == "-":
         return _bullet(line, list_letters)
     return None
+
+
+# "(NF) text" after a portion mark: its control in a parenthesis of its own.
+_CONTROL_PARENTHESIS_RE = re.compile(r"\((?P<body>[^()\n]{2,40})\)[.:]?(?:[ \t]+|$)")
+
+
+def with_control_parenthesis(marker: Marker) -> Marker:
+    """``marker`` taking the control of a second parenthesis ("2. (S) (NF) text") into
+    its mark and out of its text; unchanged when the parenthesis names no control.
+
+    Why: read as text, "(NF)" left a NOFORN paragraph marked plain SECRET.
+    """
+    m = _CONTROL_PARENTHESIS_RE.match(marker.rest)
+    if m is None or marker.mark is None:
+        return marker
+    mark = add_control_parenthesis(marker.mark, m.group("body"))
+    if mark is None:
+        return marker
+    written = m.group(0).rstrip()
+    return marker._replace(
+        marker=f"{marker.marker} {written}",
+        mark_raw=f"{marker.mark_raw} ({m.group('body')})",
+        mark=mark,
+        rest=marker.rest[m.end() :],
+    )
 
 
 def _numbered(line: str) -> Marker | None:
@@ -303,7 +332,7 @@ def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
         mark = read_portion_mark(m.group("mark"))
         if mark is None:
             continue
-        return line[: m.start()], Marker(
+        found = Marker(
             m.group("num"),
             m.group("marker"),
             f"({m.group('mark')})",
@@ -311,6 +340,9 @@ def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
             line[m.end() :].lstrip(),
             base=int(m.group("num")),
         )
+        if found.rest[:1] == "(":
+            found = with_control_parenthesis(found)
+        return line[: m.start()], found
     return None
 
 
@@ -335,7 +367,8 @@ def number_without_period(line: str, expected: int) -> Marker | None:
         return None
     raw = f"({m.group('mark')})"
     number = m.group("num")
-    return Marker(number, m.group(0).strip(), raw, mark, line[m.end() :], base=int(number))
+    found = Marker(number, m.group(0).strip(), raw, mark, line[m.end() :], base=int(number))
+    return with_control_parenthesis(found) if found.rest[:1] == "(" else found
 
 
 # A portion mark inside a line, after the end of a sentence or a colon and before a
@@ -371,10 +404,19 @@ def split_inline(
             if before in list_letters or f"({before})" in line[: m.start()].upper():
                 continue
         mark = read_portion_mark(body)
-        if mark is None or mark.entire_text or not _outranks(mark.marking, above):
+        if mark is None or mark.entire_text:
+            continue
+        rest = line[m.end() :]
+        second = rest[:1] == "("  # "(S) (NF)": the control may be what outranks
+        if not second and not _outranks(mark.marking, above):
             continue
         raw = line[m.start("mark") - 1 : m.end("mark") + 1]
-        return line[:cut], Marker("", raw, raw, mark, line[m.end() :])
+        found = Marker("", raw, raw, mark, rest)
+        if second:
+            found = with_control_parenthesis(found)
+            if not _outranks((found.mark or mark).marking, above):
+                continue
+        return line[:cut], found
     return None
 
 
