@@ -73,7 +73,7 @@ class BatchTables(NamedTuple):
     """Per hyperscan expression id, what placing a report by array operations needs."""
 
     length: np.ndarray  # int64: the match's length if placed by arrays, else 0
-    gaps: tuple[np.ndarray, ...]  # per gap: its offset back from the end, 0 for none
+    gaps: np.ndarray  # int64 [gap, expression]: the gap's offset back from the end, 0 for none
     rule: np.ndarray  # int64: index into Matcher._rules of the one rule (placed only)
     rule_rank: np.ndarray  # int64 per rule index: its rank by rule id (the sort's last key)
     # bool [expression, text kind]: a regex searched in the joined buffer for a text of that
@@ -99,7 +99,7 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
     """Build the tables once per matcher (a few thousand entries)."""
 
     length = np.zeros(expressions, np.int64)
-    gaps = [np.zeros(expressions, np.int64) for _ in range(_MAX_GAPS)]
+    gaps = np.zeros((_MAX_GAPS, expressions), np.int64)
     rule = np.zeros(expressions, np.int64)
     rule_of = {info: index for index, info in enumerate(matcher._rules)}
     for expr, term in enumerate(matcher._terms):
@@ -110,7 +110,7 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
             continue
         offset = term.length
         for k, word_length in enumerate(words):
-            gaps[k][expr] = offset + 1
+            gaps[k, expr] = offset + 1
             offset += 1 + word_length
         length[expr] = offset
         rule[expr] = rule_of[term.direct[0]]
@@ -131,7 +131,7 @@ def batch_tables(matcher: Matcher, expressions: int) -> BatchTables:
         varying[:, column] = [info[field] for info in matcher._rules]
     return BatchTables(
         length=length,
-        gaps=tuple(gaps),
+        gaps=gaps,
         rule=rule,
         rule_rank=np.argsort(np.argsort([info[0] for info in matcher._rules], kind="stable")),
         flat_regex=flat_regex,
@@ -206,27 +206,20 @@ def _scan_chunk(matcher: Matcher, texts: Sequence[str], lengths: list[int]) -> l
     tables = matcher._tables
     if tables is None:  # built once a matcher, kept on it (the matcher never imports this module)
         tables = matcher._tables = batch_tables(matcher, len(matcher._quick_length))
-    count = len(texts)
     bases, lengths = _bases(lengths)
     data, latin1, kinds = _joined(texts)
     buffer = np.frombuffer(data, np.uint8)
     latin1_buffer = buffer if latin1 is data else np.frombuffer(latin1, np.uint8)
 
     pairs = _reports(matcher, data)
-    exprs, ends = pairs[0::2], pairs[1::2]
-
-    placed, pending = _place(tables, buffer, latin1_buffer, exprs, ends)
-    exprs_p, ends_p = exprs[pending], ends[pending]
-    text_of = np.searchsorted(bases, ends_p - 1, "right") - 1
-    inside = (text_of >= 0) & (text_of < count)  # not so only for an approximate prefilter
-    inside[inside] &= ends_p[inside] - bases[text_of[inside]] <= lengths[text_of[inside]]
-    exprs_p, ends_p, text_of = exprs_p[inside], ends_p[inside], text_of[inside]
+    placed, pending = _sort_out(matcher, tables, buffer, latin1_buffer, pairs, bases, lengths)
+    exprs_p, ends_p, text_of = pending
     kind = kinds[text_of]
     flat = tables.flat_regex[exprs_p, kind]
     rest = ~flat
     regex = (exprs_p[flat], ends_p[flat], text_of[flat], kind[flat])
     found = _regex_hits(matcher, tables, (data, latin1, data), bases, lengths, regex)
-    out = _split(tables, bases, exprs[placed], ends[placed], *found)
+    out = _split(tables, bases, placed, found)
     _finish(matcher, texts, data, bases, out, exprs_p[rest], ends_p[rest], text_of[rest])
     return out
 
@@ -295,6 +288,70 @@ def _joined(texts: Sequence[str]) -> tuple[bytes, bytes, np.ndarray]:
     for i in np.flatnonzero(kinds).tolist():
         parts[i] = parts[i].translate(_FOLD)
     return _SEPARATOR_BYTE.join([b"", *parts, b""]), latin1, kinds
+
+
+_Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _sort_out(
+    matcher: Matcher,
+    tables: BatchTables,
+    buffer: np.ndarray,
+    latin1: np.ndarray,
+    pairs: np.ndarray,
+    bases: np.ndarray,
+    lengths: np.ndarray,
+) -> tuple[_Columns, _Columns]:
+    """The hits placed here (starts, ends, rule indexes) and the reports sent on
+    (expressions, ends, texts), from hyperscan's ``pairs`` (see :func:`_reports`).
+
+    Where hyperscan's reports come from the compiled callback, one compiled loop does it
+    (:func:`.native_scan.sort_out`, the same answer): the twenty-odd array operations below
+    each went over every report, 3% of a batch together.
+    """
+    exprs, ends = pairs[0::2], pairs[1::2]
+    if matcher._native:
+        from .native_scan import sort_out
+
+        placed, pending = sort_out(
+            exprs,
+            ends,
+            tables.length,
+            tables.gaps,
+            tables.rule,
+            buffer,
+            latin1,
+            tables.word_byte,
+            tables.ascii_space,
+            tables.any_space,
+            bases,
+            lengths,
+        )
+        return (placed[0], placed[1], placed[2]), (pending[0], pending[1], pending[2])
+    return _sort_out_by_arrays(tables, buffer, latin1, exprs, ends, bases, lengths)
+
+
+def _sort_out_by_arrays(
+    tables: BatchTables,
+    buffer: np.ndarray,
+    latin1: np.ndarray,
+    exprs: np.ndarray,
+    ends: np.ndarray,
+    bases: np.ndarray,
+    lengths: np.ndarray,
+) -> tuple[_Columns, _Columns]:
+    """:func:`_sort_out` by array operations: :func:`_place`, and each report sent on with
+    its text, but for a report outside every text (only an approximate prefilter's)."""
+    placed, pending = _place(tables, buffer, latin1, exprs, ends)
+    exprs_p, ends_p = exprs[pending], ends[pending]
+    text_of = np.searchsorted(bases, ends_p - 1, "right") - 1
+    inside = (text_of >= 0) & (text_of < len(lengths))
+    inside[inside] &= ends_p[inside] - bases[text_of[inside]] <= lengths[text_of[inside]]
+    placed_exprs, placed_ends = exprs[placed], ends[placed]
+    return (
+        (placed_ends - tables.length[placed_exprs], placed_ends, tables.rule[placed_exprs]),
+        (exprs_p[inside], ends_p[inside], text_of[inside]),
+    )
 
 
 def _place(
@@ -510,18 +567,11 @@ def _walks(
 
 
 def _split(
-    tables: BatchTables,
-    bases: np.ndarray,
-    exprs: np.ndarray,
-    ends: np.ndarray,
-    more_starts: np.ndarray,
-    more_ends: np.ndarray,
-    more_rules: np.ndarray,
+    tables: BatchTables, bases: np.ndarray, placed: _Columns, regex: _Columns
 ) -> list[list[Hit]]:
-    """The placed term hits and the regex hits as sorted Hit lists, one per text."""
-    starts = np.concatenate((ends - tables.length[exprs], more_starts))
-    ends = np.concatenate((ends, more_ends))
-    rules = np.concatenate((tables.rule[exprs], more_rules))
+    """The placed term hits and the regex hits (starts, ends, rule indexes each) as sorted
+    Hit lists, one per text."""
+    starts, ends, rules = (np.concatenate(pair) for pair in zip(placed, regex, strict=True))
     order = _sorting(starts, ends, tables.rule_rank[rules])
     starts, ends, rules = starts[order], ends[order], rules[order]
     cuts = np.searchsorted(starts, bases, "left")  # the hits of text i: cuts[i]:cuts[i + 1]

@@ -31,11 +31,11 @@ import hyperscan
 import numpy as np
 
 try:  # optional: without it the engine keeps the binding's callback
-    from numba import carray, cfunc, types
+    from numba import carray, cfunc, njit, types
 except ImportError:  # pragma: no cover - numba is in the runtime set
-    carray = cfunc = types = None
+    carray = cfunc = njit = types = None
 
-__all__ = ["NativeScanner", "available", "native_scanner", "warm"]
+__all__ = ["NativeScanner", "available", "native_scanner", "sort_out", "warm"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,91 @@ def _callback() -> int | None:
     return compiled.address
 
 
+def _sort_out(
+    exprs: np.ndarray,
+    ends: np.ndarray,
+    length: np.ndarray,
+    gaps: np.ndarray,
+    rule: np.ndarray,
+    buffer: np.ndarray,
+    latin1: np.ndarray,
+    word_byte: np.ndarray,
+    ascii_space: np.ndarray,
+    any_space: np.ndarray,
+    bases: np.ndarray,
+    lengths: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`.batch._sort_out_by_arrays` in one compiled loop (see there): the placed hits
+    ``[start, end, rule index]`` and the reports sent on ``[expression, end, text]``, as
+    rows, in the reports' order."""
+    count = lengths.shape[0]
+    placed = np.empty((3, exprs.shape[0]), np.int64)
+    pending = np.empty((3, exprs.shape[0]), np.int64)
+    p = 0
+    q = 0
+    for k in range(exprs.shape[0]):
+        expr = exprs[k]
+        end = ends[k]
+        fits = length[expr] > 0
+        if fits:
+            for gap in range(gaps.shape[0]):
+                offset = gaps[gap, expr]
+                if offset == 0:
+                    break
+                if not ascii_space[buffer[end - offset]] or any_space[buffer[end - offset - 1]]:
+                    fits = False
+                    break
+        if fits:
+            start = end - length[expr]
+            if word_byte[latin1[start - 1]] == 0 and word_byte[latin1[end]] == 0:
+                placed[0, p] = start
+                placed[1, p] = end
+                placed[2, p] = rule[expr]
+                p += 1
+            continue
+        text = np.searchsorted(bases, end - 1, side="right") - 1
+        if 0 <= text < count and end - bases[text] <= lengths[text]:
+            pending[0, q] = expr
+            pending[1, q] = end
+            pending[2, q] = text
+            q += 1
+    return placed[:, :p], pending[:, :q]
+
+
+@functools.cache
+def _sorting_out() -> Any:
+    """:func:`_sort_out` compiled for the arrays :mod:`.batch` passes (cached on disk by
+    numba where it may write), or None without numba."""
+    if njit is None:
+        return None
+    ints, ints2 = types.Array(types.int64, 1, "A"), types.Array(types.int64, 2, "A")
+    data = types.Array(types.uint8, 1, "A", readonly=True)
+    flags = types.Array(types.boolean, 1, "A")
+    signature = types.UniTuple(ints2, 2)(
+        ints,
+        ints,
+        ints,
+        ints2,
+        ints,
+        data,
+        data,
+        types.Array(types.uint8, 1, "A"),
+        flags,
+        flags,
+        ints,
+        ints,
+    )
+    try:
+        return njit(signature, cache=True, nogil=True)(_sort_out)
+    except Exception:  # noqa: BLE001 - no writable cache: compile without one
+        return njit(signature, nogil=True)(_sort_out)
+
+
+def sort_out(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_sort_out`, compiled (only where :func:`available`)."""
+    return _sorting_out()(*arrays)
+
+
 @functools.cache
 def _library() -> Any:
     """hyperscan's C API from the binding's own extension module, its signatures declared."""
@@ -109,7 +194,7 @@ def available() -> bool:
         return False
     try:
         _library()
-        found = _callback() is not None
+        found = _callback() is not None and _sorting_out() is not None
     except Exception as exc:  # noqa: BLE001 - a library missing, or a compile that failed
         logger.warning("hyperscan's reports go through Python: %s", exc)
         return False
@@ -119,7 +204,8 @@ def available() -> bool:
 
 
 def warm() -> bool:
-    """Compile the callback now (a worker's start), not at the first large batch."""
+    """Compile the callback and :func:`sort_out` now (a worker's start), not at the first
+    large batch."""
     return available()
 
 

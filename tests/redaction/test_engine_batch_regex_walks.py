@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import redaction.engine.batch as batch_module
+from redaction.engine import native_scan
 from redaction.engine.matcher import _UNANCHORED, _regex_matches, compile_rules
 from redaction.engine.oracle import Oracle
 from tests.workflow.test_redaction_matcher import regex, terms
@@ -82,3 +83,50 @@ def test_a_first_match_short_of_the_report_is_walked_on():
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected
     assert len(expected) == 2
     assert rules.tolist() == [program.rule] * 2
+
+
+needs_native = pytest.mark.skipif(
+    not native_scan.available(), reason="numba or hyperscan's C API cannot be loaded here"
+)
+
+
+@needs_native
+def test_the_compiled_sorting_out_is_the_arrays_one():
+    """Every report, real or not (random expressions and ends, as an approximate prefilter
+    could report them, on separators too), is placed, sent on or dropped alike."""
+    specs = [*SPECS, terms("Prime Minister", "Foreign Minister of", rule_id=2)]
+    matcher = compile_rules(specs)
+    tables = batch_module.batch_tables(matcher, len(matcher._quick_length))
+    texts = [*TEXTS, "Prime  Minister and Foreign Minister\nof Prime\u00a0Minister"] * 5
+    data, latin1, _kinds = batch_module._joined(texts)
+    bases, lengths = batch_module._bases(list(map(len, texts)))
+    buffer, latin1_buffer = np.frombuffer(data, np.uint8), np.frombuffer(latin1, np.uint8)
+    rng = np.random.default_rng(7)
+    real = batch_module._reports(matcher, data)
+    count = 20_000
+    made = np.empty(2 * count, np.int64)
+    made[0::2] = rng.integers(0, len(matcher._quick_length), count)
+    made[1::2] = rng.integers(40, len(data) - 1, count)
+    for pairs in (real, made):
+        exprs, ends = pairs[0::2], pairs[1::2]
+        by_arrays = batch_module._sort_out_by_arrays(
+            tables, buffer, latin1_buffer, exprs, ends, bases, lengths
+        )
+        compiled = batch_module._sort_out(
+            matcher, tables, buffer, latin1_buffer, pairs, bases, lengths
+        )
+        for mine, theirs in zip(compiled, by_arrays, strict=True):
+            for a, b in zip(mine, theirs, strict=True):
+                assert a.tolist() == b.tolist()
+    assert len(by_arrays[0][0]) and len(by_arrays[1][0])
+
+
+@needs_native
+def test_scan_many_without_the_compiled_parts_gives_the_same(monkeypatch):
+    monkeypatch.setattr(batch_module, "_SMALL_BATCH", 0)
+    texts = TEXTS * 4
+    compiled = compile_rules(SPECS)
+    by_arrays = compile_rules(SPECS)
+    by_arrays._native = False
+    assert batch_module.scan_many(compiled, texts) == batch_module.scan_many(by_arrays, texts)
+    assert compiled._native and by_arrays._native is False
