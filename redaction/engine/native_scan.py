@@ -11,10 +11,13 @@ bundles (its library exports the C API: ``hs_scan``, ``hs_alloc_scratch``...), c
 the binding does not hand out its pointer).
 
 The reports are those of the binding, in the same order (the tests compare them), so
-everything after the scan is unchanged.  Where numba or the C API cannot be loaded, or
-``DECLASS_NATIVE_SCAN=0`` is set, :func:`native_scanner` answers None and the engine keeps
-the binding's callback.  Compiling the callback takes about half a second, once a process:
-:func:`warm` does it at a worker's start, before it forks its pool.
+everything after the scan is unchanged.  The first step after it, placing the usual term
+hits and sending the other reports on, is compiled too (:func:`sort_out`: one loop over the
+reports instead of twenty-odd array operations, each over all of them).  Where numba or the
+C API cannot be loaded, or ``DECLASS_NATIVE_SCAN=0`` is set, :func:`native_scanner` answers
+None and the engine keeps the binding's callback (and array operations).  Compiling the
+two takes about a second, once a process (less from numba's cache on disk): :func:`warm`
+does it at a worker's start, before it forks its pool.
 """
 
 from __future__ import annotations
