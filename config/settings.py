@@ -192,6 +192,18 @@ if DB_ROLE == "owner":
 # Health checks: a connection kept across requests that the database dropped
 # (a restart) is replaced, instead of failing one request per worker.
 _database.update(CONN_MAX_AGE=env_int("DB_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS=True)
+# Parameters bound by the server, and a statement a connection has run DB_PREPARE_THRESHOLD
+# times prepared (config/db_cursor.py: PostgreSQL's parsing and planning were as much of a
+# page's database time as running its statements).  0 binds on the client, as Django's
+# default does (for a pooler in transaction mode, which cannot keep prepared statements).
+if (_prepare_threshold := env_int("DB_PREPARE_THRESHOLD", 5)) > 0:
+    from config.db_cursor import PreparingCursor
+
+    _database.setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=_prepare_threshold,
+        cursor_factory=PreparingCursor,
+    )
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

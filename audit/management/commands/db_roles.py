@@ -29,7 +29,9 @@ def admin_connection() -> psycopg.Connection:
         "host": s.get("HOST") or None,
         "port": str(s["PORT"]) if s.get("PORT") else None,
     }
-    options = {k: v for k, v in (s.get("OPTIONS") or {}).items() if k != "options"}
+    # Django's own keys (server-side binding, the cursor class) are not connection options.
+    django_only = {"options", "server_side_binding", "cursor_factory", "prepare_threshold"}
+    options = {k: v for k, v in (s.get("OPTIONS") or {}).items() if k not in django_only}
     return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, **options)
 
 
