@@ -25,7 +25,7 @@ def proposals_apply_task(cable_ids: list[int]) -> None:
 def _compile_the_scan_callback(**_kwargs: object) -> None:
     """Compile the engine's hyperscan callback in the worker's main process, before it
     forks its pool: each process then has it from the start, and no first batch of
-    cables waits the half second it takes (``redaction.engine.native_scan``)."""
+    cables waits the second or so it takes (``redaction.engine.native_scan``)."""
     from redaction.engine import native_scan
 
     native_scan.warm()
