@@ -157,6 +157,65 @@ def take_review_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
     return kept, stamps
 
 
+# A FOIA release's stamp of what was withheld ("RELEASED IN PART B1, 1.4(D)", "RELEASED IN
+# FULL"), printed at the top of a reading-room page: on a line of its own, or inside a
+# reflowed line when it names at least one exemption (prose does not).
+_EXEMPTION = r"(?:B\s?\d(?:\s?\(\s?[A-G]\s?\))?|1\.[45]\s?\(\s?[A-H]\s?\))"
+_EXEMPTIONS = rf"{_EXEMPTION}(?:\s*[,;]?\s*{_EXEMPTION})*"
+_RELEASE_STAMP_LINE_RE = re.compile(
+    rf"^\s*RELEASED\s+IN\s+(?:PART|FULL)(?:\s*[,:]?\s*{_EXEMPTIONS})?\s*$"
+)
+_RELEASE_STAMP_IN_LINE_RE = re.compile(rf"\s*\bRELEASED\s+IN\s+PART\s*[,:]?\s*{_EXEMPTIONS}")
+# The page stamp of a FOIA release inside a reflowed line, and its "UNCLASSIFIED" printed
+# on the line above it.
+_FOIA_STAMP_IN_LINE_RE = re.compile(
+    r"\s*\b(?:UNCLASSIFIED\s+)?U\.\s?S\.\s+Department\s+of\s+State\s+Case\s+No\.\s*\S+\s+"
+    r"Doc\s+No\.\s*\S+\s+Date:\s*\d{1,2}/\d{1,2}/\d{2,4}",
+    re.I,
+)
+
+
+def take_foia_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """The lines without a FOIA release's page stamps, and the stamps (first of each).
+
+    A reading-room printout repeats "UNCLASSIFIED U.S. Department of State Case No. ...
+    Doc No. ... Date: ..." at every page break (sometimes "UNCLASSIFIED" on the line
+    above) and "RELEASED IN PART B1, 1.4(D)" on its pages: left in, they split
+    sentences and a lone "UNCLASSIFIED" is taken for a page's marking of a classified
+    cable.  Called only for a text holding "Case No" or "RELEASED IN".
+    """
+    kept: list[Line] = []
+    stamps: list[str] = []
+    skip = False
+    for i, (no, text) in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        if _RELEASE_STAMP_LINE_RE.match(text) or _FOIA_STAMP_RE.match(text):
+            stamps.append(" ".join(text.split()))
+            continue
+        if text.strip() == "UNCLASSIFIED" and i + 1 < len(lines):
+            below = lines[i + 1][1]
+            if _FOIA_STAMP_RE.match(below):
+                stamps.append(" ".join(f"{text} {below}".split()))
+                skip = True
+                continue
+        kept.append((no, _cut_stamps(text, stamps)))
+    return kept, list(dict.fromkeys(stamps))
+
+
+def _cut_stamps(text: str, stamps: list[str]) -> str:
+    """``text`` with the stamps printed inside it cut out (added to ``stamps``)."""
+    for pattern in (_FOIA_STAMP_IN_LINE_RE, _RELEASE_STAMP_IN_LINE_RE):
+        found = pattern.search(text)
+        while found is not None:
+            stamps.append(" ".join(found.group().split()))
+            left, right = text[: found.start()], text[found.end() :].lstrip(" \t")
+            text = f"{left} {right}" if left.strip() and right else left + right
+            found = pattern.search(text, found.start())
+    return text
+
+
 def _second_half(lines: list[Line], i: int) -> str | None:
     """The line below a stamp's first half when it is the stamp's second half.
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from cables.markings import Level, Marking
 from cables.parsing import fields as f
 from cables.parsing.body import Body, Draft, is_heading, read_body, split_end_of_message
-from cables.parsing.breaks import clean_breaks, take_review_stamps
+from cables.parsing.breaks import clean_breaks, take_foia_stamps, take_review_stamps
 from cables.parsing.classify import overall_level, resolve_rel, roll_up
 from cables.parsing.header import Header, read_header
 from cables.parsing.model import CableMetadata, ParsedCable, ParsedParagraph, ParseError
@@ -129,6 +129,9 @@ def _read(text: str, source: str) -> _Parts:
     stamps: list[str] = []
     if "Declassified/Released" in text:
         below, stamps = take_review_stamps(below)
+    if "Case No" in text or "RELEASED IN" in text:
+        below, foia_stamps = take_foia_stamps(below)
+        stamps.extend(foia_stamps)
     page_markings: list[Marking] = []
     cleaned, page_levels = clean_breaks(below, banner, others, page_markings)
     if others:
