@@ -19,7 +19,7 @@ from cables.markings import Level, Marking
 _SLASHES_RE = re.compile(r"\s*//?\s*")
 _TAG_SPLIT_RE = re.compile(r"[\s,]+")
 _LEADING_LABEL_RE = re.compile(r"^\s*\(?[A-Za-z][.)]\s+(?=\S)")
-_LEADING_FOR_RE = re.compile(r"^(?:FOR|PER|BASED\s+(?:UPON|ON))\s+", re.I)
+_LEADING_FOR_RE = re.compile(r"^(?:FOR|PER|UNDER|IAW|BASED\s+(?:UPON|ON))\s+", re.I)
 _ROUTING_PREFIX_RE = re.compile(r"^(?:[A-Z]{3,8}/)(?=[A-Z])")
 
 # --- portion marks -----------------------------------------------------------------
@@ -808,9 +808,12 @@ CLASSIFIED_BY_LINE_RE = re.compile(
     r"^\s*(?:\(U\)\s*)?(?P<kw>CLASSIFIED\s+BY|DERIVED\s+FROM)\b\s*:?\s*(?P<rest>.*)$", re.I
 )
 _CLASSIFIED_BY_RE = re.compile(r"CLASSIFIED\s+BY\b\s*:?\s*", re.I)
+# Where the classifier's name ends: at the reason keyword, the section number or the
+# order cited before it ("... per E.O. 13526, 1.4 (b)").
 _WHO_END_RE = re.compile(
-    r"[,.;:]?\s*(?:\b(?:FOR|PER|BASED\s+(?:UPON|ON))\s+)?"
-    r"(?:\bREASONS?\b|\bREASON\s+S\b|(?<![\d.])\b1\s?\.\s?[45](?!\d))",
+    r"[,.;:]?\s*(?:\b(?:FOR|PER|UNDER|IAW|BASED\s+(?:UPON|ON))\s+)?"
+    r"(?:\bREASONS?\b|\bREASON\s+S\b|(?<![\d.])\b1\s?\.\s?[45](?!\d)"
+    r"|\bE\s?\.?\s?O\s?\.?\s?1\d{4}\b)",
     re.I,
 )
 _REASON_KEYWORD_RE = re.compile(r"\bREASON(?:\s?S)?\b\s*:?\s*", re.I)

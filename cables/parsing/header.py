@@ -270,7 +270,20 @@ def _segments(text: str) -> list[str]:
     parts = unglue(text)
     if len(parts) > 1 and (_cites_order(parts[0]) or _AMENDED_BY_END_RE.search(parts[0])):
         parts[:2] = [f"{parts[0]} {parts[1].lstrip()}"]
+    for n in range(len(parts) - 1, 0, -1):
+        if _EO_REASON_RE.match(parts[n]) and f.CLASSIFIED_BY_LINE_RE.match(parts[n - 1]):
+            parts[n - 1 : n + 1] = [f"{parts[n - 1]} {parts[n].lstrip()}"]
     return parts
+
+
+# The order a Classified By line cites before its reasons ("... for reasons E.O. 13526,
+# section 1.4(b) and (d)", "... per E.O. 12958 1.5 (B)"): part of that line, not the
+# cable's E.O. line (which gives a DECL date, never a section of the order).
+_EO_REASON_RE = re.compile(
+    r"^\s*E\s?\.?\s?[O0]\s?\.?\s?1\d{4}\s*[,:;]?\s*(?:AS\s+AMENDED\s*[,:;]?\s*)?"
+    r"(?:(?:SEC(?:TION|\.)?|REASONS?)\s*:?\s*)?1\s?\.\s?[45](?!\d)",
+    re.I,
+)
 
 
 # "E.O. 12958 AS AMENDED BY E.O. 13292: DECL: ...": one E.O. line naming two orders.
@@ -350,7 +363,7 @@ class _HeaderReader:
             self.state_lines += 1
             return True
         if self.state == "classified" and not self.after_blank:
-            if f.REASON_CONTINUATION_RE.match(s):
+            if f.REASON_CONTINUATION_RE.match(s) or self._cited_order_below(s):
                 self.header.authority_lines.append(s)
                 return True
         elif self.state == "classified" and s[:1] in "Rr" and _REASON_LINE_RE.match(s):
@@ -363,6 +376,13 @@ class _HeaderReader:
             self.header.ref_lines.append(s)
             return True
         return False
+
+    def _cited_order_below(self, s: str) -> bool:
+        """The order and reasons of a Classified By line wrapped before them ("... for
+        reasons" then "E.O. 12958 1.4 (b) and (d)."): not the cable's E.O. line."""
+        return (
+            s[:1] in "Ee" and _EO_REASON_RE.match(s) is not None and not self._authority_complete()
+        )
 
     def _subject_below_keyword(self, s: str) -> bool:
         """A "SUBJECT:" line that held nothing, and below it the subject with its portion

@@ -9,9 +9,13 @@ fictional post, fictional people) in a shape seen in archives.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cables.markings import Level, Marking
+from cables.parsing import ParsedCable, parse_cable
 from tests.cables.cable_text import paragraph_texts as texts
 from tests.cables.cable_text import parsed_telegram as cable
+from tests.cables.cable_text import telegram
 
 _CASE_STAMP = "U.S. Department of State Case No. F-2008-00123 Doc No. C01234567 Date: 01/01/2010"
 
@@ -80,3 +84,59 @@ def test_released_in_prose_is_kept():
         "The envoy's notes were released in part 1.4 of the review.",
     ]
     assert any(w.startswith("PAGE_MARKING_MISMATCH") for w in parsed.warnings)
+
+
+# --- the order cited in the Classified By line -------------------------------------------
+
+_AUTHORITY = "Classified By: DCM Jane Doe, reasons 1.4 (b) and (d)"
+
+
+def _with_authority(line: str, **kwargs: Any) -> ParsedCable:
+    """The default telegram with ``line`` in place of its Classified By line."""
+    kwargs.setdefault("post", "VALDERRA")
+    kwargs.setdefault("serial", 77)
+    return parse_cable(telegram(**kwargs).replace(_AUTHORITY, line))
+
+
+def test_an_order_cited_before_the_reasons_keeps_them():
+    """Defect: "for reasons E.O. 13526, section 1.4(b) and (d)" was cut at "E.O." into a
+    second E.O. line: no reasons (MISSING_REASON), and "per"/"under" stayed in the name."""
+    for line in (
+        "Classified By: CDA John Roe for reasons E.O. 13526, section 1.4(b) and (d).",
+        "Classified By: CDA John Roe, reason: E.O. 12958, 1.4(b) and (d)",
+        "CLASSIFIED BY: CDA John Roe per E.O. 12958 1.5 (B),(D)",
+        "Classified By: CDA John Roe under E.O. 12958, sec. 1.4(b),(d)",
+    ):
+        parsed = _with_authority(line, decl="E.O. 13526: DECL: 02/10/2026")
+        assert (parsed.classified_by, parsed.reasons) == ("CDA John Roe", ["1.4(b)", "1.4(d)"])
+        assert (parsed.executive_order, parsed.decl) == ("13526", "02/10/2026")
+        assert not any(w.startswith("MISSING_REASON") for w in parsed.warnings)
+
+
+def test_an_order_cited_on_the_line_below_the_classified_by_line_is_its_reason():
+    """Defect: the wrapped "E.O. 12958 1.4 (b) and (d)." was read as the E.O. line."""
+    parsed = _with_authority(
+        "Classified By: CDA John Roe for reasons\nE.O. 12958 1.4 (b) and (d).",
+        decl="E.O. 13526: DECL: 02/10/2026",
+    )
+    assert parsed.reasons == ["1.4(b)", "1.4(d)"]
+    assert (parsed.executive_order, parsed.decl) == ("13526", "02/10/2026")
+
+
+def test_the_cables_own_eo_line_after_a_complete_classified_by_line_stays_the_eo_line():
+    """Guard: a real E.O. line glued after, or below, a Classified By line with its
+    reasons is still the cable's E.O. line."""
+    glued = _with_authority(
+        "Classified By: CDA John Roe, reasons 1.4 (b) and (d). E.O. 12958: DECL: 02/10/2016",
+        decl="",
+    )
+    below = _with_authority(
+        "Classified By: CDA John Roe, reasons 1.4 (b)\nE.O. 12958: N/A", decl=""
+    )
+    assert (glued.executive_order, glued.decl, glued.reasons) == (
+        "12958",
+        "02/10/2016",
+        ["1.4(b)", "1.4(d)"],
+    )
+    assert (below.classified_by, below.reasons) == ("CDA John Roe", ["1.4(b)"])
+    assert below.executive_order == "12958"
