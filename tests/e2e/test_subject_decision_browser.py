@@ -54,9 +54,12 @@ def test_a_reviewer_releases_a_secret_subject_and_the_release_shows_it(live_serv
     page.goto(review)
     page.wait_for_load_state("networkidle")
     assert CANARY in page.locator("#subject-portion .subject-text").inner_text()
-    for article in page.locator("article.paragraph").all():
-        article.locator("button[name=kind][value=release]").click()
-        page.wait_for_load_state("networkidle")
+    articles = page.locator("article.paragraph")
+    for n in range(articles.count()):
+        articles.nth(n).locator("button[name=kind][value=release]").click()
+        # Each decision is in before the next click (htmx swaps the paragraph): waiting for
+        # the network to go quiet let a loaded machine finish with one still on its way.
+        articles.nth(n).and_(page.locator(".decided-release")).wait_for()
     with page.expect_navigation():
         page.click("text=Mark review finished")
     assert "the subject has no decision yet" in page.content()  # the message, on the queue
