@@ -534,6 +534,20 @@ ARCHIVE_DATE_RE = re.compile(
     r"^\s*Date:\s*(?P<y>\d{4})\s+(?P<mon>[A-Za-z]+)\s+(?P<d>\d{1,2}),\s+(?P<H>\d{1,2}):"
     r"(?P<M>\d{2})(?:\s*\([A-Za-z]+\))?\s*$"
 )
+# An archive page's labelled date-time group ("DTG: 101530Z FEB 06", "Date/Time Group:
+# ..."): the DTG itself, written without its precedence.
+LABELLED_DTG_RE = re.compile(
+    r"^\s*(?:DTG|D\.T\.G\.|DATE[ /-]TIME(?:\s+GROUP)?)\s*:\s*"
+    rf"(?P<dtg>(?P<dd>\d{{2}})(?P<hh>\d{{2}})(?P<mi>\d{{2}})Z\s*{_DTG_MONTH}\s*"
+    r"(?P<yy>(?:19|20)?\d{2}))\s*$",
+    re.I,
+)
+# An archive page's record of the DTG as an ISO time ("Date: 2006-02-10 15:30", the
+# "Created: 2006-02-10 15:30" of a leaked-cable page): read as "Cable dated:" is.
+ARCHIVE_ISO_DATE_RE = re.compile(
+    r"^\s*(?:Date|Created)\s*:\s*(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[T ]\s*(?P<H>\d\d):(?P<M>\d\d)"
+    r"(?::\d\d)?\s*(?:Z|UTC|GMT)?\s*$"
+)
 TELEGRAM_DATE_RE = re.compile(
     r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
 )

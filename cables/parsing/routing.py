@@ -315,12 +315,33 @@ def _read_date_line(pre: Preamble, s: str) -> bool:
             if _better(pre, "dateline"):
                 _set_date(pre, "dateline", None, f.dateline(archive))
             return True
+    if first in "DdCc" and ":" in s[:16]:
+        return _archive_date_line(pre, s)
     if "day," in s:
         line = f.DATELINE_RE.match(s)
         if line:
             if _better(pre, "dateline"):
                 _set_date(pre, "dateline", None, f.dateline(line))
             return True
+    return False
+
+
+def _archive_date_line(pre: Preamble, s: str) -> bool:
+    """An archive page's labelled DTG or ISO date above the text; True if it was one.
+
+    Why: a page that prints "DTG: 101530Z FEB 06" or "Date: 2006-02-10 15:30" in place
+    of the routing lines gave the cable no date at all (NO_DATE).
+    """
+    labelled = f.LABELLED_DTG_RE.match(s)
+    if labelled:
+        if _better(pre, "bare_dtg"):
+            _set_date(pre, "bare_dtg", labelled.group("dtg"), f.dtg_datetime(labelled))
+        return True
+    iso = f.ARCHIVE_ISO_DATE_RE.match(s)
+    if iso:
+        if _better(pre, "cable_dated"):
+            _set_date(pre, "cable_dated", None, f.cable_dated(iso))
+        return True
     return False
 
 

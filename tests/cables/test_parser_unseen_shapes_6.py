@@ -9,6 +9,7 @@ fictional post, fictional people) in a shape seen in archives.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from cables.markings import Level, Marking
@@ -140,3 +141,38 @@ def test_the_cables_own_eo_line_after_a_complete_classified_by_line_stays_the_eo
     )
     assert (below.classified_by, below.reasons) == ("CDA John Roe", ["1.4(b)"])
     assert below.executive_order == "12958"
+
+
+# --- an archive page's date lines ----------------------------------------------------------
+
+
+def _with_date_lines(lines: str) -> ParsedCable:
+    """The default telegram's text from its classification line down, below ``lines``
+    and an FM/TO pair, as an archive page prints it without the transmission lines."""
+    text = telegram(post="VALDERRA", serial=77)
+    body = text[text.index("C O N F I D E N T I A L") :]
+    return parse_cable(f"{lines}\nFM AMEMBASSY VALDERRA\nTO SECSTATE WASHDC\n\n{body}")
+
+
+def test_a_labelled_dtg_or_an_iso_archive_date_above_the_text_dates_the_cable():
+    """Defect: "DTG: 101530Z FEB 06", "Date: 2006-02-10 15:30" and "Created: ..." gave
+    the cable no date (NO_DATE)."""
+    for line in (
+        "DTG: 101530Z FEB 06",
+        "Date/Time Group: 101530Z Feb 2006",
+        "Date: 2006-02-10 15:30",
+        "Created: 2006-02-10 15:30",
+    ):
+        parsed = _with_date_lines(line)
+        assert parsed.sent_at == datetime(2006, 2, 10, 15, 30, tzinfo=UTC), line
+        assert not any(w.startswith("NO_DATE") for w in parsed.warnings)
+    assert _with_date_lines("DTG: 101530Z FEB 06").dtg == "101530Z FEB 06"
+
+
+def test_the_transmission_dtg_outranks_an_archive_date_and_a_bare_day_dates_nothing():
+    """Guard: the FL5 line's DTG is the cable's time whatever an archive line says, and a
+    date without its time ("Date: 10 FEB 2006", a drafting date) is not taken for it."""
+    assert _with_date_lines("Created: 2006-02-11 09:00\nP 101530Z FEB 06").sent_at == datetime(
+        2006, 2, 10, 15, 30, tzinfo=UTC
+    )
+    assert _with_date_lines("Date: 10 FEB 2006\nDraft Date: 2006-02-09").sent_at is None
