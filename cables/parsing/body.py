@@ -105,7 +105,11 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             or (first.isalpha() and (head[1:] in _AFTER or head in _WORD_HEADS))
             else None
         )
-        if marker is None and first.isdigit() and "(" in text[:12]:
+        if (
+            marker is None
+            and (first.isdigit() or first in _LEAD_BEFORE_NUMBER)
+            and "(" in text[:16]
+        ):
             marker = number_without_period(text, expected)
         elif marker is not None and marker.mark is not None and marker.rest[:1] == "(":
             marker = with_control_parenthesis(marker)  # "2. (S) (NF) text"
@@ -176,6 +180,9 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
     signature = _take_signature(drafts)
     return Body(drafts, signature, tuple(bullets.values()))
 
+
+# What may stand before a paragraph number whose period was lost: "¶1 (C)", "Para 1 (C)".
+_LEAD_BEFORE_NUMBER = frozenset("\u00b6Pp")
 
 # "A. THE PARTY CONGRESS OPENED ...": a lettered paragraph at the left margin.
 _LETTERED_OPENING_RE = re.compile(r"(?P<letter>[A-Z])\.[ \t]+(?=\S)")

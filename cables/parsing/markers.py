@@ -347,13 +347,19 @@ def split_midline(line: str, expected: int) -> tuple[str, Marker] | None:
 
 
 # "1 (C) text", "1, (C) text": the number's period lost (left out, or read as a comma by
-# OCR of a printed page).
-_NO_PERIOD_RE = re.compile(r"^[ \t]*(?P<num>\d{1,3}),?[ \t]+\((?P<mark>[^()\n]{1,40})\)[.:]?[ \t]*")
+# OCR of a printed page); also after a pilcrow or the word PARA ("¶1 (C)", "Para 3 (S)").
+_NO_PERIOD_RE = re.compile(
+    r"^[ \t]*(?P<lead>\u00b6[ \t]*|(?i:PARA(?:GRAPH)?)[ \t]+)?(?P<num>\d{1,3}),?[ \t]+"
+    r"\((?P<mark>[^()\n]{1,40})\)[.:]?[ \t]*"
+)
+
+# What follows a cited sub-paragraph ("PARA 3 (C) OF REFTEL", "PARA 2 (S) ABOVE").
+_CITED_AFTER_RE = re.compile(r"(?i:OF|REF[A-Z]*|ABOVE|BELOW|IN|AND|OR)\b|[,;a-z]")
 
 
 def number_without_period(line: str, expected: int) -> Marker | None:
     """ "1 (C) text" or "1, (C) text" when 1 is the next paragraph number and a portion
-    mark follows: a paragraph marker whose period was lost.
+    mark follows: a paragraph marker whose period was lost (also "¶1 (C)", "Para 1 (C)").
 
     Why: read as text, the paragraph and its mark stay in the paragraph above (a SECRET
     one inside a CONFIDENTIAL one).  Only the next number counts, so that "2 (U.S.)
@@ -362,6 +368,8 @@ def number_without_period(line: str, expected: int) -> Marker | None:
     m = _NO_PERIOD_RE.match(line)
     if m is None or int(m.group("num")) != expected:
         return None
+    if m.group("lead") and m.group("lead")[:1] != "\u00b6" and _CITED_AFTER_RE.match(line, m.end()):
+        return None  # "PARA 3 (C) OF REFTEL": a sub-paragraph cited, not a marker
     mark = read_portion_mark(m.group("mark"))
     if mark is None or mark.entire_text:
         return None

@@ -1,6 +1,8 @@
 """More shapes of real cables (6): a FOIA reading-room printout's page stamps ("RELEASED
 IN PART B1, 1.4(D)", the "Case No." stamp with its "UNCLASSIFIED" on the line above, both
-inside reflowed lines), and an E.O. cited in the Classified By line before its reasons.
+inside reflowed lines), an E.O. cited in the Classified By line before its reasons, an
+archive page's labelled DTG or ISO date, and a paragraph number without its period after
+a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)").
 
 Each test below marked "defect" failed against the parser before its fix; the others
 guard a look-alike that must keep reading as it did.  Every cable is invented (a
@@ -176,3 +178,49 @@ def test_the_transmission_dtg_outranks_an_archive_date_and_a_bare_day_dates_noth
         2006, 2, 10, 15, 30, tzinfo=UTC
     )
     assert _with_date_lines("Date: 10 FEB 2006\nDraft Date: 2006-02-09").sent_at is None
+
+
+# --- a paragraph number with no period after a pilcrow or PARA ----------------------------
+
+
+def test_a_number_without_its_period_after_a_pilcrow_or_para_starts_a_marked_paragraph():
+    """Defect: "\u00b61 (C)" and "Para 2 (S)" were not markers: the whole body was one
+    unmarked paragraph (UNMARKED_PORTION) and the SECRET portion hidden in it."""
+    parsed = cable(
+        paragraphs=(
+            "\u00b61 (C) Summary: the talks resume.",
+            "Para 2 (S) The envoy named his sources.",
+            "PARAGRAPH 3 (U) The press reported it.",
+        )
+    )
+    assert [(p.number, p.marking) for p in parsed.paragraphs] == [
+        ("1", Marking(Level.C)),
+        ("2", Marking(Level.S)),
+        ("3", Marking(Level.U)),
+    ]
+    assert texts(parsed) == [
+        "Summary: the talks resume.",
+        "The envoy named his sources.",
+        "The press reported it.",
+    ]
+    assert parsed.classification.level == Level.S
+
+
+def test_a_sub_paragraph_cited_after_para_stays_text():
+    """Guard: "PARA 3 (C) OF REFTEL" at a line start cites a sub-paragraph (C)."""
+    parsed = cable(
+        paragraphs=(
+            "1. (C) Summary: the talks resume.",
+            "2. (C) THE MINISTER SAID THAT\nPARA 3 (C) OF REFTEL WAS WRONG.",
+            "Para 3 (U), as the press put it, is wrong.",
+        )
+    )
+    assert [(p.number, p.portion_mark) for p in parsed.paragraphs] == [
+        ("1", "(C)"),
+        ("2", "(C)"),
+        ("", None),
+    ]
+    assert texts(parsed)[1:] == [
+        "THE MINISTER SAID THAT\nPARA 3 (C) OF REFTEL WAS WRONG.",
+        "Para 3 (U), as the press put it, is wrong.",
+    ]
