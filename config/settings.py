@@ -197,13 +197,9 @@ _database.update(CONN_MAX_AGE=env_int("DB_CONN_MAX_AGE", 60), CONN_HEALTH_CHECKS
 # page's database time as running its statements).  0 binds on the client, as Django's
 # default does (for a pooler in transaction mode, which cannot keep prepared statements).
 if (_prepare_threshold := env_int("DB_PREPARE_THRESHOLD", 5)) > 0:
-    from config.db_cursor import PreparingCursor
+    from config.db_cursor import prepared_statement_options
 
-    _database.setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=_prepare_threshold,
-        cursor_factory=PreparingCursor,
-    )
+    _database.setdefault("OPTIONS", {}).update(prepared_statement_options(_prepare_threshold))
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
+from django.db import NotSupportedError, connection, transaction
 
 from cables.markings import Level, Marking
 from cables.models import Cable
@@ -25,11 +25,6 @@ _PROBE_TABLE = "review_night_probe"
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/db_cursor.py binds past the protocol's limit only for the client "
-    "cursor; QuerySet.iterator() uses a named (server-side) cursor that binds on the server",
-)
 def test_an_iterator_past_the_protocols_parameter_limit_still_runs() -> None:
     """``QuerySet.iterator()`` runs through a named cursor, which Django creates with
     ``connection.cursor(name)`` (psycopg's ``ServerCursor``), not through the configured
@@ -65,11 +60,6 @@ def _probe_name() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a statement prepared by a long-lived connection fails with 'cached plan must "
-    "not change result type' once another connection (a migration) changes a column type",
-)
 def test_a_prepared_statement_survives_a_migration_run_by_another_process(probe_table) -> None:
     """The deploy runs ``migrate`` in a process of its own while the web and worker
     processes keep their connections (``DB_CONN_MAX_AGE``, 60 s; deploy/README.md:
@@ -86,6 +76,23 @@ def test_a_prepared_statement_survives_a_migration_run_by_another_process(probe_
         assert _probe_name() == "Doe"
     with superuser_connection() as su:  # the migration's own connection
         su.execute(f"ALTER TABLE {_PROBE_TABLE} ALTER COLUMN name TYPE varchar(20)")
+    assert _probe_name() == "Doe"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_a_stale_plan_fails_once_and_the_rollback_forgets_it(
+    probe_table,
+) -> None:
+    """Inside a transaction the failed statement cannot be run again (the transaction is
+    aborted): the error goes up, and the rollback makes the connection forget its
+    prepared statements, so the next request answers."""
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    for _ in range(threshold + 1):
+        assert _probe_name() == "Doe"
+    with superuser_connection() as su:
+        su.execute(f"ALTER TABLE {_PROBE_TABLE} ALTER COLUMN name TYPE varchar(20)")
+    with pytest.raises(NotSupportedError, match="cached plan"), transaction.atomic():
+        _probe_name()
     assert _probe_name() == "Doe"
 
 
