@@ -146,7 +146,7 @@ def queue_index_repair(*, every_cable: bool = True) -> int:
     index is checked by the day's first sweep and by ``manage.py queue_repair``, and
     either way the log is emptied of what was checked.
     """
-    # Literal ids: the planner then sees how many permission rows it reads.
+    # The planner sees the ids (bound, planned for them): how many permission rows it reads.
     perms = list(permissions._permission_ids((permissions.REVIEW, permissions.RELEASE)))
     changed = 0
     with transaction.atomic(), connection.cursor() as cursor:
@@ -159,6 +159,9 @@ def queue_index_repair(*, every_cable: bool = True) -> int:
         # statements whose estimates are large and whose work is hashing.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
+        # Planned for these ids each time, even once the connection has prepared the
+        # statements (config/db_cursor.py): a generic plan would not see how many there are.
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         delete_stale, insert_missing, update_changed = _REPAIRS[every_cable]
         params = {"perms": perms, "cables": cables}
         for sql in (delete_stale, insert_missing, update_changed):
