@@ -19,7 +19,7 @@ from cables.markings import Level, Marking
 _SLASHES_RE = re.compile(r"\s*//?\s*")
 _TAG_SPLIT_RE = re.compile(r"[\s,]+")
 _LEADING_LABEL_RE = re.compile(r"^\s*\(?[A-Za-z][.)]\s+(?=\S)")
-_LEADING_FOR_RE = re.compile(r"^(?:FOR|PER|UNDER|IAW|BASED\s+(?:UPON|ON))\s+", re.I)
+_LEADING_FOR_RE = re.compile(r"^(?:FOR|PER|BASED\s+(?:UPON|ON))\s+", re.I)
 _ROUTING_PREFIX_RE = re.compile(r"^(?:[A-Z]{3,8}/)(?=[A-Z])")
 
 # --- portion marks -----------------------------------------------------------------
@@ -822,12 +822,17 @@ CLASSIFIED_BY_LINE_RE = re.compile(
     r"^\s*(?:\(U\)\s*)?(?P<kw>CLASSIFIED\s+BY|DERIVED\s+FROM)\b\s*:?\s*(?P<rest>.*)$", re.I
 )
 _CLASSIFIED_BY_RE = re.compile(r"CLASSIFIED\s+BY\b\s*:?\s*", re.I)
-# Where the classifier's name ends: at the reason keyword, the section number or the
-# order cited before it ("... per E.O. 13526, 1.4 (b)").
 _WHO_END_RE = re.compile(
-    r"[,.;:]?\s*(?:\b(?:FOR|PER|UNDER|IAW|BASED\s+(?:UPON|ON))\s+)?"
-    r"(?:\bREASONS?\b|\bREASON\s+S\b|(?<![\d.])\b1\s?\.\s?[45](?!\d)"
-    r"|\bE\s?\.?\s?O\s?\.?\s?1\d{4}\b)",
+    r"[,.;:]?\s*(?:\b(?:FOR|PER|BASED\s+(?:UPON|ON))\s+)?"
+    r"(?:\bREASONS?\b|\bREASON\s+S\b|(?<![\d.])\b1\s?\.\s?[45](?!\d))",
+    re.I,
+)
+# The order a name is followed by before its reasons ("CDA Jane Doe per E.O. 13526, sec."
+# before "1.4 (b)"): the citation, not the classifier.  Tried on the name's last 48
+# characters alone: a pattern searched over the whole text costs at every position.
+_CITED_ORDER_TAIL_RE = re.compile(
+    r"[,.;:]?\s*(?:\b(?:FOR|PER|UNDER|IAW)\b\s*)?(?:\bE\s?\.?\s?O\s?\.?\s?1\d{4}\b[\s,.;:]*"
+    r"(?:AS\s+AMENDED[\s,.;:]*)?(?:SEC(?:TION)?\b\.?\s*)?)?$",
     re.I,
 )
 _REASON_KEYWORD_RE = re.compile(r"\bREASON(?:\s?S)?\b\s*:?\s*", re.I)
@@ -840,6 +845,9 @@ REASON_CONTINUATION_RE = re.compile(
     r"(?:\s*(?:,|and|&|\+|/)\s*\(?\s*[a-hA-H]\s*\)?)*\s*[).,;]*\s*$|[).,;]+\s*$)",
     re.I,
 )
+
+# How a name followed by a cited order may end (tried before the pattern, which costs more).
+_CITATION_ENDS = ("sec", "section", "amended", "for", "per", "under", "iaw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -868,7 +876,11 @@ def read_authority(text: str) -> Authority:
             break
         body = body[again.end() :]
     end = _WHO_END_RE.search(body)
-    who = (body[: end.start()] if end else body).strip(" ,.;:")
+    who = body[: end.start()] if end else body
+    if end is not None and (who[-1:].isdigit() or who[-7:].lower().endswith(_CITATION_ENDS)):
+        tail = max(0, len(who) - 48)  # the citation's longest shape: a long name costs no more
+        who = who[: _CITED_ORDER_TAIL_RE.search(who, tail).start()]  # type: ignore[union-attr]
+    who = who.strip(" ,.;:")
     reason_text = body[end.start() :] if end else ""
     keyword = _REASON_KEYWORD_RE.search(reason_text)
     if keyword:
