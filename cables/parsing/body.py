@@ -99,20 +99,18 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
             current.nos.append(no)
             continue
         first = head[0]
-        marker = (
-            match_marker(text, list_letters=current.list_letters if current else frozenset())
-            if (first in _MARKER_FIRST and (first != "-" or "(" in text[:8]))
-            or (first.isalpha() and (head[1:] in _AFTER or head in _WORD_HEADS))
-            else None
-        )
-        if (
-            marker is None
-            and (first.isdigit() or first in _LEAD_BEFORE_NUMBER)
-            and "(" in text[:16]
+        marker = None
+        if (first in _MARKER_FIRST and (first != "-" or "(" in text[:8])) or (
+            first.isalpha() and (head[1:] in _AFTER or head in _WORD_HEADS)
         ):
-            marker = number_without_period(text, expected)
-        elif marker is not None and marker.mark is not None and marker.rest[:1] == "(":
-            marker = with_control_parenthesis(marker)  # "2. (S) (NF) text"
+            marker = match_marker(
+                text, list_letters=current.list_letters if current else frozenset()
+            )
+            if marker is None:
+                if (first.isdigit() or first in "\u00b6Pp") and "(" in text[:16]:
+                    marker = number_without_period(text, expected)  # "1 (C)", "Para 1 (C)"
+            elif marker.mark is not None and marker.rest[:1] == "(":
+                marker = with_control_parenthesis(marker)  # "2. (S) (NF) text"
         if marker is None or marker.bullet:
             if marker is not None and marker.mark is not None:
                 bullets[no] = marker.mark  # kept as text of its paragraph; its mark counts
@@ -180,9 +178,6 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
     signature = _take_signature(drafts)
     return Body(drafts, signature, tuple(bullets.values()))
 
-
-# What may stand before a paragraph number whose period was lost: "¶1 (C)", "Para 1 (C)".
-_LEAD_BEFORE_NUMBER = frozenset("\u00b6Pp")
 
 # "A. THE PARTY CONGRESS OPENED ...": a lettered paragraph at the left margin.
 _LETTERED_OPENING_RE = re.compile(r"(?P<letter>[A-Z])\.[ \t]+(?=\S)")
