@@ -182,7 +182,8 @@ def take_foia_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
     Doc No. ... Date: ..." at every page break (sometimes "UNCLASSIFIED" on the line
     above) and "RELEASED IN PART B1, 1.4(D)" on its pages: left in, they split
     sentences and a lone "UNCLASSIFIED" is taken for a page's marking of a classified
-    cable.  Called only for a text holding "Case No" or "RELEASED IN".
+    cable.  Called only for a text holding "Case No" (a reading room prints it on every
+    page), so that other cables pay nothing for it.
     """
     kept: list[Line] = []
     stamps: list[str] = []

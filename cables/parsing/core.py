@@ -129,7 +129,7 @@ def _read(text: str, source: str) -> _Parts:
     stamps: list[str] = []
     if "Declassified/Released" in text:
         below, stamps = take_review_stamps(below)
-    if "Case No" in text or "RELEASED IN" in text:
+    if "Case No" in text:  # a FOIA printout's stamps come with its Case No. page stamp
         below, foia_stamps = take_foia_stamps(below)
         stamps.extend(foia_stamps)
     page_markings: list[Marking] = []

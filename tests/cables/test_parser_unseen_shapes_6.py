@@ -26,11 +26,13 @@ _CASE_STAMP = "U.S. Department of State Case No. F-2008-00123 Doc No. C01234567 
 
 
 def test_a_released_in_part_stamp_at_a_page_break_is_taken_out_of_the_paragraph():
-    """Defect: "RELEASED IN PART B1, 1.4(D)" stayed inside paragraph 2's text."""
+    """Defect: "RELEASED IN PART B1, 1.4(D)" (and the page's Case No. stamp above it)
+    stayed inside paragraph 2's text."""
     parsed = cable(
         paragraphs=(
             "1. (C) Summary: the minister said the talks\nwould resume soon.",
-            "2. (C) The press reported\nRELEASED IN PART B1, 1.4(D)\nthe meeting at length.",
+            f"2. (C) The press reported\nUNCLASSIFIED {_CASE_STAMP}\nRELEASED IN PART B1, 1.4(D)\n"
+            "the meeting at length.",
             "3. (U) Comment: we expect little. End comment.\nRELEASED IN FULL",
         )
     )
