@@ -165,6 +165,12 @@ _EXEMPTIONS = rf"{_EXEMPTION}(?:\s*[,;]?\s*{_EXEMPTION})*"
 _RELEASE_STAMP_LINE_RE = re.compile(
     rf"^\s*RELEASED\s+IN\s+(?:PART|FULL)(?:\s*[,:]?\s*{_EXEMPTIONS})?\s*$"
 )
+# The exemption a FOIA printout prints in the margin beside a withheld passage ("B1",
+# "B6", "B1, 1.4(D)"): on a line of its own, from its "B" on ("1.4(D)" alone may be the
+# wrapped reason of a Classified By line).
+_MARGIN_EXEMPTION_RE = re.compile(
+    rf"^\s*B\s?\d(?:\s?\(\s?[A-G]\s?\))?(?:\s*[,;]?\s*{_EXEMPTION})*\s*$"
+)
 _RELEASE_STAMP_IN_LINE_RE = re.compile(rf"\s*\bRELEASED\s+IN\s+PART\s*[,:]?\s*{_EXEMPTIONS}")
 # The page stamp of a FOIA release inside a reflowed line, and its "UNCLASSIFIED" printed
 # on the line above it.
@@ -182,8 +188,9 @@ def take_foia_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
     Doc No. ... Date: ..." at every page break (sometimes "UNCLASSIFIED" on the line
     above) and "RELEASED IN PART B1, 1.4(D)" on its pages: left in, they split
     sentences and a lone "UNCLASSIFIED" is taken for a page's marking of a classified
-    cable.  Called only for a text holding "Case No" (a reading room prints it on every
-    page), so that other cables pay nothing for it.
+    cable; so do the exemptions printed in the margin ("B1") beside what was withheld.
+    Called only for a text holding "Case No" (a reading room prints it on every page),
+    so that other cables pay nothing for it.
     """
     kept: list[Line] = []
     stamps: list[str] = []
@@ -192,15 +199,17 @@ def take_foia_stamps(lines: list[Line]) -> tuple[list[Line], list[str]]:
         if skip:
             skip = False
             continue
+        below = lines[i + 1][1] if i + 1 < len(lines) else ""
         if _RELEASE_STAMP_LINE_RE.match(text) or _FOIA_STAMP_RE.match(text):
-            stamps.append(" ".join(text.split()))
+            skip = "RELEASED" in text and _MARGIN_EXEMPTION_RE.match(below) is not None
+            stamps.append(" ".join(f"{text} {below}".split() if skip else text.split()))
+            continue  # "RELEASED IN PART" then "B1, 1.4(D)" below it: one stamp
+        if _MARGIN_EXEMPTION_RE.match(text):
+            continue  # what was withheld is the release's note, not the cable's text
+        if text.strip() == "UNCLASSIFIED" and _FOIA_STAMP_RE.match(below):
+            stamps.append(" ".join(f"{text} {below}".split()))
+            skip = True
             continue
-        if text.strip() == "UNCLASSIFIED" and i + 1 < len(lines):
-            below = lines[i + 1][1]
-            if _FOIA_STAMP_RE.match(below):
-                stamps.append(" ".join(f"{text} {below}".split()))
-                skip = True
-                continue
         kept.append((no, _cut_stamps(text, stamps)))
     return kept, list(dict.fromkeys(stamps))
 

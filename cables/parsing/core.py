@@ -130,8 +130,9 @@ def _read(text: str, source: str) -> _Parts:
     if "Declassified/Released" in text:
         below, stamps = take_review_stamps(below)
     if "Case No" in text:  # a FOIA printout's stamps come with its Case No. page stamp
+        above, stamps_above = take_foia_stamps(above)  # page 1's, above the text
         below, foia_stamps = take_foia_stamps(below)
-        stamps.extend(foia_stamps)
+        stamps.extend(dict.fromkeys(stamps_above + foia_stamps))
     page_markings: list[Marking] = []
     cleaned, page_levels = clean_breaks(below, banner, others, page_markings)
     if others:

@@ -1,6 +1,6 @@
 """More shapes of real cables (6): a FOIA reading-room printout's page stamps ("RELEASED
 IN PART B1, 1.4(D)", the "Case No." stamp with its "UNCLASSIFIED" on the line above, both
-inside reflowed lines), an E.O. cited in the Classified By line before its reasons, an
+inside reflowed lines, the exemptions printed in the margin), an E.O. cited in the Classified By line before its reasons, an
 archive page's labelled DTG or ISO date, and a paragraph number without its period after
 a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)").
 
@@ -70,6 +70,39 @@ def test_stamps_inside_reflowed_lines_are_cut_out_and_the_sides_joined():
         "The talks would resume soon. The talks ended.",
         "Second point. More text.",
     ]
+
+
+def test_a_printouts_margin_exemptions_and_first_page_stamps_are_release_notes():
+    """Defect: the "B1" printed in the margin beside a withheld passage stayed in the
+    paragraph's text, and page 1's stamp above the cable ("RELEASED IN PART" with its
+    exemptions on the line below) was not kept as a note."""
+    text = telegram(
+        post="VALDERRA",
+        serial=77,
+        paragraphs=(
+            "1. (C) Summary: the minister said the talks would resume.\nB1\n",
+            "B1, B6\n2. (C) The envoy named his sources.",
+        ),
+    )
+    parsed = parse_cable(
+        f"UNCLASSIFIED {_CASE_STAMP}\nRELEASED IN PART\nB1, 1.4(B), 1.4(D)\n{text}"
+    )
+    assert texts(parsed) == [
+        "Summary: the minister said the talks would resume.",
+        "The envoy named his sources.",
+    ]
+    assert "RELEASED IN PART B1, 1.4(B), 1.4(D)" in parsed.declassification_notes
+    assert parsed.classified_by == "DCM Jane Doe"
+
+
+def test_a_reason_wrapped_alone_on_its_line_in_a_printout_stays_the_reason():
+    """Guard: "1.4(d)" alone below a Classified By line is its wrapped reason, not a
+    margin exemption (those start with their "B")."""
+    text = telegram(post="VALDERRA", serial=77).replace(
+        "reasons 1.4 (b) and (d)", "reasons\n1.4(d)"
+    )
+    parsed = parse_cable(f"UNCLASSIFIED {_CASE_STAMP}\n{text}")
+    assert (parsed.classified_by, parsed.reasons) == ("DCM Jane Doe", ["1.4(d)"])
 
 
 def test_released_in_prose_is_kept():
