@@ -1,8 +1,8 @@
 """More shapes of real cables (6): a FOIA reading-room printout's page stamps ("RELEASED
 IN PART B1, 1.4(D)", the "Case No." stamp with its "UNCLASSIFIED" on the line above, both
-inside reflowed lines, the exemptions printed in the margin), an E.O. cited in the Classified By line before its reasons, an
-archive page's labelled DTG or ISO date, and a paragraph number without its period after
-a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)").
+inside reflowed lines, the exemptions printed in the margin), an E.O. cited in the
+Classified By line before its reasons, an archive page's labelled DTG or ISO date, and a
+paragraph number without its period after a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)").
 
 Each test below marked "defect" failed against the parser before its fix; the others
 guard a look-alike that must keep reading as it did.  Every cable is invented (a
