@@ -73,6 +73,7 @@ class Body:
     drafts: list[Draft]
     signature: str | None = None
     bullet_marks: tuple[PortionMark, ...] = ()  # every marked bullet's mark, in order
+    schedule: str | None = None  # "GP-3" above the signer's name (pre-1973 telegrams)
 
 
 def read_body(lines: list[Line], *, continued: bool = False) -> Body:
@@ -176,7 +177,8 @@ def read_body(lines: list[Line], *, continued: bool = False) -> Body:
     if bullets:
         _attach_bullets(drafts, bullets)
     signature = _take_signature(drafts)
-    return Body(drafts, signature, tuple(bullets.values()))
+    schedule = _take_schedule(drafts)
+    return Body(drafts, signature, tuple(bullets.values()), schedule)
 
 
 # "A. THE PARTY CONGRESS OPENED ...": a lettered paragraph at the left margin.
@@ -651,6 +653,26 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     if content:
         return _glued_signature(last, content[-1])
     return None
+
+
+def _take_schedule(drafts: list[Draft]) -> str | None:
+    """The downgrading group ("GP-3") on the last line of text, taken out of it.
+
+    Why: telegrams before 1973 close with their group under E.O. 10501 above the
+    signer's name; left in, it became a last paragraph (or the last paragraph's last
+    line) of its own.
+    """
+    if not drafts:
+        return None
+    last = drafts[-1]
+    content = [i for i, line in enumerate(last.lines) if line.strip()]
+    if not content or not _SCHEDULE_LINE_RE.match(last.lines[content[-1]]):
+        return None
+    schedule = "".join(last.lines[content[-1]].split())
+    del last.lines[content[-1] :], last.nos[content[-1] :]
+    if len(content) == 1 and not last.marker:
+        drafts.pop()
+    return schedule
 
 
 def _glued_signature(last: Draft, index: int) -> str | None:

@@ -220,6 +220,11 @@ def _fill_header(cable: ParsedCable, parts: _Parts) -> None:
     cable.derived_from = header.derived_from
     cable.declassification_notes = header.notes
     cable.signature = parts.body.signature
+    if parts.body.schedule is not None:  # "GP-3": the cable's own downgrading group
+        if cable.decl is None:
+            cable.decl = parts.body.schedule
+        else:
+            cable.declassification_notes.append(parts.body.schedule)
     _fill_authority(cable, parts)
 
 

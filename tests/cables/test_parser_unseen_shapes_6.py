@@ -1,8 +1,9 @@
 """More shapes of real cables (6): a FOIA reading-room printout's page stamps ("RELEASED
 IN PART B1, 1.4(D)", the "Case No." stamp with its "UNCLASSIFIED" on the line above, both
 inside reflowed lines, the exemptions printed in the margin), an E.O. cited in the
-Classified By line before its reasons, an archive page's labelled DTG or ISO date, and a
-paragraph number without its period after a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)").
+Classified By line before its reasons, an archive page's labelled DTG or ISO date, a
+paragraph number without its period after a pilcrow or PARA ("\u00b61 (C)", "Para 2 (S)"),
+and the "GP-3" of a pre-1973 telegram above its signer's name.
 
 Each test below marked "defect" failed against the parser before its fix; the others
 guard a look-alike that must keep reading as it did.  Every cable is invented (a
@@ -259,3 +260,42 @@ def test_a_sub_paragraph_cited_after_para_stays_text():
         "THE MINISTER SAID THAT\nPARA 3 (C) OF REFTEL WAS WRONG.",
         "Para 3 (U), as the press put it, is wrong.",
     ]
+
+
+# --- a pre-1973 telegram's downgrading group above the signature -------------------------
+
+_SIXTIES = """P R 281848Z DEC 66
+FM AMEMBASSY VALDERRA
+TO SECSTATE WASHDC PRIORITY 1234
+
+CONFIDENTIAL VALDERRA 1077
+
+SUBJECT: FISHING LIMITS
+
+1. PRESS REPORTS CONFIRM NEW LEGISLATION.
+
+2. FONOFF OFFICIALS INDICATED NO DECISION YET.
+{end}
+ROE
+"""
+
+
+def test_a_downgrading_group_above_the_signature_is_the_cables_schedule():
+    """Defect: "GP-3" above the signer's name became a last paragraph of its own (or
+    the last line of paragraph 2 when no blank line stood between)."""
+    for end in ("\nGP-3\n", "GP-3\n"):
+        parsed = parse_cable(_SIXTIES.format(end=end))
+        assert texts(parsed) == [
+            "PRESS REPORTS CONFIRM NEW LEGISLATION.",
+            "FONOFF OFFICIALS INDICATED NO DECISION YET.",
+        ]
+        assert (parsed.signature, parsed.decl) == ("ROE", "GP-3")
+
+
+def test_a_group_named_inside_the_text_stays_text():
+    """Guard: "GP-3" that is not the last line of the text is the cable's words."""
+    parsed = parse_cable(_SIXTIES.format(end="THE CODE GP-3\nWAS USED ON THE FORM.\n"))
+    assert texts(parsed)[-1] == (
+        "FONOFF OFFICIALS INDICATED NO DECISION YET.\nTHE CODE GP-3\nWAS USED ON THE FORM."
+    )
+    assert parsed.decl is None
