@@ -717,8 +717,11 @@ def _under_the_name(line: str) -> bool:
 
 
 # "NNN" as well as "NNNN": archive records of 1970s telegrams end with three N's.
-# "Nnnn": some scraped cables write the end-of-message mark in mixed case.
-_TRANSMISSION_END_RE = re.compile(r"^\s*(?:BT|NNNN?|Nnnn?|#\s?\d{1,5})\s*$")
+# "Nnnn": some scraped cables write the end-of-message mark in mixed case.  An archive
+# closes its record with "<< END OF DOCUMENT >>", with or without the "NNN" above it.
+_TRANSMISSION_END_RE = re.compile(
+    r"^\s*(?:BT|NNNN?|Nnnn?|#\s?\d{1,5}|<<\s*END\s+OF\s+DOCUMENT\s*>>)\s*$"
+)
 
 
 def _drop_transmission_end(draft: Draft) -> None:

@@ -299,3 +299,17 @@ def test_a_group_named_inside_the_text_stays_text():
         "FONOFF OFFICIALS INDICATED NO DECISION YET.\nTHE CODE GP-3\nWAS USED ON THE FORM."
     )
     assert parsed.decl is None
+
+
+def test_an_archives_end_of_document_line_after_the_signature_is_no_text():
+    """Defect: "<< END OF DOCUMENT >>" with no "NNN" above it stayed as text below the
+    signer's name, and the name was lost in the last paragraph."""
+    parsed = parse_cable(_SIXTIES.format(end="") + "\nCONFIDENTIAL\n\n<< END OF DOCUMENT >>\n")
+    assert parsed.signature == "ROE"
+    assert texts(parsed)[-1] == "FONOFF OFFICIALS INDICATED NO DECISION YET."
+
+
+def test_end_of_document_words_inside_a_line_stay_text():
+    """Guard: the words in a sentence are the cable's."""
+    parsed = parse_cable(_SIXTIES.format(end="SEE << END OF DOCUMENT >> NOTE.\n"))
+    assert texts(parsed)[-1].endswith("SEE << END OF DOCUMENT >> NOTE.")
