@@ -665,12 +665,15 @@ def _take_schedule(drafts: list[Draft]) -> str | None:
     if not drafts:
         return None
     last = drafts[-1]
-    content = [i for i, line in enumerate(last.lines) if line.strip()]
-    if not content or not _SCHEDULE_LINE_RE.match(last.lines[content[-1]]):
+    lines = last.lines
+    index = len(lines) - 1
+    while index >= 0 and not lines[index].strip():
+        index -= 1
+    if index < 0 or "GP" not in lines[index] or not _SCHEDULE_LINE_RE.match(lines[index]):
         return None
-    schedule = "".join(last.lines[content[-1]].split())
-    del last.lines[content[-1] :], last.nos[content[-1] :]
-    if len(content) == 1 and not last.marker:
+    schedule = "".join(lines[index].split())
+    del lines[index:], last.nos[index:]
+    if not last.marker and not any(line.strip() for line in lines):
         drafts.pop()
     return schedule
 
