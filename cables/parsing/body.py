@@ -656,26 +656,25 @@ def _take_signature(drafts: list[Draft]) -> str | None:
 
 
 def _take_schedule(drafts: list[Draft]) -> str | None:
-    """The downgrading group ("GP-3") on the last line of text, taken out of it.
+    """The downgrading group ("GP-3") when it stands as the last paragraph, taken out.
 
     Why: telegrams before 1973 close with their group under E.O. 10501 above the
-    signer's name; left in, it became a last paragraph (or the last paragraph's last
-    line) of its own.
+    signer's name; after a blank line below unmarked paragraphs it became a last
+    paragraph of its own.  Below a marked paragraph it is left to join that paragraph,
+    as it always has (a later telegram's text is not guessed at).
     """
-    if not drafts:
+    if len(drafts) < 2 or drafts[-1].marker or drafts[-2].mark is not None:
         return None
-    last = drafts[-1]
-    lines = last.lines
+    lines = drafts[-1].lines
     index = len(lines) - 1
     while index >= 0 and not lines[index].strip():
         index -= 1
     if index < 0 or "GP" not in lines[index] or not _SCHEDULE_LINE_RE.match(lines[index]):
         return None
-    schedule = "".join(lines[index].split())
-    del lines[index:], last.nos[index:]
-    if not last.marker and not any(line.strip() for line in lines):
-        drafts.pop()
-    return schedule
+    if any(line.strip() for line in lines[:index]):
+        return None
+    drafts.pop()
+    return "".join(lines[index].split())
 
 
 def _glued_signature(last: Draft, index: int) -> str | None:

@@ -281,24 +281,27 @@ ROE
 
 
 def test_a_downgrading_group_above_the_signature_is_the_cables_schedule():
-    """Defect: "GP-3" above the signer's name became a last paragraph of its own (or
-    the last line of paragraph 2 when no blank line stood between)."""
-    for end in ("\nGP-3\n", "GP-3\n"):
-        parsed = parse_cable(_SIXTIES.format(end=end))
-        assert texts(parsed) == [
-            "PRESS REPORTS CONFIRM NEW LEGISLATION.",
-            "FONOFF OFFICIALS INDICATED NO DECISION YET.",
-        ]
-        assert (parsed.signature, parsed.decl) == ("ROE", "GP-3")
+    """Defect: "GP-3" above the signer's name, after a blank line below unmarked
+    paragraphs, became a last paragraph of its own."""
+    parsed = parse_cable(_SIXTIES.format(end="\nGP-3\n"))
+    assert texts(parsed) == [
+        "PRESS REPORTS CONFIRM NEW LEGISLATION.",
+        "FONOFF OFFICIALS INDICATED NO DECISION YET.",
+    ]
+    assert (parsed.signature, parsed.decl) == ("ROE", "GP-3")
 
 
-def test_a_group_named_inside_the_text_stays_text():
-    """Guard: "GP-3" that is not the last line of the text is the cable's words."""
-    parsed = parse_cable(_SIXTIES.format(end="THE CODE GP-3\nWAS USED ON THE FORM.\n"))
-    assert texts(parsed)[-1] == (
+def test_a_group_inside_a_paragraph_stays_its_text():
+    """Guard: "GP-3" on the last paragraph's own lines (no blank line between) stays
+    in it, as under a marked paragraph (test_parser_signatures); so does a group named
+    in a sentence."""
+    glued = parse_cable(_SIXTIES.format(end="GP-3\n"))
+    named = parse_cable(_SIXTIES.format(end="THE CODE GP-3\nWAS USED ON THE FORM.\n"))
+    assert texts(glued)[-1] == "FONOFF OFFICIALS INDICATED NO DECISION YET.\nGP-3"
+    assert texts(named)[-1] == (
         "FONOFF OFFICIALS INDICATED NO DECISION YET.\nTHE CODE GP-3\nWAS USED ON THE FORM."
     )
-    assert parsed.decl is None
+    assert (glued.signature, glued.decl, named.decl) == ("ROE", None, None)
 
 
 def test_an_archives_end_of_document_line_after_the_signature_is_no_text():
