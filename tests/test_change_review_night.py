@@ -2,8 +2,8 @@
 server-side binding and prepared statements) and the parser's control in a second
 parenthesis (cables/parsing, "(S) (NF)").
 
-Each test states the right behaviour and is marked ``xfail(strict=True)``: it fails
-because of the defect, and the marker comes off with the fix.
+Each test states the right behaviour; each was marked ``xfail(strict=True)`` until its
+defect was fixed.
 """
 
 from __future__ import annotations
@@ -96,11 +96,6 @@ def test_inside_a_transaction_a_stale_plan_fails_once_and_the_rollback_forgets_i
     assert _probe_name() == "Doe"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cables/parsing/fields.py add_control_parenthesis takes any 'REL TO <words>' "
-    "in a second parenthesis for a release control, prose included",
-)
 def test_a_second_parenthesis_of_prose_after_rel_to_stays_text() -> None:
     """A second parenthesis is read as part of the mark only for dissemination controls
     ("so that ... prose keeps its text"), but every control starting "REL TO " passes,

@@ -107,6 +107,17 @@ _SECOND_PARENTHESIS_CONTROLS = frozenset({"NOFORN", "ORCON", "EXDIS", "NODIS", "
 _SECOND_PARENTHESIS_RE = re.compile(r"^[A-Z][A-Z /,]{1,38}$")
 
 
+# A REL TO list's names: country trigraphs and digraphs (USA, UK), organisations (NATO, FVEY).
+_RELEASE_NAME_RE = re.compile(r"[A-Z]{2,5}")
+
+
+def _release_list(control: str) -> bool:
+    """A "REL TO" control naming only countries or organisations ("REL TO USA, GBR"), not
+    prose that happens to start so ("REL TO REF A", "REL TO BE DETERMINED")."""
+    names = control[7:].split(", ") if control.startswith("REL TO ") else ()
+    return bool(names) and all(_RELEASE_NAME_RE.fullmatch(name) for name in names)
+
+
 @lru_cache(maxsize=256)
 def add_control_parenthesis(mark: PortionMark, body: str) -> PortionMark | None:
     """``mark`` with the controls of a second parenthesis ("NF" of "(S) (NF)") added,
@@ -122,7 +133,7 @@ def add_control_parenthesis(mark: PortionMark, body: str) -> PortionMark | None:
         controls = control_names(body)
     except ValueError:
         return None
-    if not all(c in _SECOND_PARENTHESIS_CONTROLS or c.startswith("REL TO ") for c in controls):
+    if not all(c in _SECOND_PARENTHESIS_CONTROLS or _release_list(c) for c in controls):
         return None
     return PortionMark(mark.marking.with_controls(*controls), unknown=mark.unknown)
 
