@@ -102,7 +102,8 @@ class ReleaseList(generics.ListAPIView):
 
 
 class ReleaseDetail(generics.RetrieveAPIView):
-    """One published release, its files and the cable's other published versions."""
+    """The current published release of a cable, its files and the cable's earlier published
+    versions (listed, no longer served: a later round may withhold what they released)."""
 
     serializer_class = ReleaseDetailSerializer
     queryset = Release.objects.none()
@@ -114,6 +115,9 @@ class ReleaseDetail(generics.RetrieveAPIView):
     def get_object(self) -> Release:
         release = selectors.release_detail(self.kwargs["pk"])
         if release is None:
+            latest = selectors.replacing(self.kwargs["pk"])
+            if latest is not None:
+                raise Http404(f"Replaced by version {latest.version}: release {latest.pk}.")
             raise Http404("No release matches the given query.")
         release.file_list = selectors.release_files(release)
         release.version_list = selectors.release_versions(release)

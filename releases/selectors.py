@@ -29,6 +29,19 @@ def published() -> QuerySet[Release]:
     return Release.objects.filter(status=Release.Status.PUBLISHED)
 
 
+def current() -> QuerySet[Release]:
+    """The published releases that no later published version of the same cable replaced:
+    the only ones the reading room shows, serves and links to.
+
+    Why: a later review round may withhold what an earlier version released (an exemption
+    found to apply after all, a referral's answer); the earlier version's files would go
+    on handing it out.  Older versions stay in the record (and the admin), listed on the
+    current one as history.
+    """
+    newer = published().filter(cable_id=OuterRef("cable_id"), version__gt=OuterRef("version"))
+    return published().filter(~Exists(newer))
+
+
 def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:
     """Full-text search over the released text: PostgreSQL's tsvector column (GIN index),
     ranked."""
@@ -57,8 +70,7 @@ def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:
 def reading_room(*, query: str = "") -> QuerySet[Release]:
     """The latest published version of every released cable, newest first (or by
     relevance when searching)."""
-    newer = published().filter(cable_id=OuterRef("cable_id"), version__gt=OuterRef("version"))
-    releases = published().filter(~Exists(newer)).only(*LIST_FIELDS)
+    releases = current().only(*LIST_FIELDS)
     query = query.strip()[:200]
     if query:
         return _search(releases, query)
@@ -66,7 +78,14 @@ def reading_room(*, query: str = "") -> QuerySet[Release]:
 
 
 def release_detail(pk: int) -> Release | None:
-    return published().defer("search_text").filter(pk=pk).first()
+    return current().defer("search_text").filter(pk=pk).first()
+
+
+def replacing(pk: int) -> Release | None:
+    """The current version of the cable whose published release ``pk`` was replaced
+    (None if ``pk`` is current, or no published release)."""
+    cable_id = published().filter(pk=pk).values("cable_id")
+    return current().filter(cable_id__in=cable_id).exclude(pk=pk).only(*LIST_FIELDS).first()
 
 
 def release_versions(release: Release) -> list[Release]:
@@ -87,9 +106,7 @@ def release_text(release: Release) -> str:
 
 def release_file(release_id: int, name: str) -> ReleaseFile | None:
     return (
-        ReleaseFile.objects.filter(
-            release_id=release_id, release__status=Release.Status.PUBLISHED, name=name
-        )
+        ReleaseFile.objects.filter(release__in=current().filter(pk=release_id), name=name)
         .select_related("release")
         .first()
     )

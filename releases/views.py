@@ -64,7 +64,11 @@ def reading_room(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     release = selectors.release_detail(pk)
     if release is None:
-        raise Http404("No release matches the given query.")
+        latest = selectors.replacing(pk)
+        if latest is None:
+            raise Http404("No release matches the given query.")
+        messages.info(request, f"That version was replaced by version {latest.version}.")
+        return redirect("releases:detail", latest.pk)
     return render(request, "releases/release_detail.html", {
         "release": release,
         "files": selectors.release_files(release),

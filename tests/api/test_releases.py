@@ -40,12 +40,27 @@ def test_a_release_shows_its_files_and_versions(reader, authority):
     first = published_release(cable, authority, version=1)
     second = published_release(cable, authority, version=2)
 
-    body = reader.get(f"/api/releases/{first.pk}/").json()
+    body = reader.get(f"/api/releases/{second.pk}/").json()
 
     assert body["exemptions"] == ["(b)(6)"] and body["review_authority"] == "authority"
     assert [f["name"] for f in body["files"]] == ["manifest.json", "release.pdf", "release.txt"]
-    assert body["files"][2]["url"].endswith(f"/api/releases/{first.pk}/files/release.txt")
+    assert body["files"][2]["url"].endswith(f"/api/releases/{second.pk}/files/release.txt")
     assert [v["id"] for v in body["versions"]] == [second.pk, first.pk]
+
+
+def test_a_replaced_version_is_listed_but_no_longer_served(reader, authority):
+    """A later round may withhold what version 1 released: only the current version is
+    served; asking for version 1 says which release replaced it."""
+    cable = CableFactory()
+    first = published_release(cable, authority, version=1)
+    second = published_release(cable, authority, version=2)
+
+    old = reader.get(f"/api/releases/{first.pk}/")
+    assert old.status_code == 404
+    assert old.json()["detail"] == f"Replaced by version 2: release {second.pk}."
+    assert reader.get(f"/api/releases/{first.pk}/files/release.txt").status_code == 404
+    assert reader.get(f"/api/releases/{second.pk}/files/release.txt").status_code == 200
+    assert [r["id"] for r in reader.get("/api/releases/").json()["results"]] == [second.pk]
 
 
 def test_pending_and_blocked_releases_are_not_there(reader, authority):
@@ -117,7 +132,7 @@ def test_a_release_page_is_a_fixed_number_of_queries(reader, authority):
     releases = [published_release(cable, authority, version=v) for v in (1, 2, 3)]
 
     with CaptureQueriesContext(connection) as ctx:
-        assert reader.get(f"/api/releases/{releases[0].pk}/").status_code == 200
+        assert reader.get(f"/api/releases/{releases[-1].pk}/").status_code == 200
 
     # token, the user's tokens, release, its files, the cable's versions
     assert len(ctx.captured_queries) == 5

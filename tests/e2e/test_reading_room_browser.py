@@ -138,3 +138,47 @@ def test_the_authority_sees_the_release_as_published_and_a_secret_subject_never_
         assert b"KINGFISHER" not in content and SOURCE.encode() not in content, f["name"]
     text = api.get(f"{base}/api/releases/{row['id']}/files/release.txt").text()
     assert "\nSyria/Lebanon\n-------------\n" in text
+
+
+def test_a_reader_following_an_old_version_lands_on_the_one_that_replaced_it(live_server, page):
+    """Version 1 released paragraph 3; a second round withholds it and version 2 is
+    published. A reader with version 1's address (a bookmark, a citation) is taken to
+    version 2, and version 1's files are no longer served: what the second round
+    withholds does not leave through the first."""
+    from tests.rereview import reopen_for_rereview
+
+    users = get_user_model().objects
+    rita = users.create_user("rita", "rita@example.org", PASSWORD)
+    amos = users.create_user("amos", "amos@example.org", PASSWORD)
+    users.create_user("rhea", "rhea@example.org", PASSWORD)  # holds nothing
+    for user in (rita, amos):
+        Clearance.objects.create(user=user, level=3)
+    cable = CableFactory(level=2, subject="HARBOR TALKS")
+    attache = "The fisheries attache visits Lisbon in April to sign the quota accord."
+    for n, text in enumerate((P1, P2, attache), start=1):
+        ParagraphFactory(cable=cable, ordinal=n, number=str(n), level=min(n, 2), text=text)
+    decide(cable, rita, standard_plan())
+    permissions.grant(permissions.RELEASE, amos, cable)
+    base = live_server.url
+
+    login(page, base, "amos")
+    for version in (1, 2):
+        if version == 2:
+            reopen_for_rereview(cable)
+            decide(cable, rita, {**standard_plan(), 3: ("withhold", "(b)(5)")})
+        page.goto(f"{base}/releases/cables/{cable.pk}/approval/")
+        with page.expect_navigation():
+            page.click("text=Approve for release")
+        page.wait_for_selector(f"text=released as version {version}")
+    first, second = cable.releases.filter(status="published").order_by("version")
+
+    login(page, base, "rhea")
+    page.goto(f"{base}/releases/{first.pk}/")
+    assert page.url == f"{base}/releases/{second.pk}/"
+    text = page.inner_text("main")
+    assert "That version was replaced by version 2." in text
+    assert "v1 (replaced: no longer served)" in text
+    assert "Lisbon" not in page.content()
+    old_pdf = page.request.get(f"{base}/releases/{first.pk}/files/release.pdf")
+    assert old_pdf.status == 404
+    assert page.request.get(f"{base}/releases/{second.pk}/files/release.pdf").status == 200

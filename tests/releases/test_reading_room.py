@@ -152,9 +152,11 @@ def test_search_is_full_text_stemmed_and_ranked(reader, published, reviewer, aut
     assert "releases_release_search_idx" in plan
 
 
-def test_newer_versions_replace_older_ones_in_the_list_but_both_stay_downloadable(
+def test_a_newer_version_replaces_the_older_one_which_is_no_longer_served(
     reader, published, reviewer, authority, publish
 ):
+    """The second round withholds paragraph 2, which version 1 released: version 1's
+    files would hand it out still, so only version 2 is served; version 1 is history."""
     from tests.rereview import reopen_for_rereview
 
     reopen_for_rereview(published.cable)  # an exemption that dated it ran out
@@ -163,11 +165,17 @@ def test_newer_versions_replace_older_ones_in_the_list_but_both_stay_downloadabl
 
     listed = [r.pk for r in reader.get(reverse("releases:reading_room")).context["page"]]
     assert listed == [second.pk]
-    for release in (published, second):
-        url = reverse("releases:download", args=[release.pk, "release.pdf"])
-        assert reader.get(url).status_code == 200
-    body = reader.get(reverse("releases:detail", args=[second.pk])).content.decode()
-    assert reverse("releases:detail", args=[published.pk]) in body
+    for name in ("release.pdf", "release.txt", "release.html"):
+        old = reader.get(reverse("releases:download", args=[published.pk, name]))
+        assert old.status_code == 404
+        assert reader.get(reverse("releases:download", args=[second.pk, name])).status_code == 200
+    old_page = reader.get(reverse("releases:detail", args=[published.pk]), follow=True)
+    assert old_page.redirect_chain == [(reverse("releases:detail", args=[second.pk]), 302)]
+    body = old_page.content.decode()
+    assert "That version was replaced by version 2." in body
+    assert "v1 (replaced: no longer served)" in body
+    assert reverse("releases:detail", args=[published.pk]) not in body
+    assert reverse("releases:download", args=[published.pk, "release.pdf"]) not in body
 
 
 def test_the_reading_room_list_runs_a_fixed_number_of_queries(
