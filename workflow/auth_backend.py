@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 # Where a user's permissions are kept once fetched (for the user object's life: a request).
@@ -24,14 +25,8 @@ class ClearanceModelBackend(ModelBackend):
     """
 
     def get_user(self, user_id: Any) -> Any:
-        from django.contrib.auth import get_user_model
-
-        model = get_user_model()
-        try:
-            user = model._default_manager.select_related("clearance").get(pk=user_id)
-        except model.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        user = _user_with_clearance(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """ModelBackend's answer, in one query, kept on the user for the request under a
@@ -75,3 +70,44 @@ def _user_and_group_permissions(user_id: int) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, user_id])
         return cursor.fetchall()
+
+
+def _user_with_clearance(user_id: Any) -> Any:
+    """The user of a session and their clearance, in one statement written out: what
+    ``select_related("clearance").get(pk=...)`` answers, without building that query
+    on every request (0.44 -> 0.13 ms of CPU a call, measured alternately; a page takes
+    4-7 ms of Python).  A user
+    without a clearance row gets none cached, so ``user.clearance`` raises as it would."""
+    from django.contrib.auth import get_user_model
+
+    from workflow.models import Clearance
+
+    model = get_user_model()
+    try:
+        pk = model._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    user_fields = model._meta.concrete_fields
+    clearance_fields = Clearance._meta.concrete_fields
+    columns = [f"u.{connection.ops.quote_name(f.column)}" for f in user_fields]
+    columns += [f"c.{connection.ops.quote_name(f.column)}" for f in clearance_fields]
+    # Table and column names from the models; the id is a bound parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {model._meta.db_table} u"  # nosec B608
+        f" LEFT JOIN {Clearance._meta.db_table} c ON c.user_id = u.{model._meta.pk.column}"
+        f" WHERE u.{model._meta.pk.column} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(user_fields)
+    user = model.from_db(connection.alias, [f.attname for f in user_fields], row[:split])
+    rest = row[split:]
+    clearance = None
+    if rest[0] is not None:  # the clearance's key: its user
+        clearance = Clearance.from_db(connection.alias, [f.attname for f in clearance_fields], rest)
+        Clearance._meta.get_field("user").set_cached_value(clearance, user)
+    model._meta.get_field("clearance").set_cached_value(user, clearance)
+    return user

@@ -52,3 +52,29 @@ def test_the_user_comes_with_their_clearance(django_assert_num_queries):
     assert ClearanceModelBackend().get_user(10**9) is None
     inactive = UserFactory(is_active=False)
     assert ClearanceModelBackend().get_user(inactive.pk) is None
+
+
+def test_the_loaded_user_is_the_one_the_orm_loads(django_assert_num_queries):
+    """The written-out statement gives the user the ORM would, field for field; a user
+    without a clearance row has none (``user.clearance`` raises, no second query)."""
+    from django.contrib.auth import get_user_model
+
+    cleared = UserFactory(first_name="Rita", email="rita@example.org", is_staff=True)
+    Clearance.objects.create(user=cleared, level=3)
+    bare = UserFactory()
+    model = get_user_model()
+    for user in (cleared, bare):
+        expected = model.objects.select_related("clearance").get(pk=user.pk)
+        with django_assert_num_queries(1):
+            loaded = ClearanceModelBackend().get_user(user.pk)
+            fields = model._meta.concrete_fields
+            assert [f.value_from_object(loaded) for f in fields] == [
+                f.value_from_object(expected) for f in fields
+            ]
+            assert loaded._state.adding is False and loaded._state.db == "default"
+    with django_assert_num_queries(1):
+        assert ClearanceModelBackend().get_user(cleared.pk).clearance.level == 3
+    with django_assert_num_queries(1):
+        loaded = ClearanceModelBackend().get_user(bare.pk)
+        with pytest.raises(model.clearance.RelatedObjectDoesNotExist):
+            loaded.clearance  # noqa: B018
