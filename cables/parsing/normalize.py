@@ -197,7 +197,8 @@ def html_to_text(page: str) -> str:
         return _html_fragment(page)
     inside = _html_fragment("\n\n".join(blocks), preformatted=True)
     if _has_paragraph_one(inside) or not _has_paragraph_one(_html_fragment(_outside_pre(page))):
-        return inside
+        dated = _html_table_date(page) if "Created" in page else None
+        return f"{dated}\n\n{inside}" if dated else inside
     return _pre_and_around(page)
 
 
@@ -212,6 +213,43 @@ def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
     html_text = _HTML_LINK_JOIN_RE.sub(" ", html_text)  # TAGS as adjacent links stay apart
     html_text = _HTML_TAG_ANY_RE.sub("", html_text)
     return decode_entities(html_text)
+
+
+# A page's metadata table: "Reference ID | Created | Released | Classification | Origin"
+# over a row of values (a leaked-cable page), or "Created" beside its value.
+_HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</table\s*>|$)", re.S | re.I)
+_HTML_ROW_CELL_RE = re.compile(r"<t[hd]\b[^>]*>(.*?)(?=</?t[hd]\b|</tr\s*>|$)", re.S | re.I)
+_DATE_LABEL = "created"
+
+
+def _html_table_date(page: str) -> str | None:
+    """The "Created: ..." line of the page's metadata table, outside its ``<pre>`` blocks.
+
+    Why: a cable published without routing lines ("a partial extract") is dated only by
+    that table, and only the ``<pre>`` text is read; undated, it had no reference id.
+    """
+    rows = [
+        [_html_fragment(cell).strip() for cell in _HTML_ROW_CELL_RE.findall(row)]
+        for row in _HTML_ROW_RE.findall(_outside_pre(page))
+    ]
+    return _table_date_line(rows)
+
+
+def _table_date_line(rows: list[list[str]]) -> str | None:
+    """The line "Created: <date>" from a metadata table's rows (labels over values, or a
+    label beside its value), when the value is an ISO date-time as archive pages print it."""
+    for i, cells in enumerate(rows):
+        labels = [cell.rstrip(":").strip().lower() for cell in cells]
+        if _DATE_LABEL not in labels:
+            continue
+        at = labels.index(_DATE_LABEL)
+        beside = cells[1] if at == 0 and len(cells) == 2 else ""
+        below = rows[i + 1][at] if i + 1 < len(rows) and len(rows[i + 1]) == len(cells) else ""
+        for value in (beside, below):
+            line = f"Created: {' '.join(value.split())}"
+            if f.ARCHIVE_ISO_DATE_RE.match(line):
+                return line
+    return None
 
 
 def _outside_pre(page: str) -> str:

@@ -1,0 +1,81 @@
+"""More shapes of real cables (7): archive pages and Markdown scrapes.  A leaked-cable
+page's metadata table (labels over a row of values: Reference ID, Created, Released,
+Classification, Origin) is the only date of a cable published without its routing lines;
+a scrape may keep that table in Markdown pipes while fencing the cable below it.
+
+Each test below marked "defect" failed against the parser before its fix; the others
+guard a look-alike that must keep reading as it did.  Every cable is invented (a
+fictional post, fictional people) in a shape seen in archives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from cables.parsing import parse_cable
+from tests.cables.cable_text import paragraph_texts as texts
+from tests.cables.cable_text import telegram
+
+_EXTRACT = "This record is a partial extract of the original cable."
+_BODY = telegram(post="VALDERRA", serial=77).split("\n\n", 1)[1]  # from the banner down
+_CREATED = datetime(2006, 2, 10, 15, 30, tzinfo=UTC)
+_TEXTS = [
+    "Summary: the minister said the talks would resume.",
+    "The press reported the meeting.",
+    "Comment: we expect little progress. End comment.",
+]
+
+
+def _entities(text: str) -> str:
+    return text.replace("\n", "&#x000A;")
+
+
+# --- a leaked-cable page's metadata table ---------------------------------------------------
+
+
+def _cablegate_page(rows: str, body: str = _BODY) -> str:
+    return (
+        "<!DOCTYPE html><html><head><title>Cable Viewer</title></head><body>"
+        f"<div class='pane big'><code><table class='cable'>{rows}</table></code>"
+        f"<pre>{_EXTRACT}</pre><pre>{_entities(body)}</pre></div></body></html>"
+    )
+
+
+_LABELS_OVER_VALUES = (
+    "<tr><th>Reference ID</th><th>Created</th><th>Released</th><th>Classification</th>"
+    "<th>Origin</th></tr>\n<tr><td><a href='/cable/2006/02/06VALDERRA77.html'>06VALDERRA77"
+    "</a></td><td>2006-02-10 15:30</td><td>2011-08-30 01:44</td><td>SECRET</td>"
+    "<td><a href='/origin/99_0.html'>Embassy Valderra</a></td></tr>"
+)
+
+
+def test_a_partial_extracts_page_is_dated_by_its_metadata_table():
+    """Defect: only the <pre> text was read, so a cable without routing lines had no date
+    (NO_DATE) and no reference id although the page's table gives its creation time."""
+    parsed = parse_cable(_cablegate_page(_LABELS_OVER_VALUES))
+    assert (parsed.sent_at, parsed.reference_id) == (_CREATED, "06VALDERRA77")
+    assert not any(w.startswith("NO_DATE") for w in parsed.warnings)
+    assert str(parsed.classification) == "C"  # the table's SECRET is the site's, not read
+    assert texts(parsed) == _TEXTS
+
+
+def test_a_metadata_table_with_each_label_beside_its_value_dates_the_cable_too():
+    rows = "".join(
+        f"<tr><th>{k}</th><td>{v}</td></tr>"
+        for k, v in [("Reference ID", "06VALDERRA77"), ("Created:", "2006-02-10 15:30")]
+    )
+    assert parse_cable(_cablegate_page(rows)).sent_at == _CREATED
+
+
+def test_the_tables_created_time_does_not_replace_the_routing_lines_dtg():
+    routed = telegram(post="VALDERRA", serial=77)  # P 101530Z FEB 06
+    page = _cablegate_page(_LABELS_OVER_VALUES.replace("2006-02-10 15:30", "2006-02-11 09:00"))
+    parsed = parse_cable(page.replace(_entities(_BODY), _entities(routed)))
+    assert (parsed.dtg, parsed.sent_at) == ("101530Z FEB 06", _CREATED)
+
+
+def test_a_created_cell_that_is_not_a_date_time_dates_nothing():
+    rows = "<tr><th>Created</th><th>Origin</th></tr><tr><td>unknown</td><td>Valderra</td></tr>"
+    parsed = parse_cable(_cablegate_page(rows))
+    assert parsed.sent_at is None
+    assert texts(parsed) == _TEXTS
