@@ -315,6 +315,7 @@ def markdown_to_text(doc: str) -> str:
     in_fence = False
     previous = ""
     rule_at = -1  # where in ``out`` the last thematic break outside a fence stood
+    table: list[tuple[int, str]] = []  # table rows outside fences, with their place in ``out``
     for line in doc.split("\n"):
         if _MD_FENCE_LINE_RE.match(line):
             in_fence = not in_fence
@@ -325,6 +326,7 @@ def markdown_to_text(doc: str) -> str:
             out.append(line)
             fenced.append(line)
         elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
+            table.append((len(out), line))
             out.append("")  # kept as a blank line: later line numbers stay the document's
         elif not previous.strip() and _MD_BREAK_RE.match(line):
             rule_at = len(out)
@@ -334,11 +336,30 @@ def markdown_to_text(doc: str) -> str:
         elif not _MD_LINKREF_DEF_RE.match(line):
             out.append(_markdown_line(line))
         previous = line
+    dated = _markdown_table_date(table) if table and "Created" in doc else None
     if len(fenced) >= _MIN_FENCED_LINES and _holds_the_cable(fenced):
-        return "\n".join(fenced)
+        return "\n".join(fenced) if dated is None else f"{dated[1]}\n\n" + "\n".join(fenced)
+    if dated is not None and not _has_paragraph_one("\n".join(out[: dated[0]])):
+        out[dated[0]] = dated[1]  # the table's first row, above the cable: its line number
     if rule_at >= 0:
         _blank_footer(out, rule_at)
     return "\n".join(out)
+
+
+def _markdown_table_date(table: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """Where the scrape's metadata table starts and its "Created: <date>" line.
+
+    Why: a scrape keeping the leaked-cable page's table in pipes ("| Reference ID |
+    Created | ... |" over its values) and fencing the cable below it dropped the only
+    date of a cable published without routing lines.
+    """
+    rows = [
+        [_markdown_line(cell).strip() for cell in line.strip().strip("|").split("|")]
+        for _, line in table
+        if not _MD_TABLE_RULE_RE.match(line)
+    ]
+    line = _table_date_line(rows)
+    return None if line is None else (table[0][0], line)
 
 
 _MAX_FOOTER_LINES = 3

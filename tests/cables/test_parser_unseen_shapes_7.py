@@ -79,3 +79,37 @@ def test_a_created_cell_that_is_not_a_date_time_dates_nothing():
     parsed = parse_cable(_cablegate_page(rows))
     assert parsed.sent_at is None
     assert texts(parsed) == _TEXTS
+
+
+# --- the same table in a Markdown scrape ----------------------------------------------------
+
+_PIPE_TABLE = (
+    "| Reference ID | Created | Released | Classification | Origin |\n"
+    "|---|---|---|---|---|\n"
+    "| [06VALDERRA77](https://example.org/cable/2006/02/06VALDERRA77.html) | 2006-02-10 15:30 "
+    "| 2011-08-30 01:44 | SECRET | **Embassy Valderra** |\n"
+)
+
+
+def test_a_scrapes_pipe_table_dates_the_fenced_cable_below_it():
+    """Defect: the fences held the whole cable, so only they were read and the table's
+    date was lost (NO_DATE, no reference id)."""
+    parsed = parse_cable(f"# Cable 06VALDERRA77\n\n{_PIPE_TABLE}\n```\n{_EXTRACT}\n\n{_BODY}```\n")
+    assert parsed.format == "markdown"
+    assert (parsed.sent_at, parsed.reference_id) == (_CREATED, "06VALDERRA77")
+    assert str(parsed.classification) == "C"
+    assert texts(parsed) == _TEXTS
+
+
+def test_an_unfenced_scrape_is_dated_by_its_table_and_keeps_its_line_numbers():
+    parsed = parse_cable(f"{_PIPE_TABLE}\n{_EXTRACT}\n\n{_BODY}")
+    assert (parsed.sent_at, parsed.reference_id) == (_CREATED, "06VALDERRA77")
+    first = _BODY.split("\n").index("1. (C) Summary: the minister said the talks would resume.")
+    assert parsed.paragraphs[0].line == 6 + first + 1  # table, blank, extract, blank above
+
+
+def test_a_table_below_the_cable_adds_nothing_to_its_last_paragraph_or_signature():
+    parsed = parse_cable(f"{_EXTRACT}\n\n{_BODY}\n{_PIPE_TABLE}")
+    assert parsed.sent_at is None
+    assert texts(parsed) == _TEXTS
+    assert parsed.signature == "DOE"
