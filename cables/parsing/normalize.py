@@ -74,10 +74,12 @@ def detect_format(text: str) -> str:
     all of the input, should cost almost nothing here.
     """
     escaped = "\\" in text and "\\." in text and _MD_ESCAPED_NUMBER_RE.search(text) is not None
+    table = "|" in text and "-|" in text and _MD_TABLE_RULE_RE.search(text) is not None
     if "<" in text and (
         _HTML_DOC_RE.search(text)
-        # A Markdown scrape may keep the page's <br> tags: its escapes say what it is.
-        or (len(_HTML_TAG_RE.findall(text, 0, 200_000)) >= 2 and not escaped)
+        # A Markdown scrape may keep the page's <br> tags (also inside a table's cell, the
+        # whole cable in one row): its escapes or its table's rule say what it is.
+        or (len(_HTML_TAG_RE.findall(text, 0, 200_000)) >= 2 and not escaped and not table)
     ):
         return "html"
     strong = (
@@ -85,7 +87,7 @@ def detect_format(text: str) -> str:
         and ("```" in text or "~~~" in text)
         and _MD_FENCE_RE.search(text) is not None
     ) or ("]" in text and "](" in text and _MD_LINK_RE.search(text) is not None)
-    strong = strong or ("|" in text and "-|" in text and _MD_TABLE_RULE_RE.search(text) is not None)
+    strong = strong or table
     if strong or escaped:
         return "markdown"
     if ">" in text and _mostly_quoted(text):
@@ -309,6 +311,8 @@ def markdown_to_text(doc: str) -> str:
     metadata list, a footer), which would become paragraphs.
     """
     if "<" in doc:
+        if "|" in doc:
+            doc = _MD_ROW_WITH_BREAKS_RE.sub(_broken_cells, doc)
         doc = _HTML_BR_RE.sub("\n", doc)  # a scrape that kept the page's line breaks
     out: list[str] = []
     fenced: list[str] = []
@@ -360,6 +364,41 @@ def _markdown_table_date(table: list[tuple[int, str]]) -> tuple[int, str] | None
     ]
     line = _table_date_line(rows)
     return None if line is None else (table[0][0], line)
+
+
+# A table row with line breaks in a cell ("| Message Text: | CONFIDENTIAL<br>PAGE 01 ...
+# |"): an archive's record (NARA's AAD) holding the whole cable in one cell.
+_MD_ROW_WITH_BREAKS_RE = re.compile(r"^[ \t]{0,3}\|[^\n]*<br\b[^\n]*\|[ \t]*$", re.M | re.I)
+_MD_CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
+
+
+def _broken_cells(row: re.Match[str]) -> str:
+    """The cable a row's cell holds, without the row's pipes and label cell; a blank line
+    for a row holding no cable ("| Concepts: | FISHING<br>NEGOTIATIONS |").
+
+    Why: split at its breaks, the row kept "| Message Text: |" before the cable's first
+    line and "|" after its last, which joined the archive's next rows to the last
+    paragraph and hid the signer's name.
+    """
+    cells = _MD_CELL_SPLIT_RE.split(row.group(0).strip().strip("|"))
+    for cell in cells:
+        lines = _HTML_BR_RE.sub("\n", cell.strip()).split("\n")
+        if len(lines) >= _MIN_FENCED_LINES and _holds_a_cable_line(lines):
+            return cell.strip()
+    return ""
+
+
+def _holds_a_cable_line(lines: list[str]) -> bool:
+    """A classification line (with post and serial) or paragraph 1 is among ``lines``."""
+    return any(
+        PARAGRAPH_ONE_RE.match(line)
+        or (
+            line.lstrip()[:1] in f.BANNER_FIRST
+            and (found := f.read_banner(line)) is not None
+            and found.full
+        )
+        for line in lines
+    )
 
 
 _MAX_FOOTER_LINES = 3

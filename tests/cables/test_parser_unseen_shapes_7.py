@@ -113,3 +113,52 @@ def test_a_table_below_the_cable_adds_nothing_to_its_last_paragraph_or_signature
     assert parsed.sent_at is None
     assert texts(parsed) == _TEXTS
     assert parsed.signature == "DOE"
+
+
+# --- an archive record's cell holding the whole cable ---------------------------------------
+
+_AAD_MESSAGE = (
+    "CONFIDENTIAL<br>PAGE 01 VALDER 00077 021230Z<br>R 021200Z JAN 75<br>"
+    "FM AMEMBASSY VALDERRA<br>TO SECSTATE WASHDC 1234<br><br>"
+    "C O N F I D E N T I A L VALDERRA 0077<br><br>E.O. 11652: GDS<br>TAGS: PFOR, VD<br>"
+    "SUBJECT: FISHERIES TALKS<br><br>1\\. THE MINISTER SAID THE TALKS WOULD RESUME.<br><br>"
+    "2\\. WE EXPECT LITTLE PROGRESS.<br><br>DOE<br><br>CONFIDENTIAL<br><br>NNN"
+)
+
+
+def _aad_scrape(concepts: str = "FISHING, NEGOTIATIONS", message: str = _AAD_MESSAGE) -> str:
+    rows = [
+        ("Draft Date:", "02 JAN 1975"),
+        ("Document Number:", "1975VALDER00077"),
+        ("TAGS:", "PFOR, VD"),
+        ("Classification:", "SECRET"),
+        ("Message Text:", message),
+        ("Concepts:", concepts),
+    ]
+    table = "".join(f"| {k} | {v} |\n" for k, v in rows)
+    return f"# Access to Archival Databases\n\n| Field | Value |\n|---|---|\n{table}"
+
+
+def test_a_scraped_archive_records_message_cell_is_read_as_the_cable():
+    """Defect: the <br> tags made the scrape HTML, its escapes stayed ("1\\. THE ..."),
+    and the cell's pipes and the next rows joined one paragraph that hid the signer."""
+    parsed = parse_cable(_aad_scrape())
+    assert parsed.format == "markdown"
+    assert (parsed.reference_id, parsed.sent_at) == (
+        "75VALDERRA77",
+        datetime(1975, 1, 2, 12, 0, tzinfo=UTC),
+    )
+    assert str(parsed.classification) == "C"
+    assert texts(parsed) == [
+        "THE MINISTER SAID THE TALKS WOULD RESUME.",
+        "WE EXPECT LITTLE PROGRESS.",
+    ]
+    assert parsed.signature == "DOE"
+
+
+def test_another_cell_with_line_breaks_is_no_cable_text():
+    unended = _AAD_MESSAGE.removesuffix("<br><br>CONFIDENTIAL<br><br>NNN")  # no NNN below
+    concepts = "FISHING<br>NEGOTIATIONS<br>TERRITORIAL WATERS"
+    parsed = parse_cable(_aad_scrape(concepts=concepts, message=unended))
+    assert texts(parsed)[-1] == "WE EXPECT LITTLE PROGRESS."
+    assert parsed.signature == "DOE"
