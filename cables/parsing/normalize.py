@@ -196,12 +196,33 @@ def html_to_text(page: str) -> str:
     page = _HTML_DROP_RE.sub("", page)
     blocks = _HTML_PRE_RE.findall(page)
     if not blocks:
-        return _html_fragment(page)
+        return _html_fragment(_without_site_footer(page) if "footer" in page else page)
     inside = _html_fragment("\n\n".join(blocks), preformatted=True)
     if _has_paragraph_one(inside) or not _has_paragraph_one(_html_fragment(_outside_pre(page))):
         dated = _html_table_date(page) if "Created" in page else None
         return f"{dated}\n\n{inside}" if dated else inside
     return _pre_and_around(page)
+
+
+# An element the site names its footer ("<div class='footer'>", id="site-footer"): from
+# there to the page's end is site text, however its elements nest.
+_HTML_FOOTER_START_RE = re.compile(
+    r"<(?:div|section|p|span|ul|table)\b[^<>]*\b(?:class|id)\s*=\s*['\"]?[^'\"<>]*\bfooter\b",
+    re.I,
+)
+
+
+def _without_site_footer(page: str) -> str:
+    """The page cut at its first footer element below the cable (below paragraph 1).
+
+    Why: a page without ``<pre>`` is read whole, and a footer ``<div>`` ("Search the
+    library") became the last paragraph's text and hid the signer's name above it.
+    """
+    for footer in _HTML_FOOTER_START_RE.finditer(page):
+        above = page[: footer.start()]
+        if _has_paragraph_one(_html_fragment(above)):
+            return above
+    return page
 
 
 def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:

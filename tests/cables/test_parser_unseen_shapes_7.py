@@ -162,3 +162,37 @@ def test_another_cell_with_line_breaks_is_no_cable_text():
     parsed = parse_cable(_aad_scrape(concepts=concepts, message=unended))
     assert texts(parsed)[-1] == "WE EXPECT LITTLE PROGRESS."
     assert parsed.signature == "DOE"
+
+
+# --- a page's footer element below a cable read without <pre> -------------------------------
+
+
+def _flowing_page(after: str, before: str = "") -> str:
+    lines = "<br>\n".join(telegram(post="VALDERRA", serial=77).split("\n"))
+    body = f"{before}<div class='text-content'>{lines}</div>{after}"
+    return f"<!DOCTYPE html><html><body>{body}</body></html>"
+
+
+def test_a_footer_div_below_the_cable_is_not_its_last_paragraph():
+    """Defect: the footer's words joined paragraph 3 and the signer's name was lost."""
+    page = _flowing_page("<div class='site-footer'><div>Search the library</div>About us</div>")
+    parsed = parse_cable(page)
+    assert texts(parsed) == _TEXTS
+    assert parsed.signature == "DOE"
+
+
+def test_a_footer_element_above_the_cable_leaves_the_page_whole():
+    page = _flowing_page("", before="<div id='footer-links'>Home</div>")
+    parsed = parse_cable(page)
+    assert texts(parsed) == _TEXTS
+    assert parsed.signature == "DOE"
+
+
+def test_the_word_footer_in_the_cables_text_cuts_nothing():
+    page = _flowing_page("").replace(
+        "we expect little progress.", "the footer class='x' of the page said footer."
+    )
+    parsed = parse_cable(page)
+    assert (
+        texts(parsed)[-1] == "Comment: the footer class='x' of the page said footer. End comment."
+    )
