@@ -197,7 +197,7 @@ def _fill_routing(cable: ParsedCable, pre: Preamble) -> None:
     cable.sent_at = pre.sent_at
     cable.precedence = pre.precedence
     cable.originator = pre.originator
-    cable.origin = f.origin_name(pre.originator) if pre.originator else None
+    cable.origin = f.origin_name(pre.originator) if pre.originator else pre.page_origin
     cable.to = pre.to
     cable.info = pre.info
 

@@ -559,6 +559,12 @@ ARCHIVE_ISO_DATE_RE = re.compile(
     r"^\s*(?:Date|Created)\s*:\s*(?P<y>\d{4})-(?P<m>\d\d)-(?P<d>\d\d)[T ]\s*(?P<H>\d\d):(?P<M>\d\d)"
     r"(?::\d\d)?\s*(?:Z|UTC|GMT)?\s*$"
 )
+# An archive page's "Origin: Embassy Valderra" above the text (a leaked-cable page's
+# metadata): the post's name, for a cable whose FM line was not published.  Mixed case
+# and a colon: a 1970s telegram's "ORIGIN EUR-12" is an office, not the post.
+PAGE_ORIGIN_RE = re.compile(
+    r"^Origin\s*:\s*(?P<name>[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Za-z][A-Za-z.'()-]*){0,7})\s*$"
+)
 TELEGRAM_DATE_RE = re.compile(
     r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
 )

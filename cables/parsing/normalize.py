@@ -199,8 +199,8 @@ def html_to_text(page: str) -> str:
         return _html_fragment(_without_site_footer(page) if "footer" in page else page)
     inside = _html_fragment("\n\n".join(blocks), preformatted=True)
     if _has_paragraph_one(inside) or not _has_paragraph_one(_html_fragment(_outside_pre(page))):
-        dated = _html_table_date(page) if "Created" in page else None
-        return f"{dated}\n\n{inside}" if dated else inside
+        record = _html_table_record(page) if "Created" in page or "Origin" in page else []
+        return "\n".join([*record, "", inside]) if record else inside
     return _pre_and_around(page)
 
 
@@ -239,40 +239,47 @@ def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
 
 
 # A page's metadata table: "Reference ID | Created | Released | Classification | Origin"
-# over a row of values (a leaked-cable page), or "Created" beside its value.
+# over a row of values (a leaked-cable page), or each label beside its value.  Only the
+# date and the origin are taken: the table's classification is the site's, not the cable's.
 _HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</table\s*>|$)", re.S | re.I)
 _HTML_ROW_CELL_RE = re.compile(r"<t[hd]\b[^>]*>(.*?)(?=</?t[hd]\b|</tr\s*>|$)", re.S | re.I)
-_DATE_LABEL = "created"
+_RECORD_LABELS = {"created": "Created", "origin": "Origin"}
+_RECORD_LINE_RES = {"Created": f.ARCHIVE_ISO_DATE_RE, "Origin": f.PAGE_ORIGIN_RE}
 
 
-def _html_table_date(page: str) -> str | None:
-    """The "Created: ..." line of the page's metadata table, outside its ``<pre>`` blocks.
+def _html_table_record(page: str) -> list[str]:
+    """The "Created: ..." and "Origin: ..." lines of the page's metadata table, outside
+    its ``<pre>`` blocks.
 
-    Why: a cable published without routing lines ("a partial extract") is dated only by
-    that table, and only the ``<pre>`` text is read; undated, it had no reference id.
+    Why: a cable published without routing lines ("a partial extract") is dated and
+    placed only by that table, and only the ``<pre>`` text is read; undated, it had no
+    reference id either.
     """
     rows = [
         [_html_fragment(cell).strip() for cell in _HTML_ROW_CELL_RE.findall(row)]
         for row in _HTML_ROW_RE.findall(_outside_pre(page))
     ]
-    return _table_date_line(rows)
+    return _table_record_lines(rows)
 
 
-def _table_date_line(rows: list[list[str]]) -> str | None:
-    """The line "Created: <date>" from a metadata table's rows (labels over values, or a
-    label beside its value), when the value is an ISO date-time as archive pages print it."""
+def _table_record_lines(rows: list[list[str]]) -> list[str]:
+    """The lines "Label: value" for the labels a metadata table's rows give (labels over a
+    row of values, or a label beside its value), each when its value reads as one."""
+    found: dict[str, str] = {}
     for i, cells in enumerate(rows):
         labels = [cell.rstrip(":").strip().lower() for cell in cells]
-        if _DATE_LABEL not in labels:
-            continue
-        at = labels.index(_DATE_LABEL)
-        beside = cells[1] if at == 0 and len(cells) == 2 else ""
-        below = rows[i + 1][at] if i + 1 < len(rows) and len(rows[i + 1]) == len(cells) else ""
-        for value in (beside, below):
-            line = f"Created: {' '.join(value.split())}"
-            if f.ARCHIVE_ISO_DATE_RE.match(line):
-                return line
-    return None
+        for at, key in enumerate(labels):
+            label = _RECORD_LABELS.get(key)
+            if label is None or label in found:
+                continue
+            beside = cells[1] if at == 0 and len(cells) == 2 else ""
+            below = rows[i + 1][at] if i + 1 < len(rows) and len(rows[i + 1]) == len(cells) else ""
+            for value in (beside, below):
+                line = f"{label}: {' '.join(value.split())}"
+                if _RECORD_LINE_RES[label].match(line):
+                    found[label] = line
+                    break
+    return list(found.values())
 
 
 def _outside_pre(page: str) -> str:
@@ -361,30 +368,41 @@ def markdown_to_text(doc: str) -> str:
         elif not _MD_LINKREF_DEF_RE.match(line):
             out.append(_markdown_line(line))
         previous = line
-    dated = _markdown_table_date(table) if table and "Created" in doc else None
+    record = _markdown_table_record(table) if table else []
     if len(fenced) >= _MIN_FENCED_LINES and _holds_the_cable(fenced):
-        return "\n".join(fenced) if dated is None else f"{dated[1]}\n\n" + "\n".join(fenced)
-    if dated is not None and not _has_paragraph_one("\n".join(out[: dated[0]])):
-        out[dated[0]] = dated[1]  # the table's first row, above the cable: its line number
+        return "\n".join([*record, "", *fenced] if record else fenced)
+    if record:
+        _put_above_the_cable(out, [at for at, _ in table], record)
     if rule_at >= 0:
         _blank_footer(out, rule_at)
     return "\n".join(out)
 
 
-def _markdown_table_date(table: list[tuple[int, str]]) -> tuple[int, str] | None:
-    """Where the scrape's metadata table starts and its "Created: <date>" line.
+def _put_above_the_cable(out: list[str], blanks: list[int], record: list[str]) -> None:
+    """The record's lines in the blanked table rows above paragraph 1 (line numbers stay);
+    none when the table is below it (a footer), where they would join the last paragraph."""
+    first = next((i for i, line in enumerate(out) if PARAGRAPH_ONE_RE.match(line)), len(out))
+    above = [at for at in blanks if at < first]
+    if len(above) >= len(record):
+        for at, line in zip(above, record, strict=False):
+            out[at] = line
+
+
+def _markdown_table_record(table: list[tuple[int, str]]) -> list[str]:
+    """The "Created: ..." and "Origin: ..." lines of a scrape's metadata table.
 
     Why: a scrape keeping the leaked-cable page's table in pipes ("| Reference ID |
     Created | ... |" over its values) and fencing the cable below it dropped the only
-    date of a cable published without routing lines.
+    date and origin of a cable published without routing lines.
     """
+    if not any("Created" in line or "Origin" in line for _, line in table):
+        return []
     rows = [
         [_markdown_line(cell).strip() for cell in line.strip().strip("|").split("|")]
         for _, line in table
         if not _MD_TABLE_RULE_RE.match(line)
     ]
-    line = _table_date_line(rows)
-    return None if line is None else (table[0][0], line)
+    return _table_record_lines(rows)
 
 
 # A table row with line breaks in a cell ("| Message Text: | CONFIDENTIAL<br>PAGE 01 ...

@@ -177,6 +177,7 @@ class Preamble:
     partial: bool = False
     page_time: tuple[str, int, int, int] | None = None  # ("271458Z", day, hour, minute)
     serial: int | None = None  # the message serial of the routing line "DE RUEHRO #0004"
+    page_origin: str | None = None  # an archive page's "Origin: Embassy Valderra"
 
 
 _FL5_FIRST = frozenset("ZOPRY")
@@ -210,6 +211,8 @@ def read_preamble(lines: list[Line]) -> Preamble:
         elif fm_seen and (s.startswith("TO ") or s.startswith("INFO ")):
             state = "to" if s.startswith("TO ") else "info"
             _add_addressee(pre, state, s.split(None, 1)[1])
+        elif s.startswith("Origin") and (page := f.PAGE_ORIGIN_RE.match(s)) is not None:
+            pre.page_origin = pre.page_origin or page.group("name")
         elif s.startswith("DE ") and (de := f.DE_LINE_RE.match(s)) is not None:
             if pre.serial is None:
                 pre.serial = int(de.group("serial"))

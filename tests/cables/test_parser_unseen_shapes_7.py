@@ -196,3 +196,31 @@ def test_the_word_footer_in_the_cables_text_cuts_nothing():
     assert (
         texts(parsed)[-1] == "Comment: the footer class='x' of the page said footer. End comment."
     )
+
+
+# --- the page's origin ----------------------------------------------------------------------
+
+
+def test_the_metadata_tables_origin_places_a_cable_without_routing_lines():
+    """Defect: with no FM line the cable had no origin, though the page names it."""
+    assert parse_cable(_cablegate_page(_LABELS_OVER_VALUES)).origin == "Embassy Valderra"
+    scrape = f"{_PIPE_TABLE}\n```\n{_EXTRACT}\n\n{_BODY}```\n"
+    assert parse_cable(scrape).origin == "Embassy Valderra"
+
+
+def test_a_scrapes_bold_origin_label_places_the_cable():
+    """Defect: "**Origin:** Embassy Valderra" above the cable was read as nothing."""
+    labels = "**Created:** 2006-02-10 15:30  \n**Origin:** Embassy Valderra"
+    scrape = f"# Cable 06VALDERRA77\n\n{labels}\n\n{_BODY}"
+    parsed = parse_cable(scrape)
+    assert (parsed.origin, parsed.reference_id) == ("Embassy Valderra", "06VALDERRA77")
+
+
+def test_the_fm_line_names_the_origin_before_the_pages_label():
+    routed = telegram(post="VALDERRA", serial=77)
+    assert parse_cable(f"Origin: Embassy Elsewhere\n\n{routed}").origin == "Embassy Valderra"
+
+
+def test_an_old_telegrams_origin_office_is_not_its_post():
+    text = _BODY.replace("C O N F I D", "ORIGIN EUR-12\n\nC O N F I D", 1)
+    assert parse_cable(text).origin is None
