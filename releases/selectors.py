@@ -133,7 +133,8 @@ def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
     pending = any(r.status == Release.Status.PENDING for r in releases)
     return ApprovalRelease(
         latest=releases[0] if releases else None,
-        published=[r for r in releases if r.published],
+        # The current version first, as the reading room has it (by version, not by id).
+        published=sorted((r for r in releases if r.published), key=lambda r: -r.version),
         conflicts=conflicts,
         conflicts_digest=consistency.conflicts_digest(conflicts),
         can_request=state in ("reviewed", "approved") and not pending,

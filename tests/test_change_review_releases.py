@@ -168,13 +168,6 @@ def test_the_approval_page_links_only_the_current_version(client, published, wit
     assert "Earlier versions, replaced and no longer served: v1" in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the approval page takes the release with the highest id as the current one "
-    "(selectors.approval_release orders by -id); the reading room takes the highest "
-    "version: when the two disagree the page calls the served version replaced and links "
-    "a replaced one (unreachable through release_request today: one pending at a time)",
-)
 def test_the_approval_page_names_the_served_version_when_ids_and_versions_disagree(client):
     cable = CableFactory()
     ParagraphFactory(cable=cable, ordinal=1, text="Released paragraph.")
