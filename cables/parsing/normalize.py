@@ -348,7 +348,14 @@ def markdown_to_text(doc: str) -> str:
     previous = ""
     rule_at = -1  # where in ``out`` the last thematic break outside a fence stood
     table: list[tuple[int, str]] = []  # table rows outside fences, with their place in ``out``
-    for line in doc.split("\n"):
+    lines = doc.split("\n")
+    code = _indented_cable(lines) if "\n    " in doc or "\n\t" in doc else frozenset()
+    for i, line in enumerate(lines):
+        if i in code:
+            line = line[1:] if line[:1] == "\t" else line[4:]
+            out.append(line)
+            fenced.append(line)
+            continue
         if _MD_FENCE_LINE_RE.match(line):
             in_fence = not in_fence
             if not in_fence:
@@ -470,6 +477,39 @@ def _blank_footer(out: list[str], rule_at: int) -> None:
 
 
 _MIN_FENCED_LINES = 3  # a fenced snippet of a line or two is not the cable
+_CODE_INDENT = ("    ", "\t")
+
+
+def _indented_cable(lines: list[str]) -> frozenset[int]:
+    """The lines of indented code blocks (four spaces or a tab after a blank line), when
+    those blocks hold the whole cable; otherwise none.
+
+    Why: a converter that writes ``<pre>`` as an indented block (html2text) left four
+    spaces before every continuation line of a paragraph.  Only a block holding the
+    cable is read so: a scrape whose own text is indented here and there keeps it.
+    """
+    code: list[int] = []
+    blank_run: list[int] = []
+    in_block = False
+    previous_blank = True
+    for i, line in enumerate(lines):
+        if not line.strip():
+            if in_block:
+                blank_run.append(i)
+            previous_blank = True
+            continue
+        if line.startswith(_CODE_INDENT) and (in_block or previous_blank):
+            code.extend(blank_run)
+            code.append(i)
+            in_block = True
+        else:
+            in_block = False
+        blank_run = []
+        previous_blank = False
+    if len(code) < _MIN_FENCED_LINES:
+        return frozenset()
+    block = [lines[i][4:] if lines[i][:1] == " " else lines[i][1:] for i in code]
+    return frozenset(code) if _holds_the_cable(block) else frozenset()
 
 
 def _holds_the_cable(lines: list[str]) -> bool:

@@ -224,3 +224,33 @@ def test_the_fm_line_names_the_origin_before_the_pages_label():
 def test_an_old_telegrams_origin_office_is_not_its_post():
     text = _BODY.replace("C O N F I D", "ORIGIN EUR-12\n\nC O N F I D", 1)
     assert parse_cable(text).origin is None
+
+
+# --- a converter's indented code block ------------------------------------------------------
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.split("\n"))
+
+
+def test_a_cable_in_an_indented_code_block_loses_the_blocks_indent():
+    """Defect: html2text writes <pre> as a block indented by four spaces, and every
+    continuation line of a paragraph kept those spaces."""
+    body = _BODY.replace("the talks would resume.", "the talks\nwould resume.")
+    scrape = f"# Cable 06VALDERRA77\n\n{_PIPE_TABLE}\n{_indented(body)}\n\n* * *\n\nScraped.\n"
+    parsed = parse_cable(scrape)
+    assert parsed.format == "markdown"
+    assert texts(parsed)[0] == "Summary: the minister said the talks\nwould resume."
+    assert (parsed.sent_at, parsed.origin, parsed.signature) == (
+        _CREATED,
+        "Embassy Valderra",
+        "DOE",
+    )
+
+
+def test_an_indented_passage_inside_an_unindented_cable_keeps_its_indent():
+    quoted = "    -- first, the talks;\n    -- second, the fisheries."
+    body = _BODY.replace("2. (U) The press", f"{quoted}\n\n2. (U) The press")
+    parsed = parse_cable(f"# Cable 06VALDERRA77\n\n[Archive](https://example.org/)\n\n{body}")
+    assert parsed.format == "markdown"
+    assert quoted in texts(parsed)[0]
