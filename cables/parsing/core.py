@@ -403,6 +403,8 @@ def _fill_from_metadata(cable: ParsedCable, parts: _Parts, meta: CableMetadata |
             cable.reference_id = f.routing_reference_id(
                 cable.sent_at.year, parts.preamble.originator, serial
             )
+    if cable.reference_id is None:
+        cable.reference_id = parts.preamble.page_reference_id
     meta_id = meta.reference_id.strip() if meta is not None and meta.reference_id else None
     if cable.reference_id is None and meta_id:
         cable.reference_id = meta_id

@@ -565,6 +565,11 @@ ARCHIVE_ISO_DATE_RE = re.compile(
 PAGE_ORIGIN_RE = re.compile(
     r"^Origin\s*:\s*(?P<name>[A-Z][A-Za-z.'-]*(?:[ ,]+[A-Za-z][A-Za-z.'()-]*){0,7})\s*$"
 )
+# An archive page's "Reference ID: 06VALDERRA77" above the text: the id of a cable whose
+# classification line names no post and serial to make it from.
+PAGE_REFERENCE_ID_RE = re.compile(
+    r"^Reference\s+ID\s*:\s*(?P<id>\d{2}[A-Z][A-Z0-9]*[A-Z]\d{1,7})\s*$"
+)
 TELEGRAM_DATE_RE = re.compile(
     r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
 )

@@ -199,7 +199,7 @@ def html_to_text(page: str) -> str:
         return _html_fragment(_without_site_footer(page) if "footer" in page else page)
     inside = _html_fragment("\n\n".join(blocks), preformatted=True)
     if _has_paragraph_one(inside) or not _has_paragraph_one(_html_fragment(_outside_pre(page))):
-        record = _html_table_record(page) if "Created" in page or "Origin" in page else []
+        record = _html_table_record(page) if _RECORD_HINT_RE.search(page) else []
         return "\n".join([*record, "", inside]) if record else inside
     return _pre_and_around(page)
 
@@ -241,14 +241,19 @@ def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
 # A page's metadata table: "Reference ID | Created | Released | Classification | Origin"
 # over a row of values (a leaked-cable page), or each label beside its value.  Only the
 # date and the origin are taken: the table's classification is the site's, not the cable's.
+_RECORD_HINT_RE = re.compile(r"Reference ID|Created|Origin")
 _HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</table\s*>|$)", re.S | re.I)
 _HTML_ROW_CELL_RE = re.compile(r"<t[hd]\b[^>]*>(.*?)(?=</?t[hd]\b|</tr\s*>|$)", re.S | re.I)
-_RECORD_LABELS = {"created": "Created", "origin": "Origin"}
-_RECORD_LINE_RES = {"Created": f.ARCHIVE_ISO_DATE_RE, "Origin": f.PAGE_ORIGIN_RE}
+_RECORD_LABELS = {"reference id": "Reference ID", "created": "Created", "origin": "Origin"}
+_RECORD_LINE_RES = {
+    "Reference ID": f.PAGE_REFERENCE_ID_RE,
+    "Created": f.ARCHIVE_ISO_DATE_RE,
+    "Origin": f.PAGE_ORIGIN_RE,
+}
 
 
 def _html_table_record(page: str) -> list[str]:
-    """The "Created: ..." and "Origin: ..." lines of the page's metadata table, outside
+    """The "Reference ID", "Created" and "Origin" lines of the page's metadata table, outside
     its ``<pre>`` blocks.
 
     Why: a cable published without routing lines ("a partial extract") is dated and
@@ -396,13 +401,13 @@ def _put_above_the_cable(out: list[str], blanks: list[int], record: list[str]) -
 
 
 def _markdown_table_record(table: list[tuple[int, str]]) -> list[str]:
-    """The "Created: ..." and "Origin: ..." lines of a scrape's metadata table.
+    """The "Reference ID", "Created" and "Origin" lines of a scrape's metadata table.
 
     Why: a scrape keeping the leaked-cable page's table in pipes ("| Reference ID |
     Created | ... |" over its values) and fencing the cable below it dropped the only
     date and origin of a cable published without routing lines.
     """
-    if not any("Created" in line or "Origin" in line for _, line in table):
+    if not any(_RECORD_HINT_RE.search(line) for _, line in table):
         return []
     rows = [
         [_markdown_line(cell).strip() for cell in line.strip().strip("|").split("|")]

@@ -178,6 +178,7 @@ class Preamble:
     page_time: tuple[str, int, int, int] | None = None  # ("271458Z", day, hour, minute)
     serial: int | None = None  # the message serial of the routing line "DE RUEHRO #0004"
     page_origin: str | None = None  # an archive page's "Origin: Embassy Valderra"
+    page_reference_id: str | None = None  # an archive page's "Reference ID: 06VALDERRA77"
 
 
 _FL5_FIRST = frozenset("ZOPRY")
@@ -213,6 +214,8 @@ def read_preamble(lines: list[Line]) -> Preamble:
             _add_addressee(pre, state, s.split(None, 1)[1])
         elif s.startswith("Origin") and (page := f.PAGE_ORIGIN_RE.match(s)) is not None:
             pre.page_origin = pre.page_origin or page.group("name")
+        elif s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
+            pre.page_reference_id = pre.page_reference_id or ref.group("id")
         elif s.startswith("DE ") and (de := f.DE_LINE_RE.match(s)) is not None:
             if pre.serial is None:
                 pre.serial = int(de.group("serial"))

@@ -254,3 +254,29 @@ def test_an_indented_passage_inside_an_unindented_cable_keeps_its_indent():
     parsed = parse_cable(f"# Cable 06VALDERRA77\n\n[Archive](https://example.org/)\n\n{body}")
     assert parsed.format == "markdown"
     assert quoted in texts(parsed)[0]
+
+
+# --- the page's reference id ----------------------------------------------------------------
+
+_BARE_BODY = _BODY.replace("C O N F I D E N T I A L VALDERRA 000077", "CONFIDENTIAL")
+
+
+def test_the_pages_reference_id_names_a_cable_whose_classification_line_cannot():
+    """Defect: a classification line without post and serial gave no reference id,
+    though the page's table (or its "Reference ID:" label) names it."""
+    assert parse_cable(_cablegate_page(_LABELS_OVER_VALUES, _BARE_BODY)).reference_id == (
+        "06VALDERRA77"
+    )
+    labelled = "# Cable\n\n**Reference ID:** 06VALDERRA77  \n**Origin:** Embassy Valderra\n\n"
+    parsed = parse_cable(labelled + _BARE_BODY)
+    assert (parsed.reference_id, parsed.from_metadata) == ("06VALDERRA77", [])
+
+
+def test_the_classification_lines_reference_id_wins_over_the_pages():
+    page = _cablegate_page(_LABELS_OVER_VALUES.replace(">06VALDERRA77<", ">06VALDERRA78<"))
+    assert parse_cable(page).reference_id == "06VALDERRA77"
+
+
+def test_a_reference_id_label_that_is_no_cable_id_is_not_read():
+    labelled = "# Cable\n\n**Reference ID:** see the index  \n**Origin:** Embassy Valderra\n\n"
+    assert parse_cable(labelled + _BARE_BODY).reference_id is None
