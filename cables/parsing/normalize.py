@@ -367,8 +367,9 @@ def markdown_to_text(doc: str) -> str:
                 fenced.append("")
             continue
         if in_fence:
-            out.append(line)
-            fenced.append(line)
+            parts = _fenced_lines(line) if "&" in line else [line]
+            out.extend(parts)
+            fenced.extend(parts)
         elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
             table.append((len(out), line))
             out.append("")  # kept as a blank line: later line numbers stay the document's
@@ -479,6 +480,17 @@ def _blank_footer(out: list[str], rule_at: int) -> None:
         return
     for i in below:
         out[i] = ""
+
+
+def _fenced_lines(line: str) -> list[str]:
+    """A fenced line, split at its newline entities ("&#x000A;") and decoded.
+
+    Why: a scrape that fences an archive page's ``<pre>`` text as the page's source
+    writes it has the whole cable on one line; read as written, it had no paragraphs.
+    """
+    if _NEWLINE_ENTITY_RE.search(line) is None:
+        return [line]
+    return decode_entities(line).split("\n")
 
 
 _MIN_FENCED_LINES = 3  # a fenced snippet of a line or two is not the cable

@@ -280,3 +280,20 @@ def test_the_classification_lines_reference_id_wins_over_the_pages():
 def test_a_reference_id_label_that_is_no_cable_id_is_not_read():
     labelled = "# Cable\n\n**Reference ID:** see the index  \n**Origin:** Embassy Valderra\n\n"
     assert parse_cable(labelled + _BARE_BODY).reference_id is None
+
+
+# --- a fence around the page's source text --------------------------------------------------
+
+
+def test_a_fenced_cable_written_with_newline_entities_is_read_line_by_line():
+    """Defect: a scrape fencing the page's <pre> source ("...000077&#x000A;&#x000A;SIPDIS")
+    had the whole cable on one line: NO_PARAGRAPHS."""
+    parsed = parse_cable(f"{_PIPE_TABLE}\n```\n{_entities(_BODY)}\n```\n")
+    assert texts(parsed) == _TEXTS
+    assert (parsed.reference_id, parsed.signature) == ("06VALDERRA77", "DOE")
+
+
+def test_a_fenced_line_with_other_entities_is_kept_as_written():
+    body = _BODY.replace("The press reported", "The press &amp; radio reported")
+    parsed = parse_cable(f"{_PIPE_TABLE}\n```\n{body}```\n")
+    assert texts(parsed)[1] == "The press &amp; radio reported the meeting."
