@@ -297,3 +297,23 @@ def test_a_fenced_line_with_other_entities_is_kept_as_written():
     body = _BODY.replace("The press reported", "The press &amp; radio reported")
     parsed = parse_cable(f"{_PIPE_TABLE}\n```\n{body}```\n")
     assert texts(parsed)[1] == "The press &amp; radio reported the meeting."
+
+
+# --- TAGS as adjacent Markdown links --------------------------------------------------------
+
+
+def _tag_link(tag: str) -> str:
+    return f"[{tag}](https://example.org/tag/{tag})"
+
+
+def test_tags_written_as_adjacent_links_stay_apart():
+    """Defect: "[PREL](...)[PGOV](...)" was read as the one tag PRELPGOV."""
+    links = "".join(_tag_link(t) for t in ("PREL", "PGOV", "XX"))
+    parsed = parse_cable(f"{_PIPE_TABLE}\n{_BODY.replace('TAGS: PREL PGOV XX', f'TAGS: {links}')}")
+    assert parsed.tags == ["PREL", "PGOV", "XX"]
+
+
+def test_a_link_inside_a_sentence_leaves_the_sentence_as_written():
+    linked = _BODY.replace("The press reported", f"The {_tag_link('press')}(sic) reported")
+    parsed = parse_cable(f"{_PIPE_TABLE}\n{linked}")
+    assert texts(parsed)[1] == "The press(sic) reported the meeting."
