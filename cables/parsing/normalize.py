@@ -241,7 +241,7 @@ def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
 # A page's metadata table: "Reference ID | Created | Released | Classification | Origin"
 # over a row of values (a leaked-cable page), or each label beside its value.  Only the
 # date and the origin are taken: the table's classification is the site's, not the cable's.
-_RECORD_HINT_RE = re.compile(r"Reference ID|Created|Origin")
+_RECORD_HINT_RE = re.compile(r"Reference[ _]ID|Created|Origin", re.I)
 _HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</table\s*>|$)", re.S | re.I)
 _HTML_ROW_CELL_RE = re.compile(r"<t[hd]\b[^>]*>(.*?)(?=</?t[hd]\b|</tr\s*>|$)", re.S | re.I)
 _RECORD_LABELS = {"reference id": "Reference ID", "created": "Created", "origin": "Origin"}
@@ -278,7 +278,8 @@ def _table_record_lines(rows: list[list[str]]) -> list[str]:
             if label is None or label in found:
                 continue
             beside = cells[1] if at == 0 and len(cells) == 2 else ""
-            below = rows[i + 1][at] if i + 1 < len(rows) and len(rows[i + 1]) == len(cells) else ""
+            over = len(cells) > 2 and i + 1 < len(rows) and len(rows[i + 1]) == len(cells)
+            below = rows[i + 1][at] if over else ""
             for value in (beside, below):
                 line = f"{label}: {' '.join(value.split())}"
                 if _RECORD_LINE_RES[label].match(line):
@@ -358,7 +359,12 @@ def markdown_to_text(doc: str) -> str:
     table: list[tuple[int, str]] = []  # table rows outside fences, with their place in ``out``
     lines = doc.split("\n")
     code = _indented_cable(lines) if "\n    " in doc or "\n\t" in doc else frozenset()
+    front_end = _front_matter_end(lines) if doc.startswith("---") else -1
     for i, line in enumerate(lines):
+        if i <= front_end:
+            table.append((len(out), _front_matter_row(line)))  # read as a table's rows are
+            out.append("")
+            continue
         if i in code:
             line = line[1:] if line[:1] == "\t" else line[4:]
             out.append(line)
@@ -402,6 +408,34 @@ def _put_above_the_cable(out: list[str], blanks: list[int], record: list[str]) -
     if len(above) >= len(record):
         for at, line in zip(above, record, strict=False):
             out[at] = line
+
+
+_FRONT_MATTER_REACH = 40
+_FRONT_MATTER_KEY_RE = re.compile(r"^\s*([A-Za-z][A-Za-z _-]{0,30}?)\s*:\s*(.*?)\s*$")
+_FRONT_MATTER_CLOSE = ("---", "...")
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the line closing the scrape's front matter ("---", YAML keys, "---"),
+    or -1 when the document opens with none."""
+    if lines[0].strip() != "---":
+        return -1
+    for i in range(1, min(len(lines), _FRONT_MATTER_REACH)):
+        s = lines[i].strip()
+        if s in _FRONT_MATTER_CLOSE:
+            return i if i > 1 else -1
+        if s and not _FRONT_MATTER_KEY_RE.match(lines[i]) and not s.startswith("- "):
+            return -1
+    return -1
+
+
+def _front_matter_row(line: str) -> str:
+    """A front matter line ("created: '2006-02-10 15:30'") as a table row's cells."""
+    key = _FRONT_MATTER_KEY_RE.match(line)
+    if key is None:
+        return ""
+    label = key.group(1).replace("_", " ").replace("-", " ")
+    return f"| {label} | {key.group(2).strip(chr(34) + chr(39))} |"
 
 
 def _markdown_table_record(table: list[tuple[int, str]]) -> list[str]:

@@ -317,3 +317,30 @@ def test_a_link_inside_a_sentence_leaves_the_sentence_as_written():
     linked = _BODY.replace("The press reported", f"The {_tag_link('press')}(sic) reported")
     parsed = parse_cable(f"{_PIPE_TABLE}\n{linked}")
     assert texts(parsed)[1] == "The press(sic) reported the meeting."
+
+
+# --- a scrape's front matter ----------------------------------------------------------------
+
+
+def _with_front_matter(keys: str) -> str:
+    return f"---\n{keys}\n---\n\n# 06VALDERRA77\n\n{_EXTRACT}\n\n" + _BODY.replace(
+        "1. (C)", "1\\. (C)"
+    )
+
+
+def test_a_scrapes_front_matter_dates_names_and_places_the_cable():
+    """Defect: "created:", "reference_id:" and "origin:" in the YAML front matter (lower
+    case, values quoted) were read as nothing."""
+    keys = (
+        "reference_id: '06VALDERRA77'\ncreated: \"2006-02-10T15:30:00Z\"\norigin: Embassy Valderra"
+    )
+    parsed = parse_cable(_with_front_matter(keys + "\nclassification: SECRET\ntags:\n  - PREL"))
+    assert (parsed.sent_at, parsed.origin) == (_CREATED, "Embassy Valderra")
+    assert (parsed.reference_id, str(parsed.classification)) == ("06VALDERRA77", "C")
+    assert texts(parsed) == _TEXTS
+
+
+def test_a_front_matter_date_that_may_be_the_scrapes_own_dates_nothing():
+    parsed = parse_cable(_with_front_matter("title: Example\ndate: 2021-05-01 10:00"))
+    assert parsed.sent_at is None
+    assert texts(parsed) == _TEXTS
