@@ -320,6 +320,8 @@ _MD_ADJACENT_LINKS_RE = re.compile(r"\)(?=!?\[[^\]\n]*\]\()")
 _MD_REFLINK_RE = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _MD_AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_ITALIC_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,300}?)(?<=\S)\*(?![\w*])")
+# "_(C)_", "_EXAMPLE TALKS_": emphasis with underscores, never inside a word (KNNP_IAEA).
+_MD_UNDERSCORE_ITALIC_RE = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])_(?![\w_])")
 _MD_CODE_RE = re.compile(r"`([^`\n]+)`")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
@@ -609,6 +611,8 @@ def _markdown_line(line: str) -> str:
     if "*" in line or "_" in line:
         line = _MD_BOLD_RE.sub(r"\2", line)
         line = _MD_ITALIC_RE.sub(r"\1", line)
+        if "_" in line:
+            line = _MD_UNDERSCORE_ITALIC_RE.sub(r"\1", line)
     if "`" in line:
         line = _MD_CODE_RE.sub(r"\1", line)
     return decode_entities(line).translate(_UNPARK)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cables.parsing import parse_cable
+from cables.parsing import ParsedCable, parse_cable
 from tests.cables.cable_text import paragraph_texts as texts
 from tests.cables.cable_text import telegram
 
@@ -344,3 +344,24 @@ def test_a_front_matter_date_that_may_be_the_scrapes_own_dates_nothing():
     parsed = parse_cable(_with_front_matter("title: Example\ndate: 2021-05-01 10:00"))
     assert parsed.sent_at is None
     assert texts(parsed) == _TEXTS
+
+
+# --- emphasis with underscores ---------------------------------------------------------------
+
+
+def _scrape(old: str, new: str) -> ParsedCable:
+    return parse_cable(f"{_PIPE_TABLE}\n" + _BODY.replace(old, new))
+
+
+def test_a_portion_mark_and_subject_in_underscore_emphasis_are_read():
+    """Defect: "_(C)_" and "_(C) EXAMPLE TALKS RESUME_" kept their underscores, the mark
+    stayed paragraph text and the subject was read with them."""
+    parsed = _scrape("1. (C)", "1\\. _(S)_")
+    assert (texts(parsed)[0], str(parsed.paragraphs[0].marking)) == (_TEXTS[0], "S")
+    closed = _scrape("SUBJECT: (C) EXAMPLE TALKS RESUME", "SUBJECT: _(C) EXAMPLE TALKS RESUME_")
+    assert closed.subject == "EXAMPLE TALKS RESUME"
+
+
+def test_underscores_inside_words_stay():
+    parsed = _scrape("TAGS: PREL PGOV XX", "TAGS: KNNP_IAEA, PREL_X_Y")
+    assert parsed.tags == ["KNNP_IAEA", "PREL_X_Y"]
