@@ -323,7 +323,10 @@ _MD_ITALIC_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,300}?)(?<=\S)\*(?![\w*]
 # "_(C)_", "_EXAMPLE TALKS_": emphasis with underscores, never inside a word (KNNP_IAEA).
 _MD_UNDERSCORE_ITALIC_RE = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]{1,300}?)(?<=[^\s_])_(?![\w_])")
 _MD_CODE_RE = re.compile(r"`([^`\n]+)`")
-_MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+# CommonMark lets any ASCII punctuation be escaped, and converters escape more than the
+# characters Markdown needs ("E\.O\. 12958\: DECL\:", "S\/\/NF", "\"quoted\"").
+_MD_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_MD_ESCAPE_RE = re.compile(f"\\\\([{re.escape(_MD_PUNCTUATION)}])")
 _MD_QUOTE_RE = re.compile(r"^\s{0,3}>\s?")
 _MD_RULE_RE = re.compile(r"^\s{0,3}(?:\*\s*){3,}$|^\s{0,3}(?:_\s*){3,}$")
 _MD_HARD_BREAK_RE = re.compile(r"(?:\\|[ \t]{2,})$")
@@ -586,7 +589,7 @@ def _holds_the_cable(lines: list[str]) -> bool:
 # Escaped characters ("\\*", "1\\.") are parked in the private-use area while
 # emphasis and links are removed, so that "\\*word\\*" is not read as emphasis.
 _PARK_BASE = 0xE000
-_UNPARK = {_PARK_BASE + ord(c): c for c in "\\`*_{}[]()#+-.!|>~"}
+_UNPARK = {_PARK_BASE + ord(c): c for c in _MD_PUNCTUATION}
 _LIST_FIRST = ("-", "*", "+")
 
 

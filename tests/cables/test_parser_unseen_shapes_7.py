@@ -365,3 +365,20 @@ def test_a_portion_mark_and_subject_in_underscore_emphasis_are_read():
 def test_underscores_inside_words_stay():
     parsed = _scrape("TAGS: PREL PGOV XX", "TAGS: KNNP_IAEA, PREL_X_Y")
     assert parsed.tags == ["KNNP_IAEA", "PREL_X_Y"]
+
+
+# --- escaped punctuation beyond what Markdown needs -----------------------------------------
+
+
+def test_any_escaped_punctuation_is_unescaped():
+    """Defect: a converter's "\\:" and "\\/" stayed, so the DECL line read
+    "\\: DECL\\: 02/10/2016" and the mark "S\\/\\/NF" was no mark."""
+    parsed = _scrape("E.O. 12958: DECL: 02/10/2016", "E\\.O\\. 12958\\: DECL\\: 02/10/2016")
+    assert (parsed.executive_order, parsed.decl) == ("12958", "02/10/2016")
+    marked = _scrape("1. (C)", "1\\. \\(S\\/\\/NF\\)")
+    assert (str(marked.paragraphs[0].marking), texts(marked)[0]) == ("S//NF", _TEXTS[0])
+
+
+def test_a_backslash_before_a_letter_stays():
+    parsed = _scrape("The press reported", "The press (C:\\reports) reported")
+    assert texts(parsed)[1] == "The press (C:\\reports) reported the meeting."
