@@ -225,11 +225,24 @@ def _without_site_footer(page: str) -> str:
     return page
 
 
+# A page writing each line of the cable as an element of its own ("<p class=MsoPlainText>
+# ...</p>", "<div>...</div>"), a blank line as an empty one ("<p>&nbsp;</p>", "<div><br>
+# </div>"): the seam between two such elements is one line break, not a blank line.
+_HTML_EMPTY_LINE_RE = re.compile(
+    r"<(p|div)\b[^<>]*>\s*(?:&nbsp;|&#160;|\xa0|<br\b[^<>]*>)?\s*</\1\s*>", re.I
+)
+_HTML_LINE_SEAM_RE = re.compile(r"</(?:p|div)\s*>[ \t]*\r?\n?[ \t]*<(?:p|div)\b[^<>]*>", re.I)
+_MIN_EMPTY_LINES = 2
+
+
 def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
     """Plain lines of a piece of HTML: tags out, entities decoded."""
+    line_elements = not preformatted and _lines_as_elements(html_text)
     if not preformatted and _HTML_BR_RE.search(html_text):
         # Flowing HTML: source newlines are only whitespace; <br>/<p> make lines.
         html_text = html_text.replace("\r\n", "\n").replace("\n", " ")
+    if line_elements:
+        html_text = _HTML_LINE_SEAM_RE.sub("\n", html_text)
     html_text = _HTML_BR_RE.sub("\n", html_text)
     html_text = _HTML_BLOCK_RE.sub("\n", html_text)
     html_text = _HTML_CELL_RE.sub(" ", html_text)
@@ -286,6 +299,19 @@ def _table_record_lines(rows: list[list[str]]) -> list[str]:
                     found[label] = line
                     break
     return list(found.values())
+
+
+def _lines_as_elements(html_text: str) -> bool:
+    """The page writes a line per element: empty elements stand for its blank lines.
+
+    Why: read as blocks, each seam became a blank line, and every paragraph's lines
+    were set apart by two blank lines ("the minister said\n\n\nthe talks ...").
+    A page with a paragraph per ``<p>`` writes no empty ones and keeps its blank lines.
+    """
+    lowered = "</p" in html_text or "</P" in html_text or "</div" in html_text
+    if not lowered and "</DIV" not in html_text:
+        return False
+    return len(_HTML_EMPTY_LINE_RE.findall(html_text)) >= _MIN_EMPTY_LINES
 
 
 def _outside_pre(page: str) -> str:

@@ -10,7 +10,10 @@ fictional post, fictional people) in a shape seen in archives.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
+
+import pytest
 
 from cables.parsing import ParsedCable, parse_cable
 from tests.cables.cable_text import paragraph_texts as texts
@@ -382,3 +385,42 @@ def test_any_escaped_punctuation_is_unescaped():
 def test_a_backslash_before_a_letter_stays():
     parsed = _scrape("The press reported", "The press (C:\\reports) reported")
     assert texts(parsed)[1] == "The press (C:\\reports) reported the meeting."
+
+
+# --- a page writing a line per element ------------------------------------------------------
+
+_WRAPPED = telegram(
+    post="VALDERRA",
+    serial=77,
+    paragraphs=(
+        "1. (C) Summary: the minister said\nthe talks would resume.",
+        "2. (U) The press reported\nthe meeting.",
+        "Unmarked closing words.",
+    ),
+)
+_WRAPPED_TEXTS = [
+    "Summary: the minister said\nthe talks would resume.",
+    "The press reported\nthe meeting.",
+    "Unmarked closing words.",
+]
+
+
+@pytest.mark.parametrize(
+    ("element", "empty"),
+    [("<p class=MsoPlainText>{}</p>", "&nbsp;"), ("<p>{}</p>", ""), ("<div>{}</div>", "<br>")],
+    ids=["word-export", "empty-p", "div-br"],
+)
+def test_a_page_with_a_line_per_element_keeps_each_paragraphs_lines_together(element, empty):
+    """Defect: each seam between two elements became a blank line, so every line of a
+    paragraph was set apart by two blank lines (and with <div><br></div> the page lost
+    its line breaks and the date-time group)."""
+    lines = "\n".join(element.format(html.escape(s) or empty) for s in _WRAPPED.split("\n"))
+    parsed = parse_cable(f"<html><body>{lines}</body></html>")
+    assert texts(parsed) == _WRAPPED_TEXTS
+    assert (parsed.dtg, parsed.signature) == ("101530Z FEB 06", "DOE")
+
+
+def test_a_page_with_a_paragraph_per_element_keeps_its_paragraphs_apart():
+    blocks = "".join(f"<p>{html.escape(b)}</p>\n" for b in _WRAPPED.split("\n\n"))
+    parsed = parse_cable(f"<html><body>{blocks}</body></html>")
+    assert texts(parsed) == _WRAPPED_TEXTS
