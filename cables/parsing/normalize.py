@@ -273,10 +273,13 @@ def _html_table_record(page: str) -> list[str]:
     placed only by that table, and only the ``<pre>`` text is read; undated, it had no
     reference id either.
     """
+    outside = _outside_pre(page)
     rows = [
         [_html_fragment(cell).strip() for cell in _HTML_ROW_CELL_RE.findall(row)]
-        for row in _HTML_ROW_RE.findall(_outside_pre(page))
+        for row in _HTML_ROW_RE.findall(outside)
     ]
+    if not rows and "|" in outside:  # a Markdown scrape around a <pre> block: pipe rows
+        rows = _pipe_rows([line for line in outside.split("\n") if _MD_TABLE_ROW_RE.match(line)])
     return _table_record_lines(rows)
 
 
@@ -478,12 +481,16 @@ def _markdown_table_record(table: list[tuple[int, str]]) -> list[str]:
     """
     if not any(_RECORD_HINT_RE.search(line) for _, line in table):
         return []
-    rows = [
+    return _table_record_lines(_pipe_rows([line for _, line in table]))
+
+
+def _pipe_rows(lines: list[str]) -> list[list[str]]:
+    """The cells of Markdown table rows ("| Created | 2006-02-10 15:30 |"), rules left out."""
+    return [
         [_markdown_line(cell).strip() for cell in line.strip().strip("|").split("|")]
-        for _, line in table
+        for line in lines
         if not _MD_TABLE_RULE_RE.match(line)
     ]
-    return _table_record_lines(rows)
 
 
 # A table row with line breaks in a cell ("| Message Text: | CONFIDENTIAL<br>PAGE 01 ...

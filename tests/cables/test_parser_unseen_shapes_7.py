@@ -424,3 +424,14 @@ def test_a_page_with_a_paragraph_per_element_keeps_its_paragraphs_apart():
     blocks = "".join(f"<p>{html.escape(b)}</p>\n" for b in _WRAPPED.split("\n\n"))
     parsed = parse_cable(f"<html><body>{blocks}</body></html>")
     assert texts(parsed) == _WRAPPED_TEXTS
+
+
+# --- a Markdown scrape keeping the page's <pre> block ---------------------------------------
+
+
+def test_a_scrape_with_a_pipe_table_over_a_pre_block_is_dated_by_the_table():
+    """Defect: the <pre> made the scrape HTML, whose metadata tables were looked for only
+    as <tr> rows: the pipe table's date, id and origin were lost."""
+    parsed = parse_cable(f"# Cable\n\n{_PIPE_TABLE}\n<pre>\n{_EXTRACT}\n\n{_BODY}</pre>\n")
+    assert (parsed.sent_at, parsed.reference_id) == (_CREATED, "06VALDERRA77")
+    assert (parsed.origin, texts(parsed)) == ("Embassy Valderra", _TEXTS)
