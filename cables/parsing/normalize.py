@@ -382,6 +382,8 @@ def markdown_to_text(doc: str) -> str:
     metadata list, a footer), which would become paragraphs.
     """
     if "<" in doc:
+        if "<!--" in doc:
+            doc = _HTML_COMMENT_RE.sub(_as_many_newlines, doc)
         if "|" in doc:
             doc = _MD_ROW_WITH_BREAKS_RE.sub(_broken_cells, doc)
         doc = _HTML_BR_RE.sub("\n", doc)  # a scrape that kept the page's line breaks
@@ -416,6 +418,8 @@ def markdown_to_text(doc: str) -> str:
         elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
             table.append((len(out), line))
             out.append("")  # kept as a blank line: later line numbers stay the document's
+        elif line[:4].lstrip(" ")[:1] == "<" and _MD_TAGS_ONLY_RE.match(line):
+            out.append("")  # raw HTML around the text ("<details>", "</div>"): no words
         elif not previous.strip() and _MD_BREAK_RE.match(line):
             rule_at = len(out)
             out.append("")  # "---" after a blank line: a break, not a heading's underline
@@ -432,6 +436,21 @@ def markdown_to_text(doc: str) -> str:
     if rule_at >= 0:
         _blank_footer(out, rule_at)
     return "\n".join(out)
+
+
+# A line of raw HTML tags only ("<details>", "</div>", "<a id='par1'></a>"), which
+# Markdown passes through: the page's structure, not the cable's words.
+_MD_TAGS_ONLY_RE = re.compile(
+    r"^[ \t]{0,3}(?:</?(?:details|summary|div|span|p|a|br|hr|section|article|center|font|b|i|u|"
+    r"em|strong|small|sup|sub|img|blockquote|table|tbody|thead|tr|td|th|ul|ol|li)\b[^<>]*>"
+    r"[ \t]*)+$",
+    re.I,
+)
+
+
+def _as_many_newlines(comment: re.Match[str]) -> str:
+    """An HTML comment in a scrape, removed with its lines kept blank (line numbers stay)."""
+    return "\n" * comment.group(0).count("\n")
 
 
 def _put_above_the_cable(out: list[str], blanks: list[int], record: list[str]) -> None:

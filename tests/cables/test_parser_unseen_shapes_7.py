@@ -435,3 +435,29 @@ def test_a_scrape_with_a_pipe_table_over_a_pre_block_is_dated_by_the_table():
     parsed = parse_cable(f"# Cable\n\n{_PIPE_TABLE}\n<pre>\n{_EXTRACT}\n\n{_BODY}</pre>\n")
     assert (parsed.sent_at, parsed.reference_id) == (_CREATED, "06VALDERRA77")
     assert (parsed.origin, texts(parsed)) == ("Embassy Valderra", _TEXTS)
+
+
+# --- raw HTML a Markdown scrape passes through ----------------------------------------------
+
+_ESCAPED_BODY = _BODY.replace("1. (C)", "1\\. (C)")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("<!-- scraped 2021-05-01 -->\n", "\n<!--\nfooter: generated\n-->\n"),
+        ("<details>\n<summary>Cable text</summary>\n\n", "\n</details>\n"),
+        ("<div class='cable'>\n\n", "\n</div>\n"),
+    ],
+    ids=["comments", "details", "div"],
+)
+def test_raw_html_around_a_scraped_cable_is_not_its_text(before, after):
+    """Defect: an HTML comment or a closing tag below the signer's name joined the last
+    paragraph, which hid the signature."""
+    parsed = parse_cable(f"{_PIPE_TABLE}\n{before}{_ESCAPED_BODY}{after}")
+    assert (texts(parsed), parsed.signature) == (_TEXTS, "DOE")
+
+
+def test_a_line_in_angle_brackets_that_is_no_html_tag_stays_text():
+    body = _ESCAPED_BODY.replace("The press reported the meeting.", "The press said:\n<REDACTED>")
+    assert texts(parse_cable(f"{_PIPE_TABLE}\n{body}"))[1] == "The press said:\n<REDACTED>"
