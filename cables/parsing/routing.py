@@ -212,10 +212,6 @@ def read_preamble(lines: list[Line]) -> Preamble:
         elif fm_seen and (s.startswith("TO ") or s.startswith("INFO ")):
             state = "to" if s.startswith("TO ") else "info"
             _add_addressee(pre, state, s.split(None, 1)[1])
-        elif s.startswith("Origin") and (page := f.PAGE_ORIGIN_RE.match(s)) is not None:
-            pre.page_origin = pre.page_origin or page.group("name")
-        elif s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
-            pre.page_reference_id = pre.page_reference_id or ref.group("id")
         elif s.startswith("DE ") and (de := f.DE_LINE_RE.match(s)) is not None:
             if pre.serial is None:
                 pre.serial = int(de.group("serial"))
@@ -225,9 +221,26 @@ def read_preamble(lines: list[Line]) -> Preamble:
             digraph = digraph or fl2.group("prec")
         elif state in ("to", "info") and not _ROUTING_NOISE_RE.match(s):
             _add_addressee(pre, state, s)
+        elif s[0] in _PAGE_LABEL_FIRST and ":" in s:
+            _page_label(pre, s)  # last: labels stand above the routing lines, where none is read
     if pre.precedence is None and digraph:
         pre.precedence = f.precedence_word(digraph[0])
     return pre
+
+
+_PAGE_LABEL_FIRST = frozenset("OR")
+
+
+def _page_label(pre: Preamble, s: str) -> None:
+    """An archive page's "Origin:" or "Reference ID:" label above the text, kept.
+
+    Why: a cable published without routing lines has no FM line to name its post, and
+    one whose classification line has no post and serial no reference id either.
+    """
+    if s.startswith("Origin") and (page := f.PAGE_ORIGIN_RE.match(s)) is not None:
+        pre.page_origin = pre.page_origin or page.group("name")
+    elif s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
+        pre.page_reference_id = pre.page_reference_id or ref.group("id")
 
 
 _KEYWORD_STARTS = frozenset({"FM", "TO", "IN"})
