@@ -343,9 +343,10 @@ _MD_FENCE_LINE_RE = re.compile(r"^\s{0,3}(```|~~~)")
 _MD_HEADING_LINE_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
 _MD_IMAGE_INLINE_RE = re.compile(r"!\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
 _MD_LINK_INLINE_RE = re.compile(r"\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
-# A link right after another ("[PREL](/tag/PREL)[PGOV](/tag/PGOV)": a page's TAGS as
-# adjacent links): a space between them, or their texts are read as one word.
+# A link right after another ("[PREL](/tag/PREL)[PGOV](/tag/PGOV)", "[PREL][1][PGOV][2]":
+# a page's TAGS as adjacent links): a space between them, or their texts are one word.
 _MD_ADJACENT_LINKS_RE = re.compile(r"\)(?=!?\[[^\]\n]*\]\()")
+_MD_ADJACENT_REFLINKS_RE = re.compile(r"(\[[^\]\n]+\]\[[^\]\n]*\])(?=\[[^\]\n]+\]\[)")
 _MD_REFLINK_RE = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")
 _MD_AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 _MD_ITALIC_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]{1,300}?)(?<=\S)\*(?![\w*])")
@@ -658,6 +659,8 @@ def _markdown_line(line: str) -> str:
     if "[" in line:
         if ")[" in line:
             line = _MD_ADJACENT_LINKS_RE.sub(") ", line)
+        if "][" in line:
+            line = _MD_ADJACENT_REFLINKS_RE.sub(r"\1 ", line)
         line = _MD_IMAGE_INLINE_RE.sub(r"\1", line)
         line = _MD_LINK_INLINE_RE.sub(r"\1", line)
         line = _MD_REFLINK_RE.sub(r"\1", line)

@@ -461,3 +461,12 @@ def test_raw_html_around_a_scraped_cable_is_not_its_text(before, after):
 def test_a_line_in_angle_brackets_that_is_no_html_tag_stays_text():
     body = _ESCAPED_BODY.replace("The press reported the meeting.", "The press said:\n<REDACTED>")
     assert texts(parse_cable(f"{_PIPE_TABLE}\n{body}"))[1] == "The press said:\n<REDACTED>"
+
+
+def test_tags_written_as_adjacent_reference_links_stay_apart():
+    """Defect: "[PREL][1][PGOV][2]" (links by reference, defined below) was read as
+    PRELPGOV."""
+    links = "[PREL][1][PGOV][2][XX][]"
+    defs = "\n[1]: https://example.org/tag/PREL\n[2]: https://example.org/tag/PGOV\n"
+    body = _BODY.replace("TAGS: PREL PGOV XX", f"TAGS: {links}")
+    assert parse_cable(f"{_PIPE_TABLE}\n{body}{defs}").tags == ["PREL", "PGOV", "XX"]
