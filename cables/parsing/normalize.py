@@ -419,6 +419,8 @@ def markdown_to_text(doc: str) -> str:
         elif line[:4].lstrip(" ")[:1] == "|" and _MD_TABLE_ROW_RE.match(line):
             table.append((len(out), line))
             out.append("")  # kept as a blank line: later line numbers stay the document's
+        elif "](#" in line and _MD_ANCHOR_LINKS_ONLY_RE.match(line):
+            out.append("")  # "[Back to top](#top)": the page's navigation, no cable text
         elif line[:4].lstrip(" ")[:1] == "<" and _MD_TAGS_ONLY_RE.match(line):
             out.append("")  # raw HTML around the text ("<details>", "</div>"): no words
         elif not previous.strip() and _MD_BREAK_RE.match(line):
@@ -439,6 +441,9 @@ def markdown_to_text(doc: str) -> str:
     return "\n".join(out)
 
 
+# A line of links to places on the same page only ("[Back to top](#top) | [Print](#)"):
+# cables link other cables by address, never by anchor, so this is the site's.
+_MD_ANCHOR_LINKS_ONLY_RE = re.compile(r"^[ \t]{0,3}(?:\[[^\]\n]*\]\(#[^()\s]*\)[ \t|\u00b7-]*)+$")
 # A line of raw HTML tags only ("<details>", "</div>", "<a id='par1'></a>"), which
 # Markdown passes through: the page's structure, not the cable's words.
 _MD_TAGS_ONLY_RE = re.compile(

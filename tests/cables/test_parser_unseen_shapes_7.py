@@ -470,3 +470,20 @@ def test_tags_written_as_adjacent_reference_links_stay_apart():
     defs = "\n[1]: https://example.org/tag/PREL\n[2]: https://example.org/tag/PGOV\n"
     body = _BODY.replace("TAGS: PREL PGOV XX", f"TAGS: {links}")
     assert parse_cable(f"{_PIPE_TABLE}\n{body}{defs}").tags == ["PREL", "PGOV", "XX"]
+
+
+# --- a scrape's in-page navigation ----------------------------------------------------------
+
+
+def test_a_line_of_in_page_links_below_the_cable_is_not_its_text():
+    """Defect: "[Back to top](#top)" below the signer's name became the last paragraph's
+    text and hid the signature."""
+    nav = "\n[Back to top](#top) | [Print](#print)\n"
+    parsed = parse_cable(f"{_PIPE_TABLE}\n{_ESCAPED_BODY}{nav}")
+    assert (texts(parsed), parsed.signature) == (_TEXTS, "DOE")
+
+
+def test_a_line_linking_another_cable_stays_text():
+    ref = "[06VALDERRA12](https://example.org/cable/2006/01/06VALDERRA12.html)"
+    body = _ESCAPED_BODY.replace("End comment.", f"End comment. See\n{ref}")
+    assert texts(parse_cable(f"{_PIPE_TABLE}\n{body}"))[-1].endswith("See\n06VALDERRA12")
