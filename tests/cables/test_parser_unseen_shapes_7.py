@@ -1,7 +1,11 @@
 """More shapes of real cables (7): archive pages and Markdown scrapes.  A leaked-cable
 page's metadata table (labels over a row of values: Reference ID, Created, Released,
-Classification, Origin) is the only date of a cable published without its routing lines;
-a scrape may keep that table in Markdown pipes while fencing the cable below it.
+Classification, Origin), in <tr> rows, Markdown pipes or YAML front matter, is the only
+date, id and origin of a cable published without routing lines; an archive record's
+Message Text cell holding the whole cable with <br> breaks; a site footer element; a
+converter's indented code block, fenced entity-escaped source, adjacent links, underscore
+emphasis and escaped punctuation; a page writing a line per element; raw HTML and in-page
+navigation a Markdown scrape passes through.
 
 Each test below marked "defect" failed against the parser before its fix; the others
 guard a look-alike that must keep reading as it did.  Every cable is invented (a
