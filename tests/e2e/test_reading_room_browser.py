@@ -20,16 +20,29 @@ from workflow.models import CableStatus, Clearance, ReviewState
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_an_approved_release_is_found_and_downloaded_in_the_reading_room(live_server, page):
+def _reviewer_and_authority():  # type: ignore[no-untyped-def]
+    """rita reviews and amos releases, both cleared TOP SECRET; rhea, a reader, holds
+    nothing."""
     users = get_user_model().objects
     rita = users.create_user("rita", "rita@example.org", PASSWORD)
     amos = users.create_user("amos", "amos@example.org", PASSWORD)
-    users.create_user("rhea", "rhea@example.org", PASSWORD)  # holds nothing
+    users.create_user("rhea", "rhea@example.org", PASSWORD)
     for user in (rita, amos):
         Clearance.objects.create(user=user, level=3)
+    return rita, amos
+
+
+def _harbor_cable(third: str):  # type: ignore[no-untyped-def]
+    """A SECRET cable of three paragraphs (C, S, S): P1, P2 and ``third``."""
     cable = CableFactory(level=2, subject="HARBOR TALKS")
-    for n, text in enumerate((P1, P2, P3), start=1):
+    for n, text in enumerate((P1, P2, third), start=1):
         ParagraphFactory(cable=cable, ordinal=n, number=str(n), level=min(n, 2), text=text)
+    return cable
+
+
+def test_an_approved_release_is_found_and_downloaded_in_the_reading_room(live_server, page):
+    rita, amos = _reviewer_and_authority()
+    cable = _harbor_cable(P3)
     decide(cable, rita, standard_plan())
     permissions.grant(permissions.RELEASE, amos, cable)
     base = live_server.url
@@ -77,12 +90,7 @@ def test_the_authority_sees_the_release_as_published_and_a_secret_subject_never_
     from tests.cables.cable_text import telegram
     from tests.releases.conftest import import_texts
 
-    users = get_user_model().objects
-    rita = users.create_user("rita", "rita@example.org", PASSWORD)
-    amos = users.create_user("amos", "amos@example.org", PASSWORD)
-    users.create_user("rhea", "rhea@example.org", PASSWORD)  # holds nothing
-    for user in (rita, amos):
-        Clearance.objects.create(user=user, level=3)
+    rita, amos = _reviewer_and_authority()
     paragraphs = (
         f"1. (C) Defense Minister {MINISTER} told the Ambassador that harbor talks open in June.",
         "Syria/Lebanon\n-------------",
@@ -147,16 +155,8 @@ def test_a_reader_following_an_old_version_lands_on_the_one_that_replaced_it(liv
     withholds does not leave through the first."""
     from tests.rereview import reopen_for_rereview
 
-    users = get_user_model().objects
-    rita = users.create_user("rita", "rita@example.org", PASSWORD)
-    amos = users.create_user("amos", "amos@example.org", PASSWORD)
-    users.create_user("rhea", "rhea@example.org", PASSWORD)  # holds nothing
-    for user in (rita, amos):
-        Clearance.objects.create(user=user, level=3)
-    cable = CableFactory(level=2, subject="HARBOR TALKS")
-    attache = "The fisheries attache visits Lisbon in April to sign the quota accord."
-    for n, text in enumerate((P1, P2, attache), start=1):
-        ParagraphFactory(cable=cable, ordinal=n, number=str(n), level=min(n, 2), text=text)
+    rita, amos = _reviewer_and_authority()
+    cable = _harbor_cable("The fisheries attache visits Lisbon in April to sign the quota accord.")
     decide(cable, rita, standard_plan())
     permissions.grant(permissions.RELEASE, amos, cable)
     base = live_server.url

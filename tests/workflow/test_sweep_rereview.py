@@ -241,14 +241,16 @@ def test_a_released_cable_whose_25x_exemption_runs_out_is_reviewed_again_in_roun
     assert second.version == 2
     assert "courier schedule for the northern route" in second.search_text
     assert [r.pk for r in reading_room(client, reader)] == [second.pk]
-    # the first stays on record, unchanged, and still downloadable
+    # the first stays on record, unchanged, but only the current version is served
     kept = Release.objects.get(pk=first.pk)
     assert (kept.status, kept.version, kept.manifest_sha256) == (
         Release.Status.PUBLISHED, 1, first.manifest_sha256,
     )  # fmt: skip
-    download = client.get(reverse("releases:download", args=[first.pk, "release.txt"]))
+    replaced = client.get(reverse("releases:download", args=[first.pk, "release.txt"]))
+    assert replaced.status_code == 404
+    download = client.get(reverse("releases:download", args=[second.pk, "release.txt"]))
     assert download.status_code == 200
-    assert b"courier schedule" not in download.content
+    assert b"courier schedule for the northern route" in download.content
     # the round is closed by that release; decisions carry their round, the first kept
     opened.refresh_from_db()
     assert opened.closed_at is not None and opened.release_version == 2
