@@ -570,6 +570,18 @@ PAGE_ORIGIN_RE = re.compile(
 PAGE_REFERENCE_ID_RE = re.compile(
     r"^Reference\s+ID\s*:\s*(?P<id>\d{2}[A-Z][A-Z0-9]*[A-Z]\d{1,7})\s*$"
 )
+# NARA's AAD record of a 1970s telegram above its text ("Document Number: 1975STATE219876"):
+# the same id with the year written in full, for a cable whose text carries no
+# classification line with post and serial ("Message Text:" holding only the body).
+AAD_DOCUMENT_NUMBER_RE = re.compile(
+    r"^Document\s+Number\s*:\s*(?:19|20)(?P<yy>\d{2})(?P<rest>[A-Z][A-Z0-9]*[A-Z]\d{1,7})\s*$"
+)
+# The AAD record's "From: AMEMBASSY VALDERRA": the sending post as its FM line names it.
+# Only a post's address: "From: Jane Doe" in an e-mail heading is no telegram's sender.
+AAD_FROM_RE = re.compile(
+    r"^From\s*:\s*(?P<plad>(?:SECSTATE|AMEMBASSY|AMCONSUL|AMCONGEN|USMISSION|USDEL|USINT)"
+    r"(?:[ ][A-Z][A-Z.'-]*){1,4})\s*$"
+)
 TELEGRAM_DATE_RE = re.compile(
     r"^\s*TELEGRAM\s+(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2}),\s*(?P<y>\d{4})\s*$"
 )

@@ -228,11 +228,11 @@ def read_preamble(lines: list[Line]) -> Preamble:
     return pre
 
 
-_PAGE_LABEL_FIRST = frozenset("OR")
+_PAGE_LABEL_FIRST = frozenset("ORDF")
 
 
 def _page_label(pre: Preamble, s: str) -> None:
-    """An archive page's "Origin:" or "Reference ID:" label above the text, kept.
+    """An archive page's "Origin:", "Reference ID:", "Document Number:" or "From:" label.
 
     Why: a cable published without routing lines has no FM line to name its post, and
     one whose classification line has no post and serial no reference id either.
@@ -241,6 +241,10 @@ def _page_label(pre: Preamble, s: str) -> None:
         pre.page_origin = pre.page_origin or page.group("name")
     elif s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
         pre.page_reference_id = pre.page_reference_id or ref.group("id")
+    elif s.startswith("Document") and (aad := f.AAD_DOCUMENT_NUMBER_RE.match(s)) is not None:
+        pre.page_reference_id = pre.page_reference_id or aad.group("yy") + aad.group("rest")
+    elif s.startswith("From") and (sender := f.AAD_FROM_RE.match(s)) is not None:
+        pre.page_origin = pre.page_origin or f.origin_name(sender.group("plad"))
 
 
 _KEYWORD_STARTS = frozenset({"FM", "TO", "IN"})

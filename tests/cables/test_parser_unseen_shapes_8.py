@@ -1,0 +1,136 @@
+"""More shapes of real cables (8): raw-text exports of NARA's AAD records of the 1973-1979
+State Department telegrams.  The record's field block ("Draft Date:", "Document
+Number:", "From:", "To:", "TAGS:", "Classification:" ...) stands above "Message Text:",
+and the message text may hold only the body under a bare "CONFIDENTIAL" banner and a
+"PAGE 01 STATE 219876" header, with no routing lines and no classification line naming
+post and serial: the record's document number and sender are then the cable's only id
+and origin.
+
+Each test below marked "defect" failed against the parser before its fix; the others
+guard a look-alike that must keep reading as it did.  Every cable is invented (a
+fictional post, fictional people) in a shape seen in archives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from cables.parsing import parse_cable
+from tests.cables.cable_text import paragraph_texts as texts
+
+_FIELDS = (
+    "Draft Date: 15 SEP 1975\n"
+    "Document Number: 1975STATE219876\n"
+    "Film Number: D750321-0123\n"
+    "From: SECSTATE WASHDC\n"
+    "To: AMEMBASSY VALDERRA\n"
+    "TAGS: PFOR, VD, US\n"
+    "Handling Restrictions: n/a\n"
+    "Classification: CONFIDENTIAL\n"
+    "Concepts: FOREIGN RELATIONS, NEGOTIATIONS\n"
+    "Enclosure: n/a\n"
+    "Office: ORIGIN EUR\n"
+    "Original Classification: CONFIDENTIAL\n"
+    "Review Date: 26 AUG 2003\n"
+    "Review Event:\n"
+    "Subject: FISHERIES TALKS WITH VALDERRA\n"
+)
+_BODY_ONLY = (
+    "Message Text:\n"
+    "CONFIDENTIAL\n\n"
+    "PAGE 01 STATE 219876\n\n"
+    "E.O. 11652: GDS\n"
+    "TAGS: PFOR, VD, US\n"
+    "SUBJECT: FISHERIES TALKS WITH VALDERRA\n\n"
+    "1. THE MINISTER SAID THE TALKS WOULD RESUME IN OCTOBER.\n\n"
+    "2. DEPARTMENT WISHES TO CONSULT CLOSELY BEFORE THE SEASON.\n"
+    "KISSINGER\n\n\n"
+    "CONFIDENTIAL\n\n"
+    "NNN\n"
+)
+_WITH_ROUTING = (
+    "Message Text:\n"
+    "CONFIDENTIAL\n\n"
+    "PAGE 01 STATE 219876\n"
+    "ORIGIN EUR-12\n\n"
+    "INFO OCT-01 ISO-00 SS-15 NSC-05 /033 R\n\n"
+    "DRAFTED BY EUR/WE:JDOE:LM\n"
+    "APPROVED BY EUR:ASMITH\n"
+    "--------------------- 071234\n"
+    "R 151230Z SEP 75\n"
+    "FM SECSTATE WASHDC\n"
+    "TO AMEMBASSY VALDERRA IMMEDIATE 1234\n"
+    "C O N F I D E N T I A L STATE 219876\n\n"
+    "E.O. 11652: XGDS-1\n"
+    "TAGS: PFOR, VD, US\n"
+    "SUBJECT: FISHERIES TALKS WITH VALDERRA\n\n"
+    "REF: VALDERRA 2070\n\n"
+    "1. (C) THE MINISTER SAID THE TALKS WOULD RESUME IN OCTOBER.\n\n"
+    "2. (U) DEPARTMENT WISHES TO CONSULT CLOSELY BEFORE THE SEASON.\n"
+    "KISSINGER\n\n\n"
+    "CONFIDENTIAL\n\n"
+    "NNN\n"
+)
+_TEXTS = [
+    "THE MINISTER SAID THE TALKS WOULD RESUME IN OCTOBER.",
+    "DEPARTMENT WISHES TO CONSULT CLOSELY BEFORE THE SEASON.",
+]
+
+
+def test_a_body_only_record_takes_its_id_from_the_document_number():
+    """Defect: the message text names no post and serial, so the cable had no id."""
+    parsed = parse_cable(_FIELDS + _BODY_ONLY)
+    assert parsed.reference_id == "75STATE219876"
+    assert (parsed.subject, parsed.decl, parsed.tags) == (
+        "FISHERIES TALKS WITH VALDERRA",
+        "GDS",
+        ["PFOR", "VD", "US"],
+    )
+    assert texts(parsed) == _TEXTS
+    assert parsed.signature == "KISSINGER"
+
+
+def test_a_body_only_record_takes_its_origin_from_the_from_field():
+    """Defect: with no FM line the cable had no origin, though the record names it."""
+    parsed = parse_cable(_FIELDS.replace("SECSTATE WASHDC", "AMEMBASSY VALDERRA") + _BODY_ONLY)
+    assert parsed.origin == "Embassy Valderra"
+
+
+def test_the_telegrams_own_routing_and_classification_line_win_over_the_record():
+    parsed = parse_cable(
+        _FIELDS.replace("1975STATE219876", "1975STATE111111").replace(
+            "From: SECSTATE WASHDC", "From: AMEMBASSY VALDERRA"
+        )
+        + _WITH_ROUTING
+    )
+    assert parsed.reference_id == "75STATE219876"
+    assert parsed.origin == "Secretary of State"
+    assert parsed.sent_at == datetime(1975, 9, 15, 12, 30, tzinfo=UTC)
+    assert (parsed.decl, parsed.references) == ("XGDS-1", ["VALDERRA 2070"])
+    assert [str(p.marking) for p in parsed.paragraphs] == ["C", "U"]
+    assert texts(parsed) == _TEXTS
+
+
+def test_the_record_draft_date_is_no_sending_date():
+    assert parse_cable(_FIELDS + _BODY_ONLY).sent_at is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Document Number: 75STATE219876",  # no year in full: not the AAD's number
+        "Document Number: D750321-0123",  # a film number
+        "Document Number: 1975STATE",  # no serial
+    ],
+)
+def test_a_document_number_not_in_the_aad_shape_gives_no_id(line):
+    parsed = parse_cable(_FIELDS.replace("Document Number: 1975STATE219876", line) + _BODY_ONLY)
+    assert parsed.reference_id is None
+
+
+@pytest.mark.parametrize("line", ["From: Jane Doe", "From: the Department", "From: n/a"])
+def test_a_from_field_naming_no_post_gives_no_origin(line):
+    parsed = parse_cable(_FIELDS.replace("From: SECSTATE WASHDC", line) + _BODY_ONLY)
+    assert parsed.origin is None
