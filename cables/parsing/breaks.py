@@ -81,6 +81,7 @@ def clean_breaks(
     out: list[Line] = []
     levels: list[Level] = []
     skip_to = -1
+    mid_sentence = False  # a page break cut a sentence: its blank lines go with it
     for i, item in enumerate(lines):
         if i <= skip_to:
             continue
@@ -89,7 +90,8 @@ def clean_breaks(
         if head == " " or head == "\t":
             head = s.lstrip(" \t")[:1]
         if not head:
-            out.append(item)
+            if not mid_sentence:
+                out.append(item)
             continue
         if head == "P" and "PAGE" in s[:12]:
             below = lines[i + 1][1] if i + 1 < len(lines) else ""
@@ -106,6 +108,7 @@ def clean_breaks(
                         continue
                 s = s[page.end() :]
                 if not s.strip():
+                    mid_sentence = _close_sentence_gap(out, lines, i)
                     continue
         if i in breaks:
             s = strip_section_breaks(s, post_words, serial)
@@ -122,7 +125,31 @@ def clean_breaks(
             if repeated is not False and others is not None:
                 others.append(i)
         out.append(item if s is item[1] else (item[0], s))
+        mid_sentence = False
     return out, levels
+
+
+_PARAGRAPH_OPENING_RE = re.compile(r"^\s*(?:\(?[A-Za-z0-9]{1,3}[.)]\s|[-*\u2022]|[A-Z ]+:)")
+
+
+def _close_sentence_gap(out: list[Line], lines: list[Line], i: int) -> bool:
+    """Drop the blank lines before a page header that cut a sentence; True if it did.
+
+    Why: the blank lines of a printed page's foot and head ("...CONSULT CLOSELY",
+    blanks, "CONFIDENTIAL", "PAGE 02 STATE 219876", blanks, "BEFORE THE SEASON.") stayed
+    in the middle of the paragraph's text.  Kept where the text above ends a sentence
+    or the text below opens a paragraph: there the blank line may part two paragraphs.
+    """
+    k = len(out)
+    while k and not out[k - 1][1].strip():
+        k -= 1
+    if k == len(out) or k == 0 or out[k - 1][1].rstrip().endswith(_SENTENCE_END):
+        return False
+    below = next((t for _, t in lines[i + 1 :] if t.strip()), "")
+    if not below or _PARAGRAPH_OPENING_RE.match(below) or f.PAGE_HEADER_RE.match(below):
+        return False
+    del out[k:]
+    return True
 
 
 _REPEATED_HEADER_RE = re.compile(

@@ -134,3 +134,38 @@ def test_a_document_number_not_in_the_aad_shape_gives_no_id(line):
 def test_a_from_field_naming_no_post_gives_no_origin(line):
     parsed = parse_cable(_FIELDS.replace("From: SECSTATE WASHDC", line) + _BODY_ONLY)
     assert parsed.origin is None
+
+
+# --- a printed page's foot and head in the middle of a sentence -------------------------------
+
+_CUT = "2. (U) DEPARTMENT WISHES TO CONSULT CLOSELY BEFORE THE SEASON."
+
+
+def _page_break(before: str, after: str, gap: str) -> str:
+    broken = f"{before}\n{gap}CONFIDENTIAL\n\nPAGE 02 STATE 219876\n\n{after}"
+    return _FIELDS + _WITH_ROUTING.replace(_CUT, broken)
+
+
+@pytest.mark.parametrize("gap", ["", "\n", "\n\n"])
+def test_a_page_break_in_mid_sentence_leaves_no_blank_lines_in_the_paragraph(gap):
+    """Defect: the blank lines around the dropped page header stayed in the paragraph."""
+    parsed = parse_cable(
+        _page_break("2. (U) DEPARTMENT WISHES TO CONSULT CLOSELY", "BEFORE THE SEASON.", gap)
+    )
+    assert texts(parsed) == [_TEXTS[0], "DEPARTMENT WISHES TO CONSULT CLOSELY\nBEFORE THE SEASON."]
+    assert parsed.signature == "KISSINGER"
+
+
+def test_a_page_break_after_a_full_sentence_still_parts_two_paragraphs():
+    parsed = parse_cable(
+        _page_break("2. (U) DEPARTMENT WISHES TO CONSULT.", "THE SEASON OPENS IN MAY.", "\n")
+    )
+    assert texts(parsed)[1:] == ["DEPARTMENT WISHES TO CONSULT.", "THE SEASON OPENS IN MAY."]
+
+
+def test_a_page_break_before_a_numbered_paragraph_keeps_it_apart():
+    parsed = parse_cable(
+        _page_break("2. (U) DEPARTMENT WISHES TO CONSULT", "3. (U) THE SEASON OPENS IN MAY.", "")
+    )
+    assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
+    assert texts(parsed)[1] == "DEPARTMENT WISHES TO CONSULT"
