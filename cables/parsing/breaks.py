@@ -287,10 +287,15 @@ def _page_header(
 
 
 def _short_page_header(text: str, serial: int | None) -> re.Match[str] | None:
-    if serial is None:
-        return None
+    """ "PAGE 02 STATE 042975" with this cable's serial, or with any when none is known.
+
+    Why: a record's message text under a bare "CONFIDENTIAL" banner names no serial, and
+    its page headers became paragraphs (NARA's AAD exports of 1970s telegrams).
+    """
     page = _SHORT_PAGE_RE.match(text)
-    return page if page is not None and int(page.group("serial")) == serial else None
+    if page is None or serial is None:
+        return page
+    return page if int(page.group("serial")) == serial else None
 
 
 def _repeated_section_header(lines: list[Line], start: int, serial: int) -> int:

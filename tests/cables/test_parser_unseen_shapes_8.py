@@ -169,3 +169,29 @@ def test_a_page_break_before_a_numbered_paragraph_keeps_it_apart():
     )
     assert [p.number for p in parsed.paragraphs] == ["1", "2", "3"]
     assert texts(parsed)[1] == "DEPARTMENT WISHES TO CONSULT"
+
+
+# --- page headers under a banner that names no serial -------------------------------------
+
+
+def _without_header_fields(message: str) -> str:
+    for line in (
+        "E.O. 11652: GDS\n",
+        "TAGS: PFOR, VD, US\n",
+        "SUBJECT: FISHERIES TALKS WITH VALDERRA\n\n",
+    ):
+        message = message.replace(line, "")
+    return message
+
+
+def test_a_page_header_under_a_bare_banner_is_no_paragraph():
+    """Defect: with no serial to match, "PAGE 01 STATE 219876" became the first paragraph."""
+    parsed = parse_cable(_FIELDS + _without_header_fields(_BODY_ONLY))
+    assert texts(parsed) == _TEXTS
+    assert [p.number for p in parsed.paragraphs] == ["1", "2"]
+
+
+def test_a_page_header_of_another_serial_under_a_full_classification_line_stays_text():
+    line = "PAGE 02 STATE 111111"
+    parsed = parse_cable(_FIELDS + _WITH_ROUTING.replace("IN OCTOBER.\n", f"IN OCTOBER.\n{line}\n"))
+    assert texts(parsed)[0] == f"{_TEXTS[0]}\n{line}"
