@@ -637,6 +637,40 @@ def _take_signature(drafts: list[Draft]) -> str | None:
     """The signer's name on the last line (removed from the text), or glued to its end."""
     if not drafts:
         return None
+    _drop_transmission_end(drafts[-1])
+    note = _cut_desk_note(drafts[-1])
+    name = _signature_of_last(drafts)
+    if note is not None:
+        drafts.append(note)
+    return name
+
+
+# "NOTE BY OC/T: NOT PASSED USUN.": the Department's telegraphic desk's note under the
+# signer's name in 1970s telegrams (S/S-O: the Operations Center's).
+_DESK_NOTE_RE = re.compile(r"^\s*NOTE\s+BY\s+(?:OC/T|S/S-O|S/S)\s*:")
+
+
+def _cut_desk_note(last: Draft) -> Draft | None:
+    """The desk's note below the signer's name, cut from the last paragraph as its own.
+
+    Why: below the name, the note made the name no last line, so the signature was lost
+    and the name and note read as text of the last paragraph.
+    """
+    lines = last.lines
+    at = next(
+        (i for i, line in enumerate(lines) if line[:1] in " N" and _DESK_NOTE_RE.match(line)), -1
+    )
+    if at < 1:
+        return None
+    above = next((line for line in reversed(lines[:at]) if line.strip()), "")
+    if not _signature_line(above):
+        return None
+    note = Draft(number="", line=last.nos[at], lines=lines[at:], nos=last.nos[at:])
+    del last.lines[at:], last.nos[at:]
+    return note
+
+
+def _signature_of_last(drafts: list[Draft]) -> str | None:
     last = drafts[-1]
     _drop_transmission_end(last)
     content = [i for i, line in enumerate(last.lines) if line.strip()]

@@ -195,3 +195,24 @@ def test_a_page_header_of_another_serial_under_a_full_classification_line_stays_
     line = "PAGE 02 STATE 111111"
     parsed = parse_cable(_FIELDS + _WITH_ROUTING.replace("IN OCTOBER.\n", f"IN OCTOBER.\n{line}\n"))
     assert texts(parsed)[0] == f"{_TEXTS[0]}\n{line}"
+
+
+# --- the telegraphic desk's note under the signer's name -----------------------------------
+
+_NOTE = "NOTE BY OC/T: NOT PASSED USUN."
+
+
+def test_the_desks_note_under_the_signers_name_leaves_the_signature_read():
+    """Defect: below the name, the note hid the signature; both joined paragraph 2."""
+    parsed = parse_cable(
+        _FIELDS + _WITH_ROUTING.replace("KISSINGER\n", f"KISSINGER\n\n\n{_NOTE}\n")
+    )
+    assert parsed.signature == "KISSINGER"
+    assert texts(parsed) == [*_TEXTS, _NOTE]
+
+
+def test_a_desks_note_not_under_a_name_stays_in_its_paragraph():
+    closing = "2. (U) DEPARTMENT WISHES TO CONSULT CLOSELY BEFORE THE SEASON."
+    parsed = parse_cable(_FIELDS + _WITH_ROUTING.replace(closing, f"{closing}\n{_NOTE}"))
+    assert parsed.signature == "KISSINGER"
+    assert texts(parsed)[-1] == f"{_TEXTS[1]}\n{_NOTE}"
