@@ -776,7 +776,26 @@ _END_WORDS = frozenset({"BT", "NNN", "NNNN"})
 
 def _signature_line(line: str) -> str | None:
     """The signer's name a line holds: alone, or before the end-of-message mark."""
+    if "UNQUOTE" in line:
+        return _name_after_unquote(line)
     return _signature_name(line) or _name_before_end_mark(line)
+
+
+# A repeated telegram's close: "SMITH UNQUOTE INGERSOLL", "UNQUOTE INGERSOLL".
+_AFTER_UNQUOTE_RE = re.compile(r"^\s*(?:[A-Z][A-Z'-]+[ \t]+)?UNQUOTE[ \t]+(?P<name>\S.*)$")
+
+
+def _name_after_unquote(line: str) -> str | None:
+    """The repeating post's signer after "UNQUOTE" (the quoted cable's signer before it).
+
+    Why: read whole, "SMITH UNQUOTE INGERSOLL" was taken as the signer's name; the
+    telegram's own signer is the name that closes it, after the quotation.
+    """
+    after = _AFTER_UNQUOTE_RE.match(line)
+    if after is None:
+        return None
+    rest = after.group("name")
+    return _signature_name(rest) or _name_before_end_mark(rest)
 
 
 def _name_before_end_mark(line: str) -> str | None:
@@ -796,6 +815,8 @@ def _name_before_end_mark(line: str) -> str | None:
 def _stands_alone(lines: list[str], index: int, name: str) -> bool:
     """A name line after a blank line or a finished sentence; not a wrapped last word."""
     previous = lines[index - 1].rstrip() if index > 0 else ""
+    if previous.endswith("UNQUOTE") or lines[index].lstrip().startswith("UNQUOTE"):
+        return True  # the quotation closed: no sentence goes on into the name
     if (
         previous
         and not previous.endswith((".", "!", "?", '"', ")", "\u201d", ":"))

@@ -216,3 +216,37 @@ def test_a_desks_note_not_under_a_name_stays_in_its_paragraph():
     parsed = parse_cable(_FIELDS + _WITH_ROUTING.replace(closing, f"{closing}\n{_NOTE}"))
     assert parsed.signature == "KISSINGER"
     assert texts(parsed)[-1] == f"{_TEXTS[1]}\n{_NOTE}"
+
+
+# --- a repeated telegram: the quoted cable's signer, then the repeating post's -------------
+
+_REPEAT = "FOL REPEAT VALDERRA 2070 ACTION SECSTATE 10 SEP 75 QUOTE\n\n1. (C) THE MINISTER"
+
+
+def _repeat(close: str) -> str:
+    text = _WITH_ROUTING.replace("1. (C) THE MINISTER", _REPEAT)
+    return _FIELDS + text.replace("KISSINGER\n", f"{close}\n")
+
+
+@pytest.mark.parametrize(
+    "close",
+    [
+        "SMITH UNQUOTE INGERSOLL",
+        "UNQUOTE INGERSOLL",
+        "SMITH\nUNQUOTE INGERSOLL",
+        "SMITH UNQUOTE\nINGERSOLL",
+    ],
+)
+def test_a_repeated_telegram_is_signed_by_the_name_after_unquote(close):
+    """Defect: the whole close was read as a name ("SMITH UNQUOTE INGERSOLL") or the name
+    after the quotation's close was read as a wrapped last word (no signature)."""
+    parsed = parse_cable(_repeat(close))
+    assert parsed.signature == "INGERSOLL"
+    assert texts(parsed)[1] == _TEXTS[0]
+
+
+def test_a_line_that_only_closes_the_quotation_is_no_signature():
+    """Defect: "UNQUOTE" alone on the last line was read as the signer's name."""
+    parsed = parse_cable(_repeat("SMITH\n\nUNQUOTE"))
+    assert parsed.signature is None
+    assert texts(parsed)[-1].endswith("UNQUOTE")
