@@ -27,12 +27,6 @@ def _archive_page(table: str, body: str = _BODY, after: str = "") -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize._table_record_lines reads a value below its label only in tables "
-    "of more than two columns: a two-column 'Created | Origin' table over its values "
-    "no longer dates or places the cable (it did before the change)",
-)
 def test_a_two_column_table_of_labels_over_values_still_dates_the_cable() -> None:
     table = (
         "<tr><th>Created</th><th>Origin</th></tr>"
@@ -56,12 +50,6 @@ _RELATED_CABLES = (
 _BODY_WITHOUT_SERIAL = _BODY.replace("C O N F I D E N T I A L VALDERRA 000077", "CONFIDENTIAL")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize._html_table_record reads every <tr> table outside <pre>, and a "
-    "'Reference ID' column of a related-cables table below the cable becomes this "
-    "cable's id (core._fill_from_metadata: page id taken before INDEX.tsv's)",
-)
 def test_a_related_cables_table_does_not_name_the_cable() -> None:
     page = _archive_page(_OWN_RECORD, body=_BODY_WITHOUT_SERIAL, after=_RELATED_CABLES)
     assert parse_cable(page, source="page.html").reference_id is None
@@ -70,12 +58,6 @@ def test_a_related_cables_table_does_not_name_the_cable() -> None:
     assert from_index.reference_id == "06VALDERRA77"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing.read_preamble tries page labels after the addressee branch: an "
-    "'Origin:' label below the INFO line is now read as an INFO addressee (before, the "
-    "label was read first and never became one)",
-)
 def test_an_origin_label_below_the_routing_lines_is_not_an_addressee() -> None:
     text = telegram(post="VALDERRA", serial=77).replace(
         "INFO RUEHZL/EUROPEAN POLITICAL COLLECTIVE\n",
@@ -118,12 +100,6 @@ _UNNUMBERED = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize._lines_as_elements counts empty elements anywhere in the page: two "
-    "empty layout <div>s (clearfix) put a page with a paragraph per <p> into line-per-"
-    "element mode, and the blank line between the cable's paragraphs is lost (kept before)",
-)
 def test_empty_layout_divs_keep_the_blank_lines_between_paragraphs() -> None:
     text = telegram(post="VALDERRA", serial=77, paragraphs=_UNNUMBERED)
     blocks = "\n".join(f"<p>{html.escape(block)}</p>" for block in text.strip().split("\n\n"))

@@ -228,11 +228,15 @@ def _without_site_footer(page: str) -> str:
 # A page writing each line of the cable as an element of its own ("<p class=MsoPlainText>
 # ...</p>", "<div>...</div>"), a blank line as an empty one ("<p>&nbsp;</p>", "<div><br>
 # </div>"): the seam between two such elements is one line break, not a blank line.
-_HTML_EMPTY_LINE_RE = re.compile(
-    r"<(p|div)\b[^<>]*>\s*(?:&nbsp;|&#160;|\xa0|<br\b[^<>]*>)?\s*</\1\s*>", re.I
-)
 _HTML_LINE_SEAM_RE = re.compile(r"</(?:p|div)\s*>[ \t]*\r?\n?[ \t]*<(?:p|div)\b[^<>]*>", re.I)
 _MIN_EMPTY_LINES = 2
+# An empty element standing for a blank line between two of its kind ("</p><p>&nbsp;</p><p"):
+# a layout's empty <div> beside other elements (a clearfix) is no line of the text.
+_HTML_EMPTY_SEAM_RE = re.compile(
+    r"</(p|div)\s*>\s*<\1\b[^<>]*>\s*(?:&nbsp;|&#160;|\xa0|<br\b[^<>]*>)?\s*</\1\s*>\s*(?=<\1\b)",
+    re.I,
+)
+_HTML_TABLE_RE = re.compile(r"<table\b.*?</table\s*>", re.I | re.S)
 
 
 def _html_fragment(html_text: str, *, preformatted: bool = False) -> str:
@@ -274,13 +278,21 @@ def _html_table_record(page: str) -> list[str]:
     reference id either.
     """
     outside = _outside_pre(page)
-    rows = [
-        [_html_fragment(cell).strip() for cell in _HTML_ROW_CELL_RE.findall(row)]
-        for row in _HTML_ROW_RE.findall(outside)
-    ]
-    if not rows and "|" in outside:  # a Markdown scrape around a <pre> block: pipe rows
-        rows = _pipe_rows([line for line in outside.split("\n") if _MD_TABLE_ROW_RE.match(line)])
-    return _table_record_lines(rows)
+    # The first table that is a record: a "Related cables" table further down names
+    # other cables (their ids, their dates), never this one.
+    for table in _HTML_TABLE_RE.findall(outside) or [outside]:
+        rows = [
+            [_html_fragment(cell).strip() for cell in _HTML_ROW_CELL_RE.findall(row)]
+            for row in _HTML_ROW_RE.findall(table)
+        ]
+        if rows:
+            if record := _table_record_lines(rows):
+                return record
+            continue
+        if "|" in table:  # a Markdown scrape around a <pre> block: pipe rows
+            rows = _pipe_rows([line for line in table.split("\n") if _MD_TABLE_ROW_RE.match(line)])
+            return _table_record_lines(rows)
+    return []
 
 
 def _table_record_lines(rows: list[list[str]]) -> list[str]:
@@ -294,7 +306,11 @@ def _table_record_lines(rows: list[list[str]]) -> list[str]:
             if label is None or label in found:
                 continue
             beside = cells[1] if at == 0 and len(cells) == 2 else ""
-            over = len(cells) > 2 and i + 1 < len(rows) and len(rows[i + 1]) == len(cells)
+            # A row of labels over a row of values: any row of three cells or more, a row of
+            # two only when both are labels (else "Created | 2006-02-10" beside each other
+            # would take the next row's text for a value).
+            heading = len(cells) > 2 or all(k in _RECORD_LABELS for k in labels)
+            over = heading and i + 1 < len(rows) and len(rows[i + 1]) == len(cells)
             below = rows[i + 1][at] if over else ""
             for value in (beside, below):
                 line = f"{label}: {' '.join(value.split())}"
@@ -314,7 +330,7 @@ def _lines_as_elements(html_text: str) -> bool:
     lowered = "</p" in html_text or "</P" in html_text or "</div" in html_text
     if not lowered and "</DIV" not in html_text:
         return False
-    return len(_HTML_EMPTY_LINE_RE.findall(html_text)) >= _MIN_EMPTY_LINES
+    return len(_HTML_EMPTY_SEAM_RE.findall(html_text)) >= _MIN_EMPTY_LINES
 
 
 def _outside_pre(page: str) -> str:

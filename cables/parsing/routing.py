@@ -219,10 +219,10 @@ def read_preamble(lines: list[Line]) -> Preamble:
             state = "xmt"
         elif (fl2 := _FL2_RE.match(s)) is not None and not fm_seen:
             digraph = digraph or fl2.group("prec")
+        elif s[0] in _PAGE_LABEL_FIRST and ":" in s and _page_label(pre, s):
+            pass  # a page's label, even below the INFO line: never an addressee
         elif state in ("to", "info") and not _ROUTING_NOISE_RE.match(s):
             _add_addressee(pre, state, s)
-        elif s[0] in _PAGE_LABEL_FIRST and ":" in s:
-            _page_label(pre, s)  # last: labels stand above the routing lines, where none is read
     if pre.precedence is None and digraph:
         pre.precedence = f.precedence_word(digraph[0])
     return pre
@@ -231,7 +231,7 @@ def read_preamble(lines: list[Line]) -> Preamble:
 _PAGE_LABEL_FIRST = frozenset("ORDF")
 
 
-def _page_label(pre: Preamble, s: str) -> None:
+def _page_label(pre: Preamble, s: str) -> bool:
     """An archive page's "Origin:", "Reference ID:", "Document Number:" or "From:" label.
 
     Why: a cable published without routing lines has no FM line to name its post, and
@@ -239,12 +239,17 @@ def _page_label(pre: Preamble, s: str) -> None:
     """
     if s.startswith("Origin") and (page := f.PAGE_ORIGIN_RE.match(s)) is not None:
         pre.page_origin = pre.page_origin or page.group("name")
-    elif s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
+        return True
+    if s.startswith("Reference") and (ref := f.PAGE_REFERENCE_ID_RE.match(s)) is not None:
         pre.page_reference_id = pre.page_reference_id or ref.group("id")
-    elif s.startswith("Document") and (aad := f.AAD_DOCUMENT_NUMBER_RE.match(s)) is not None:
+        return True
+    if s.startswith("Document") and (aad := f.AAD_DOCUMENT_NUMBER_RE.match(s)) is not None:
         pre.page_reference_id = pre.page_reference_id or aad.group("yy") + aad.group("rest")
-    elif s.startswith("From") and (sender := f.AAD_FROM_RE.match(s)) is not None:
+        return True
+    if s.startswith("From") and (sender := f.AAD_FROM_RE.match(s)) is not None:
         pre.page_origin = pre.page_origin or f.origin_name(sender.group("plad"))
+        return True
+    return False
 
 
 _KEYWORD_STARTS = frozenset({"FM", "TO", "IN"})
