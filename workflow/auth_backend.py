@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, NamedTuple
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
@@ -72,6 +73,38 @@ def _user_and_group_permissions(user_id: int) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
+class _UserStatement(NamedTuple):
+    sql: str
+    user_fields: list[str]  # attnames, in the statement's order
+    clearance_fields: list[str]
+
+
+@functools.cache
+def _user_statement() -> _UserStatement:
+    """The statement :func:`_user_with_clearance` runs, built once a process (the models'
+    tables and columns do not change while it runs)."""
+    from django.contrib.auth import get_user_model
+
+    from workflow.models import Clearance
+
+    quote = connection.ops.quote_name
+    model = get_user_model()
+    user_fields = model._meta.concrete_fields
+    clearance_fields = Clearance._meta.concrete_fields
+    columns = [f"u.{quote(f.column)}" for f in user_fields]
+    columns += [f"c.{quote(f.column)}" for f in clearance_fields]
+    pk = quote(model._meta.pk.column)
+    # Table and column names from the models; the id is a bound parameter.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} u"  # nosec B608
+        f" LEFT JOIN {quote(Clearance._meta.db_table)} c ON c.user_id = u.{pk}"
+        f" WHERE u.{pk} = %s"
+    )
+    return _UserStatement(
+        sql, [f.attname for f in user_fields], [f.attname for f in clearance_fields]
+    )
+
+
 def _user_with_clearance(user_id: Any) -> Any:
     """The user of a session and their clearance, in one statement written out: what
     ``select_related("clearance").get(pk=...)`` answers, without building that query
@@ -87,27 +120,18 @@ def _user_with_clearance(user_id: Any) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    user_fields = model._meta.concrete_fields
-    clearance_fields = Clearance._meta.concrete_fields
-    columns = [f"u.{connection.ops.quote_name(f.column)}" for f in user_fields]
-    columns += [f"c.{connection.ops.quote_name(f.column)}" for f in clearance_fields]
-    # Table and column names from the models; the id is a bound parameter.
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {model._meta.db_table} u"  # nosec B608
-        f" LEFT JOIN {Clearance._meta.db_table} c ON c.user_id = u.{model._meta.pk.column}"
-        f" WHERE u.{model._meta.pk.column} = %s"
-    )
+    statement = _user_statement()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(statement.sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(user_fields)
-    user = model.from_db(connection.alias, [f.attname for f in user_fields], row[:split])
+    split = len(statement.user_fields)
+    user = model.from_db(connection.alias, statement.user_fields, row[:split])
     rest = row[split:]
     clearance = None
     if rest[0] is not None:  # the clearance's key: its user
-        clearance = Clearance.from_db(connection.alias, [f.attname for f in clearance_fields], rest)
+        clearance = Clearance.from_db(connection.alias, statement.clearance_fields, rest)
         Clearance._meta.get_field("user").set_cached_value(clearance, user)
     model._meta.get_field("clearance").set_cached_value(user, clearance)
     return user
