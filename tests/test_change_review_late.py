@@ -7,8 +7,6 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-import pytest
-
 from cables.parsing import CableMetadata, parse_cable
 from tests.cables.cable_text import telegram
 
@@ -72,25 +70,81 @@ def _indented(text: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in text.strip("\n").split("\n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize._indented_cable takes every indented block once their union holds "
-    "the cable, and joins them with no blank line: the site's indented link list below "
-    "the cable is glued to the signature line and read as a fourth paragraph (before the "
-    "change those links were read into the last paragraph instead)",
-)
+_SITE_LINKS = "Back to index\nNext cable\nPrevious cable"
+
+
+def _scrape(*cable_parts: str) -> str:
+    """A Markdown scrape: each part of the cable an indented block (html2text's ``<pre>``),
+    the site's page-break line between parts, its search line and indented links below."""
+    blocks = "\n\nContinued on the next page\n\n".join(_indented(part) for part in cable_parts)
+    site = f"Search the library\n\n{_indented(_SITE_LINKS)}\n"
+    return f"[Home](https://example.org/)\n\n{blocks}\n\n{site}"
+
+
 def test_a_second_indented_block_of_site_text_is_not_cable_text() -> None:
-    site_links = "Back to index\nNext cable\nPrevious cable"
-    doc = (
-        "[Home](https://example.org/)\n\n"
-        f"{_indented(telegram(post='VALDERRA', serial=77))}\n\n"
-        "Search the library\n\n"
-        f"{_indented(site_links)}\n"
-    )
-    cable = parse_cable(doc, source="page.md")
+    cable = parse_cable(_scrape(telegram(post="VALDERRA", serial=77)), source="page.md")
     assert cable.format == "markdown"
     assert len(cable.paragraphs) == 3
     assert all("Back to index" not in p.text for p in cable.paragraphs)
+    assert cable.signature == "DOE"
+
+
+def test_site_links_below_an_end_of_document_mark_are_not_cable_text() -> None:
+    """Read as before: the end-of-message mark ends the telegram below its signer."""
+    text = telegram(post="VALDERRA", serial=77) + "\nNNNN\n\n<< END OF DOCUMENT >>\n"
+    cable = parse_cable(_scrape(text), source="page.md")
+    assert cable.signature == "DOE"
+    assert [p.text for p in cable.paragraphs][-1] == (
+        "Comment: we expect little progress. End comment."
+    )
+
+
+def test_a_cable_split_by_a_page_break_before_a_marked_paragraph_is_read_whole() -> None:
+    above, below = telegram(post="VALDERRA", serial=77).split("\n\n3. (C)")
+    cable = parse_cable(_scrape(above, f"3. (C){below}"), source="page.md")
+    assert [p.text for p in cable.paragraphs] == [
+        "Summary: the minister said the talks would resume.",
+        "The press reported the meeting.",
+        "Comment: we expect little progress. End comment.",
+    ]
+    assert [p.number for p in cable.paragraphs] == ["1", "2", "3"]
+    assert cable.signature == "DOE"
+
+
+def test_a_cable_split_by_a_page_break_inside_a_paragraph_is_read_whole() -> None:
+    paragraphs = (
+        "1. (C) Summary: the minister said the talks\nwould resume after the holiday.",
+        "2. (U) The press reported the meeting.",
+    )
+    above, below = telegram(post="VALDERRA", serial=77, paragraphs=paragraphs).split(
+        "\nwould resume"
+    )
+    cable = parse_cable(_scrape(above, f"would resume{below}"), source="page.md")
+    assert [p.text for p in cable.paragraphs] == [
+        "Summary: the minister said the talks\nwould resume after the holiday.",
+        "The press reported the meeting.",
+    ]
+    assert cable.signature == "DOE"
+
+
+def test_a_heading_above_a_page_break_does_not_end_the_cable() -> None:
+    """A capitalised heading alone at the foot of a page reads like a signer's name; the
+    prose on the next page (a page with no marker and no upper-case line) shows the
+    telegram goes on, and so does the page after it."""
+    paragraphs = (
+        "1. (C) Summary: the minister said the talks would resume.",
+        "Economic Outlook",
+        "The ministry expects the economy to grow by three percent this year.",
+        "3. (C) Comment: we expect little progress. End comment.",
+    )
+    text = telegram(post="VALDERRA", serial=77, paragraphs=paragraphs)
+    first, rest = text.split("\n\nThe ministry")
+    second, third = rest.split("\n\n3. (C)")
+    cable = parse_cable(_scrape(first, f"The ministry{second}", f"3. (C){third}"), source="page.md")
+    body = "\n".join(p.text for p in cable.paragraphs)
+    assert "The ministry expects the economy to grow by three percent this year." in body
+    assert cable.paragraphs[-1].text == "Comment: we expect little progress. End comment."
+    assert "Back to index" not in body
     assert cable.signature == "DOE"
 
 

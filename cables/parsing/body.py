@@ -760,6 +760,23 @@ _TRANSMISSION_END_RE = re.compile(
 )
 
 
+def ends_the_telegram(lines: list[str]) -> bool:
+    """The last line of text closes the telegram: an end-of-transmission mark ("NNNN",
+    "<< END OF DOCUMENT >>") or the signer's name standing alone below the text.
+
+    Why: a scrape's reader asks it of the text above a later block of the page, which
+    is then the site's (links, a footer), not more of the cable.
+    """
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) < 2:
+        return False
+    last = lines[content[-1]]
+    if _TRANSMISSION_END_RE.match(last):
+        return True
+    name = _signature_line(last)
+    return name is not None and _stands_alone(lines, content[-1], name)
+
+
 def _drop_transmission_end(draft: Draft) -> None:
     """ "BT", "#1234" and "NNN(N)" after the signature end the transmission, not the text."""
     lines = draft.lines

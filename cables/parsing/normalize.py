@@ -14,7 +14,8 @@ import html
 import re
 
 from cables.parsing import fields as f
-from cables.parsing.markers import PARAGRAPH_ONE_RE
+from cables.parsing.body import ends_the_telegram
+from cables.parsing.markers import PARAGRAPH_ONE_RE, match_marker
 from cables.parsing.model import ParseError
 
 # --- readability -----------------------------------------------------------------
@@ -615,13 +616,24 @@ _CODE_INDENT = ("    ", "\t")
 
 def _indented_cable(lines: list[str]) -> frozenset[int]:
     """The lines of indented code blocks (four spaces or a tab after a blank line), when
-    those blocks hold the whole cable; otherwise none.
+    those blocks hold the whole cable; otherwise none.  A block of the page's below the
+    telegram's end is left out (see ``_cable_blocks``).
 
     Why: a converter that writes ``<pre>`` as an indented block (html2text) left four
     spaces before every continuation line of a paragraph.  Only a block holding the
     cable is read so: a scrape whose own text is indented here and there keeps it.
     """
-    code: list[int] = []
+    blocks = _indented_blocks(lines)
+    if sum(len(block) for block in blocks) < _MIN_FENCED_LINES:
+        return frozenset()
+    if not _holds_the_cable(_unindented(lines, blocks)):
+        return frozenset()
+    return frozenset(i for block in _cable_blocks(lines, blocks) for i in block)
+
+
+def _indented_blocks(lines: list[str]) -> list[list[int]]:
+    """Each indented code block's line numbers (blank lines inside it included), in order."""
+    blocks: list[list[int]] = []
     blank_run: list[int] = []
     in_block = False
     previous_blank = True
@@ -632,17 +644,69 @@ def _indented_cable(lines: list[str]) -> frozenset[int]:
             previous_blank = True
             continue
         if line.startswith(_CODE_INDENT) and (in_block or previous_blank):
-            code.extend(blank_run)
-            code.append(i)
+            if in_block:
+                blocks[-1].extend(blank_run)
+            else:
+                blocks.append([])
+            blocks[-1].append(i)
             in_block = True
         else:
             in_block = False
         blank_run = []
         previous_blank = False
-    if len(code) < _MIN_FENCED_LINES:
-        return frozenset()
-    block = [lines[i][4:] if lines[i][:1] == " " else lines[i][1:] for i in code]
-    return frozenset(code) if _holds_the_cable(block) else frozenset()
+    return blocks
+
+
+def _unindented(lines: list[str], blocks: list[list[int]]) -> list[str]:
+    """The blocks' lines without the code block's indent."""
+    return [lines[i][4:] if lines[i][:1] == " " else lines[i][1:] for b in blocks for i in b]
+
+
+def _cable_blocks(lines: list[str], blocks: list[list[int]]) -> list[list[int]]:
+    """The blocks down to the telegram's end; a later block that shows nothing of a
+    telegram, and every block after it, is the page's.
+
+    Why: a site may indent its own links below the cable ("Back to index", "Next
+    cable"); read with the cable they were glued to the signer's name and became a
+    last paragraph.  A block after a page break of the site (the text above it not at
+    its end, or this block a marked paragraph or the text going on) stays the cable's.
+    """
+    kept: list[list[int]] = []
+    for block in blocks:
+        if kept and _below_the_end(_unindented(lines, kept), _unindented(lines, [block])):
+            break
+        kept.append(block)
+    return kept
+
+
+def _below_the_end(above: list[str], block: list[str]) -> bool:
+    """``block`` follows a whole telegram that has ended (signer's name, "NNNN") and no
+    line of it reads as a telegram's."""
+    return (
+        ends_the_telegram(above)
+        and not any(_telegram_line(line) for line in block)
+        and _holds_the_cable(above)
+    )
+
+
+_PROSE_CHARS = 40
+_PROSE_SPACES = 5
+
+
+def _telegram_line(line: str) -> bool:
+    """A line a telegram may hold after a page break: a paragraph marker, a classification
+    line, upper-case text ("PAGE 02", "NNNN", a name), a sentence going on (lower case
+    first) or a line of prose; a site's short mixed-case links are none of these."""
+    s = line.strip()
+    if not s:
+        return False
+    if s[0].islower() or (not any(c.islower() for c in s) and any(c.isalpha() for c in s)):
+        return True
+    if len(s) >= _PROSE_CHARS and s.count(" ") >= _PROSE_SPACES:
+        return True
+    if match_marker(s) is not None:
+        return True
+    return s[0] in f.BANNER_FIRST and f.read_banner(s) is not None
 
 
 def _holds_the_cable(lines: list[str]) -> bool:
