@@ -98,11 +98,15 @@ def conflicts_for(
     *,
     include_undecided: bool = False,
     band_keys: Mapping[int, list[int]] | None = None,
+    candidates: Sequence[int] | None = None,
 ) -> list[Conflict]:
     """The conflicts of these paragraphs of ``cable`` given their current decisions:
     one query, and a second when near-duplicates turn up, for pages that have loaded
     both already.  ``band_keys``: the band keys (``store.keys_for``) of at least the
-    paragraphs it would release, by paragraph id, when the caller has them already."""
+    paragraphs it would release, by paragraph id, when the caller has them already;
+    ``candidates``: the paragraphs of other cables sharing a band key with at least
+    those (``store.candidates_elsewhere``), when the caller has looked them up already
+    (then no query when none turned up)."""
     mine = [p for p in paragraphs if _would_release(decisions.get(p.pk), include_undecided)]
     by_key: dict[int, list[int]] = defaultdict(list)  # band key -> indexes into mine
     if band_keys is None:
@@ -114,7 +118,7 @@ def conflicts_for(
             by_key[key].append(i)
     if not by_key:
         return []
-    others = list(_withholding_near(cable, by_key))
+    others = list(_withholding_near(cable, by_key, candidates))
     other_keys = store.keys_for([d.paragraph.text for d in others])
     released: dict[int, _Released] = {}  # built only for paragraphs with candidates
     limit = store.threshold()
@@ -152,7 +156,9 @@ def _would_release(decision: Decision | None, include_undecided: bool) -> bool:
     return decision.kind in RELEASING if decision is not None else include_undecided
 
 
-def _withholding_near(cable: Cable, by_key: dict[int, list[int]]) -> Iterable[Decision]:
+def _withholding_near(
+    cable: Cable, by_key: dict[int, list[int]], candidates: Sequence[int] | None = None
+) -> Iterable[Decision]:
     """Current decisions that withhold or redact paragraphs of other cables sharing a
     band key with ours, with those paragraphs, cables and deciders.
 
@@ -161,7 +167,8 @@ def _withholding_near(cable: Cable, by_key: dict[int, list[int]]) -> Iterable[De
     no near-duplicate elsewhere, and building the second query costs more than
     running the first.
     """
-    candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
+    if candidates is None:
+        candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
     if not candidates:
         return []
     latest = (

@@ -178,11 +178,15 @@ def best_matches(
     paragraphs: Sequence[Paragraph],
     *,
     band_keys: Mapping[int, list[int]] | None = None,
+    candidates: Sequence[int] | None = None,
 ) -> dict[int, tuple[Decision, float]]:
     """For each paragraph (of ``cable``), the best decided near-duplicate in another
     cable and its similarity: most similar first, then same marking, then the latest
     decision (three queries, however many paragraphs).  ``band_keys``: the paragraphs'
-    band keys (``store.keys_for``) by id, when the caller has them already."""
+    band keys (``store.keys_for``) by id, when the caller has them already;
+    ``candidates``: the paragraphs of other cables sharing a band key with at least
+    these (``store.candidates_elsewhere``), when the caller has looked them up already
+    (more are harmless: only those sharing a key with one of these are compared)."""
     by_key: dict[int, list[int]] = defaultdict(list)
     if band_keys is None:
         mine_keys = store.keys_for([p.text for p in paragraphs])
@@ -193,7 +197,8 @@ def best_matches(
             by_key[key].append(i)
     if not by_key:
         return {}
-    candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
+    if candidates is None:
+        candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
     if not candidates:
         return {}
     decisions = _current_near(candidates)

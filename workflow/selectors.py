@@ -524,14 +524,20 @@ def review_page(
     decisions = current_decisions(cable)
     proposals = _proposals(cable.pk, [p.pk for p in visible])
     views = [_view(p, decisions.get(p.pk), proposals.get(p.pk, [])) for p in visible]
-    band_keys = None
+    band_keys = candidates = None
     if with_conflicts and with_suggestions:
         band_keys = _band_keys_releasing(visible, decisions)
+        # One look-up of the near-duplicates elsewhere serves both: the consistency
+        # panel checks these paragraphs, the suggestions the undecided among them.
+        candidates = store.candidates_elsewhere(
+            (key for keys in band_keys.values() for key in keys), exclude_cable_id=cable.pk
+        )
     conflicts = None
     if with_conflicts:
         conflicts = conflicts_for(
-            cable, visible, decisions, include_undecided=True, band_keys=band_keys
-        )
+            cable, visible, decisions, include_undecided=True, band_keys=band_keys,
+            candidates=candidates,
+        )  # fmt: skip
     return ReviewPage(
         cable,
         views,
@@ -540,7 +546,9 @@ def review_page(
         subject=access.subject_for(user, cable),
         tags=access.tags_for(user, cable),
         occurrences=occurrences_for(visible, decisions) if with_occurrences else [],
-        suggestions=review_suggestions(user, cable, visible, decisions, band_keys=band_keys)
+        suggestions=review_suggestions(
+            user, cable, visible, decisions, band_keys=band_keys, candidates=candidates
+        )
         if with_suggestions
         else None,
     )
@@ -698,6 +706,7 @@ def review_suggestions(
     decisions: dict[int, Decision],
     *,
     band_keys: dict[int, list[int]] | None = None,
+    candidates: list[int] | None = None,
 ) -> Suggestions:
     """For each undecided paragraph of ``paragraphs`` (read through ``workflow.access``
     by the caller), a decided near-duplicate's decision and the model's confident
@@ -708,12 +717,13 @@ def review_suggestions(
     undecided); their decisions and which source paragraphs the user may read (when
     candidates turn up); one insert of what was shown.  None per paragraph.
     ``band_keys``: the near-duplicate band keys of at least the undecided paragraphs, by
-    id, when the caller has them already (``review_page``).
+    id, and ``candidates``: the paragraphs elsewhere sharing one of them, when the caller
+    has them already (``review_page``: then the candidates cost no query here).
     """
     undecided = [p for p in paragraphs if p.pk not in decisions]
     if not undecided:  # nothing to suggest: no query at all
         return Suggestions({}, None, "")
-    matches = reuse.best_matches(cable, undecided, band_keys=band_keys)
+    matches = reuse.best_matches(cable, undecided, band_keys=band_keys, candidates=candidates)
     named: set[int] = set()
     if matches:
         sources = {d.paragraph_id for d, _ in matches.values()}
