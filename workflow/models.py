@@ -523,12 +523,19 @@ class ReviewRound(models.Model):
     taken in the round carry its number (``Decision.review_round``), and publishing the
     round's release (a new version, which supersedes the earlier one in the reading
     room) closes it.  At most one round of a cable is open at a time.
+
+    A round is also opened when another cable's release is published withholding or
+    redacting text that this cable's current release publishes (``releases.recheck``):
+    such a round has no date (``declass_date`` is empty), names the other cable and its
+    release, and *withdraws* this cable's release (``withdrawn_release``): it is not
+    served while the round is open.  A date's round open at that moment is extended with
+    the withdrawal instead of a second round being opened.
     """
 
     cable = models.ForeignKey(Cable, on_delete=models.CASCADE, related_name="review_rounds")
     number = models.PositiveSmallIntegerField()
     # Why: the date that came due, the date the release had handled, and what dated it.
-    declass_date = models.DateField()
+    declass_date = models.DateField(null=True, blank=True)  # empty: opened by a withholding
     handled_date = models.DateField(null=True, blank=True)
     exemption = models.CharField(max_length=32, blank=True)  # e.g. "25X1", "50X1-HUM"
     rule = models.CharField(max_length=32, blank=True)  # the engine's rule, e.g. "R-25X"
@@ -539,6 +546,25 @@ class ReviewRound(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     release_version = models.PositiveIntegerField(
         null=True, blank=True, help_text="The release version whose publication closed it."
+    )
+    # Why, for a round opened because another cable's release withholds text this
+    # cable's release published: that cable, its release, the paragraphs of it that
+    # withhold the text (so that a page names the cable only to whoever may read them),
+    # and this cable's release, withdrawn until the round's release is published.
+    withheld_in = models.ForeignKey(
+        Cable, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withheld_release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withheld_paragraphs = models.JSONField(null=True, blank=True)  # paragraph ids there
+    withdrawn_release = models.ForeignKey(
+        "releases.Release",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="withdrawn_by",
+        help_text="The release of this cable no longer served while the round is open.",
     )
 
     class Meta:
@@ -560,7 +586,31 @@ class ReviewRound(models.Model):
 
     @property
     def reason(self) -> str:
-        """Why the round was opened, in words (what ran out, and when)."""
+        """Why the round was opened, in words (what ran out, and when; or that text of
+        its release is withheld in another cable, which it does not name: see
+        ``reason_naming``)."""
+        return self.reason_naming(None)
+
+    @property
+    def withdraws(self) -> bool:
+        """Whether the round withdraws the cable's release (a round without a date is
+        opened only by a withholding elsewhere)."""
+        return self.withdrawn_release_id is not None or self.declass_date is None
+
+    def reason_naming(self, withheld_in: str | None) -> str:
+        """The reason, naming the cable that withholds the text as ``withheld_in``
+        (None: "another cable"; the caller decides whether the reader may know it)."""
+        parts = []
+        if self.declass_date is not None:
+            parts.append(self._dated_reason())
+        if self.withdraws:
+            parts.append(
+                f"text withheld in {withheld_in or 'another cable'}; its release is "
+                "withdrawn until this round's release is published"
+            )
+        return "; and ".join(parts)
+
+    def _dated_reason(self) -> str:
         if self.exemption:
             what = f"the {self.exemption} exemption that dated it ends {self.declass_date}"
         else:

@@ -9,8 +9,13 @@ again (``workflow.review.decision_record``), every decision carries the round's
 number, and the publication of the round's release closes it
 (``releases.services``).  The first review is round 1 and has no row.
 
-This module only reads and closes rounds: it must not import ``workflow.review`` or
-``workflow.sweep``, which use it.
+A round is also opened when another cable's release is published withholding text
+this cable's current release published (``releases.recheck``, through
+``round_withdraw``): it withdraws that release (``releases.selectors.current``) until
+the round's release is published.
+
+This module reads rounds, closes them and opens the withdrawing ones: it must not
+import ``workflow.review`` or ``workflow.sweep``, which use it.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from audit.models import AuditEvent
-from cables.models import Cable
+from cables.models import Cable, Paragraph
 from workflow import access, permissions
 from workflow.models import ReviewRound, SweepRun
 
@@ -78,20 +83,115 @@ def round_close(*, cable_id: int, version: int, at: datetime) -> ReviewRound | N
     return found
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What ``round_withdraw`` did: the round that now withdraws the release, and
+    whether it opened it (``opened``) or extended the open one (``extended``); neither
+    when a round already withdrew that release (nothing was recorded)."""
+
+    round: ReviewRound
+    opened: bool = False
+    extended: bool = False
+
+    @property
+    def recorded(self) -> bool:
+        return self.opened or self.extended
+
+
+def round_withdraw(
+    *,
+    cable_id: int,
+    release_id: int,
+    withheld_in_id: int,
+    withheld_release_id: int,
+    withheld_paragraphs: list[int],
+    at: datetime,
+) -> Withdrawal:
+    """Withdraw the cable's release ``release_id`` for re-review, because the release
+    ``withheld_release_id`` of cable ``withheld_in_id`` withholds text it published (in
+    that cable's paragraphs ``withheld_paragraphs``).  Runs in the caller's transaction,
+    which holds the cable's status row locked.
+
+    At most one round of a cable is open: with none open, round N+1 is opened; with a
+    round open that does not withdraw yet (a date's round: the release would go on
+    being served while it lasts), that round is extended with the withdrawal and keeps
+    its number and date; with a round that withdraws already, nothing changes (the
+    release is not served, its reviewers are at it, and the review page shows every
+    conflict with other cables, this one included).
+    """
+    current = ReviewRound.objects.select_for_update().filter(
+        cable_id=cable_id, closed_at__isnull=True
+    )
+    found = current.first()
+    fields = {
+        "withdrawn_release_id": release_id,
+        "withheld_in_id": withheld_in_id,
+        "withheld_release_id": withheld_release_id,
+        "withheld_paragraphs": sorted(withheld_paragraphs),
+    }
+    if found is not None and found.withdrawn_release_id is not None:
+        return Withdrawal(found)
+    if found is not None:
+        current.update(**fields)
+        found.refresh_from_db()
+        return Withdrawal(found, extended=True)
+    last = ReviewRound.objects.filter(cable_id=cable_id).aggregate(n=Max("number"))["n"]
+    opened = ReviewRound.objects.create(
+        cable_id=cable_id, number=max(last or 1, 1) + 1, declass_date=None, opened_at=at,
+        **fields,
+    )  # fmt: skip
+    return Withdrawal(opened, opened=True)
+
+
+def withheld_in_shown(user: Any, rounds_: list[ReviewRound]) -> dict[int, str]:
+    """The reference id of the cable that withholds each withdrawing round's text, by
+    round id, for the rounds whose withholding paragraphs the user may all read
+    (``workflow.access``: a grant on that cable and clearance for them), as
+    ``workflow.consistency.cables_shown`` names a conflict's other cable.  The others
+    are said to be "another cable": which cable withholds a passage, and that it is
+    this one, is what that cable's reviewers judged exempt."""
+    wanted = {pid for r in rounds_ if r.withheld_in_id for pid in (r.withheld_paragraphs or [])}
+    if not wanted or user is None:
+        return {}
+    readable = set(
+        access.readable_paragraphs(user, Paragraph.objects.filter(pk__in=wanted)).values_list(
+            "pk", flat=True
+        )
+    )
+    refs = dict(
+        Cable.objects.filter(pk__in={r.withheld_in_id for r in rounds_}).values_list(
+            "pk", "reference_id"
+        )
+    )
+    return {
+        r.pk: refs[r.withheld_in_id]
+        for r in rounds_
+        if r.withheld_in_id in refs
+        and r.withheld_paragraphs
+        and set(r.withheld_paragraphs) <= readable
+    }
+
+
 # -- what the queue shows -----------------------------------------------------------------
 
 
-def queue_marks(cable_ids: list[int]) -> dict[int, str]:
-    """For the queue page's cables (one query): the open re-review rounds, as the row
-    shows them, e.g. "re-review, round 2: the 25X1 exemption that dated it ends ...".
+def queue_marks(cable_ids: list[int], user: Any = None) -> dict[int, str]:
+    """For the queue page's cables (one query, two more when a round withdraws a
+    release): the open re-review rounds, as the row shows them, e.g. "re-review, round
+    2: the 25X1 exemption that dated it ends ..." or "re-review, round 2: text withheld
+    in 09ABC123; its release is withdrawn ...".
 
-    Reasons name dates, rules and exemption codes only, never cable text.
+    Reasons name dates, rules, exemption codes and the cable whose release withholds
+    the text, never cable text; that cable only to a ``user`` who may read what it
+    withholds (``withheld_in_shown``), else "another cable".
     """
     if not cable_ids:
         return {}
+    open_ = list(ReviewRound.objects.filter(cable_id__in=cable_ids, closed_at__isnull=True))
+    named = withheld_in_shown(user, [r for r in open_ if r.withdraws])
     return {
-        r.cable_id: f"re-review, round {r.number}: {r.reason}"
-        for r in ReviewRound.objects.filter(cable_id__in=cable_ids, closed_at__isnull=True)
+        r.cable_id: f"re-review, round {r.number}: {r.reason_naming(named.get(r.pk))}"
+        for r in open_
     }
 
 
