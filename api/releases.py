@@ -24,6 +24,17 @@ from releases import selectors
 from releases.models import Release, ReleaseFile
 
 
+def _refuse_withdrawn(pk: int) -> None:
+    """404, saying so, for a release withdrawn for re-review (``releases.recheck``):
+    not why, which would name another cable and what it withholds."""
+    withdrawn = selectors.withdrawn(pk)
+    if withdrawn is not None:
+        raise Http404(
+            f"Withdrawn for re-review: release {withdrawn.pk} (version {withdrawn.version}) "
+            "is not served until the review publishes a new version."
+        )
+
+
 class ReleaseFileSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -118,6 +129,7 @@ class ReleaseDetail(generics.RetrieveAPIView):
             latest = selectors.replacing(self.kwargs["pk"])
             if latest is not None:
                 raise Http404(f"Replaced by version {latest.version}: release {latest.pk}.")
+            _refuse_withdrawn(self.kwargs["pk"])
             raise Http404("No release matches the given query.")
         release.file_list = selectors.release_files(release)
         release.version_list = selectors.release_versions(release)
@@ -142,6 +154,7 @@ class ReleaseFileDownload(generics.GenericAPIView):
     def get(self, request: Request, pk: int, name: str) -> HttpResponse:
         stored = selectors.release_file(pk, name)
         if stored is None:
+            _refuse_withdrawn(pk)
             raise Http404("No such file in a published release.")
         release = stored.release
         response = HttpResponse(bytes(stored.content), content_type=stored.content_type)

@@ -18,6 +18,7 @@ from releases import conflicts as consistency
 from releases.models import Release, ReleaseFile
 from workflow import permissions
 from workflow.consistency import release_conflicts
+from workflow.models import ReviewRound
 
 # The columns a list of releases shows: never the stored files or the search text.
 LIST_FIELDS = (
@@ -37,9 +38,34 @@ def current() -> QuerySet[Release]:
     found to apply after all, a referral's answer); the earlier version's files would go
     on handing it out.  Older versions stay in the record (and the admin), listed on the
     current one as history.
+
+    Nor is a release withdrawn by an open re-review round (another cable's release
+    withholds text it published, ``releases.recheck``): the cable then has no current
+    release until the round's release is published.
     """
     newer = published().filter(cable_id=OuterRef("cable_id"), version__gt=OuterRef("version"))
-    return published().filter(~Exists(newer))
+    return published().filter(~Exists(newer) & ~Exists(_withdrawing(OuterRef("pk"))))
+
+
+def _withdrawing(release: Any) -> QuerySet[ReviewRound]:
+    """The open rounds that withdraw ``release`` (an id, or an outer reference to one)."""
+    return ReviewRound.objects.filter(withdrawn_release_id=release, closed_at__isnull=True)
+
+
+def withdrawn(pk: int) -> Release | None:
+    """The withdrawn release of the cable of published release ``pk`` (``pk`` itself, or
+    the later version that replaced it), if an open round withdrew it; None otherwise.
+
+    A reader is told only that it is withdrawn for re-review, not why: the reason
+    names another cable and says that it withholds this text."""
+    cable_id = published().filter(pk=pk).values("cable_id")
+    return (
+        published()
+        .filter(cable_id__in=cable_id)
+        .filter(Exists(_withdrawing(OuterRef("pk"))))
+        .only(*LIST_FIELDS)
+        .first()
+    )
 
 
 def _search(releases: QuerySet[Release], query: str) -> QuerySet[Release]:

@@ -66,7 +66,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if release is None:
         latest = selectors.replacing(pk)
         if latest is None:
-            raise Http404("No release matches the given query.")
+            return _not_served(request, pk)
         messages.info(request, f"That version was replaced by version {latest.version}.")
         return redirect("releases:detail", latest.pk)
     return render(request, "releases/release_detail.html", {
@@ -82,6 +82,8 @@ def download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """One stored file of a published release, byte for byte as verified."""
     stored = selectors.release_file(pk, name)
     if stored is None:
+        if selectors.withdrawn(pk) is not None:
+            return _not_served(request, pk)
         raise Http404("No such file in a published release.")
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     filename = f"{stored.release.reference_id}-v{stored.release.version}-{stored.name}"
@@ -93,6 +95,16 @@ def download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     # before using its copy, so a revoked account is not served one from cache.
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _not_served(request: HttpRequest, pk: int) -> HttpResponse:
+    """A release no longer served: withdrawn for re-review (another cable's release
+    withholds text it published), said so without saying which cable or what text, with
+    status 404; or no such release at all."""
+    withdrawn = selectors.withdrawn(pk)
+    if withdrawn is None:
+        raise Http404("No release matches the given query.")
+    return render(request, "releases/release_withdrawn.html", {"release": withdrawn}, status=404)
 
 
 def _repeats_shown(cable: Any, exc: RepeatsWithheld) -> list[dict[str, Any]]:
