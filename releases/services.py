@@ -715,7 +715,14 @@ def _publish(
                 "files": {name: _sha(data) for name, (_, data) in files.items()},
             },
         )
+        # What this release withholds may be what another cable's release published:
+        # those are re-checked, and withdrawn for re-review (releases.recheck).
+        transaction.on_commit(lambda: _queue_recheck(locked.pk))
     return locked
+
+
+def _queue_recheck(release_id: int) -> None:
+    queue_task("releases.release_recheck", release_id)
 
 
 # -- checking a stored release ------------------------------------------------------------

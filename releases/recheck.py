@@ -1,0 +1,168 @@
+"""Re-checking published releases when another cable's release withholds their text.
+
+Before a release is approved, ``workflow.consistency`` checks what it would publish
+against the decisions of near-duplicate paragraphs elsewhere.  That check looks one
+way, once: if cable A's release published a paragraph and cable B's release, later,
+withholds or redacts a near-duplicate of it, A's release would go on serving what B's
+reviewers and release authority judged exempt.
+
+So, once B's release is published (``releases.services._publish`` queues
+``release_recheck`` after commit), the paragraphs B's release withholds or redacts are
+looked up in the near-duplicate index, and the current release of each other cable
+with such a paragraph is checked against them with ``workflow.consistency``'s own
+conflict logic, on the decisions that release published (not the cable's later
+drafts).  Each release that exposes text B withholds is withdrawn for re-review
+(``workflow.rounds.round_withdraw``): it is no longer served
+(``releases.selectors.current``) until the round's release is published; the audit
+trail records it, naming both cables.
+
+Conflicts the authority of A's release saw and acknowledged when approving it (the same
+decision of B) are left alone: that was a decision taken knowingly, and B's
+publication changes nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.trail import audit_record
+from cables.models import Cable, Paragraph
+from cables.similarity import store
+from releases import conflicts as conflict_records
+from releases.models import Release
+from releases.selectors import current
+from workflow import rounds
+from workflow.consistency import WITHHOLDING, Conflict, conflicts_for
+from workflow.models import CableStatus, Decision, ReviewRound
+
+WITHDRAWN = "release.withdrawn"
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What one re-check did: the rounds that now withdraw a release because of it
+    (opened, or extended), and the releases it checked."""
+
+    withdrawn: list[ReviewRound]
+    checked: int
+
+
+def release_recheck(*, release_id: int) -> Recheck:
+    """Re-check the current releases of other cables against what the published
+    release ``release_id`` withholds; withdraw those that publish it.
+
+    Idempotent: a release already withdrawn by an open round is not current, so it is
+    not checked again, and ``round_withdraw`` records nothing for a round that
+    withdraws already.  A release that is not published (pending, blocked, unknown)
+    changes nothing.
+    """
+    release = (
+        Release.objects.select_related("cable")
+        .filter(pk=release_id, status=Release.Status.PUBLISHED)
+        .first()
+    )
+    if release is None:
+        return Recheck([], 0)
+    withheld = withholding_decisions(release)
+    others = list(_current_releases_near(release.cable, withheld))
+    withdrawn = []
+    for other in others:
+        found = exposed_by(other, release.cable)
+        if found:
+            done = _withdraw(other, release, found)
+            if done is not None:
+                withdrawn.append(done)
+    return Recheck(withdrawn, len(others))
+
+
+def withholding_decisions(release: Release) -> list[Decision]:
+    """The decisions the release published that withhold or redact a paragraph."""
+    ids = [int(did) for _, did in release.decisions]
+    return list(
+        Decision.objects.filter(pk__in=ids, cable_id=release.cable_id, kind__in=WITHHOLDING)
+        .select_related("paragraph")
+        .order_by("paragraph__ordinal")
+    )
+
+
+def _current_releases_near(cable: Cable, withheld: list[Decision]) -> Iterable[Release]:
+    """The current releases of the other cables having a paragraph that shares a band
+    key with a paragraph these decisions withhold (two queries; none without keys)."""
+    keys = {k for row in store.keys_for([d.paragraph.text for d in withheld]) for k in row}
+    if not keys:
+        return []
+    near = store.candidates_elsewhere(keys, exclude_cable_id=cable.pk)
+    if not near:
+        return []
+    cables = Paragraph.objects.filter(pk__in=near).values("cable_id")
+    return current().filter(cable_id__in=cables).select_related("cable").order_by("pk")
+
+
+def exposed_by(release: Release, withheld_in: Cable) -> list[Conflict]:
+    """The conflicts of what ``release`` published with ``withheld_in``'s current
+    decisions, per ``workflow.consistency`` (text it withholds or redacts found in
+    what the release published), leaving out those the release's authority
+    acknowledged when approving it."""
+    cable = release.cable
+    ids = [int(did) for _, did in release.decisions]
+    decisions = {
+        d.paragraph_id: d for d in Decision.objects.filter(pk__in=ids, cable_id=cable.pk)
+    }  # fmt: skip
+    paragraphs = list(cable.paragraphs.filter(pk__in=list(decisions)).order_by("ordinal"))
+    acknowledged = {
+        int(record["other_decision_id"])
+        for record in release.conflicts_acknowledged or []
+        if "other_decision_id" in record
+    }
+    return [
+        c
+        for c in conflicts_for(cable, paragraphs, decisions)
+        if c.other_cable.pk == withheld_in.pk and c.other_decision.pk not in acknowledged
+    ]
+
+
+def _withdraw(release: Release, cause: Release, found: list[Conflict]) -> ReviewRound | None:
+    """Withdraw ``release`` for re-review because ``cause`` withholds what it published
+    (``found``), under the lock of its cable's status (which publication takes too):
+    nothing when a later version was published meanwhile.  The round, or None."""
+    with transaction.atomic():
+        CableStatus.objects.select_for_update().get(cable_id=release.cable_id)
+        if not current().filter(pk=release.pk).exists():
+            return None  # replaced meanwhile (checked at its approval), or withdrawn already
+        done = rounds.round_withdraw(
+            cable_id=release.cable_id,
+            release_id=release.pk,
+            withheld_in_id=cause.cable_id,
+            withheld_release_id=cause.pk,
+            withheld_paragraphs=sorted({c.other_paragraph.pk for c in found}),
+            at=timezone.now(),
+        )
+        if done.recorded:
+            _audit(release, cause, done, found)
+    return done.round
+
+
+def _audit(
+    release: Release, cause: Release, done: rounds.Withdrawal, found: list[Conflict]
+) -> None:
+    audit_record(
+        actor=None,
+        action=WITHDRAWN,
+        cable=release.cable,
+        obj=done.round,
+        after={
+            "release": release.pk,
+            "version": release.version,
+            "cable": release.cable.reference_id,
+            "withheld_in": cause.cable.reference_id,
+            "withheld_in_cable_id": cause.cable_id,
+            "withheld_release": cause.pk,
+            "round": done.round.number,
+            "opened": done.opened,
+            "conflicts": [conflict_records.conflict_record(c) for c in found],
+        },
+    )
