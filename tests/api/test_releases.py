@@ -136,3 +136,34 @@ def test_a_release_page_is_a_fixed_number_of_queries(reader, authority):
 
     # token, the user's tokens, release, its files, the cable's versions
     assert len(ctx.captured_queries) == 5
+
+
+def test_a_release_withdrawn_for_re_review_is_not_served_and_says_so(reader, authority):
+    """Another cable's release withheld text this one published (releases.recheck): the
+    round that withdraws it keeps every version of the cable from being served, and the
+    answer says it is withdrawn, not which cable withholds what."""
+    from django.utils import timezone
+
+    from workflow import rounds
+
+    cable, other = CableFactory(), CableFactory(reference_id="08WITHHOLDING1")
+    first = published_release(cable, authority, version=1)
+    second = published_release(cable, authority, version=2)
+    cause = published_release(other, authority)
+    rounds.round_withdraw(
+        cable_id=cable.pk, release_id=second.pk, withheld_in_id=other.pk,
+        withheld_release_id=cause.pk, withheld_paragraphs=[], at=timezone.now(),
+    )  # fmt: skip
+
+    assert [r["id"] for r in reader.get("/api/releases/").json()["results"]] == [cause.pk]
+    for release in (second, first):
+        answer = reader.get(f"/api/releases/{release.pk}/")
+        assert answer.status_code == 404
+        assert answer.json()["detail"] == (
+            f"Withdrawn for re-review: release {second.pk} (version 2) is not served until "
+            "the review publishes a new version."
+        )
+        file = reader.get(f"/api/releases/{release.pk}/files/release.txt")
+        assert file.status_code == 404 and file.json()["detail"].startswith("Withdrawn")
+        assert b"08WITHHOLDING1" not in answer.content + file.content
+    assert reader.get(f"/api/releases/{cause.pk}/files/release.txt").status_code == 200
