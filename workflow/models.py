@@ -527,7 +527,7 @@ class ReviewRound(models.Model):
     A round is also opened when another cable's release is published withholding or
     redacting text that this cable's current release publishes (``releases.recheck``):
     such a round has no date (``declass_date`` is empty), names the other cable and its
-    release, and *withdraws* this cable's release (``withdrawn_release``): it is not
+    release, and *withdraws* this cable's release (``withdrawn_release_id``): it is not
     served while the round is open.  A date's round open at that moment is extended with
     the withdrawal instead of a second round being opened.
     """
@@ -551,19 +551,16 @@ class ReviewRound(models.Model):
     # cable's release published: that cable, its release, the paragraphs of it that
     # withhold the text (so that a page names the cable only to whoever may read them),
     # and this cable's release, withdrawn until the round's release is published.
+    # Releases are kept as plain ids: ``releases`` stands above ``workflow`` (its rows
+    # are never deleted, so the ids stay good).
     withheld_in = models.ForeignKey(
         Cable, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    withheld_release = models.ForeignKey(
-        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    withheld_release_id = models.BigIntegerField(null=True, blank=True)
     withheld_paragraphs = models.JSONField(null=True, blank=True)  # paragraph ids there
-    withdrawn_release = models.ForeignKey(
-        "releases.Release",
+    withdrawn_release_id = models.BigIntegerField(
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
-        related_name="withdrawn_by",
         help_text="The release of this cable no longer served while the round is open.",
     )
 
@@ -578,6 +575,14 @@ class ReviewRound(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(number__gte=2), name="reviewround_number_after_first"
+            ),
+        ]
+        indexes = [
+            # The reading room asks it of every release it lists (releases.selectors.current).
+            models.Index(
+                fields=["withdrawn_release_id"],
+                condition=models.Q(closed_at__isnull=True, withdrawn_release_id__isnull=False),
+                name="reviewround_withdrawing_idx",
             ),
         ]
 
