@@ -11,7 +11,10 @@ So, once B's release is published (``releases.services._publish`` queues
 looked up in the near-duplicate index, and the current release of each other cable
 with such a paragraph is checked against them with ``workflow.consistency``'s own
 conflict logic, on the decisions that release published (not the cable's later
-drafts).  Each release that exposes text B withholds is withdrawn for re-review
+drafts).  B's release itself is checked the same way against the other cables'
+current releases: it was approved before it was published, and another release
+withholding its text may have been published in between (whose re-check found B still
+pending).  Each release that exposes text another release withholds is withdrawn for re-review
 (``workflow.rounds.round_withdraw``): it is no longer served
 (``releases.selectors.current``) until the round's release is published; the audit
 trail records it, naming both cables.
@@ -76,6 +79,11 @@ def release_recheck(*, release_id: int) -> Recheck:
             done = _withdraw(other, release, found)
             if done is not None:
                 withdrawn.append(done)
+    itself = _exposed_itself(release)
+    if itself is not None:
+        done = _withdraw(release, *itself)
+        if done is not None:
+            withdrawn.append(done)
     return Recheck(withdrawn, len(others))
 
 
@@ -107,6 +115,42 @@ def exposed_by(release: Release, withheld_in: Cable) -> list[Conflict]:
     decisions, per ``workflow.consistency`` (text it withholds or redacts found in
     what the release published), leaving out those the release's authority
     acknowledged when approving it."""
+    return [c for c in unacknowledged(release) if c.other_cable.pk == withheld_in.pk]
+
+
+def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
+    """The current release of another cable that withholds text this release publishes
+    (the earliest published, if several), and the conflicts; None if none does.
+
+    The approval checked the release against the other cables' decisions, but it is
+    published later, by the worker: another cable's release withholding the same text
+    may have been published in between, and its re-check found this one still pending.
+    """
+    found = unacknowledged(release)
+    if not found:
+        return None
+    causes = (
+        current()
+        .filter(cable_id__in={c.other_cable.pk for c in found})
+        .exclude(cable_id=release.cable_id)
+        .select_related("cable")
+        .order_by("published_at", "pk")
+    )
+    for cause in causes:
+        published = {int(did) for _, did in cause.decisions}
+        hits = [
+            c for c in found
+            if c.other_cable.pk == cause.cable_id and c.other_decision.pk in published
+        ]  # fmt: skip
+        if hits:
+            return cause, hits
+    return None
+
+
+def unacknowledged(release: Release) -> list[Conflict]:
+    """The conflicts of what ``release`` published (its approved decisions, not the
+    cable's later ones) with the other cables' current decisions, per
+    ``workflow.consistency``, but those its authority acknowledged when approving it."""
     cable = release.cable
     ids = [int(did) for _, did in release.decisions]
     decisions = {
@@ -121,7 +165,7 @@ def exposed_by(release: Release, withheld_in: Cable) -> list[Conflict]:
     return [
         c
         for c in conflicts_for(cable, paragraphs, decisions)
-        if c.other_cable.pk == withheld_in.pk and c.other_decision.pk not in acknowledged
+        if c.other_decision.pk not in acknowledged
     ]
 
 
