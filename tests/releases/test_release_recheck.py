@@ -80,22 +80,32 @@ def name_redacted(text: str = NAMED) -> list[dict[str, Any]]:
     return [{"start": start, "end": start + len(NAME), "label": "(b)(6)"}]
 
 
-def approve_on_page(client: Any, authority: Any, cable: Cable, capture: Callable) -> Release:
-    """The authority approves on the approval page; the worker publishes, then re-checks
-    (the on-commit callbacks run as the worker would)."""
+def approval_fields(client: Any, authority: Any, cable: Cable) -> dict[str, str]:
+    """The approval form's hidden fields, as the authority's page carries them."""
     if not permissions.has_cable_perm(authority, permissions.RELEASE, cable):
         permissions.grant(permissions.RELEASE, authority, cable)
     client.force_login(authority)
     page = client.get(reverse("releases:approval", args=[cable.pk])).content.decode()
-    fields = {
+    return {
         k: html.unescape(v)
         for k, v in re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page)
     }
-    with capture(execute=True):
+
+
+def approve_on_page(
+    client: Any, authority: Any, cable: Cable, capture: Callable, *, worker: bool = True
+) -> Release:
+    """The authority approves on the approval page; the worker publishes, then re-checks
+    (the on-commit callbacks run as the worker would; ``worker=False``: they wait, and
+    are returned as ``release.queued``)."""
+    fields = approval_fields(client, authority, cable)
+    with capture(execute=worker) as queued:
         response = client.post(reverse("releases:approve", args=[cable.pk]), fields)
     assert response.status_code == 302
     release = Release.objects.filter(cable=cable).order_by("-id").first()
-    assert release.status == Release.Status.PUBLISHED, release.blocked_reason
+    if worker:
+        assert release.status == Release.Status.PUBLISHED, release.blocked_reason
+    release.queued = list(queued)
     return release
 
 
@@ -275,6 +285,60 @@ def test_a_name_a_published_and_b_redacts_withdraws_a(
     (conflict,) = event.after["conflicts"]
     start = NAMED.index(NAME)
     assert conflict["exposed"] == [[start, start + len(NAME)]]
+
+
+def test_a_release_published_after_another_that_withholds_its_text_is_withdrawn(
+    client, people, django_capture_on_commit_callbacks
+):
+    """A is approved while nobody withholds the paragraph, but the worker publishes it
+    only after B's release, which withholds it, was published (whose re-check found A
+    still pending): A's own re-check withdraws it."""
+    a, b = cable_a(), cable_b()
+    store.index_cables([a.pk, b.pk])
+    decide(a, people["reviewer"], {})
+    pending = approve_on_page(
+        client, people["authority"], a, django_capture_on_commit_callbacks, worker=False
+    )
+    assert pending.status == Release.Status.PENDING and pending.queued
+    decide(b, people["reviewer"], {2: ("withhold", "(b)(1)")})
+    b_release = approve_on_page(client, people["authority"], b, django_capture_on_commit_callbacks)
+    assert not ReviewRound.objects.exists()  # A was not published yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in pending.queued:
+            callback()  # the worker gets to A's release now
+
+    pending.refresh_from_db()
+    assert pending.status == Release.Status.PUBLISHED
+    assert reading_room(client, people["reader"]) == [b_release.pk]
+    (opened,) = ReviewRound.objects.filter(cable=a)
+    assert (opened.withdrawn_release_id, opened.withheld_release_id) == (pending.pk, b_release.pk)
+    (event,) = withdrawals(a)
+    assert event.after["withheld_in"] == b.reference_id
+
+
+def test_a_conflict_the_authority_acknowledged_leaves_the_release_served(
+    client, people, django_capture_on_commit_callbacks
+):
+    """B's reviewers withheld the paragraph before A's authority approved A; she saw the
+    conflict and released it anyway: B's publication later reopens nothing."""
+    a, b = cable_a(), cable_b()
+    store.index_cables([a.pk, b.pk])
+    decide(b, people["reviewer"], {2: ("withhold", "(b)(1)")})
+    decide(a, people["reviewer"], {})
+    fields = approval_fields(client, people["authority"], a)
+    assert fields["conflicts_digest"]  # the page shows the conflict, to be confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("releases:approve", args=[a.pk]), {**fields, "acknowledge_conflicts": "on"}
+        )
+    a_release = Release.objects.get(cable=a)
+    assert a_release.status == Release.Status.PUBLISHED and a_release.conflicts_acknowledged
+
+    b_release = approve_on_page(client, people["authority"], b, django_capture_on_commit_callbacks)
+
+    assert sorted(reading_room(client, people["reader"])) == sorted([a_release.pk, b_release.pk])
+    assert not ReviewRound.objects.exists()
 
 
 def test_running_the_recheck_again_opens_no_second_round_nor_audit_entry(
