@@ -147,6 +147,8 @@ class ApprovalRelease:
     conflicts: list[Any]
     conflicts_digest: str
     can_request: bool
+    # The published release an open round withdrew (releases.recheck), if any.
+    withdrawn_id: int | None = None
 
 
 def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
@@ -157,6 +159,13 @@ def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
     )
     conflicts = release_conflicts(cable, max_level=permissions.clearance_level(user))
     pending = any(r.status == Release.Status.PENDING for r in releases)
+    withdrawn_id = None
+    if any(r.published for r in releases):  # a query only for a cable released before
+        withdrawn_id = (
+            ReviewRound.objects.filter(cable_id=cable.pk, closed_at__isnull=True)
+            .values_list("withdrawn_release_id", flat=True)
+            .first()
+        )
     return ApprovalRelease(
         latest=releases[0] if releases else None,
         # The current version first, as the reading room has it (by version, not by id).
@@ -164,4 +173,5 @@ def approval_release(*, user: Any, cable: Cable, state: str) -> ApprovalRelease:
         conflicts=conflicts,
         conflicts_digest=consistency.conflicts_digest(conflicts),
         can_request=state in ("reviewed", "approved") and not pending,
+        withdrawn_id=withdrawn_id,
     )

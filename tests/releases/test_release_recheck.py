@@ -212,6 +212,11 @@ def test_a_release_whose_text_another_cable_withholds_is_withdrawn_and_reviewed_
     assert [c["paragraph"] for c in event.after["conflicts"]] == ["1"]
     assert SHARED.split(" ")[4:8] and " ".join(SHARED.split(" ")[4:8]) not in str(event.after)
 
+    # and A's approval page tells the authority why version 1 is not served
+    client.force_login(authority)
+    approval = html.unescape(client.get(reverse("releases:approval", args=[a.pk])).content.decode())
+    assert "Version 1 is withdrawn for re-review" in approval
+
     # When A's reviewer withholds the paragraph in the round, and the authority releases it
     decide(a, reviewer, {1: ("withhold", "(b)(1) 1.4(d)")})
     second = approve_on_page(client, authority, a, django_capture_on_commit_callbacks)
@@ -233,6 +238,9 @@ def test_a_release_whose_text_another_cable_withholds_is_withdrawn_and_reviewed_
     )
     assert a.reference_id not in queue_body(client, reviewer)
     assert len(withdrawals(a)) == 1
+    client.force_login(authority)
+    approval = client.get(reverse("releases:approval", args=[a.pk])).content.decode()
+    assert "withdrawn for re-review" not in approval
 
 
 def test_a_near_duplicate_that_b_releases_too_leaves_a_served(
