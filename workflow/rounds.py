@@ -137,7 +137,7 @@ def round_withdraw(
         return Withdrawal(found, extended=True)
     last = ReviewRound.objects.filter(cable_id=cable_id).aggregate(n=Max("number"))["n"]
     opened = ReviewRound.objects.create(
-        cable_id=cable_id, number=max(last or 1, 1) + 1, declass_date=None, opened_at=at,
+        cable_id=cable_id, number=(last or 1) + 1, declass_date=None, opened_at=at,
         **fields,
     )  # fmt: skip
     return Withdrawal(opened, opened=True)
