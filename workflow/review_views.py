@@ -26,7 +26,7 @@ from audit.trail import csv_lines
 from cables.models import Paragraph
 from redaction.engine import parse_label
 from redaction.engine.labels import labels_union
-from workflow import access, consistency, flag_help, permissions
+from workflow import access, consistency, flag_help, permissions, rounds
 from workflow.forms import AuditFilterForm, CableFilterForm, DecisionForm, TransitionForm
 from workflow.models import Decision, ReviewState
 from workflow.occurrences import redact_occurrences
@@ -223,6 +223,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "occurrences": _rendered(OCCURRENCES.render(
             {"groups": data.occurrences, "cable_pk": cable.pk, "can_decide": True}, request
         )),
+        # Why the cable is reviewed again (workflow.rounds.queue_marks: one query, only
+        # for a cable in a re-review round).
+        "rereview": rounds.queue_marks([cable.pk], request.user).get(cable.pk, "")
+        if cable.open_round else "",
         "moves": review_moves(request.user, cable, state),
         "flags": flag_help.explain_all(cable.declass_flags),
         "warnings": flag_help.explain_all(cable.declass_warnings),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.db import connection
@@ -26,7 +26,7 @@ from cables.markings import Level, Marking
 from cables.models import Cable, Paragraph
 from cables.similarity import store
 from redaction.models import ProposedRedaction
-from workflow import access, permissions, reuse
+from workflow import access, permissions, reuse, rounds
 from workflow.consistency import RELEASING, conflicts_for
 from workflow.learning import pipeline
 from workflow.learning import service as learning
@@ -322,7 +322,8 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
                ARRAY(SELECT jsonb_array_elements_text(c.controls)), c.origin, {subject},
                s.review_state, s.declass_date,
                ARRAY(SELECT jsonb_array_elements_text(COALESCE(c.declass_flags, '[]'))),
-               r.number, r.declass_date, r.handled_date, r.exemption, r.rule
+               r.number, r.declass_date, r.handled_date, r.exemption, r.rule,
+               r.withdrawn_release_id
         FROM cables_cable c
         LEFT JOIN workflow_cablestatus s ON s.cable_id = c.id
         LEFT JOIN workflow_reviewround r ON r.cable_id = c.id AND r.closed_at IS NULL
@@ -331,20 +332,39 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*subject_params, list(ids), *held_params])
         by_id = {row[0]: row for row in cursor.fetchall()}
-    return [_queue_row(by_id[i]) for i in ids if i in by_id]
+    rows = [_queue_row(by_id[i]) for i in ids if i in by_id]
+    # A round that withdraws a release names the cable withholding its text, to a user
+    # who may read what that cable withholds (workflow.rounds.queue_marks: two queries
+    # more, only when such a round is on the page).
+    withdrawing = [pk for pk, row in by_id.items() if _withdraws(row)]
+    if withdrawing:
+        named = rounds.queue_marks(withdrawing, user)
+        rows = [replace(r, rereview=named.get(r.pk, r.rereview)) for r in rows]
+    return rows
+
+
+def _round_of(row: tuple) -> ReviewRound | None:
+    """The open round of a ``queue_cables`` row, with the fields its reason reads."""
+    number, due, handled, exemption, rule, withdrawn = row[9:]
+    if number is None:
+        return None
+    return ReviewRound(
+        number=number, declass_date=due, handled_date=handled, exemption=exemption, rule=rule,
+        withdrawn_release_id=withdrawn,
+    )  # fmt: skip
+
+
+def _withdraws(row: tuple) -> bool:
+    found = _round_of(row)
+    return found is not None and found.withdraws
 
 
 def _queue_row(row: tuple) -> QueueRow:
-    pk, ref, level, controls, origin, shown, state, when, flags, number, *why = row
-    mark = ""
-    if number is not None:
-        # The round's reason in the model's words (ReviewRound.reason), as
-        # workflow.rounds.queue_marks shows it.
-        due, handled, exemption, rule = why
-        reason = ReviewRound(
-            number=number, declass_date=due, handled_date=handled, exemption=exemption, rule=rule
-        ).reason
-        mark = f"re-review, round {number}: {reason}"
+    pk, ref, level, controls, origin, shown, state, when, flags = row[:9]
+    found = _round_of(row)
+    # The round's reason in the model's words (ReviewRound.reason: the withholding
+    # cable unnamed), as workflow.rounds.queue_marks shows it.
+    mark = f"re-review, round {found.number}: {found.reason}" if found is not None else ""
     return QueueRow(
         pk, ref, level, tuple(controls), origin, shown, state, when, tuple(flags), mark
     )  # fmt: skip

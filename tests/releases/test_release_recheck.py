@@ -194,13 +194,16 @@ def test_a_release_whose_text_another_cable_withholds_is_withdrawn_and_reviewed_
     assert CableStatus.objects.get(cable=a).review_state == ReviewState.RELEASED
     body = queue_body(client, reviewer)
     assert a.reference_id in body
-    assert "re-review, round 2: text withheld in another cable; its release is withdrawn" in body
-    # the queue's mark names B to a reviewer who may read what B withholds
-    mark = rounds.queue_marks([a.pk], reviewer)[a.pk]
-    assert mark == (
+    # the queue's mark names B to a reviewer who may read what B withholds, and so does
+    # the review page
+    mark = (
         f"re-review, round 2: text withheld in {b.reference_id}; its release is withdrawn "
         "until this round's release is published"
     )
+    assert mark in body
+    assert rounds.queue_marks([a.pk], reviewer)[a.pk] == mark
+    review = client.get(reverse("workflow:review", args=[a.pk])).content.decode()
+    assert f'<strong class="rereview">{mark}</strong>' in html.unescape(review)
     # and the audit trail records the withdrawal, naming both cables
     (event,) = withdrawals(a)
     assert (event.cable_ref, event.object_type, event.object_id) == (
@@ -415,6 +418,9 @@ def test_the_cable_that_withholds_is_named_to_nobody_not_cleared_for_what_it_wit
     assert rounds.queue_marks([a.pk], low)[a.pk].startswith(
         "re-review, round 2: text withheld in another cable"
     )
+    review = html.unescape(client.get(reverse("workflow:review", args=[a.pk])).content.decode())
+    assert "re-review, round 2: text withheld in another cable" in review
+    assert b.reference_id not in review
     # without a grant on B either, whatever the clearance
     ungranted = cleared("tess", Level.TS)
     permissions.grant(permissions.REVIEW, ungranted, a)

@@ -90,7 +90,10 @@ def test_the_review_page_shows_the_open_round_and_nothing_once_it_is_closed(clie
 
     body = client.get(url).content.decode()
 
-    assert '<strong class="rereview">re-review, round 3</strong>' in body
+    assert (
+        '<strong class="rereview">re-review, round 3: its declassification date 2030-01-01 '
+        "came due; its release came before any date was known</strong>"
+    ) in body
 
 
 def test_the_queue_keeps_its_filters_in_the_form_and_the_pager(client, rita):
