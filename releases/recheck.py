@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.trail import audit_record
@@ -38,9 +39,9 @@ from cables.similarity import store
 from releases import conflicts as conflict_records
 from releases.models import Release
 from releases.selectors import current
-from workflow import rounds
+from workflow import notify, permissions, rounds
 from workflow.consistency import WITHHOLDING, Conflict, conflicts_for
-from workflow.models import CableStatus, Decision, ReviewRound
+from workflow.models import CableStatus, Decision, Notification, ReviewRound
 
 WITHDRAWN = "release.withdrawn"
 
@@ -187,7 +188,34 @@ def _withdraw(release: Release, cause: Release, found: list[Conflict]) -> Review
         )
         if done.recorded:
             _audit(release, cause, done, found)
+            _notify(release, done)
     return done.round
+
+
+def _notify(release: Release, done: rounds.Withdrawal) -> int:
+    """Tell the cable's reviewers (active holders of review on it, directly or through a
+    group) that its release is withdrawn and the cable is theirs to review again.
+
+    The notice names this cable only (they may view it), never the cable that withholds
+    its text, which may be above their clearance or outside their grants: the review
+    page names it to those who may read what it withholds.
+    """
+    cable = release.cable
+    reviewers = permissions.reviewer_counts(
+        CableStatus.objects.filter(cable_id=cable.pk).values("cable_id")
+    )
+    return notify.notify(
+        reviewers,
+        kind=Notification.Kind.WITHDRAWN,
+        message=(
+            f"The release of {cable.reference_id} (version {release.version}) is withdrawn "
+            "from the reading room: another cable's release withholds text it published. "
+            f"It is open for re-review (round {done.round.number}) until its new release "
+            "is published."
+        ),
+        link=reverse("workflow:review", args=[cable.pk]),
+        cable_count=1,
+    )
 
 
 def _audit(

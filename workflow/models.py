@@ -141,8 +141,9 @@ class CableStatus(models.Model):
 
 class Notification(models.Model):
     """An in-app notice for one user (also e-mailed): cables assigned to them came due
-    (the due sweep), a cable they review was returned for rework, or a batch of work
-    was assigned to them or a group of theirs (``workflow.notify``).
+    (the due sweep), a cable they review was returned for rework, a batch of work
+    was assigned to them or a group of theirs (``workflow.notify``), or the release of a
+    cable they review was withdrawn for re-review (``releases.recheck``).
 
     A notice never holds cable text: counts, reference ids of cables the user may view,
     who acted, and a link (``link``, a path of the site) to the page the work is on.
@@ -152,6 +153,7 @@ class Notification(models.Model):
         DUE = "due", "Cables came due"
         RETURNED = "returned", "Cable returned for rework"
         ASSIGNED = "assigned", "Work assigned"
+        WITHDRAWN = "withdrawn", "Release withdrawn for re-review"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -1,8 +1,9 @@
 """Notify people: in-app notices (``Notification``), e-mailed through Django's e-mail backend.
 
-Three things notify: the due sweep (cables assigned to a reviewer came due; its run's
-notices are e-mailed by a task), a cable returned for rework (its reviewers) and a
-batch of work assigned (the assignee, or each member of the group).  A notice carries
+Four things notify: the due sweep (cables assigned to a reviewer came due; its run's
+notices are e-mailed by a task), a cable returned for rework (its reviewers), a
+batch of work assigned (the assignee, or each member of the group) and a release
+withdrawn for re-review (the cable's reviewers, ``releases.recheck``).  A notice carries
 no cable text: counts, reference ids of cables the person may view, who acted, and
 the page to open; a note written on the cable stays on the cable's pages, where the
 reader's clearance is checked.
@@ -23,6 +24,7 @@ SUBJECTS: dict[str, str] = {
     Notification.Kind.DUE: "Cables due for declassification review",
     Notification.Kind.RETURNED: "A cable you review was returned for rework",
     Notification.Kind.ASSIGNED: "Work assigned to you",
+    Notification.Kind.WITHDRAWN: "A cable you review was withdrawn from the reading room",
 }
 
 

@@ -138,13 +138,16 @@ def withdrawals(cable: Cable) -> list[AuditEvent]:
 
 def publish_both(
     client: Any, people: dict[str, Any], capture: Callable, plan_a: dict, plan_b: dict,
-    *, a_first: str = SHARED, b_second: str = SHARED,
+    *, a_first: str = SHARED, b_second: str = SHARED, before_b: Callable | None = None,
 ) -> tuple[Cable, Release, Cable, Release]:  # fmt: skip
-    """A is reviewed and published, then B; both indexed as the importer does."""
+    """A is reviewed and published, then B; both indexed as the importer does.
+    ``before_b(a)`` runs between the two publications."""
     a, b = cable_a(a_first), cable_b(b_second)
     store.index_cables([a.pk, b.pk])
     decide(a, people["reviewer"], plan_a)
     a_release = approve_on_page(client, people["authority"], a, capture)
+    if before_b is not None:
+        before_b(a)
     decide(b, people["reviewer"], plan_b)
     b_release = approve_on_page(client, people["authority"], b, capture)
     return a, a_release, b, b_release
