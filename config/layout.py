@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from django.http import HttpRequest
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 
 from config.jinja2 import current_urlconf
 
@@ -38,7 +38,12 @@ _ASSETS = {"css": "css/declass.css", "htmx": "js/htmx.min.js"}
 @lru_cache(maxsize=16)
 def _addresses(urlconf: str, prefix: str) -> dict[str, str]:
     # ``reverse`` and ``static`` read the same urlconf and prefix, which key the cache.
-    pages = {key: reverse(name, urlconf=urlconf) for key, name in _PAGES.items()}
+    pages = {}
+    for key, name in _PAGES.items():
+        try:
+            pages[key] = reverse(name, urlconf=urlconf)
+        except NoReverseMatch:  # a site served without that page (the admin, say)
+            continue
     return {**pages, **{key: static(path) for key, path in _ASSETS.items()}}
 
 

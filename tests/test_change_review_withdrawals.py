@@ -140,12 +140,6 @@ def test_a_re_check_the_broker_refused_is_run_by_the_publication_task_s_retry(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.layout._addresses reverses every link of the layout for every page "
-    "(admin:index among them), where base.html reversed the admin's only for staff: "
-    "under a URL configuration without the admin every page fails with NoReverseMatch",
-)
 def test_a_site_served_without_the_admin_still_shows_its_pages_to_a_reader(client):
     reader = UserFactory(username="rhea")
     client.force_login(reader)
