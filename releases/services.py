@@ -539,11 +539,16 @@ def release_generate(
 ) -> Release | None:
     """Generate, verify and publish a pending release; block it if verification fails.
 
-    Safe to run twice (a release that is not pending is left alone, and two runs
-    at once publish once).  ``renderers`` replaces the formats (tests inject broken
-    ones to prove verification blocks them).
+    Safe to run twice (a release that is not pending is left alone, but for its
+    re-check, queued again; two runs at once publish once).  ``renderers`` replaces the
+    formats (tests inject broken ones to prove verification blocks them).
     """
     release = Release.objects.select_related("cable", "approved_by").filter(pk=release_id).first()
+    if release is not None and release.status == Release.Status.PUBLISHED:
+        # Run again after its publication (a retry): the re-check queued once it committed
+        # may be what failed (the broker refused it), so it is queued again (idempotent).
+        _queue_recheck(release.pk)
+        return release
     if release is None or release.status != Release.Status.PENDING:
         return release
     renderers = RENDERERS if renderers is None else renderers

@@ -90,13 +90,6 @@ def test_a_new_version_is_not_served_while_the_other_cables_current_release_with
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="releases.services._publish queues release_recheck only in an on-commit callback "
-    "after the publication committed; when the broker refuses it, release_generate's "
-    "retry (task_policy RETRY_ON) is a no-op for a published release and nothing else "
-    "(resume_releases, the sweep) queues the re-check again: A's release stays served",
-)
 def test_a_re_check_the_broker_refused_is_run_by_the_publication_task_s_retry(
     client, people, django_capture_on_commit_callbacks, monkeypatch
 ):
