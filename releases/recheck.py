@@ -40,7 +40,7 @@ from releases import conflicts as conflict_records
 from releases.models import Release
 from releases.selectors import current
 from workflow import notify, permissions, rounds
-from workflow.consistency import WITHHOLDING, Conflict, conflicts_for
+from workflow.consistency import RELEASING, WITHHOLDING, Conflict, conflicts_for
 from workflow.models import CableStatus, Decision, Notification, ReviewRound
 
 WITHDRAWN = "release.withdrawn"
@@ -75,7 +75,7 @@ def release_recheck(*, release_id: int) -> Recheck:
     others = list(_current_releases_near(release.cable, withheld))
     withdrawn = []
     for other in others:
-        found = exposed_by(other, release.cable)
+        found = exposed_by(other, release)
         if found:
             done = _withdraw(other, release, found)
             if done is not None:
@@ -98,10 +98,10 @@ def withholding_decisions(release: Release) -> list[Decision]:
     )
 
 
-def _current_releases_near(cable: Cable, withheld: list[Decision]) -> Iterable[Release]:
+def _current_releases_near(cable: Cable, decided: list[Decision]) -> Iterable[Release]:
     """The current releases of the other cables having a paragraph that shares a band
-    key with a paragraph these decisions withhold (two queries; none without keys)."""
-    keys = {k for row in store.keys_for([d.paragraph.text for d in withheld]) for k in row}
+    key with a paragraph of these decisions (two queries; none without keys)."""
+    keys = {k for row in store.keys_for([d.paragraph.text for d in decided]) for k in row}
     if not keys:
         return []
     near = store.candidates_elsewhere(keys, exclude_cable_id=cable.pk)
@@ -111,12 +111,18 @@ def _current_releases_near(cable: Cable, withheld: list[Decision]) -> Iterable[R
     return current().filter(cable_id__in=cables).select_related("cable").order_by("pk")
 
 
-def exposed_by(release: Release, withheld_in: Cable) -> list[Conflict]:
-    """The conflicts of what ``release`` published with ``withheld_in``'s current
-    decisions, per ``workflow.consistency`` (text it withholds or redacts found in
-    what the release published), leaving out those the release's authority
-    acknowledged when approving it."""
-    return [c for c in unacknowledged(release) if c.other_cable.pk == withheld_in.pk]
+def exposed_by(release: Release, cause: Release) -> list[Conflict]:
+    """The conflicts of what ``release`` published with what ``cause`` (another cable's
+    release) published withholding or redacting, per ``workflow.consistency`` (text it
+    withholds found in what the release published), leaving out those the release's
+    authority acknowledged when approving it.  The cause's published decisions count,
+    not its cable's later drafts: what is served is compared with what is served."""
+    return unacknowledged(release, among=published_decisions(cause))
+
+
+def published_decisions(release: Release) -> set[int]:
+    """The decisions a release published (ids)."""
+    return {int(did) for _, did in release.decisions}
 
 
 def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
@@ -126,36 +132,40 @@ def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
     The approval checked the release against the other cables' decisions, but it is
     published later, by the worker: another cable's release withholding the same text
     may have been published in between, and its re-check found this one still pending.
+    And the approval compared it with the other cables' current decisions: a reviewer
+    drafting "release" where that cable's published release withholds hid the conflict.
+    So it is compared here with what the other cables' current releases published.
     """
-    found = unacknowledged(release)
-    if not found:
+    causes = list(_current_releases_near(release.cable, _releasing_decisions(release)))
+    if not causes:
         return None
-    causes = (
-        current()
-        .filter(cable_id__in={c.other_cable.pk for c in found})
-        .exclude(cable_id=release.cable_id)
-        .select_related("cable")
-        .order_by("published_at", "pk")
-    )
-    for cause in causes:
-        published = {int(did) for _, did in cause.decisions}
-        hits = [
-            c for c in found
-            if c.other_cable.pk == cause.cable_id and c.other_decision.pk in published
-        ]  # fmt: skip
+    found = unacknowledged(release, among=set().union(*(published_decisions(c) for c in causes)))
+    for cause in sorted(causes, key=lambda c: (c.published_at, c.pk)):
+        published = published_decisions(cause)
+        hits = [c for c in found if c.other_decision.pk in published]
         if hits:
             return cause, hits
     return None
 
 
-def unacknowledged(release: Release) -> list[Conflict]:
+def _releasing_decisions(release: Release) -> list[Decision]:
+    """The decisions the release published that release a paragraph, whole or redacted."""
+    return list(
+        Decision.objects.filter(
+            pk__in=published_decisions(release), cable_id=release.cable_id, kind__in=RELEASING
+        ).select_related("paragraph")
+    )
+
+
+def unacknowledged(release: Release, *, among: set[int] | None = None) -> list[Conflict]:
     """The conflicts of what ``release`` published (its approved decisions, not the
-    cable's later ones) with the other cables' current decisions, per
-    ``workflow.consistency``, but those its authority acknowledged when approving it."""
+    cable's later ones) with the other cables' decisions ``among`` (default: their
+    current ones), per ``workflow.consistency``, but those its authority acknowledged
+    when approving it."""
     cable = release.cable
-    ids = [int(did) for _, did in release.decisions]
     decisions = {
-        d.paragraph_id: d for d in Decision.objects.filter(pk__in=ids, cable_id=cable.pk)
+        d.paragraph_id: d
+        for d in Decision.objects.filter(pk__in=published_decisions(release), cable_id=cable.pk)
     }  # fmt: skip
     paragraphs = list(cable.paragraphs.filter(pk__in=list(decisions)).order_by("ordinal"))
     acknowledged = {
@@ -165,7 +175,7 @@ def unacknowledged(release: Release) -> list[Conflict]:
     }
     return [
         c
-        for c in conflicts_for(cable, paragraphs, decisions)
+        for c in conflicts_for(cable, paragraphs, decisions, among=among)
         if c.other_decision.pk not in acknowledged
     ]
 

@@ -1,8 +1,8 @@
 """Review of the release re-check (releases/recheck.py) and the layout's remembered
 addresses (config/layout.py): each defect found, shown as the person who meets it.
 
-Every test here is a strict xfail: it fails on the code as it stands, for the reason
-its marker gives, and passes once that is put right.
+Each test failed on the code as it was reviewed (a strict xfail) and passes since its
+fix.
 """
 
 from __future__ import annotations
@@ -50,14 +50,6 @@ def people() -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="releases.recheck.unacknowledged/_exposed_itself compare a new release with the "
-    "other cables' current (draft) decisions, not with what their current releases "
-    "published: once B's reviewers draft 'release' in a re-review round, A's next version "
-    "publishing the text B's current release still withholds is served, and nothing "
-    "re-checks it when B's reviewers change their mind again",
-)
 def test_a_new_version_is_not_served_while_the_other_cables_current_release_withholds_its_text(
     client, people, django_capture_on_commit_callbacks
 ):

@@ -1,7 +1,7 @@
 """Defects found reviewing the release re-check (releases.recheck) and its neighbours.
 
-Each test fails on the current code for the reason its xfail states, and would pass
-once the defect is fixed.
+Each test failed on the code as it was reviewed (a strict xfail) and passes since its
+fix: a re-check compares what is served with what is served, never with drafts.
 """
 
 from __future__ import annotations
@@ -35,17 +35,6 @@ def _cable(ref: str, level: Level, texts: list[str]) -> Cable:
     return cable
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "releases.recheck.exposed_by checks A's release against B's *current* decisions "
-        "(workflow.consistency.conflicts_for), not the decisions B's published release "
-        "withholds: a re-check of B's release that runs once B's reviewers have drafted a "
-        "new, unpublished withholding in a re-review round withdraws A although no "
-        "published release withholds what A publishes (_exposed_itself filters on the "
-        "cause's published decisions; exposed_by does not)"
-    ),
-)
 def test_a_draft_decision_of_b_not_yet_published_does_not_withdraw_a(
     client,
     people,  # noqa: F811

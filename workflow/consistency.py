@@ -26,8 +26,9 @@ has withheld anything there yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Max
 
@@ -99,6 +100,7 @@ def conflicts_for(
     include_undecided: bool = False,
     band_keys: Mapping[int, list[int]] | None = None,
     candidates: Sequence[int] | None = None,
+    among: Collection[int] | None = None,
 ) -> list[Conflict]:
     """The conflicts of these paragraphs of ``cable`` given their current decisions:
     one query, and a second when near-duplicates turn up, for pages that have loaded
@@ -106,7 +108,9 @@ def conflicts_for(
     paragraphs it would release, by paragraph id, when the caller has them already;
     ``candidates``: the paragraphs of other cables sharing a band key with at least
     those (``store.candidates_elsewhere``), when the caller has looked them up already
-    (then no query when none turned up)."""
+    (then no query when none turned up).  ``among``: the other cables' decisions that
+    count (the ones their published releases hold), instead of each paragraph's latest
+    (``releases.recheck``: what is served, not what reviewers are drafting)."""
     mine = [p for p in paragraphs if _would_release(decisions.get(p.pk), include_undecided)]
     by_key: dict[int, list[int]] = defaultdict(list)  # band key -> indexes into mine
     if band_keys is None:
@@ -118,7 +122,7 @@ def conflicts_for(
             by_key[key].append(i)
     if not by_key:
         return []
-    others = list(_withholding_near(cable, by_key, candidates))
+    others = list(_withholding_near(cable, by_key, candidates, among))
     other_keys = store.keys_for([d.paragraph.text for d in others])
     released: dict[int, _Released] = {}  # built only for paragraphs with candidates
     limit = store.threshold()
@@ -157,7 +161,10 @@ def _would_release(decision: Decision | None, include_undecided: bool) -> bool:
 
 
 def _withholding_near(
-    cable: Cable, by_key: dict[int, list[int]], candidates: Sequence[int] | None = None
+    cable: Cable,
+    by_key: dict[int, list[int]],
+    candidates: Sequence[int] | None = None,
+    among: Collection[int] | None = None,
 ) -> Iterable[Decision]:
     """Current decisions that withhold or redact paragraphs of other cables sharing a
     band key with ours, with those paragraphs, cables and deciders.
@@ -171,15 +178,19 @@ def _withholding_near(
         candidates = store.candidates_elsewhere(by_key, exclude_cable_id=cable.pk)
     if not candidates:
         return []
-    latest = (
-        Decision.objects.filter(paragraph_id__in=candidates)
-        .order_by()
-        .values("paragraph_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
+    if among is not None:
+        chosen: Any = Decision.objects.filter(pk__in=list(among), paragraph_id__in=candidates)
+    else:
+        chosen = (
+            Decision.objects.filter(paragraph_id__in=candidates)
+            .order_by()
+            .values("paragraph_id")
+            .annotate(last=Max("id"))
+            .values("last")
+        )
+        chosen = Decision.objects.filter(pk__in=chosen)
     return (
-        Decision.objects.filter(pk__in=latest, kind__in=WITHHOLDING)
+        chosen.filter(kind__in=WITHHOLDING)
         .exclude(cable_id=cable.pk)
         .select_related("paragraph", "cable", "decided_by")
         .only(
