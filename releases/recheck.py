@@ -71,7 +71,7 @@ def release_recheck(*, release_id: int) -> Recheck:
     )
     if release is None:
         return Recheck([], 0)
-    withheld = withholding_decisions(release)
+    withheld = _published_of_kind(release, WITHHOLDING)
     others = list(_current_releases_near(release.cable, withheld))
     withdrawn = []
     for other in others:
@@ -88,11 +88,17 @@ def release_recheck(*, release_id: int) -> Recheck:
     return Recheck(withdrawn, len(others))
 
 
-def withholding_decisions(release: Release) -> list[Decision]:
-    """The decisions the release published that withhold or redact a paragraph."""
-    ids = [int(did) for _, did in release.decisions]
+def published_decisions(release: Release) -> set[int]:
+    """The decisions a release published (ids)."""
+    return {int(did) for _, did in release.decisions}
+
+
+def _published_of_kind(release: Release, kinds: tuple[str, ...]) -> list[Decision]:
+    """The decisions the release published of these kinds, with their paragraphs."""
     return list(
-        Decision.objects.filter(pk__in=ids, cable_id=release.cable_id, kind__in=WITHHOLDING)
+        Decision.objects.filter(
+            pk__in=published_decisions(release), cable_id=release.cable_id, kind__in=kinds
+        )
         .select_related("paragraph")
         .order_by("paragraph__ordinal")
     )
@@ -120,11 +126,6 @@ def exposed_by(release: Release, cause: Release) -> list[Conflict]:
     return unacknowledged(release, among=published_decisions(cause))
 
 
-def published_decisions(release: Release) -> set[int]:
-    """The decisions a release published (ids)."""
-    return {int(did) for _, did in release.decisions}
-
-
 def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
     """The current release of another cable that withholds text this release publishes
     (the earliest published, if several), and the conflicts; None if none does.
@@ -136,7 +137,7 @@ def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
     drafting "release" where that cable's published release withholds hid the conflict.
     So it is compared here with what the other cables' current releases published.
     """
-    causes = list(_current_releases_near(release.cable, _releasing_decisions(release)))
+    causes = list(_current_releases_near(release.cable, _published_of_kind(release, RELEASING)))
     if not causes:
         return None
     found = unacknowledged(release, among=set().union(*(published_decisions(c) for c in causes)))
@@ -146,15 +147,6 @@ def _exposed_itself(release: Release) -> tuple[Release, list[Conflict]] | None:
         if hits:
             return cause, hits
     return None
-
-
-def _releasing_decisions(release: Release) -> list[Decision]:
-    """The decisions the release published that release a paragraph, whole or redacted."""
-    return list(
-        Decision.objects.filter(
-            pk__in=published_decisions(release), cable_id=release.cable_id, kind__in=RELEASING
-        ).select_related("paragraph")
-    )
 
 
 def unacknowledged(release: Release, *, among: set[int] | None = None) -> list[Conflict]:

@@ -332,11 +332,12 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*subject_params, list(ids), *held_params])
         by_id = {row[0]: row for row in cursor.fetchall()}
-    rows = [_queue_row(by_id[i]) for i in ids if i in by_id]
+    open_rounds = {pk: _round_of(row) for pk, row in by_id.items()}
+    rows = [_queue_row(by_id[i], open_rounds[i]) for i in ids if i in by_id]
     # A round that withdraws a release names the cable withholding its text, to a user
     # who may read what that cable withholds (workflow.rounds.queue_marks: two queries
     # more, only when such a round is on the page).
-    withdrawing = [pk for pk, row in by_id.items() if _withdraws(row)]
+    withdrawing = [pk for pk, found in open_rounds.items() if found and found.withdraws]
     if withdrawing:
         named = rounds.queue_marks(withdrawing, user)
         rows = [replace(r, rereview=named.get(r.pk, r.rereview)) for r in rows]
@@ -354,14 +355,8 @@ def _round_of(row: tuple) -> ReviewRound | None:
     )  # fmt: skip
 
 
-def _withdraws(row: tuple) -> bool:
-    found = _round_of(row)
-    return found is not None and found.withdraws
-
-
-def _queue_row(row: tuple) -> QueueRow:
+def _queue_row(row: tuple, found: ReviewRound | None) -> QueueRow:
     pk, ref, level, controls, origin, shown, state, when, flags = row[:9]
-    found = _round_of(row)
     # The round's reason in the model's words (ReviewRound.reason: the withholding
     # cable unnamed), as workflow.rounds.queue_marks shows it.
     mark = f"re-review, round {found.number}: {found.reason}" if found is not None else ""
