@@ -173,19 +173,34 @@ def test_words_in_other_scripts_that_are_no_withheld_word_do_not_block():
     assert _check(p1, "BLUEHERON", p2) == []
 
 
-def test_the_check_stays_fast_on_a_long_cable():
+def _long_cable(n: int) -> tuple[list[ParagraphIn], dict[int, DecisionIn]]:
     texts = [
         f"Minister Oriol Varga{i} told the Ambassador at the harbor-\nfront that talks "
         f"on BLU\u0415HERON{i} open in June, per note{i}@mod.example and the minutes." * 6
-        for i in range(60)
+        for i in range(n)
     ]
     paragraphs = [ParagraphIn(i, i, str(i), "C", True, t) for i, t in enumerate(texts, 1)]
     decisions = {
         i: DecisionIn(100 + i, i, "redact", ((0, 40, B6),))
         if i % 2
         else DecisionIn(100 + i, i, "release")
-        for i in range(1, 61)
+        for i in range(1, n + 1)
     }
-    began = time.perf_counter()
-    repeats(paragraphs, decisions, NOTHING)
-    assert time.perf_counter() - began < 1.0
+    return paragraphs, decisions
+
+
+def _seconds(n: int) -> float:
+    paragraphs, decisions = _long_cable(n)
+    best = float("inf")
+    for _ in range(3):
+        began = time.perf_counter()
+        repeats(paragraphs, decisions, NOTHING)
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def test_the_check_stays_fast_on_a_long_cable():
+    # Against the same check on a quarter of the cable, in the same run (machines differ
+    # in speed from day to day): a check comparing every paragraph with every other
+    # would take 16 times as long, one growing with the text about 4 times.
+    assert _seconds(60) < 10 * _seconds(15)
