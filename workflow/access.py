@@ -244,12 +244,15 @@ def tags_readable_sql(user: object, alias: str) -> tuple[str, list[object]]:
     return f"{level} <= %s", [clearance_level(user)]
 
 
-def readable_cables_sql(user: object, alias: str, *codenames: str) -> tuple[str, list[object]]:
+def readable_cables_sql(
+    user: object, alias: str, *codenames: str, among: Iterable[int] | None = None
+) -> tuple[str, list[object]]:
     """``readable_cables`` for a hand-written query over cable rows named ``alias`` (a
     constant of the caller's SQL): whether the user may view the cable, or holds any of
     ``codenames`` on it, as a condition and its parameters.  For pages whose cable ids
-    come from somewhere that may lag behind the grants (the queue's index)."""
-    return permissions.holds_sql(user, f"{alias}.id", *(codenames or (VIEW,)))
+    come from somewhere that may lag behind the grants (the queue's index); ``among``,
+    the page's ids, keeps the check to the grants on them."""
+    return permissions.holds_sql(user, f"{alias}.id", *(codenames or (VIEW,)), among=among)
 
 
 def raw_text_readable(user: object, cables: QuerySet[Cable]) -> set[int]:

@@ -313,7 +313,7 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     # The ids come from the queue's index, which may keep a row a moment after its grant
     # went (workflow.queue_index): the grant is asked again, in the same statement.
     held, held_params = access.readable_cables_sql(
-        user, "c", permissions.REVIEW, permissions.RELEASE
+        user, "c", permissions.REVIEW, permissions.RELEASE, among=ids
     )
     # Column and table names are constants; the subject and grant expressions come from
     # workflow.access with their values bound; the ids are bound.

@@ -9,6 +9,7 @@ import random
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection
 from django.urls import reverse
 
 from cables.markings import Level
@@ -78,6 +79,29 @@ def test_the_page_checks_agree_with_the_full_subquery(world):
             held = permissions.held_anywhere(who, *codenames)
             for codename in codenames:
                 assert (codename in held) == permissions.cables_for_user(who, codename).exists()
+
+
+def test_the_written_out_check_bounded_to_a_page_answers_as_the_full_subquery(world):
+    """``holds_sql(among=...)`` (the queue's rows, bounded to the page's ids so that the
+    database never gathers all of a reviewer's grants) answers as the unbounded form and
+    as the full subquery, for users, groups, the superuser and the inactive."""
+    user, stranger, cables = world
+    ids = [c.pk for c in cables]
+    page = ids[::2]  # the rows a page asks about: ids outside it are never asked
+    inactive = UserFactory(is_active=False)
+    permissions.grant(permissions.REVIEW, inactive, cables[0])
+    for who in (user, stranger, UserFactory(is_superuser=True), inactive):
+        for codenames in CODENAMES:
+            answers = []
+            for among in (None, page):
+                held, params = access.readable_cables_sql(who, "c", *codenames, among=among)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT c.id FROM cables_cable c WHERE c.id = ANY(%s) AND {held}",
+                        [page, *params],
+                    )
+                    answers.append({row[0] for row in cursor.fetchall()})
+            assert answers[0] == answers[1] == _full(who, page, *codenames)
 
 
 def test_a_revoke_takes_effect_on_the_next_check(world):
