@@ -122,16 +122,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": page, "state_labels": STATE_LABELS, "reviewed": ReviewState.REVIEWED,
         "rereview": {c.pk: c.rereview for c in page if c.rereview},
         "explain": flag_help.explain, "help_url": reverse("workflow:help_flags"),
-        "reviewable": reviewable(request.user, [c.pk for c in page]),
+        "reviewable": {c.pk for c in page if c.reviews},
         "triage": triaged,
     }, request)  # fmt: skip
     return render(request, "workflow/review_queue.html", {**context, "content": _rendered(content)})
-
-
-def reviewable(user: object, ids: list[int]) -> set[int]:
-    """Which of the page's cables the user reviews (one query): the queue links those to
-    the review page, the others (held for release only) to the cable page."""
-    return permissions.permitted_among(user, ids, permissions.REVIEW)
 
 
 # The bulk moves of the queue, and the permission each needs on a cable.

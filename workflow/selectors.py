@@ -292,6 +292,9 @@ class QueueRow:
     flags: tuple[str, ...] = ()  # the declassification engine's routing flags (F_FGI...)
     # The open re-review round, as the row shows it (workflow.rounds.queue_marks): "".
     rereview: str = ""
+    # Whether the user reviews the cable (the queue links it to the review page) or only
+    # releases it (to the cable page).
+    reviews: bool = False
 
     @property
     def classification(self) -> Marking:
@@ -299,8 +302,9 @@ class QueueRow:
 
 
 def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
-    """The page's cables, in the queue's order, with the few fields the queue shows and
-    their open re-review round, in one statement; a subject above the user's clearance
+    """The page's cables, in the queue's order, with the few fields the queue shows,
+    their open re-review round and whether the user reviews them (or only releases
+    them), in one statement; a subject above the user's clearance
     never leaves the database (``workflow.access.readable_subject_sql``), nor does any
     cable the user no longer reviews or releases (``readable_cables_sql``).
 
@@ -315,6 +319,7 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
     held, held_params = access.readable_cables_sql(
         user, "c", permissions.REVIEW, permissions.RELEASE, among=ids
     )
+    reviews, reviews_params = access.readable_cables_sql(user, "c", permissions.REVIEW, among=ids)
     # Column and table names are constants; the subject and grant expressions come from
     # workflow.access with their values bound; the ids are bound.
     sql = f"""
@@ -323,14 +328,14 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
                s.review_state, s.declass_date,
                ARRAY(SELECT jsonb_array_elements_text(COALESCE(c.declass_flags, '[]'))),
                r.number, r.declass_date, r.handled_date, r.exemption, r.rule,
-               r.withdrawn_release_id
+               r.withdrawn_release_id, {reviews}
         FROM cables_cable c
         LEFT JOIN workflow_cablestatus s ON s.cable_id = c.id
         LEFT JOIN workflow_reviewround r ON r.cable_id = c.id AND r.closed_at IS NULL
         WHERE c.id = ANY(%s) AND {held}
     """  # nosec B608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*subject_params, list(ids), *held_params])
+        cursor.execute(sql, [*subject_params, *reviews_params, list(ids), *held_params])
         by_id = {row[0]: row for row in cursor.fetchall()}
     open_rounds = {pk: _round_of(row) for pk, row in by_id.items()}
     rows = [_queue_row(by_id[i], open_rounds[i]) for i in ids if i in by_id]
@@ -346,7 +351,7 @@ def queue_cables(ids: list[int], *, user: object) -> list[QueueRow]:
 
 def _round_of(row: tuple) -> ReviewRound | None:
     """The open round of a ``queue_cables`` row, with the fields its reason reads."""
-    number, due, handled, exemption, rule, withdrawn = row[9:]
+    number, due, handled, exemption, rule, withdrawn = row[9:15]
     if number is None:
         return None
     return ReviewRound(
@@ -361,7 +366,8 @@ def _queue_row(row: tuple, found: ReviewRound | None) -> QueueRow:
     # cable unnamed), as workflow.rounds.queue_marks shows it.
     mark = f"re-review, round {found.number}: {found.reason}" if found is not None else ""
     return QueueRow(
-        pk, ref, level, tuple(controls), origin, shown, state, when, tuple(flags), mark
+        pk, ref, level, tuple(controls), origin, shown, state, when, tuple(flags), mark,
+        reviews=row[15],
     )  # fmt: skip
 
 

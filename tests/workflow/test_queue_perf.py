@@ -160,22 +160,29 @@ def test_the_queue_page_runs_a_fixed_number_of_queries(client, django_assert_num
     user = UserFactory()
     desk = Group.objects.create(name="queue-desk")
     user.groups.add(desk)
-    permissions.grant(
-        permissions.REVIEW, user, [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
-    )
-    permissions.grant(
-        permissions.RELEASE, desk, [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
-    )
+    reviewed = [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
+    released = [CableFactory(review_state=ReviewState.DUE) for _ in range(30)]
+    permissions.grant(permissions.REVIEW, user, reviewed)
+    permissions.grant(permissions.RELEASE, desk, released)
     client.force_login(user)
     url = reverse("workflow:queue")
     assert client.get(url).status_code == 200  # session cached, per-process caches warm
 
     # The user with clearance, the queue index page with its length, the page's cables
-    # (with their open re-review rounds), which of them the user reviews, which bulk
+    # (with their open re-review rounds and whether the user reviews each), which bulk
     # moves the user's grants allow, and the menu's permissions; the session comes from
     # the cache.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
 
     assert response.status_code == 200
-    assert "60 cables" in response.content.decode()
+    page = response.content.decode()
+    assert "60 cables" in page
+    # Cables the user reviews link to their review page; those the desk only releases,
+    # to the cable page.
+    for cable in reviewed[:5]:
+        assert f'href="{reverse("workflow:review", args=[cable.pk])}"' in page
+        assert f'href="{reverse("cables:detail", args=[cable.pk])}"' not in page
+    for cable in released[:5]:
+        assert f'href="{reverse("cables:detail", args=[cable.pk])}"' in page
+        assert f'href="{reverse("workflow:review", args=[cable.pk])}"' not in page
