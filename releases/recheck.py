@@ -196,26 +196,40 @@ def _withdraw(release: Release, cause: Release, found: list[Conflict]) -> Review
 
 def _notify(release: Release, done: rounds.Withdrawal) -> int:
     """Tell the cable's reviewers (active holders of review on it, directly or through a
-    group) that its release is withdrawn and the cable is theirs to review again.
+    group) that its release is withdrawn and the cable is theirs to review again, and its
+    release authorities (holders of release who do not also review it) that the release
+    they answer for is withdrawn and its re-review will come back to them.
 
     The notice names this cable only (they may view it), never the cable that withholds
     its text, which may be above their clearance or outside their grants: the review
     page names it to those who may read what it withholds.
     """
     cable = release.cable
-    reviewers = permissions.reviewer_counts(
-        CableStatus.objects.filter(cable_id=cable.pk).values("cable_id")
+    this_cable = CableStatus.objects.filter(cable_id=cable.pk).values("cable_id")
+    reviewers = permissions.reviewer_counts(this_cable)
+    authorities = set(permissions.reviewer_counts(this_cable, permissions.RELEASE)) - set(reviewers)
+    withdrawn = (
+        f"The release of {cable.reference_id} (version {release.version}) is withdrawn "
+        "from the reading room: another cable's release withholds text it published."
     )
-    return notify.notify(
+    told = notify.notify(
         reviewers,
         kind=Notification.Kind.WITHDRAWN,
         message=(
-            f"The release of {cable.reference_id} (version {release.version}) is withdrawn "
-            "from the reading room: another cable's release withholds text it published. "
-            f"It is open for re-review (round {done.round.number}) until its new release "
-            "is published."
+            f"{withdrawn} It is open for re-review (round {done.round.number}) until its "
+            "new release is published."
         ),
         link=reverse("workflow:review", args=[cable.pk]),
+        cable_count=1,
+    )
+    return told + notify.notify(
+        authorities,
+        kind=Notification.Kind.WITHDRAWN,
+        message=(
+            f"{withdrawn} Its reviewers re-review it (round {done.round.number}); its new "
+            "release comes to you for approval."
+        ),
+        link=reverse("cables:detail", args=[cable.pk]),
         cable_count=1,
     )
 

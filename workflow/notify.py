@@ -24,7 +24,7 @@ SUBJECTS: dict[str, str] = {
     Notification.Kind.DUE: "Cables due for declassification review",
     Notification.Kind.RETURNED: "A cable you review was returned for rework",
     Notification.Kind.ASSIGNED: "Work assigned to you",
-    Notification.Kind.WITHDRAWN: "A cable you review was withdrawn from the reading room",
+    Notification.Kind.WITHDRAWN: "A cable release was withdrawn from the reading room",
 }
 
 

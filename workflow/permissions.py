@@ -141,14 +141,15 @@ def _grantee(who: object) -> str:
     return f"user:{name()}" if name else f"group:{getattr(who, 'name', who)}"
 
 
-def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
-    """SQL giving (user_id, number of cables) for every user who may review any cable
-    listed in the CTE or table named ``flagged`` (column ``cable_id``).
+def reviewer_counts_sql(flagged: str, codename: str = REVIEW) -> tuple[str, list[object]]:
+    """SQL giving (user_id, number of cables) for every user who may review (or holds
+    ``codename`` on) any cable listed in the CTE or table named ``flagged`` (column
+    ``cable_id``).
 
     Both permission tables are joined in the database; a user who holds the
     permission directly and through a group counts each cable once.
     """
-    perm = _permission(REVIEW)
+    perm = _permission(codename)
     user_table = CableUserObjectPermission._meta.db_table
     group_table = CableGroupObjectPermission._meta.db_table
     membership = get_user_model().groups.through._meta.db_table
@@ -171,13 +172,14 @@ def reviewer_counts_sql(flagged: str) -> tuple[str, list[object]]:
     return sql, [perm.pk, perm.pk]
 
 
-def reviewer_counts(cable_ids: QuerySet) -> dict[int, int]:  # type: ignore[type-arg]
-    """For each user who may review any of these cables: how many (one query).
+def reviewer_counts(cable_ids: QuerySet, codename: str = REVIEW) -> dict[int, int]:  # type: ignore[type-arg]
+    """For each user who may review (or holds ``codename`` on) any of these cables: how
+    many (one query).
 
     ``cable_ids`` is a queryset of values("cable_id"), used as a subquery.
     """
     ids_sql, ids_params = cable_ids.query.sql_with_params()
-    counts_sql, counts_params = reviewer_counts_sql("flagged")
+    counts_sql, counts_params = reviewer_counts_sql("flagged", codename)
     with connection.cursor() as cursor:
         cursor.execute(f"WITH flagged AS ({ids_sql}) {counts_sql}", [*ids_params, *counts_params])
         return dict(cursor.fetchall())
