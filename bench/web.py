@@ -327,8 +327,9 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
+        tail = self._tail()  # before stop() closes the log
         self.stop()
-        sys.exit(f"gunicorn did not answer within {timeout:.0f} s:\n{self._tail()}")
+        sys.exit(f"gunicorn did not answer within {timeout:.0f} s:\n{tail}")
 
     def _tail(self) -> str:
         self._out.flush()
@@ -343,6 +344,66 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self._out.close()
+
+
+# -- where the CPU goes -------------------------------------------------------------------
+
+
+class CpuSplit:
+    """CPU seconds spent so far by gunicorn (master and workers), by the PostgreSQL backends
+    connected to the benchmark's database, and by this process (the load generator), read
+    from /proc (same machine).  Per request, these do not wait in the queue the latencies
+    wait in: a steadier figure than p95 on a machine whose speed drifts."""
+
+    def __init__(self, server_pid: int, url: str) -> None:
+        import psutil
+        import psycopg
+
+        self.server = psutil.Process(server_pid)
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.database = self.conn.info.dbname
+        self.backends: dict[int, float] = {}
+
+    def _gunicorn(self) -> float:
+        import psutil
+
+        total = 0.0
+        for proc in [self.server, *self.server.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+    def _postgresql(self) -> float:
+        rows = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.database],
+        ).fetchall()
+        for (pid,) in rows:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            self.backends[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(self.backends.values())
+
+    def read(self) -> tuple[float, float, float]:
+        """(gunicorn, PostgreSQL, load generator) CPU seconds so far."""
+        own = os.times()
+        return self._gunicorn(), self._postgresql(), own.user + own.system
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _per_request(before: tuple[float, ...], after: tuple[float, ...], count: int) -> str:
+    names = ("gunicorn", "PostgreSQL", "load generator")
+    return ", ".join(
+        f"{name} {1000 * (b - a) / max(count, 1):.2f} ms"
+        for name, a, b in zip(names, before, after, strict=True)
+    )
 
 
 # -- the load -----------------------------------------------------------------------------
@@ -534,13 +595,23 @@ def main() -> None:
 
         server = Server(cargs, env, var_dir / "gunicorn.log")
         server.wait_ready(ctx["static"])
-        floor = _drive(server.port, cookie, ctx, (("static", 1),), min(seconds, 5.0), 1.0)
+        cpu = CpuSplit(server.proc.pid, url)
+        # Each _drive's warm-up is left out of its CPU figures: the drives run one after
+        # the other, so a figure read at the end of one is the start of the next.
+        _drive(server.port, cookie, ctx, (("static", 1),), 1.0, 0.0)
+        static_from = cpu.read()
+        floor = _drive(server.port, cookie, ctx, (("static", 1),), min(seconds, 5.0), 0.0)
+        static_to = cpu.read()
         print(
             f"baseline static file (whitenoise, same gunicorn and clients): "
             f"p50={_pct(floor.all, 0.5):.1f} ms p95={_pct(floor.all, 0.95):.1f} ms "
             f"{floor.count / floor.seconds:.0f} req/s errors={sum(floor.errors.values())}"
         )
-        result = _drive(server.port, cookie, ctx, MIX, seconds, warm_up)
+        _drive(server.port, cookie, ctx, MIX, warm_up, 0.0)
+        pages_from = cpu.read()
+        result = _drive(server.port, cookie, ctx, MIX, seconds, 0.0)
+        pages_to = cpu.read()
+        cpu.close()
         server.stop()
         server = None
 
@@ -553,6 +624,8 @@ def main() -> None:
         print(_line("overall", everything, result.seconds, errors))
         if errors:
             print(f"ERRORS: {errors} responses were not 200")
+        print(f"CPU a request, pages: {_per_request(pages_from, pages_to, result.count)}")
+        print(f"CPU a request, static file: {_per_request(static_from, static_to, floor.count)}")
         p95 = _pct(everything, 0.95)
         if p95 >= 150:
             print(f"MISSED: p95 {p95:.0f} ms is over the 150 ms target")
