@@ -6,10 +6,11 @@ assigns to themselves, and the assignee must hold the role (issue 12)."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from tests.api.helpers import token_client
-from tests.workflow.test_assignment import TODAY, give_scope, many_cables, person
+from tests.workflow.test_assignment import give_scope, many_cables, person
 from workflow.models import AssignmentBatch, ReviewState
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +20,9 @@ URL = "/api/assignments/"
 
 @pytest.fixture
 def office():
-    """Ten due cables (one a day from today), a supervisor whose scope is all of them,
-    two reviewers and an auditor."""
-    ids = many_cables(10, first_due=TODAY)
+    """Ten due cables (one a day from today, the day the API's "due within" counts from),
+    a supervisor whose scope is all of them, two reviewers and an auditor."""
+    ids = many_cables(10, first_due=timezone.localdate())
     sam = person("sam", "supervisor")
     give_scope(sam)
     return {
