@@ -167,8 +167,12 @@ class CableProposalList(generics.ListAPIView):
         if _fake(self):
             return ProposedRedaction.objects.none()
         cable = _reviewable_cable(self.request.user, self.kwargs["pk"])
+        self.cable = cable  # the serializer shows the rules as the user may read them
         within = access.cleared(self.request.user, "paragraph__")
         return cable.proposals.filter(within).order_by("paragraph_id", "start")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "cable": getattr(self, "cable", None)}
 
 
 class CableDecisionList(_NotesAsRead, generics.ListAPIView):

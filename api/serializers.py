@@ -176,6 +176,17 @@ class ProposalSerializer(serializers.ModelSerializer):
         fields = ["id", "paragraph", "start", "end", "action", "labels", "rules"]
         read_only_fields = fields
 
+    def to_representation(self, instance: ProposedRedaction) -> dict[str, Any]:
+        """The rules as the reader may be told them (``workflow.access.proposal_rules_for``,
+        for the cable the view put in the context; none without one)."""
+        data = super().to_representation(instance)
+        cable, request = self.context.get("cable"), self.context.get("request")
+        if cable is None or request is None:
+            data["rules"] = []
+        else:
+            data["rules"] = access.proposal_rules_for(request.user, cable, data["rules"])
+        return data
+
 
 class SpanSerializer(serializers.Serializer):
     start = serializers.IntegerField(min_value=0, max_value=2_000_000_000)

@@ -209,6 +209,16 @@ def tags_for(user: object, cable: Cable) -> list[str] | None:
     return list(cable.tags) if may_read_tags(user, cable) else None
 
 
+def proposal_rules_for(user: object, cable: Cable, rules: list[list[int]]) -> list[list[int]]:
+    """The rules (``[id, version]``) that proposed a redaction on the cable, as the user
+    may be told them (the caller has checked that they may view the cable): all, or none
+    when the cable's TAGS are above the user's clearance.  A rule may be scoped by TAGS,
+    and whoever edits rules reads each one's scope: naming the rule beside a cable would
+    tell a reviewer cleared below its subject a tag the cable carries, a codename
+    perhaps.  The proposal itself (its span, action and exemption) is shown as before."""
+    return rules if may_read_tags(user, cable) else []
+
+
 def references_for(user: object, cable: Cable) -> list[str] | None:
     """The cable's REF lines as the user may see them (the caller has checked that they
     may view the cable): the lines, or None when they go with a subject above the

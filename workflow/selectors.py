@@ -441,8 +441,8 @@ def _marks(
             p.start,
             p.end,
             "proposed",
-            f"proposed: {p.get_action_display().lower()} {', '.join(p.labels)} "
-            f"(rule {', '.join(f'{r[0]} v{r[1]}' for r in p.rules)})",
+            f"proposed: {p.get_action_display().lower()} {', '.join(p.labels)}"
+            + (f" (rule {', '.join(f'{r[0]} v{r[1]}' for r in p.rules)})" if p.rules else ""),
         )
         for p in proposals
         if p.action != "withhold"
@@ -511,6 +511,16 @@ def _proposals(cable_id: int, paragraph_ids: list[int]) -> dict[int, list[Propos
     return by_paragraph
 
 
+def _rules_as_read(
+    user: object, cable: Cable, proposals: list[ProposedRedaction]
+) -> list[ProposedRedaction]:
+    """The proposals with their rules as the user may be told them
+    (``access.proposal_rules_for``); rows read for a page, never saved."""
+    for proposal in proposals:
+        proposal.rules = access.proposal_rules_for(user, cable, proposal.rules)
+    return proposals
+
+
 def review_page(
     *,
     user: object,
@@ -544,6 +554,8 @@ def review_page(
         hidden = access.paragraphs_hidden(user, cable)
     decisions = current_decisions(cable)
     proposals = _proposals(cable.pk, [p.pk for p in visible])
+    for shown in proposals.values():
+        _rules_as_read(user, cable, shown)
     views = [_view(p, decisions.get(p.pk), proposals.get(p.pk, [])) for p in visible]
     band_keys = candidates = None
     if with_conflicts and with_suggestions:
@@ -616,7 +628,8 @@ def paragraph_after_decision(*, user: object, paragraph: Paragraph) -> AfterDeci
     cable = paragraph.cable
     decisions = current_decisions(cable)
     visible = list(access.cleared_paragraphs(user, cable).order_by("ordinal"))
-    view = _view(paragraph, decisions.get(paragraph.pk), list(paragraph.proposals.all()))
+    proposals = _rules_as_read(user, cable, list(paragraph.proposals.all()))
+    view = _view(paragraph, decisions.get(paragraph.pk), proposals)
     decided = sum(1 for p in visible if p.pk in decisions)
     return AfterDecision(
         view, Progress(decided=decided, total=len(visible)), occurrences_for(visible, decisions)
