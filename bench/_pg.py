@@ -64,6 +64,17 @@ def setup_bench_database(suffix: str) -> str:
     return url
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user and system) a process on this machine has spent, from /proc: a
+    PostgreSQL backend's, whose figures no client API gives; None once it has exited (or
+    for a server on another machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def drop_secondary_indexes(cursor: object, tables: tuple[str, ...]) -> list[str]:
     """Drop the indexes, unique and foreign-key constraints of ``tables`` except
     their primary keys; return the statements that make them again, as they were.

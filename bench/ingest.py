@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, setup_bench_database  # noqa: E402
+from _pg import ROOT, process_cpu_seconds, setup_bench_database  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "cables" / "dev"
 
@@ -202,11 +202,8 @@ def _backend_cpu() -> float:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0  # a server on another machine: not measured
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    seconds = process_cpu_seconds(pid)
+    return 0.0 if seconds is None else seconds  # None: a server on another machine
 
 
 if __name__ == "__main__":

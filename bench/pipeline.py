@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, dev_corpus, setup_bench_database, sibling  # noqa: E402
+from _pg import ROOT, dev_corpus, process_cpu_seconds, setup_bench_database, sibling  # noqa: E402
 
 WARM_UP_CABLES = 250
 POLL_S = 0.05
@@ -173,11 +173,8 @@ class _Cpu:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
             pids = [row[0] for row in cursor.fetchall()]
         for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            self.backends[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if (seconds := process_cpu_seconds(pid)) is not None:
+                self.backends[pid] = seconds
         return sum(self.backends.values())
 
     def read(self) -> tuple[float, float, float]:

@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, dev_corpus, setup_bench_database  # noqa: E402
+from _pg import ROOT, dev_corpus, process_cpu_seconds, setup_bench_database  # noqa: E402
 
 PERMITTED = 5_000  # cables the reviewer holds review permission on directly
 GROUP_PERMITTED = 300  # and through a group
@@ -382,11 +382,8 @@ class CpuSplit:
             [self.database],
         ).fetchall()
         for (pid,) in rows:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            self.backends[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            if (seconds := process_cpu_seconds(pid)) is not None:
+                self.backends[pid] = seconds
         return sum(self.backends.values())
 
     def read(self) -> tuple[float, float, float]:

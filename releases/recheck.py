@@ -212,26 +212,29 @@ def _notify(release: Release, done: rounds.Withdrawal) -> int:
         f"The release of {cable.reference_id} (version {release.version}) is withdrawn "
         "from the reading room: another cable's release withholds text it published."
     )
-    told = notify.notify(
-        reviewers,
-        kind=Notification.Kind.WITHDRAWN,
-        message=(
-            f"{withdrawn} It is open for re-review (round {done.round.number}) until its "
-            "new release is published."
+    round_number = done.round.number
+    told = 0
+    for people, then, link in (
+        (
+            reviewers,
+            f"It is open for re-review (round {round_number}) until its new release is published.",
+            reverse("workflow:review", args=[cable.pk]),
         ),
-        link=reverse("workflow:review", args=[cable.pk]),
-        cable_count=1,
-    )
-    return told + notify.notify(
-        authorities,
-        kind=Notification.Kind.WITHDRAWN,
-        message=(
-            f"{withdrawn} Its reviewers re-review it (round {done.round.number}); its new "
-            "release comes to you for approval."
+        (
+            authorities,
+            f"Its reviewers re-review it (round {round_number}); its new release comes to "
+            "you for approval.",
+            reverse("cables:detail", args=[cable.pk]),
         ),
-        link=reverse("cables:detail", args=[cable.pk]),
-        cable_count=1,
-    )
+    ):
+        told += notify.notify(
+            people,
+            kind=Notification.Kind.WITHDRAWN,
+            message=f"{withdrawn} {then}",
+            link=link,
+            cable_count=1,
+        )
+    return told
 
 
 def _audit(
