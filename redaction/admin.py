@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -316,17 +316,23 @@ class ProposedRedactionAdmin(ReadOnlyAdmin):
     open that page (``cable_shown``): Django's own link would lead a rule editor, who
     works on rules rather than cables, to a refusal."""
 
-    list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules")
+    list_display = ("cable", "paragraph", "action", "start", "end", "labels", "rules_shown")
     list_select_related = ("cable", "paragraph")  # each row names both
     raw_id_fields = ("cable", "paragraph")
     fields = (
-        "cable_shown", "paragraph", "action", "start", "end", "labels", "rules", "created_at",
+        "cable_shown", "paragraph", "action", "start", "end", "labels", "rules_shown",
+        "created_at",
     )  # fmt: skip
-    readonly_fields = ("cable_shown",)
+    readonly_fields = ("cable_shown", "rules_shown")
 
     def readable_paragraphs(self, request: HttpRequest) -> QuerySet[Paragraph]:
         """Proposals are listed only on these paragraphs (the workflow's admin says)."""
         return no_paragraphs(request)
+
+    def rules_readable(self, request: HttpRequest) -> Q:
+        """On which proposals (through ``cable__``) the viewer may be told the rules that
+        made them (the workflow's admin says): none here."""
+        return Q(Value(False))
 
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
         """The cables a proposal's page may name (the workflow's admin says)."""
@@ -356,6 +362,20 @@ class ProposedRedactionAdmin(ReadOnlyAdmin):
     def cable_shown(self, obj: ProposedRedaction) -> SafeString | str:
         return getattr(obj, "cable_as_shown", "")
 
+    @admin.display(description="rules")
+    def rules_shown(self, obj: ProposedRedaction) -> str:
+        """The rules, where the row's ``rules_readable`` allows them (a rule scoped by
+        TAGS would tell a reader below the cable's subject a tag it carries)."""
+        if not getattr(obj, "rules_readable", False):
+            return "-"
+        return ", ".join(f"{rule} v{version}" for rule, version in obj.rules)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProposedRedaction]:
         readable = self.readable_paragraphs(request).order_by().values("pk")
-        return super().get_queryset(request).filter(paragraph__in=readable)
+        rules = ExpressionWrapper(self.rules_readable(request), output_field=BooleanField())
+        return (
+            super()
+            .get_queryset(request)
+            .filter(paragraph__in=readable)
+            .annotate(rules_readable=rules)
+        )

@@ -5,8 +5,8 @@ also edits rules, cleared below a cable's subject (so below its TAGS, which repe
 subject's words), would otherwise read on the review page's proposal, or in the API's,
 "rule 7 v1": rule 7 reaches only cables tagged with the operation's codename, so the cable
 carries it. The proposal itself (its span, action and exemption) is still shown; only the
-rules that made it are left out, on the page and in the API. A reviewer cleared for the
-subject reads them as before.
+rules that made it are left out, on the page, in the API and in the admin's proposals. A
+reviewer cleared for the subject reads them as before.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def proposed_by_a_tag_rule() -> dict[str, Any]:
     sid = person("sid", Level.S, "reviewer", "rule editor")
     for reviewer in (lena, sid):
         grant("review", reviewer, cable)
+        reviewer.is_staff = True  # rule editors work in the admin
+        reviewer.save(update_fields=["is_staff"])
     return {"cable": cable, "rule": rule, "lena": lena, "sid": sid}
 
 
@@ -139,3 +141,21 @@ def test_the_paragraph_swapped_in_after_a_decision_shows_the_rule_as_the_page_do
 
     assert "Release in full" in swapped_in or "decided-release" in swapped_in
     assert (f"rule {rule.pk} v1" in swapped_in) is told
+
+
+@pytest.mark.parametrize(("who", "told"), [("lena", False), ("sid", True)])
+def test_the_admins_proposals_show_the_rules_as_the_page_does(
+    client, proposed_by_a_tag_rule, who, told
+):
+    world = proposed_by_a_tag_rule
+    rule = world["rule"]
+    client.force_login(world[who])
+    proposal = ProposedRedaction.objects.filter(cable=world["cable"]).first()
+
+    listing = client.get(reverse("admin:redaction_proposedredaction_changelist"))
+    opened = client.get(reverse("admin:redaction_proposedredaction_change", args=[proposal.pk]))
+
+    assert listing.status_code == opened.status_code == 200
+    assert len(listing.context["cl"].result_list) == 2  # both proposals are listed to both
+    for page in (listing, opened):
+        assert (f"{rule.pk} v1" in page.content.decode()) is told

@@ -219,6 +219,12 @@ def proposal_rules_for(user: object, cable: Cable, rules: list[list[int]]) -> li
     return rules if may_read_tags(user, cable) else []
 
 
+def proposal_rules_readable(user: object, path: str = "") -> Q:
+    """``proposal_rules_for`` as a condition on rows that reach a cable through ``path``
+    (proposals: ``"cable__"``): whether their rules may be shown (with the TAGS)."""
+    return tags_readable(user, path)
+
+
 def references_for(user: object, cable: Cable) -> list[str] | None:
     """The cable's REF lines as the user may see them (the caller has checked that they
     may view the cable): the lines, or None when they go with a subject above the

@@ -36,6 +36,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -430,3 +431,6 @@ class ReadableProposedRedactionAdmin(ProposedRedactionAdmin):
 
     def viewable_cables(self, request: HttpRequest) -> QuerySet[Cable]:
         return access.readable_cables(request.user)
+
+    def rules_readable(self, request: HttpRequest) -> Q:
+        return access.proposal_rules_readable(request.user, "cable__")
