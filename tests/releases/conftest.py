@@ -34,6 +34,17 @@ def reviewer() -> Any:
 
 
 @pytest.fixture
+def people() -> dict[str, Any]:
+    """A reviewer and a release authority cleared TOP SECRET, and a reader without
+    clearance or grants (the re-check's tests)."""
+    return {
+        "reviewer": cleared("rita"),
+        "authority": cleared("amos"),
+        "reader": UserFactory(username="rhea"),
+    }
+
+
+@pytest.fixture
 def authority() -> Any:
     return cleared("amos")
 

@@ -28,7 +28,7 @@ from releases.models import Release
 from releases.recheck import WITHDRAWN, Recheck, release_recheck
 from releases.tasks import release_recheck_task
 from tests.api.helpers import token_client
-from tests.factories import CableFactory, ParagraphFactory, UserFactory
+from tests.factories import CableFactory, ParagraphFactory
 from tests.releases.conftest import cleared, decide
 from tests.rereview import reopen_for_rereview
 from workflow import permissions, rounds
@@ -48,15 +48,6 @@ NAMED = (
 A_OTHER = "The embassy will report further as the government announces its plans in the capital."
 B_OTHER = "Post hosted a lunch for visiting parliamentarians from the agriculture committee."
 WITHDRAWN_TEXT = "withdrawn for re-review"
-
-
-@pytest.fixture
-def people() -> dict[str, Any]:
-    return {
-        "reviewer": cleared("rita"),
-        "authority": cleared("amos"),
-        "reader": UserFactory(username="rhea"),
-    }
 
 
 def cable_a(first: str = SHARED) -> Cable:

@@ -5,7 +5,6 @@ its text (``releases.recheck._notify``)."""
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import pytest
 from django.core import mail
@@ -21,15 +20,6 @@ from workflow.models import Notification
 pytestmark = pytest.mark.django_db
 
 WITHDRAWN_SUBJECT = "A cable release was withdrawn from the reading room"
-
-
-@pytest.fixture
-def people() -> dict[str, Any]:
-    return {
-        "reviewer": cleared("rita"),
-        "authority": cleared("amos"),
-        "reader": UserFactory(username="rhea"),
-    }
 
 
 def test_the_reviewers_and_authorities_of_a_withdrawn_release_are_told_and_no_one_else(

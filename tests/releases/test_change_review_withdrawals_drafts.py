@@ -18,7 +18,6 @@ from tests.releases.test_release_recheck import (
     NAMED,
     SHARED,
     approve_on_page,
-    people,  # noqa: F401  (fixture)
     reading_room,
 )
 from tests.rereview import reopen_for_rereview
@@ -37,7 +36,7 @@ def _cable(ref: str, level: Level, texts: list[str]) -> Cable:
 
 def test_a_draft_decision_of_b_not_yet_published_does_not_withdraw_a(
     client,
-    people,  # noqa: F811
+    people,
     django_capture_on_commit_callbacks,
 ):
     # A releases SHARED and withholds NAMED; B, published after, does the same: no

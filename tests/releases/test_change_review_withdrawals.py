@@ -21,7 +21,7 @@ from releases.models import Release
 from releases.tasks import release_generate_task
 from tests.api.helpers import token_client
 from tests.factories import UserFactory
-from tests.releases.conftest import cleared, decide
+from tests.releases.conftest import decide
 from tests.releases.test_release_recheck import (
     SHARED,
     approve_on_page,
@@ -37,16 +37,6 @@ from workflow.review import current_decisions, decision_record
 # A site served without Django's admin (``ROOT_URLCONF`` pointing here): every other
 # address as config/urls.py has it.
 urlpatterns = [p for p in site_urls.urlpatterns if getattr(p, "app_name", None) != "admin"]
-
-
-@pytest.fixture
-def people() -> dict[str, Any]:
-    """A reviewer and a release authority cleared TOP SECRET, and a reader."""
-    return {
-        "reviewer": cleared("rita"),
-        "authority": cleared("amos"),
-        "reader": UserFactory(username="rhea"),
-    }
 
 
 @pytest.mark.django_db
