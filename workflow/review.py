@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +23,7 @@ from audit.models import AuditEvent
 from audit.trail import audit_record
 from cables.models import Cable, Paragraph
 from redaction.engine import LabelError, parse_label
-from workflow import access, notify, permissions, rounds, sampling, subject
+from workflow import access, notify, permissions, rounds, rows, sampling, subject
 from workflow.models import CableStatus, Decision, Notification, ReviewState
 from workflow.permissions import clearance_level
 from workflow.states import NEEDS_OPEN_ROUND, TransitionError, allowed
@@ -37,20 +39,46 @@ class ConcurrentDecision(ReviewError):
 
 
 def current_decisions(cable: Cable) -> dict[int, Decision]:
-    """The latest decision of each decided paragraph of the cable (one query).
+    """The latest decision of each decided paragraph of the cable, with who decided
+    it (one query).
 
     ``DISTINCT ON (paragraph_id) ... ORDER BY paragraph_id, id DESC`` reads the cable's
     decisions once along ``decision_cable_idx``; the ``Max(id)`` subquery it replaces
     grouped them and then probed the table again for each winner.  Every field stays
     loaded: releases, occurrences and the API read spans, notes and labels from these.
+
+    The statement is written once per process (``_latest_statement``): built and
+    compiled by the ORM at every call it cost about 0.5 ms of Python, five times what
+    PostgreSQL takes to answer it, on every review, approval and release page.
     """
-    latest = (
-        Decision.objects.filter(cable=cable)
-        .select_related("decided_by")
-        .order_by("paragraph_id", "-id")
-        .distinct("paragraph_id")
+    sql, decisions, users = _latest_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cable.pk])
+        fetched = cursor.fetchall()
+    latest = {}
+    for row in fetched:
+        decision = decisions.instance(row)
+        Decision.decided_by.field.set_cached_value(decision, users.instance(row, decisions.width))
+        latest[decision.paragraph_id] = decision
+    return latest
+
+
+@lru_cache(maxsize=1)
+def _latest_statement() -> tuple[str, rows.Reader, rows.Reader]:
+    """The latest decisions of a cable and who decided them (``workflow.rows``), as
+    ``select_related("decided_by")`` would read them."""
+    user_model = get_user_model()
+    decisions, users = rows.reader(Decision), rows.reader(user_model)
+    decided_by = connection.ops.quote_name(Decision._meta.get_field("decided_by").column)
+    user_pk = connection.ops.quote_name(user_model._meta.pk.column)
+    # Table and column names from the models' metadata, quoted; the cable is bound.
+    sql = (
+        f"SELECT DISTINCT ON (d.paragraph_id) {decisions.select_list('d')},"  # nosec B608
+        f" {users.select_list('u')} FROM {rows.table(Decision)} d"
+        f" JOIN {rows.table(user_model)} u ON u.{user_pk} = d.{decided_by}"
+        " WHERE d.cable_id = %s ORDER BY d.paragraph_id, d.id DESC"
     )
-    return {d.paragraph_id: d for d in latest}
+    return sql, decisions, users
 
 
 def _label(text: str, what: str) -> str:
