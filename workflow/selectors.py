@@ -477,18 +477,6 @@ class ReviewPage:
         return sum(1 for p in self.paragraphs if p.decision)
 
 
-# How many paragraphs the cable has in all, as a scalar subquery of the paragraph query:
-# the page says how many are above the user's clearance without reading them.  Written
-# out (the cable's id bound): the ORM's correlated Subquery took about 0.2 ms to build and
-# compile on every review page, to count the same rows.
-_ALL_PARAGRAPHS_SQL = "SELECT COUNT(*) FROM cables_paragraph WHERE cable_id = %s"
-
-
-def _all_paragraphs(cable_id: int) -> RawSQL:
-    # A constant statement; the cable's id is bound.
-    return RawSQL(_ALL_PARAGRAPHS_SQL, [cable_id], output_field=IntegerField())  # nosec B611
-
-
 # The rules' proposals on the page's paragraphs, each paragraph's in order of start.
 # Written out: the model's default ordering (cable, then paragraph, each by its own
 # ordering) made the ORM join the cable twice and the paragraph once to sort the rows of
@@ -543,13 +531,9 @@ def review_page(
     elsewhere, one insert when anything is shown).
     """
 
-    visible = list(
-        access.cleared_paragraphs(user, cable)
-        .order_by("ordinal")
-        .annotate(total=_all_paragraphs(cable.pk))
-    )
-    if visible:
-        hidden = visible[0].total - len(visible)
+    visible, total = access.cleared_paragraphs_read(user, cable)
+    if total is not None:
+        hidden = total - len(visible)
     else:
         hidden = access.paragraphs_hidden(user, cable)
     decisions = current_decisions(cable)
@@ -627,7 +611,7 @@ def paragraph_after_decision(*, user: object, paragraph: Paragraph) -> AfterDeci
 
     cable = paragraph.cable
     decisions = current_decisions(cable)
-    visible = list(access.cleared_paragraphs(user, cable).order_by("ordinal"))
+    visible, _ = access.cleared_paragraphs_read(user, cable)
     proposals = _rules_as_read(user, cable, list(paragraph.proposals.all()))
     view = _view(paragraph, decisions.get(paragraph.pk), proposals)
     decided = sum(1 for p in visible if p.pk in decisions)
