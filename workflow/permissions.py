@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -12,13 +11,19 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm
 
 from audit.trail import audit_record
 from cables.models import Cable, ClassificationLevel
-from workflow.models import CableGroupObjectPermission, CableUserObjectPermission, Clearance
+from workflow import rows
+from workflow.models import (
+    CableGroupObjectPermission,
+    CableStatus,
+    CableUserObjectPermission,
+    Clearance,
+)
 from workflow.security_audit import through_service
 
 REVIEW = "review_cable"
@@ -498,20 +503,57 @@ def get_cable_for_user(
     codename: str = VIEW,
     *,
     only: Iterable[str] = (),
-    annotate: dict[str, Any] | None = None,
+    annotate: dict[str, RawSQL] | None = None,
 ) -> Cable:
     """Fetch and authorise in one call: a missing cable and a forbidden one give the same 404.
 
     ``only`` names the fields a busy page reads, so that the wide row (raw text,
     JSON columns) is neither sent nor decoded; ``annotate`` adds what the page needs
-    beside the row (a subquery) to the same query.
+    beside the row (a written-out subquery) to the same query.  The cable comes with
+    its status, as ``select_related("status")`` gives it (only its state and date
+    with ``only``).
+
+    One statement of fixed shape (``workflow.rows``), the grant checked by
+    ``holds_sql`` on this cable alone: every page about one cable opens with it, and
+    building it through the ORM cost 0.7 ms of Python against 0.1 ms of PostgreSQL.
     """
-    cables = cables_for_user(user, codename, among=[pk]).select_related("status")
-    if only:
-        cables = cables.only(*only, "status__review_state", "status__declass_date")
-    if annotate:
-        cables = cables.annotate(**annotate)
-    return get_object_or_404(cables, pk=pk)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No Cable matches the given query.") from None
+    fields = tuple(only)
+    cables = rows.reader(Cable, fields)
+    statuses = rows.reader(CableStatus, ("review_state", "declass_date") if fields else ())
+    extra = annotate or {}
+    for name, expression in extra.items():
+        if not isinstance(expression, RawSQL):
+            raise TypeError(f"annotation {name!r}: a RawSQL subquery, not {expression!r}")
+    held, held_params = holds_sql(user, "c.id", codename, among=[pk])
+    quote = connection.ops.quote_name
+    annotations = "".join(f", ({e.sql}) AS {quote(name)}" for name, e in extra.items())
+    # Table and column names from the models, the subqueries the callers' own constant
+    # statements, the grant condition from holds_sql; every value is bound.
+    sql = (
+        f"SELECT {cables.select_list('c')}{annotations}, {statuses.select_list('s')}"  # nosec B608
+        f" FROM {rows.table(Cable)} c LEFT JOIN {rows.table(CableStatus)} s"
+        f" ON s.cable_id = c.id WHERE c.id = %s AND {held}"
+    )
+    params = [p for e in extra.values() for p in e.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk, *held_params])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No Cable matches the given query.")
+    cable = cables.instance(row)
+    for at, name in enumerate(extra, start=cables.width):
+        setattr(cable, name, row[at])
+    after = cables.width + len(extra)
+    status = statuses.instance(row, after) if row[after] is not None else None
+    link = CableStatus._meta.get_field("cable")
+    link.remote_field.set_cached_value(cable, status)  # cable.status
+    if status is not None:
+        link.set_cached_value(status, cable)  # status.cable
+    return cable
 
 
 def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:
