@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection
+
+from workflow import rows
 
 # Where a user's permissions are kept once fetched (for the user object's life: a request).
 PERMS_CACHE = "_declass_perms"
@@ -73,36 +75,24 @@ def _user_and_group_permissions(user_id: int) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-class _UserStatement(NamedTuple):
-    sql: str
-    user_fields: list[str]  # attnames, in the statement's order
-    clearance_fields: list[str]
-
-
 @functools.cache
-def _user_statement() -> _UserStatement:
-    """The statement :func:`_user_with_clearance` runs, built once a process (the models'
-    tables and columns do not change while it runs)."""
+def _user_statement() -> tuple[str, rows.Reader, rows.Reader]:
+    """The statement :func:`_user_with_clearance` runs, built once a process, and how
+    its rows are read (``workflow.rows``)."""
     from django.contrib.auth import get_user_model
 
     from workflow.models import Clearance
 
-    quote = connection.ops.quote_name
     model = get_user_model()
-    user_fields = model._meta.concrete_fields
-    clearance_fields = Clearance._meta.concrete_fields
-    columns = [f"u.{quote(f.column)}" for f in user_fields]
-    columns += [f"c.{quote(f.column)}" for f in clearance_fields]
-    pk = quote(model._meta.pk.column)
+    users, clearances = rows.reader(model), rows.reader(Clearance)
+    pk = connection.ops.quote_name(model._meta.pk.column)
     # Table and column names from the models; the id is a bound parameter.
     sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} u"  # nosec B608
-        f" LEFT JOIN {quote(Clearance._meta.db_table)} c ON c.user_id = u.{pk}"
-        f" WHERE u.{pk} = %s"
+        f"SELECT {users.select_list('u')}, {clearances.select_list('c')}"  # nosec B608
+        f" FROM {rows.table(model)} u LEFT JOIN {rows.table(Clearance)} c"
+        f" ON c.user_id = u.{pk} WHERE u.{pk} = %s"
     )
-    return _UserStatement(
-        sql, [f.attname for f in user_fields], [f.attname for f in clearance_fields]
-    )
+    return sql, users, clearances
 
 
 def _user_with_clearance(user_id: Any) -> Any:
@@ -120,18 +110,16 @@ def _user_with_clearance(user_id: Any) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    statement = _user_statement()
+    sql, users, clearances = _user_statement()
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [pk])
+        cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(statement.user_fields)
-    user = model.from_db(connection.alias, statement.user_fields, row[:split])
-    rest = row[split:]
+    user = users.instance(row)
     clearance = None
-    if rest[0] is not None:  # the clearance's key: its user
-        clearance = Clearance.from_db(connection.alias, statement.clearance_fields, rest)
+    if row[users.width] is not None:  # the clearance's key: its user
+        clearance = clearances.instance(row, users.width)
         Clearance._meta.get_field("user").set_cached_value(clearance, user)
     model._meta.get_field("clearance").set_cached_value(user, clearance)
     return user
