@@ -156,7 +156,10 @@ def cleared_paragraphs_read(user: object, cable: Cable) -> tuple[list[Paragraph]
         fetched = cursor.fetchall()
     if not fetched:
         return [], None
-    return [paragraphs.instance(row) for row in fetched], fetched[0][-1]
+    shown = [paragraphs.instance(row) for row in fetched]
+    for paragraph in shown:  # as ``cable.paragraphs`` leaves them: ``p.cable`` is this cable
+        Paragraph.cable.field.set_cached_value(paragraph, cable)
+    return shown, fetched[0][-1]
 
 
 def paragraphs_hidden(user: object, cable: Cable) -> int:

@@ -40,10 +40,10 @@ class ClearanceModelBackend(ModelBackend):
         cached = getattr(user_obj, PERMS_CACHE, None)
         if cached is None:
             if user_obj.is_superuser:
-                rows = Permission.objects.values_list("content_type__app_label", "codename")
+                held = Permission.objects.values_list("content_type__app_label", "codename")
             else:
-                rows = _user_and_group_permissions(user_obj.pk)
-            cached = {f"{app}.{codename}" for app, codename in rows}
+                held = _user_and_group_permissions(user_obj.pk)
+            cached = {f"{app}.{codename}" for app, codename in held}
             setattr(user_obj, PERMS_CACHE, cached)
         return cached
 
@@ -76,14 +76,11 @@ def _user_and_group_permissions(user_id: int) -> list[tuple[str, str]]:
 
 
 @functools.cache
-def _user_statement() -> tuple[str, rows.Reader, rows.Reader]:
-    """The statement :func:`_user_with_clearance` runs, built once a process, and how
-    its rows are read (``workflow.rows``)."""
-    from django.contrib.auth import get_user_model
-
+def _user_statement(model: Any) -> tuple[str, rows.Reader, rows.Reader]:
+    """The statement :func:`_user_with_clearance` runs, built once a process (for each
+    user model a test may swap in), and how its rows are read (``workflow.rows``)."""
     from workflow.models import Clearance
 
-    model = get_user_model()
     users, clearances = rows.reader(model), rows.reader(Clearance)
     pk = connection.ops.quote_name(model._meta.pk.column)
     # Table and column names from the models; the id is a bound parameter.
@@ -110,7 +107,7 @@ def _user_with_clearance(user_id: Any) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    sql, users, clearances = _user_statement()
+    sql, users, clearances = _user_statement(model)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()

@@ -525,12 +525,10 @@ def get_cable_for_user(
     cables = rows.reader(Cable, fields)
     statuses = rows.reader(CableStatus, ("review_state", "declass_date") if fields else ())
     extra = annotate or {}
-    for name, expression in extra.items():
-        if not isinstance(expression, RawSQL):
-            raise TypeError(f"annotation {name!r}: a RawSQL subquery, not {expression!r}")
+    _check_annotations(extra)
     held, held_params = holds_sql(user, "c.id", codename, among=[pk])
-    quote = connection.ops.quote_name
-    annotations = "".join(f", ({e.sql}) AS {quote(name)}" for name, e in extra.items())
+    # Each annotation under an alias of its own position: its name only names the attribute.
+    annotations = "".join(f", ({e.sql}) AS a{at}" for at, e in enumerate(extra.values()))
     # Table and column names from the models, the subqueries the callers' own constant
     # statements, the grant condition from holds_sql; every value is bound.
     sql = (
@@ -545,8 +543,11 @@ def get_cable_for_user(
     if row is None:
         raise Http404("No Cable matches the given query.")
     cable = cables.instance(row)
-    for at, name in enumerate(extra, start=cables.width):
-        setattr(cable, name, row[at])
+    for at, (name, expression) in enumerate(extra.items(), start=cables.width):
+        value = row[at]
+        for convert in expression.output_field.get_db_converters(connection):
+            value = convert(value, expression, connection)
+        setattr(cable, name, value)
     after = cables.width + len(extra)
     status = statuses.instance(row, after) if row[after] is not None else None
     link = CableStatus._meta.get_field("cable")
@@ -554,6 +555,20 @@ def get_cable_for_user(
     if status is not None:
         link.set_cached_value(status, cable)  # status.cable
     return cable
+
+
+def _check_annotations(extra: dict[str, RawSQL]) -> None:
+    """An annotation is a written-out subquery under a name of its own: one that named a
+    field of the cable (its level, say, which the clearance checks read) would replace
+    the stored value, which the ORM refuses too."""
+    taken = {"pk", "status"}
+    for field in Cable._meta.concrete_fields:
+        taken |= {field.name, field.attname, field.column}
+    for name, expression in extra.items():
+        if not isinstance(expression, RawSQL):
+            raise TypeError(f"annotation {name!r}: a RawSQL subquery, not {expression!r}")
+        if not name.isidentifier() or name in taken:
+            raise ValueError(f"annotation {name!r}: not a name of its own on a cable")
 
 
 def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:

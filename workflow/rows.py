@@ -57,7 +57,7 @@ def reader(model: type[Model], only: tuple[str, ...] = ()) -> Reader:
         for f in model._meta.concrete_fields
         if not only or f.primary_key or f.name in only or f.attname in only
     )
-    named = {f.name for f in fields} | {f.attname for f in fields}
+    named = {f.name for f in fields} | {f.attname for f in fields} | {"pk"}
     if unknown := set(only) - named:
         raise ValueError(f"{model.__name__} has no column field {', '.join(sorted(unknown))}")
     converters = []

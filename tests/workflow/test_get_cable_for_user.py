@@ -56,6 +56,10 @@ def readers(cable):
         "no grant": (UserFactory(username="stranger"), False),
         "inactive": (inactive, False),
         "superuser": (UserFactory(username="root", is_superuser=True), True),
+        "inactive superuser": (
+            UserFactory(username="former-root", is_superuser=True, is_active=False),
+            False,
+        ),
         "anonymous": (AnonymousUser(), False),
     }
 
@@ -87,6 +91,7 @@ def test_the_statement_returns_what_the_orm_returns(cable, shape, django_assert_
             if field.attname not in want.get_deferred_fields():
                 assert getattr(got, field.attname) == getattr(want, field.attname), label
         assert got.status.cable is got
+        assert got.status.get_deferred_fields() == want.status.get_deferred_fields(), label
         for name in kwargs.get("annotate", {}):
             assert getattr(got, name) == getattr(want, name), (label, name)
         assert got._state.adding is False
@@ -116,3 +121,32 @@ def test_an_annotation_must_be_a_written_out_subquery(cable):
     root = UserFactory(username="root", is_superuser=True)
     with pytest.raises(TypeError, match="RawSQL"):
         permissions.get_cable_for_user(root, cable.pk, annotate={"x": Value(1)})
+
+
+def test_an_annotation_needs_a_name_of_its_own(cable):
+    """A name is never SQL, and never a field's: an annotation named ``level`` would
+    replace the level the clearance checks read."""
+    from django.db.models import IntegerField
+    from django.db.models.expressions import RawSQL
+
+    root = UserFactory(username="root", is_superuser=True)
+    top = RawSQL("SELECT 3", [], output_field=IntegerField())
+    for name in ("level", "subject_level", "status", "pk", "id", 'x", (SELECT 1) AS "y'):
+        with pytest.raises(ValueError, match="not a name of its own"):
+            permissions.get_cable_for_user(root, cable.pk, annotate={name: top})
+    assert permissions.get_cable_for_user(root, cable.pk, annotate={"three": top}).three == 3
+
+
+def test_an_annotation_is_converted_as_the_orm_converts_it(cable):
+    from django.db.models import JSONField
+    from django.db.models.expressions import RawSQL
+
+    root = UserFactory(username="root", is_superuser=True)
+    spans = RawSQL("""SELECT '[{"start": 1}]'::jsonb""", [], output_field=JSONField())
+
+    got = permissions.get_cable_for_user(root, cable.pk, annotate={"spans": spans})
+
+    assert (
+        got.spans == orm_answer(root, cable.pk, permissions.VIEW, annotate={"spans": spans}).spans
+    )
+    assert got.spans == [{"start": 1}]
