@@ -75,6 +75,44 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree_cpu_seconds(root: object) -> float:
+    """CPU seconds (user and system) of a psutil process and all its children so far,
+    leaving out any that exit while being read (a pool process, a gunicorn worker)."""
+    import psutil
+
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:  # type: ignore[attr-defined]
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class BackendsCpu:
+    """CPU seconds spent so far by the PostgreSQL backends connected to one database, from
+    /proc: each backend's latest figure is kept, so one that exits between two readings
+    loses only what it spent since the last (read often).  ``own``: whether the backend of
+    the cursor that reads counts too (it does the work when the reader is the benchmark's
+    own connection; not when it is a connection opened only to read)."""
+
+    def __init__(self, database: str, *, own: bool) -> None:
+        self.database = database
+        self.own = own
+        self.seen: dict[int, float] = {}
+
+    def read(self, cursor: object) -> float:
+        mine = "" if self.own else " AND pid <> pg_backend_pid()"
+        cursor.execute(  # type: ignore[attr-defined]
+            f"SELECT pid FROM pg_stat_activity WHERE datname = %s{mine}", [self.database]
+        )
+        for (pid,) in cursor.fetchall():  # type: ignore[attr-defined]
+            if (seconds := process_cpu_seconds(pid)) is not None:
+                self.seen[pid] = seconds
+        return sum(self.seen.values())
+
+
 def drop_secondary_indexes(cursor: object, tables: tuple[str, ...]) -> list[str]:
     """Drop the indexes, unique and foreign-key constraints of ``tables`` except
     their primary keys; return the statements that make them again, as they were.

@@ -30,7 +30,6 @@ load, and the CPU figures say where the work went.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import signal
@@ -41,7 +40,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, dev_corpus, process_cpu_seconds, setup_bench_database, sibling  # noqa: E402
+from _pg import (  # noqa: E402
+    ROOT,
+    BackendsCpu,
+    dev_corpus,
+    process_tree_cpu_seconds,
+    setup_bench_database,
+    sibling,
+)
 
 WARM_UP_CABLES = 250
 POLL_S = 0.05
@@ -153,36 +159,20 @@ class _Cpu:
         import psutil
 
         self.worker = psutil.Process(worker_pid)
-        self.database = database
-        self.backends: dict[int, float] = {}
-
-    def _worker(self) -> float:
-        import psutil
-
-        total = 0.0
-        for proc in [self.worker, *self.worker.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):  # a pool process that just exited
-                times = proc.cpu_times()
-                total += times.user + times.system
-        return total
+        self.backends = BackendsCpu(database, own=True)
 
     def _postgresql(self) -> float:
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
-            pids = [row[0] for row in cursor.fetchall()]
-        for pid in pids:
-            if (seconds := process_cpu_seconds(pid)) is not None:
-                self.backends[pid] = seconds
-        return sum(self.backends.values())
+            return self.backends.read(cursor)
 
     def read(self) -> tuple[float, float, float]:
         """(import, worker, PostgreSQL) CPU seconds so far."""
         own = resource.getrusage(resource.RUSAGE_SELF)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         mine = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-        return mine, self._worker(), self._postgresql()
+        return mine, process_tree_cpu_seconds(self.worker), self._postgresql()
 
 
 def _undone(first_id: int) -> int:

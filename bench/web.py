@@ -48,7 +48,13 @@ from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _pg import ROOT, dev_corpus, process_cpu_seconds, setup_bench_database  # noqa: E402
+from _pg import (  # noqa: E402
+    ROOT,
+    BackendsCpu,
+    dev_corpus,
+    process_tree_cpu_seconds,
+    setup_bench_database,
+)
 
 PERMITTED = 5_000  # cables the reviewer holds review permission on directly
 GROUP_PERMITTED = 300  # and through a group
@@ -361,35 +367,14 @@ class CpuSplit:
 
         self.server = psutil.Process(server_pid)
         self.conn = psycopg.connect(url, autocommit=True)
-        self.database = self.conn.info.dbname
-        self.backends: dict[int, float] = {}
-
-    def _gunicorn(self) -> float:
-        import psutil
-
-        total = 0.0
-        for proc in [self.server, *self.server.children(recursive=True)]:
-            try:
-                times = proc.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.user + times.system
-        return total
-
-    def _postgresql(self) -> float:
-        rows = self.conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [self.database],
-        ).fetchall()
-        for (pid,) in rows:
-            if (seconds := process_cpu_seconds(pid)) is not None:
-                self.backends[pid] = seconds
-        return sum(self.backends.values())
+        self.backends = BackendsCpu(self.conn.info.dbname, own=False)
 
     def read(self) -> tuple[float, float, float]:
         """(gunicorn, PostgreSQL, load generator) CPU seconds so far."""
         own = os.times()
-        return self._gunicorn(), self._postgresql(), own.user + own.system
+        with self.conn.cursor() as cursor:
+            postgresql = self.backends.read(cursor)
+        return process_tree_cpu_seconds(self.server), postgresql, own.user + own.system
 
     def close(self) -> None:
         self.conn.close()
