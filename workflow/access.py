@@ -140,7 +140,7 @@ def cleared_paragraphs_read(user: object, cable: Cable) -> tuple[list[Paragraph]
     view, and building it through the ORM cost more than PostgreSQL's answer.
     """
     paragraphs = rows.reader(Paragraph)
-    held, held_params = permissions.holds_sql(user, "p.cable_id", VIEW, among=[cable.pk])
+    held, held_params = permissions.holds_sql(user, "p.cable_id", VIEW)
     table = rows.table(Paragraph)
     # Table and column names from the model, the grant condition from
     # workflow.permissions; the cable, the clearance and the grants are bound.
@@ -150,9 +150,8 @@ def cleared_paragraphs_read(user: object, cable: Cable) -> tuple[list[Paragraph]
         f" FROM {table} p WHERE p.cable_id = %s AND p.level <= %s AND {held}"
         " ORDER BY p.ordinal"
     )
-    level = clearance_level(user) if _active(user) else -1
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cable.pk, cable.pk, level, *held_params])
+        cursor.execute(sql, [cable.pk, cable.pk, clearance_level(user), *held_params])
         fetched = cursor.fetchall()
     if not fetched:
         return [], None

@@ -526,7 +526,8 @@ def get_cable_for_user(
     statuses = rows.reader(CableStatus, ("review_state", "declass_date") if fields else ())
     extra = annotate or {}
     _check_annotations(extra)
-    held, held_params = holds_sql(user, "c.id", codename, among=[pk])
+    # The statement names its one cable, so the grant probes need no bound (``among``).
+    held, held_params = holds_sql(user, "c.id", codename)
     # Each annotation under an alias of its own position: its name only names the attribute.
     annotations = "".join(f", ({e.sql}) AS a{at}" for at, e in enumerate(extra.values()))
     # Table and column names from the models, the subqueries the callers' own constant
@@ -561,14 +562,22 @@ def _check_annotations(extra: dict[str, RawSQL]) -> None:
     """An annotation is a written-out subquery under a name of its own: one that named a
     field of the cable (its level, say, which the clearance checks read) would replace
     the stored value, which the ORM refuses too."""
-    taken = {"pk", "status"}
-    for field in Cable._meta.concrete_fields:
-        taken |= {field.name, field.attname, field.column}
+    taken = _cable_names()
     for name, expression in extra.items():
         if not isinstance(expression, RawSQL):
             raise TypeError(f"annotation {name!r}: a RawSQL subquery, not {expression!r}")
         if not name.isidentifier() or name in taken:
             raise ValueError(f"annotation {name!r}: not a name of its own on a cable")
+
+
+@functools.cache
+def _cable_names() -> frozenset[str]:
+    """What an annotation on a cable may not be named: its fields, their columns, ``pk``
+    and ``status``."""
+    names = {"pk", "status"}
+    for field in Cable._meta.concrete_fields:
+        names |= {field.name, field.attname, field.column}
+    return frozenset(names)
 
 
 def has_cable_perm(user: object, codename: str, cable: Cable) -> bool:
